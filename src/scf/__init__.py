@@ -1,0 +1,3 @@
+"""scf: an open supply chain finance public service platform."""
+
+__version__ = "0.1.0"

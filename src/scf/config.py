@@ -1,0 +1,51 @@
+"""Settings validated from the environment (prefix SCF_)."""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCF_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/scf.db"
+    # Keys invoice fingerprints (HMAC) and salts person-ID hashes. Changing it orphans both,
+    # so production sets it once from a secret store.
+    secret_key: str = DEV_SECRET
+    calendar_dir: Path | None = Path("./var/calendar")
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    api_token_ttl_days: int = Field(default=365, ge=1)
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, v: str) -> str:
+        if len(v) < 32:
+            raise ValueError("SCF_SECRET_KEY must be at least 32 characters")
+        if v == DEV_SECRET:
+            warnings.warn(
+                "SCF_SECRET_KEY is the development default; set it in production",
+                stacklevel=2,
+            )
+        return v
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Settings()

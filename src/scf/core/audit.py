@@ -1,0 +1,44 @@
+"""The append-only audit trail: who did what, for which organization, with before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_aggregate", "aggregate_type", "aggregate_id"),
+        Index("ix_audit_log_org_at", "org_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(40))
+    org_id: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    aggregate_type: Mapped[str] = mapped_column(String(60))
+    aggregate_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "user_id": self.user_id,
+            "org_id": self.org_id,
+            "action": self.action,
+            "aggregate_type": self.aggregate_type,
+            "aggregate_id": self.aggregate_id,
+            "before": self.before,
+            "after": self.after,
+            "request_id": self.request_id,
+        }

@@ -1,0 +1,214 @@
+"""Database mapping of participants, users, tokens, consents and list entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+from scf.core.money import Money
+
+
+class OrganizationRow(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    district: Mapped[str] = mapped_column(String(20))
+    roles: Mapped[list[str]] = mapped_column(JSONType)
+    chain_tags: Mapped[list[str]] = mapped_column(JSONType)
+    size_class: Mapped[str] = mapped_column(String(10))
+    founded_on: Mapped[date] = mapped_column(Date)
+    registered_capital_minor: Mapped[int] = mapped_column(BigInteger)
+    registered_capital_currency: Mapped[str] = mapped_column(String(3))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    licence_no: Mapped[str | None] = mapped_column(String(60))
+    licence_authority: Mapped[str | None] = mapped_column(String(120))
+    licence_scope: Mapped[str | None] = mapped_column(String(300))
+    licence_expires_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def registered_capital(self) -> Money:
+        return Money(self.registered_capital_minor, self.registered_capital_currency)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uscc": self.uscc,
+            "name": self.name,
+            "district": self.district,
+            "roles": list(self.roles),
+            "chain_tags": list(self.chain_tags),
+            "size_class": self.size_class,
+            "founded_on": self.founded_on.isoformat(),
+            "registered_capital": self.registered_capital.as_json(),
+            "address": self.address,
+            "phone": self.phone,
+            "licence_no": self.licence_no,
+            "licence_authority": self.licence_authority,
+            "licence_scope": self.licence_scope,
+            "licence_expires_on": (
+                self.licence_expires_on.isoformat() if self.licence_expires_on else None
+            ),
+            "version": self.version,
+        }
+
+
+class PersonRow(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class ShareholdingRow(Base):
+    __tablename__ = "shareholdings"
+    __table_args__ = (Index("ix_shareholdings_holder", "holder_org_id", "holder_person_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    holder_org_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
+    holder_person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
+    share: Mapped[Decimal] = mapped_column(Numeric(9, 6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeyPersonRow(Base):
+    __tablename__ = "key_persons"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # session or api
+    name: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsentRow(Base):
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_pair", "grantor_org_id", "grantee_org_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    grantor_org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    grantee_org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    scopes: Mapped[list[str]] = mapped_column(JSONType)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "grantor_org_id": self.grantor_org_id,
+            "grantee_org_id": self.grantee_org_id,
+            "scopes": list(self.scopes),
+            "granted_at": self.granted_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
+class DataAccessRow(Base):
+    __tablename__ = "data_access_log"
+    __table_args__ = (Index("ix_data_access_subject_at", "subject_org_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reader_org_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    reader_user_id: Mapped[str | None] = mapped_column(String(40))
+    subject_org_id: Mapped[str] = mapped_column(String(40))
+    basis: Mapped[str] = mapped_column(String(20))  # consent, regulator, operator
+    consent_id: Mapped[str | None] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(20))
+    resource: Mapped[str] = mapped_column(String(200))
+
+
+class ListEntryRow(Base):
+    __tablename__ = "list_entries"
+    __table_args__ = (Index("ix_list_entries_org_kind", "org_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    listed_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    authority: Mapped[str] = mapped_column(String(120), default="")
+    listed_by: Mapped[str | None] = mapped_column(String(40))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def is_live(self, on: date) -> bool:
+        return (
+            self.lifted_at is None
+            and self.listed_on <= on
+            and (self.expires_on is None or on <= self.expires_on)
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "org_id": self.org_id,
+            "reason": self.reason,
+            "listed_on": self.listed_on.isoformat(),
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "authority": self.authority,
+            "lifted_at": self.lifted_at.isoformat() if self.lifted_at else None,
+            "lifted_reason": self.lifted_reason,
+        }
