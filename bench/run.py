@@ -11,8 +11,8 @@ import argparse
 import importlib
 import json
 import os
-import platform
 import pkgutil
+import platform
 import subprocess
 import sys
 import time
@@ -120,7 +120,8 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
         ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
         met = {True: "yes", False: "NO", None: ""}[f.met]
         lines.append(
-            f"| {f.issue} | {f.name} | {f.value:,.2f} {f.unit} | {f.target} | {base} | {ratio} | {met} |"
+            f"| {f.issue} | {f.name} | {f.value:,.2f} {f.unit} | {f.target} "
+            f"| {base} | {ratio} | {met} |"
         )
     notes = [f"- {f.name}: {f.notes}" for f in figures if f.notes]
     if notes:
