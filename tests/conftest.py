@@ -24,7 +24,10 @@ from scf.core.actor import Actor
 from scf.core.clock import FixedClock
 from scf.core.db import Base, make_engine
 from scf.core.migrate import upgrade
+from scf.parties.security import use_cheap_hashing_for_tests
 from scf.platform import Platform
+
+use_cheap_hashing_for_tests()
 
 PG_URL = os.environ.get("SCF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]

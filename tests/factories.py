@@ -105,3 +105,78 @@ class World:
 
     def headers(self, client: TestClient, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token(client, role)}"}
+
+
+_invoice_counter = itertools.count(1)
+
+
+def confirmed_receivable(
+    platform: Platform,
+    seller_org_id: str,
+    debtor_org_id: str,
+    amount: str = "100000.00",
+    currency: str = "CNY",
+    due_in_days: int = 90,
+    invoice_number: str | None = None,
+) -> str:
+    """An invoice-backed receivable filed by the seller and confirmed in full by the debtor."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from scf.trade import service as trade
+
+    with platform.uow(Actor.system()) as uow:
+        seller = parties.find_organization(uow, seller_org_id)
+        debtor = parties.find_organization(uow, debtor_org_id)
+        seller_actor = Actor(None, seller.id, frozenset(seller.roles), "seller")
+        debtor_actor = Actor(None, debtor.id, frozenset(debtor.roles), "debtor")
+        seller_uscc, debtor_uscc = seller.uscc, debtor.uscc
+    number = invoice_number or f"{24440000000000000000 + next(_invoice_counter) * 7919:020d}"
+    gross = Decimal(amount)
+    net = (gross / Decimal("1.13")).quantize(Decimal("0.01"))
+    with platform.uow(seller_actor) as uow:
+        today = uow.today()
+        (invoice_id,) = trade.record_invoices(
+            uow,
+            [
+                trade.InvoiceInput(
+                    number=number,
+                    seller_uscc=seller_uscc,
+                    buyer_uscc=debtor_uscc,
+                    issue_date=today,
+                    due_date=today + timedelta(days=due_in_days),
+                    currency=currency,
+                    amount_without_tax=str(net),
+                    tax=str(gross - net),
+                    total=amount,
+                )
+            ],
+        )
+    with platform.uow(debtor_actor) as uow:
+        rcv = next(
+            info
+            for info in trade.receivables_between(
+                uow, seller_org_id, debtor_org_id, with_unused_confirmed=False
+            )
+            if info.invoice_ids == (invoice_id,)
+        )
+        trade.confirm_receivable(uow, rcv.id)
+        return rcv.id
+
+
+# ---------------------------------------------------------------- registry helpers
+
+# A fixed Ed25519 test key (base64 of 32 raw bytes), so that tests never write ./var.
+REGISTRY_TEST_KEY = "c2NmLXJlZ2lzdHJ5LXRlc3Qta2V5LTAxMjM0NTY3ODk="
+
+
+def use_registry_key(platform: Platform, key: str = REGISTRY_TEST_KEY) -> None:
+    """Sign the registry log with a fixed key in this platform."""
+    platform.settings.registry_signing_key = key
+
+
+def fingerprint(n: int) -> str:
+    """A well-formed invoice fingerprint (64 hex digits) for registry tests."""
+    import hashlib
+
+    return hashlib.sha256(f"invoice-{n}".encode()).hexdigest()

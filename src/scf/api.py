@@ -171,7 +171,12 @@ def _room_router(module: str) -> Callable[[], Any]:
 
 
 # Rooms add their router here, one line each.
-ROUTER_LOADERS: list[Callable[[], Any]] = []
+ROUTER_LOADERS: list[Callable[[], Any]] = [
+    _room_router("scf.risk.api"),
+    _room_router("scf.registry.api"),
+    _room_router("scf.certificates.api"),
+    _room_router("scf.trade.api"),
+]
 
 
 def create_app(platform: Platform | None = None) -> FastAPI:

@@ -23,6 +23,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(__import__("scf.risk.cli", fromlist=["app"]).app, name="risk")
+app.add_typer(__import__("scf.trade.cli", fromlist=["app"]).app, name="trade")
+app.add_typer(__import__("scf.registry.cli", fromlist=["app"]).app, name="registry")
 
 console = Console(stderr=True)
 

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # so production sets it once from a secret store.
     secret_key: str = DEV_SECRET
     calendar_dir: Path | None = Path("./var/calendar")
+    # Base64 raw Ed25519 private key that signs registry tree heads; unset: kept in ./var.
+    registry_signing_key: str | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     api_token_ttl_days: int = Field(default=365, ge=1)

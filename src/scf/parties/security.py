@@ -12,6 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # guessing of a leaked table, fast enough for interactive logins on two cores.
 _hasher = PasswordHasher()
 
+
+def use_cheap_hashing_for_tests() -> None:
+    """Switch to minimal argon2 parameters; only test suites call this, to save seconds."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 TOKEN_PREFIX = "scf_"
 
 

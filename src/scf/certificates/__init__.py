@@ -1,0 +1,1 @@
+"""Payable certificates: credit lines, issuance, pieces, financing, settlement, lineage."""

@@ -1,0 +1,1371 @@
+"""Use cases of payable certificates: lines, issue, split, transfer, finance, settle, report.
+
+Each public command is one unit of work and commits once; the `*_in` functions join the
+caller's unit of work and never commit (the financing room calls them). A piece is locked
+with SELECT ... FOR UPDATE before it changes, and carries a version column besides, so two
+commands on one piece never both win.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from scf.certificates.config import CertificateSettings, get_certificate_settings
+from scf.certificates.iso20022 import (
+    Party,
+    Transfer,
+    build_pain001,
+    parse_camt053,
+    validate_pain001,
+)
+from scf.certificates.model import (
+    CertificateStatus,
+    LineStatus,
+    PieceOrigin,
+    PieceStatus,
+    Pricing,
+    check_cap,
+    check_split,
+    grace_end,
+    is_matured,
+    maturity_for,
+    payments_for,
+    positive_amount,
+    price_piece,
+    split_off,
+    unpaid_status,
+)
+from scf.certificates.tables import (
+    CertificateAlertRow,
+    CertificateRow,
+    CreditLineRow,
+    ExposureCapRow,
+    FinancingRow,
+    PaymentRow,
+    PieceRow,
+    SettlementFileRow,
+)
+from scf.core.actor import Actor
+from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from scf.core.ids import new_id
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+
+ENTERPRISE = ("supplier", "distributor", "core_enterprise")
+FUNDERS = ("bank", "factoring_company", "local_financial_org")
+
+
+def settings_of(uow: UnitOfWork) -> CertificateSettings:
+    """The room's settings: the platform may carry its own, else the environment's."""
+    own = getattr(uow.settings, "certificates", None)
+    return own if isinstance(own, CertificateSettings) else get_certificate_settings()
+
+
+def _trade() -> Any:
+    from scf.trade import service as trade
+
+    return trade
+
+
+def _registry() -> Any:
+    from scf.registry import service as registry
+
+    return registry
+
+
+def _register_assignment(
+    uow: UnitOfWork,
+    *,
+    grantor: str,
+    secured_party: str,
+    piece_id: str,
+    amount: Money,
+    months: int,
+    description: str,
+) -> str:
+    """File the assignment of a piece in the registry, as the platform (filed automatically,
+    so the secured party need not be the one acting), inside the caller's unit of work."""
+    registry = _registry()
+    acting = uow.actor
+    uow.actor = Actor.system()
+    try:
+        reg = registry.register_in(
+            uow,
+            kind="assignment",
+            grantor_org_ids=[grantor],
+            secured_party_org_id=secured_party,
+            collateral=[registry.CollateralRef("certificate_piece", piece_id)],
+            amount=amount,
+            period_months=months,
+            description=description,
+        )
+    finally:
+        uow.actor = acting
+    return str(reg.id)
+
+
+def _months_until(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day > start.day:
+        months += 1
+    return max(1, months)
+
+
+def _is_watcher(uow: UnitOfWork) -> bool:
+    a = uow.actor
+    return a.is_system or a.is_regulator or a.is_operator
+
+
+def _org_field(uow: UnitOfWork, org_id: str, field: str) -> Any:
+    try:
+        return parties.find_organization(uow, org_id)
+    except NotFound:
+        raise InvalidInput(f"organization {org_id} does not exist", field=field) from None
+
+
+# ---------------------------------------------------------------- credit lines and caps
+
+
+def cap_for(uow: UnitOfWork, funder_org_id: str, core_org_id: str, currency: str) -> Money:
+    """The cap on one institution's exposure to one core enterprise in a currency."""
+    row = uow.session.scalar(
+        select(ExposureCapRow).where(
+            ExposureCapRow.funder_org_id == funder_org_id,
+            ExposureCapRow.core_org_id == core_org_id,
+            ExposureCapRow.currency == currency,
+        )
+    )
+    if row is not None:
+        return row.cap
+    cap = settings_of(uow).cap(currency)
+    if cap is None:
+        raise RuleViolation(f"no exposure cap is configured for {currency}", code="no_cap")
+    return cap
+
+
+def exposure_of(uow: UnitOfWork, funder_org_id: str, core_org_id: str, currency: str) -> Money:
+    """Committed lines to the core enterprise plus pieces of its certificates bought under
+    other institutions' lines (pieces under one's own line are inside that line already)."""
+    s = uow.session
+    lines = s.scalar(
+        select(func.coalesce(func.sum(CreditLineRow.limit_minor), 0)).where(
+            CreditLineRow.funder_org_id == funder_org_id,
+            CreditLineRow.core_org_id == core_org_id,
+            CreditLineRow.currency == currency,
+            CreditLineRow.status == LineStatus.ACTIVE.value,
+        )
+    )
+    held = s.scalar(
+        select(func.coalesce(func.sum(PieceRow.face_minor), 0))
+        .join(CertificateRow, CertificateRow.id == PieceRow.certificate_id)
+        .join(CreditLineRow, CreditLineRow.id == CertificateRow.line_id)
+        .where(
+            PieceRow.holder_org_id == funder_org_id,
+            PieceRow.status == PieceStatus.LIVE.value,
+            CertificateRow.issuer_org_id == core_org_id,
+            CertificateRow.currency == currency,
+            CreditLineRow.funder_org_id != funder_org_id,
+        )
+    )
+    return Money(int(lines or 0) + int(held or 0), currency)
+
+
+def set_exposure_cap(
+    uow: UnitOfWork, funder_org_id: str, core_org_id: str, cap: Money
+) -> ExposureCapRow:
+    """The regulator sets one institution's cap on its exposure to one core enterprise."""
+    parties.require_role(uow.actor, "regulator")
+    _org_field(uow, funder_org_id, "funder_org_id")
+    _org_field(uow, core_org_id, "core_org_id")
+    if cap.is_negative():
+        raise InvalidInput("a cap cannot be negative", field="cap")
+    row = uow.session.scalar(
+        select(ExposureCapRow).where(
+            ExposureCapRow.funder_org_id == funder_org_id,
+            ExposureCapRow.core_org_id == core_org_id,
+            ExposureCapRow.currency == cap.currency,
+        )
+    )
+    before = {"cap": row.cap} if row is not None else None
+    if row is None:
+        row = ExposureCapRow(
+            id=new_id("cap"),
+            funder_org_id=funder_org_id,
+            core_org_id=core_org_id,
+            currency=cap.currency,
+            cap_minor=cap.minor,
+            set_at=uow.now(),
+        )
+        uow.session.add(row)
+    else:
+        row.cap_minor = cap.minor
+        row.set_at = uow.now()
+    uow.flush()
+    uow.audit(
+        "certificate.exposure_cap.set",
+        "exposure_cap",
+        row.id,
+        before=before,
+        after={"funder_org_id": funder_org_id, "core_org_id": core_org_id, "cap": cap},
+        org_id=funder_org_id,
+    )
+    uow.commit()
+    return row
+
+
+def grant_line(uow: UnitOfWork, core_org_id: str, limit: Money, expires_on: date) -> CreditLineRow:
+    """A white-listed institution grants a core enterprise a line for issuing certificates."""
+    parties.require_role(uow.actor, *FUNDERS)
+    funder_id = uow.actor.org_id
+    if funder_id is None:
+        raise PermissionDenied("a line is granted by an institution")
+    parties.require_licensed_funder(uow, funder_id)
+    core = _org_field(uow, core_org_id, "core_org_id")
+    if "core_enterprise" not in core.roles:
+        raise InvalidInput(f"{core.name} is not a core enterprise", field="core_org_id")
+    parties.require_not_blacklisted(uow, core_org_id)
+    if not limit.is_positive():
+        raise InvalidInput("the limit must be more than zero", field="limit")
+    if expires_on <= uow.today():
+        raise InvalidInput("the line must expire in the future", field="expires_on")
+    check_cap(
+        exposure_of(uow, funder_id, core_org_id, limit.currency),
+        limit,
+        cap_for(uow, funder_id, core_org_id, limit.currency),
+        who=f"lines to {core.name}",
+    )
+    row = CreditLineRow(
+        id=new_id("cln"),
+        funder_org_id=funder_id,
+        core_org_id=core_org_id,
+        currency=limit.currency,
+        limit_minor=limit.minor,
+        used_minor=0,
+        expires_on=expires_on,
+        status=LineStatus.ACTIVE.value,
+        created_at=uow.now(),
+    )
+    uow.session.add(row)
+    uow.flush()
+    uow.audit("certificate.line.granted", "credit_line", row.id, after=row.snapshot())
+    uow.commit()
+    return row
+
+
+def _line_visible(uow: UnitOfWork, line: CreditLineRow) -> bool:
+    return _is_watcher(uow) or uow.actor.org_id in (line.funder_org_id, line.core_org_id)
+
+
+def get_line(uow: UnitOfWork, line_id: str) -> CreditLineRow:
+    line = uow.session.get(CreditLineRow, line_id)
+    if line is None or not _line_visible(uow, line):
+        raise NotFound(f"credit line {line_id} not found")
+    return line
+
+
+def list_lines(uow: UnitOfWork) -> list[CreditLineRow]:
+    stmt = select(CreditLineRow).order_by(CreditLineRow.id)
+    if not _is_watcher(uow):
+        org = uow.actor.org_id
+        stmt = stmt.where(or_(CreditLineRow.funder_org_id == org, CreditLineRow.core_org_id == org))
+    return list(uow.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- issue
+
+
+def issue_certificate(
+    uow: UnitOfWork,
+    *,
+    line_id: str,
+    supplier_org_id: str,
+    receivable_ids: Sequence[str],
+    face: Money,
+    maturity_on: date,
+) -> CertificateRow:
+    """The core enterprise issues a certificate to a supplier against confirmed receivables.
+
+    The face may not pass the receivables' confirmed unused amount nor the line's room; the
+    maturity is capped by the tenor rule and rolled to a working day; the receivables used are
+    consumed and an assignment of the first piece is registered.
+    """
+    parties.require_role(uow.actor, "core_enterprise")
+    issuer = uow.actor.org_id
+    s = uow.session
+    line = s.scalar(select(CreditLineRow).where(CreditLineRow.id == line_id).with_for_update())
+    if line is None or (not uow.actor.is_system and line.core_org_id != issuer):
+        raise NotFound(f"credit line {line_id} not found", code="line_not_found")
+    issuer = line.core_org_id
+    face = positive_amount(face, line.currency, "face")
+    today = uow.today()
+    if line.status != LineStatus.ACTIVE.value or line.expires_on < today:
+        raise RuleViolation(f"credit line {line_id} is closed or expired", code="line_expired")
+    if face > line.available:
+        raise RuleViolation(
+            f"the line has {line.available} left, the certificate needs {face}",
+            code="line_exhausted",
+        )
+    supplier = _org_field(uow, supplier_org_id, "supplier_org_id")
+    if supplier_org_id == issuer or not set(supplier.roles) & {"supplier", "distributor"}:
+        raise InvalidInput(f"{supplier.name} is not a supplier", field="supplier_org_id")
+    parties.require_not_blacklisted(uow, issuer)
+    parties.require_not_blacklisted(uow, supplier_org_id)
+    maturity = maturity_for(maturity_on, today, settings_of(uow).max_tenor_months, uow.calendar)
+    if not receivable_ids:
+        raise InvalidInput("name the confirmed receivables it pays", field="receivable_ids")
+    if len(set(receivable_ids)) != len(receivable_ids):
+        raise InvalidInput("a receivable is named twice", field="receivable_ids")
+    trade = _trade()
+    plan: list[tuple[str, Money]] = []
+    remaining = face
+    for i, rid in enumerate(receivable_ids):
+        try:
+            info = trade.receivable_info(uow, rid)
+        except NotFound:
+            raise InvalidInput(f"receivable {rid} not found", field=f"receivable_ids.{i}") from None
+        if info.seller_org_id != supplier_org_id or info.debtor_org_id != issuer:
+            raise RuleViolation(
+                f"receivable {rid} is not owed by the issuer to {supplier.name}",
+                code="no_trade_background",
+                errors=[],
+            )
+        unused: Money = info.unused_confirmed
+        if unused.currency != face.currency:
+            raise InvalidInput(
+                f"receivable {rid} is in {unused.currency}",
+                field=f"receivable_ids.{i}",
+                code="currency_mismatch",
+            )
+        if remaining.is_positive() and unused.is_positive():
+            take = unused if unused < remaining else remaining
+            plan.append((rid, take))
+            remaining = remaining - take
+    if remaining.is_positive():
+        raise RuleViolation(
+            f"the receivables have {face - remaining} confirmed and unused, less than {face}",
+            code="receivable_exhausted",
+        )
+    cert = CertificateRow(
+        id=new_id("crt"),
+        issuer_org_id=issuer,
+        first_holder_org_id=supplier_org_id,
+        line_id=line.id,
+        currency=face.currency,
+        face_minor=face.minor,
+        paid_minor=0,
+        issued_on=today,
+        maturity_on=maturity,
+        status=CertificateStatus.ACTIVE.value,
+        receivable_ids=[rid for rid, _ in plan],
+        created_at=uow.now(),
+    )
+    s.add(cert)
+    root = _new_piece(uow, cert, None, supplier_org_id, face, PieceOrigin.ISSUE, 1, None, issuer)
+    for rid, take in plan:
+        trade.use_receivable(uow, rid, take, purpose="certificate_issue", reference=cert.id)
+    line_before = line.snapshot()
+    line.used_minor += face.minor
+    uow.flush()
+    reg_id = _register_assignment(
+        uow,
+        grantor=issuer,
+        secured_party=supplier_org_id,
+        piece_id=root.id,
+        amount=face,
+        months=_months_until(today, maturity),
+        description=(
+            f"payable certificate {cert.id}, face {face}, maturing {maturity.isoformat()}, "
+            f"issued against receivables {', '.join(rid for rid, _ in plan)}"
+        ),
+    )
+    cert.registration_id = root.registration_id = reg_id
+    uow.flush()
+    uow.audit(
+        "certificate.line.used", "credit_line", line.id, before=line_before, after=line.snapshot()
+    )
+    uow.audit(
+        "certificate.issued",
+        "certificate",
+        cert.id,
+        after={**cert.snapshot(), "receivables": [(r, m) for r, m in plan], "piece": root.id},
+    )
+    uow.commit()
+    return cert
+
+
+def _new_piece(
+    uow: UnitOfWork,
+    cert: CertificateRow,
+    parent: PieceRow | None,
+    holder: str,
+    face: Money,
+    origin: PieceOrigin,
+    tier: int,
+    receivable_id: str | None,
+    from_org_id: str | None,
+) -> PieceRow:
+    row = PieceRow(
+        id=new_id("pce"),
+        certificate_id=cert.id,
+        parent_id=parent.id if parent else None,
+        holder_org_id=holder,
+        from_org_id=from_org_id,
+        currency=face.currency,
+        face_minor=face.minor,
+        tier=tier,
+        origin=origin.value,
+        status=PieceStatus.LIVE.value,
+        receivable_id=receivable_id,
+        created_at=uow.now(),
+    )
+    uow.session.add(row)
+    return row
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _live_piece(
+    uow: UnitOfWork, piece_id: str, holder_org_id: str | None
+) -> tuple[PieceRow, CertificateRow]:
+    """Lock a piece the holder may act on, refusing spent, paid or matured pieces."""
+    s = uow.session
+    piece = s.scalar(select(PieceRow).where(PieceRow.id == piece_id).with_for_update())
+    if piece is None or (holder_org_id is not None and piece.holder_org_id != holder_org_id):
+        raise NotFound(f"certificate piece {piece_id} not found", code="piece_not_found")
+    if piece.status != PieceStatus.LIVE.value:
+        raise Conflict(
+            f"piece {piece_id} is {piece.status}: it was already split, transferred, "
+            "financed or paid, so nothing more can happen to it",
+            code="piece_not_live",
+        )
+    cert = s.get(CertificateRow, piece.certificate_id)
+    assert cert is not None
+    if cert.status != CertificateStatus.ACTIVE.value:
+        raise RuleViolation(
+            f"certificate {cert.id} is {cert.status}; its pieces can no longer change",
+            code="certificate_closed",
+        )
+    if is_matured(cert.maturity_on, uow.today()):
+        raise RuleViolation(
+            f"certificate {cert.id} matured on {cert.maturity_on}; its pieces can only be paid",
+            code="piece_matured",
+        )
+    return piece, cert
+
+
+def _acting_holder(uow: UnitOfWork) -> str | None:
+    return None if uow.actor.is_system else uow.actor.org_id
+
+
+def _split_in(
+    uow: UnitOfWork, piece: PieceRow, cert: CertificateRow, parts: Sequence[Money]
+) -> list[PieceRow]:
+    check_split(piece.face, parts)
+    piece.status = PieceStatus.SPENT.value
+    piece.spent_at = uow.now()
+    children = [
+        _new_piece(
+            uow, cert, piece, piece.holder_org_id, p, PieceOrigin.SPLIT, piece.tier, None, None
+        )
+        for p in parts
+    ]
+    uow.flush()
+    uow.audit(
+        "certificate.piece.split",
+        "certificate",
+        cert.id,
+        before=piece.snapshot(),
+        after={"children": [c.snapshot() for c in children]},
+        org_id=piece.holder_org_id,
+    )
+    return children
+
+
+def split_piece(uow: UnitOfWork, piece_id: str, parts: Sequence[Money]) -> list[PieceRow]:
+    """Split a held piece into parts (0.01 the smallest) that add up to its face."""
+    parties.require_role(uow.actor, *ENTERPRISE, *FUNDERS)
+    piece, cert = _live_piece(uow, piece_id, _acting_holder(uow))
+    children = _split_in(uow, piece, cert, parts)
+    uow.commit()
+    return children
+
+
+def _background(
+    uow: UnitOfWork, holder: str, to_org_id: str, amount: Money, receivable_id: str | None
+) -> str:
+    """Find the receivable that makes a transfer real: the holder owes it to the recipient."""
+    trade = _trade()
+    if receivable_id:
+        try:
+            info = trade.receivable_info(uow, receivable_id)
+        except NotFound:
+            raise RuleViolation(
+                f"receivable {receivable_id} not found", code="no_trade_background"
+            ) from None
+        if info.debtor_org_id != holder or info.seller_org_id != to_org_id:
+            raise RuleViolation(
+                f"receivable {receivable_id} is not owed by the holder to the recipient",
+                code="no_trade_background",
+            )
+        unused: Money = info.unused_confirmed
+        if unused.currency != amount.currency or unused < amount:
+            raise RuleViolation(
+                f"receivable {receivable_id} has {unused} confirmed and unused, "
+                f"less than the transfer of {amount}",
+                code="receivable_exhausted",
+            )
+        return str(info.id)
+    for info in trade.receivables_between(uow, to_org_id, holder, with_unused_confirmed=True):
+        u: Money = info.unused_confirmed
+        if u.currency == amount.currency and u >= amount:
+            return str(info.id)
+    raise RuleViolation(
+        f"no trade background: the recipient has no confirmed receivable on the holder "
+        f"with {amount} unused",
+        code="no_trade_background",
+    )
+
+
+def transfer_piece(
+    uow: UnitOfWork,
+    piece_id: str,
+    to_org_id: str,
+    *,
+    amount: Money | None = None,
+    receivable_id: str | None = None,
+) -> PieceRow:
+    """Pass a piece, or an amount of it (split off automatically), to a supplier one owes."""
+    parties.require_role(uow.actor, *ENTERPRISE)
+    piece, cert = _live_piece(uow, piece_id, _acting_holder(uow))
+    holder = piece.holder_org_id
+    amount = positive_amount(amount if amount is not None else piece.face, piece.currency)
+    parts = split_off(piece.face, amount)
+    if to_org_id == holder:
+        raise InvalidInput("a piece cannot be passed to its own holder", field="to_org_id")
+    recipient = _org_field(uow, to_org_id, "to_org_id")
+    if not set(recipient.roles) & {"supplier", "distributor"}:
+        raise InvalidInput(f"{recipient.name} is not a supplier", field="to_org_id")
+    parties.require_not_blacklisted(uow, to_org_id)
+    rid = _background(uow, holder, to_org_id, amount, receivable_id)
+    if len(parts) == 2:
+        piece = _split_in(uow, piece, cert, parts)[0]
+    piece.status = PieceStatus.SPENT.value
+    piece.spent_at = uow.now()
+    child = _new_piece(
+        uow, cert, piece, to_org_id, amount, PieceOrigin.TRANSFER, piece.tier + 1, rid, holder
+    )
+    uow.flush()
+    _trade().use_receivable(uow, rid, amount, purpose="certificate_transfer", reference=child.id)
+    uow.audit(
+        "certificate.piece.transferred",
+        "certificate",
+        cert.id,
+        before=piece.snapshot(),
+        after=child.snapshot(),
+        org_id=holder,
+    )
+    uow.flush()
+    uow.commit()
+    return child
+
+
+# ---------------------------------------------------------------- financing
+
+
+def quote(
+    uow: UnitOfWork,
+    piece: PieceRow,
+    cert: CertificateRow,
+    rate: Decimal,
+    amount: Money,
+    fee: Money | None,
+) -> Pricing:
+    """Price an amount of a piece for sale today (value date rolled to a working day)."""
+    cfg = settings_of(uow)
+    value_date = uow.calendar.adjust(uow.today())
+    return price_piece(
+        amount,
+        rate,
+        value_date,
+        cert.maturity_on,
+        cfg.day_count(cert.currency),
+        funder_fee=fee,
+        platform_fee_rate=cfg.platform_fee_rate,
+    )
+
+
+def offer_financing(
+    uow: UnitOfWork,
+    piece_id: str,
+    funder_org_id: str,
+    rate: Decimal,
+    *,
+    amount: Money | None = None,
+    fee: Money | None = None,
+) -> FinancingRow:
+    """The holder offers a piece (or an amount of it) to a white-listed institution."""
+    parties.require_role(uow.actor, *ENTERPRISE)
+    piece, cert = _live_piece(uow, piece_id, _acting_holder(uow))
+    amount = positive_amount(amount if amount is not None else piece.face, piece.currency)
+    split_off(piece.face, amount)
+    _org_field(uow, funder_org_id, "funder_org_id")
+    parties.require_licensed_funder(uow, funder_org_id)
+    pricing = quote(uow, piece, cert, rate, amount, fee)
+    row = FinancingRow(
+        id=new_id("cfn"),
+        piece_id=piece.id,
+        certificate_id=cert.id,
+        seller_org_id=piece.holder_org_id,
+        funder_org_id=funder_org_id,
+        currency=amount.currency,
+        amount_minor=amount.minor,
+        rate=rate,
+        fee_minor=(fee or Money.zero(amount.currency)).minor,
+        status="offered",
+        pricing=pricing.as_dict(),
+        created_at=uow.now(),
+    )
+    uow.session.add(row)
+    uow.flush()
+    uow.audit(
+        "certificate.financing.offered",
+        "certificate",
+        cert.id,
+        after={"financing_id": row.id, **pricing.as_dict()},
+    )
+    uow.commit()
+    return row
+
+
+def finance_piece_in(
+    uow: UnitOfWork,
+    piece_id: str,
+    funder_org_id: str,
+    rate: Decimal,
+    *,
+    seller_org_id: str | None = None,
+    amount: Money | None = None,
+    fee: Money | None = None,
+    reference: str | None = None,
+    financing: FinancingRow | None = None,
+) -> FinancingRow:
+    """Sell a piece (or an amount of it) to a white-listed institution, in the caller's unit
+    of work: price = face - face x rate x days / basis, ownership passes to the institution
+    and an assignment is registered. Does not commit."""
+    parties.require_licensed_funder(uow, funder_org_id)
+    piece, cert = _live_piece(uow, piece_id, seller_org_id)
+    seller = piece.holder_org_id
+    if seller == funder_org_id:
+        raise InvalidInput("the holder cannot sell to itself", field="funder_org_id")
+    amount = positive_amount(amount if amount is not None else piece.face, piece.currency)
+    parts = split_off(piece.face, amount)
+    pricing = quote(uow, piece, cert, rate, amount, fee)
+    line = uow.session.get(CreditLineRow, cert.line_id)
+    assert line is not None
+    if line.funder_org_id != funder_org_id:
+        check_cap(
+            exposure_of(uow, funder_org_id, cert.issuer_org_id, cert.currency),
+            amount,
+            cap_for(uow, funder_org_id, cert.issuer_org_id, cert.currency),
+            who="the institution's exposure to the issuer",
+        )
+    if len(parts) == 2:
+        piece = _split_in(uow, piece, cert, parts)[0]
+    piece.status = PieceStatus.SPENT.value
+    piece.spent_at = uow.now()
+    child = _new_piece(
+        uow, cert, piece, funder_org_id, amount, PieceOrigin.FINANCE, piece.tier, None, seller
+    )
+    uow.flush()
+    reg_id = _register_assignment(
+        uow,
+        grantor=seller,
+        secured_party=funder_org_id,
+        piece_id=child.id,
+        amount=amount,
+        months=_months_until(uow.today(), cert.maturity_on),
+        description=(
+            f"assignment of {amount} of payable certificate {cert.id} (piece {piece.id}) "
+            f"maturing {cert.maturity_on.isoformat()}"
+        ),
+    )
+    child.registration_id = reg_id
+    if financing is None:
+        financing = FinancingRow(
+            id=new_id("cfn"),
+            piece_id=piece_id,
+            certificate_id=cert.id,
+            seller_org_id=seller,
+            funder_org_id=funder_org_id,
+            currency=amount.currency,
+            amount_minor=amount.minor,
+            rate=rate,
+            fee_minor=(fee or Money.zero(amount.currency)).minor,
+            created_at=uow.now(),
+            status="financed",
+        )
+        uow.session.add(financing)
+    financing.status = "financed"
+    financing.pricing = pricing.as_dict()
+    financing.funder_piece_id = child.id
+    financing.registration_id = reg_id
+    financing.reference = reference
+    financing.decided_at = uow.now()
+    uow.flush()
+    uow.audit(
+        "certificate.piece.financed",
+        "certificate",
+        cert.id,
+        before=piece.snapshot(),
+        after={**child.snapshot(), "financing_id": financing.id, "pricing": pricing.as_dict()},
+        org_id=seller,
+    )
+    return financing
+
+
+def _offer(uow: UnitOfWork, financing_id: str) -> FinancingRow:
+    row = uow.session.get(FinancingRow, financing_id)
+    if row is None or uow.actor.org_id not in (row.funder_org_id, row.seller_org_id):
+        if row is None or not uow.actor.is_system:
+            raise NotFound(f"financing {financing_id} not found")
+    if row.status != "offered":
+        raise Conflict(f"financing {financing_id} is {row.status}", code="financing_decided")
+    return row
+
+
+def accept_financing(uow: UnitOfWork, financing_id: str) -> FinancingRow:
+    """The institution accepts a holder's offer: it buys the piece at the offered price."""
+    parties.require_role(uow.actor, *FUNDERS)
+    row = _offer(uow, financing_id)
+    if not uow.actor.is_system and uow.actor.org_id != row.funder_org_id:
+        raise NotFound(f"financing {financing_id} not found")
+    finance_piece_in(
+        uow,
+        row.piece_id,
+        row.funder_org_id,
+        Decimal(row.rate),
+        seller_org_id=row.seller_org_id,
+        amount=row.amount,
+        fee=row.fee,
+        reference=row.id,
+        financing=row,
+    )
+    uow.commit()
+    return row
+
+
+def decline_financing(uow: UnitOfWork, financing_id: str) -> FinancingRow:
+    """The institution declines, or the holder withdraws, an open offer."""
+    row = _offer(uow, financing_id)
+    row.status = "declined" if uow.actor.org_id == row.funder_org_id else "withdrawn"
+    row.decided_at = uow.now()
+    uow.flush()
+    uow.audit(
+        f"certificate.financing.{row.status}",
+        "certificate",
+        row.certificate_id,
+        after={"financing_id": row.id},
+    )
+    uow.commit()
+    return row
+
+
+# ---------------------------------------------------------------- settlement
+
+
+@dataclass
+class Settlement:
+    msg_id: str
+    xml: bytes
+    payments: list[PaymentRow]
+
+
+def instruct_settlement(uow: UnitOfWork, certificate_id: str) -> Settlement:
+    """At maturity the issuer pays the face: one pain.001 payment per live piece's holder."""
+    parties.require_role(uow.actor, "core_enterprise")
+    s = uow.session
+    cert = s.scalar(
+        select(CertificateRow).where(CertificateRow.id == certificate_id).with_for_update()
+    )
+    if cert is None or (not uow.actor.is_system and cert.issuer_org_id != uow.actor.org_id):
+        raise NotFound(f"certificate {certificate_id} not found")
+    if cert.status == CertificateStatus.SETTLED.value:
+        raise Conflict(f"certificate {cert.id} is settled", code="certificate_settled")
+    if cert.settlement_msg_id is not None:
+        raise Conflict(
+            f"payment of certificate {cert.id} was instructed already ({cert.settlement_msg_id})",
+            code="already_instructed",
+        )
+    today = uow.today()
+    if not is_matured(cert.maturity_on, today):
+        raise RuleViolation(
+            f"certificate {cert.id} matures on {cert.maturity_on}; it is paid at maturity",
+            code="not_matured",
+        )
+    live = list(
+        s.scalars(
+            select(PieceRow)
+            .where(PieceRow.certificate_id == cert.id, PieceRow.status == PieceStatus.LIVE.value)
+            .order_by(PieceRow.id)
+            .with_for_update()
+        )
+    )
+    pays = payments_for((p.id, p.holder_org_id, p.face) for p in live)
+    orgs = parties.organizations_by_id(uow, [cert.issuer_org_id, *(p.payee for p in pays)])
+    msg_id = f"SCF{cert.id[4:]}"[:35]
+    rows: list[PaymentRow] = []
+    transfers: list[Transfer] = []
+    for n, p in enumerate(pays, start=1):
+        e2e = f"{cert.id[4:]}-{n:04d}"[:35]
+        row = PaymentRow(
+            id=new_id("cpy"),
+            certificate_id=cert.id,
+            piece_id=p.piece_id,
+            payee_org_id=p.payee,
+            currency=p.amount.currency,
+            amount_minor=p.amount.minor,
+            end_to_end_id=e2e,
+            msg_id=msg_id,
+            status="instructed",
+            created_at=uow.now(),
+        )
+        rows.append(row)
+        payee = orgs[p.payee]
+        transfers.append(
+            Transfer(
+                e2e,
+                Party(payee.name, payee.uscc),
+                p.amount,
+                f"payable certificate {cert.id} piece {p.piece_id}",
+            )
+        )
+    issuer = orgs[cert.issuer_org_id]
+    xml = build_pain001(
+        msg_id=msg_id,
+        created_at=uow.now(),
+        debtor=Party(issuer.name, issuer.uscc),
+        initiator=Party(issuer.name, issuer.uscc),
+        execution_date=max(today, cert.maturity_on),
+        transfers=transfers,
+        agent_bic=settings_of(uow).settlement_bank_bic,
+    )
+    validate_pain001(xml)
+    s.add_all(rows)
+    s.add(
+        SettlementFileRow(
+            msg_id=msg_id, certificate_id=cert.id, xml=xml.decode("utf-8"), created_at=uow.now()
+        )
+    )
+    before = cert.snapshot()
+    cert.settlement_msg_id = msg_id
+    if cert.status == CertificateStatus.ACTIVE.value:
+        cert.status = CertificateStatus.SETTLING.value
+    uow.flush()
+    uow.audit(
+        "certificate.settlement.instructed",
+        "certificate",
+        cert.id,
+        before=before,
+        after={**cert.snapshot(), "payments": [(r.payee_org_id, r.amount) for r in rows]},
+    )
+    uow.commit()
+    return Settlement(msg_id, xml, rows)
+
+
+def settlement_file(uow: UnitOfWork, certificate_id: str) -> bytes:
+    cert = get_certificate(uow, certificate_id)
+    row = uow.session.scalar(
+        select(SettlementFileRow).where(SettlementFileRow.certificate_id == cert.id)
+    )
+    if row is None:
+        raise NotFound(f"no payment was instructed for certificate {cert.id}")
+    return row.xml.encode("utf-8")
+
+
+def reconcile_statement(uow: UnitOfWork, xml: bytes) -> dict[str, Any]:
+    """Match a camt.053 statement's booked entries to instructed payments by end-to-end id.
+
+    A matched payment pays its piece and restores the line; a certificate paid in full is
+    settled. An entry already matched is reported as a duplicate and pays nothing twice.
+    """
+    parties.require_role(uow.actor, "core_enterprise", "operator")
+    s = uow.session
+    entries = parse_camt053(xml)
+    matched: list[dict[str, Any]] = []
+    duplicates: list[dict[str, Any]] = []
+    unmatched: list[dict[str, Any]] = []
+    for e in entries:
+        if not e.booked:
+            unmatched.append({"entry": e.index, "reason": "not booked"})
+            continue
+        pay = None
+        for ref in e.end_to_end_ids:
+            pay = s.scalar(select(PaymentRow).where(PaymentRow.end_to_end_id == ref))
+            if pay is not None:
+                break
+        if pay is None:
+            unmatched.append(
+                {
+                    "entry": e.index,
+                    "reason": "no instructed payment has its end-to-end id",
+                    "amount": e.amount.as_json(),
+                }
+            )
+            continue
+        cert = s.scalar(
+            select(CertificateRow).where(CertificateRow.id == pay.certificate_id).with_for_update()
+        )
+        assert cert is not None
+        mine = uow.actor.is_system or uow.actor.is_operator
+        if not mine and cert.issuer_org_id != uow.actor.org_id:
+            unmatched.append(
+                {
+                    "entry": e.index,
+                    "reason": "no instructed payment has its end-to-end id",
+                    "amount": e.amount.as_json(),
+                }
+            )
+            continue
+        if pay.status == "paid":
+            duplicates.append({"entry": e.index, "end_to_end_id": pay.end_to_end_id})
+            continue
+        if e.amount != pay.amount:
+            unmatched.append(
+                {
+                    "entry": e.index,
+                    "end_to_end_id": pay.end_to_end_id,
+                    "reason": f"amount {e.amount} differs from the instructed {pay.amount}",
+                }
+            )
+            continue
+        _book_payment(uow, cert, pay, e.booking_date or uow.today(), e.bank_reference)
+        matched.append(
+            {
+                "entry": e.index,
+                "end_to_end_id": pay.end_to_end_id,
+                "certificate_id": cert.id,
+                "payee_org_id": pay.payee_org_id,
+                "amount": pay.amount.as_json(),
+            }
+        )
+    uow.commit()
+    return {
+        "entries": len(entries),
+        "matched": matched,
+        "duplicates": duplicates,
+        "unmatched": unmatched,
+    }
+
+
+def _book_payment(
+    uow: UnitOfWork, cert: CertificateRow, pay: PaymentRow, on: date, ref: str
+) -> None:
+    s = uow.session
+    piece = s.scalar(select(PieceRow).where(PieceRow.id == pay.piece_id).with_for_update())
+    line = s.scalar(select(CreditLineRow).where(CreditLineRow.id == cert.line_id).with_for_update())
+    assert piece is not None and line is not None
+    pay.status = "paid"
+    pay.paid_on = on
+    pay.bank_reference = ref or None
+    piece.status = PieceStatus.PAID.value
+    piece.spent_at = uow.now()
+    line.used_minor -= pay.amount_minor
+    before = cert.snapshot()
+    cert.paid_minor += pay.amount_minor
+    if cert.paid_minor == cert.face_minor:
+        cert.status = CertificateStatus.SETTLED.value
+        cert.settled_at = uow.now()
+    uow.flush()
+    uow.audit(
+        "certificate.payment.received",
+        "certificate",
+        cert.id,
+        before=before,
+        after={
+            **cert.snapshot(),
+            "payment": pay.end_to_end_id,
+            "piece": piece.id,
+            "payee_org_id": pay.payee_org_id,
+            "amount": pay.amount,
+        },
+    )
+
+
+def run_maturity(uow: UnitOfWork) -> list[CertificateAlertRow]:
+    """Mark certificates unpaid after maturity overdue, and after the grace period in default,
+    raising an alert with the unpaid amount each time."""
+    parties.require_role(uow.actor, "operator", "regulator")
+    s = uow.session
+    today = uow.today()
+    grace = settings_of(uow).grace_working_days
+    open_states = [
+        CertificateStatus.ACTIVE.value,
+        CertificateStatus.SETTLING.value,
+        CertificateStatus.OVERDUE.value,
+    ]
+    certs = s.scalars(
+        select(CertificateRow)
+        .where(CertificateRow.status.in_(open_states), CertificateRow.maturity_on < today)
+        .order_by(CertificateRow.id)
+        .with_for_update()
+    )
+    alerts: list[CertificateAlertRow] = []
+    for cert in certs:
+        new = unpaid_status(
+            cert.maturity_on, today, grace_end(cert.maturity_on, grace, uow.calendar)
+        )
+        if new is None or new.value == cert.status:
+            continue
+        before = cert.snapshot()
+        unpaid = cert.face - cert.paid
+        cert.status = new.value
+        if new is CertificateStatus.OVERDUE:
+            cert.overdue_since = today
+            msg = (
+                f"certificate {cert.id} matured on {cert.maturity_on} and {unpaid} is "
+                f"unpaid; default after {grace} working days of grace"
+            )
+        else:
+            cert.overdue_since = cert.overdue_since or today
+            cert.defaulted_on = today
+            msg = f"certificate {cert.id} is in default: {unpaid} unpaid since {cert.maturity_on}"
+        alert = CertificateAlertRow(
+            id=new_id("cal"),
+            certificate_id=cert.id,
+            issuer_org_id=cert.issuer_org_id,
+            kind=new.value,
+            message=msg,
+            unpaid_minor=unpaid.minor,
+            currency=unpaid.currency,
+            raised_at=uow.now(),
+        )
+        s.add(alert)
+        alerts.append(alert)
+        uow.flush()
+        uow.audit(
+            f"certificate.{new.value}",
+            "certificate",
+            cert.id,
+            before=before,
+            after={**cert.snapshot(), "alert": alert.id},
+            org_id=cert.issuer_org_id,
+        )
+    uow.commit()
+    return alerts
+
+
+def list_alerts(uow: UnitOfWork) -> list[CertificateAlertRow]:
+    """Alerts: all for the regulator and operator; an issuer's own; a holder's certificates'."""
+    stmt = select(CertificateAlertRow).order_by(
+        CertificateAlertRow.raised_at, CertificateAlertRow.id
+    )
+    if not _is_watcher(uow):
+        org = uow.actor.org_id
+        held = select(PieceRow.certificate_id).where(PieceRow.holder_org_id == org)
+        stmt = stmt.where(
+            or_(
+                CertificateAlertRow.issuer_org_id == org,
+                CertificateAlertRow.certificate_id.in_(held),
+            )
+        )
+    return list(uow.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _parties_of(uow: UnitOfWork, cert: CertificateRow) -> set[str]:
+    holders = uow.session.scalars(
+        select(PieceRow.holder_org_id).where(PieceRow.certificate_id == cert.id).distinct()
+    )
+    line = uow.session.get(CreditLineRow, cert.line_id)
+    out = {cert.issuer_org_id, *holders}
+    if line is not None:
+        out.add(line.funder_org_id)
+    return out
+
+
+def get_certificate(uow: UnitOfWork, certificate_id: str) -> CertificateRow:
+    """A certificate its issuer, line funder, any holder of a piece, or a watcher may see."""
+    cert = uow.session.get(CertificateRow, certificate_id)
+    if cert is None:
+        raise NotFound(f"certificate {certificate_id} not found")
+    if uow.actor.org_id in _parties_of(uow, cert):
+        return cert
+    parties.authorize_read(uow, cert.issuer_org_id, "financing", f"certificate/{cert.id}")
+    return cert
+
+
+def _full_view(uow: UnitOfWork, cert: CertificateRow) -> bool:
+    """Issuer, line funder and watchers see every piece; holders see their own."""
+    line = uow.session.get(CreditLineRow, cert.line_id)
+    return _is_watcher(uow) or uow.actor.org_id in (
+        cert.issuer_org_id,
+        line.funder_org_id if line else None,
+    )
+
+
+def pieces_of(uow: UnitOfWork, cert: CertificateRow) -> list[PieceRow]:
+    stmt = select(PieceRow).where(PieceRow.certificate_id == cert.id).order_by(PieceRow.id)
+    if not _full_view(uow, cert):
+        stmt = stmt.where(PieceRow.holder_org_id == uow.actor.org_id)
+    return list(uow.session.scalars(stmt))
+
+
+def list_certificates(uow: UnitOfWork, status: str | None = None) -> list[CertificateRow]:
+    stmt = select(CertificateRow).order_by(CertificateRow.id)
+    if not _is_watcher(uow):
+        org = uow.actor.org_id
+        held = select(PieceRow.certificate_id).where(PieceRow.holder_org_id == org)
+        lines = select(CreditLineRow.id).where(CreditLineRow.funder_org_id == org)
+        stmt = stmt.where(
+            or_(
+                CertificateRow.issuer_org_id == org,
+                CertificateRow.id.in_(held),
+                CertificateRow.line_id.in_(lines),
+            )
+        )
+    if status:
+        stmt = stmt.where(CertificateRow.status == status)
+    return list(uow.session.scalars(stmt))
+
+
+def list_pieces(uow: UnitOfWork, status: str | None = "live") -> list[PieceRow]:
+    """Pieces the acting organization holds."""
+    stmt = select(PieceRow).where(PieceRow.holder_org_id == uow.actor.org_id)
+    if status:
+        stmt = stmt.where(PieceRow.status == status)
+    return list(uow.session.scalars(stmt.order_by(PieceRow.id)))
+
+
+def get_financing(uow: UnitOfWork, financing_id: str) -> FinancingRow:
+    row = uow.session.get(FinancingRow, financing_id)
+    if row is None or not (
+        _is_watcher(uow) or uow.actor.org_id in (row.seller_org_id, row.funder_org_id)
+    ):
+        raise NotFound(f"financing {financing_id} not found")
+    return row
+
+
+def _require_full_view(uow: UnitOfWork, certificate_id: str) -> CertificateRow:
+    cert = get_certificate(uow, certificate_id)
+    if not _full_view(uow, cert):
+        raise NotFound(f"certificate {certificate_id} not found")
+    return cert
+
+
+def exposure_report(uow: UnitOfWork, certificate_id: str) -> dict[str, Any]:
+    """Every holder of record and the amount still owed to it."""
+    cert = _require_full_view(uow, certificate_id)
+    pieces = uow.session.scalars(
+        select(PieceRow).where(
+            PieceRow.certificate_id == cert.id, PieceRow.status == PieceStatus.LIVE.value
+        )
+    )
+    by_holder: dict[str, list[PieceRow]] = defaultdict(list)
+    for p in pieces:
+        by_holder[p.holder_org_id].append(p)
+    orgs = parties.organizations_by_id(uow, by_holder)
+    holders = [
+        {
+            "org_id": org_id,
+            "name": orgs[org_id].name,
+            "amount": Money(sum(p.face_minor for p in ps), cert.currency).as_json(),
+            "pieces": [p.id for p in ps],
+        }
+        for org_id, ps in sorted(by_holder.items())
+    ]
+    return {
+        "certificate_id": cert.id,
+        "issuer_org_id": cert.issuer_org_id,
+        "status": cert.status,
+        "maturity_on": cert.maturity_on.isoformat(),
+        "face": cert.face.as_json(),
+        "paid": cert.paid.as_json(),
+        "unpaid": (cert.face - cert.paid).as_json(),
+        "holders": holders,
+    }
+
+
+def lineage(uow: UnitOfWork, certificate_id: str) -> dict[str, Any]:
+    """The tree of pieces back to issuance, each hop with its trade background."""
+    cert = _require_full_view(uow, certificate_id)
+    pieces = list(
+        uow.session.scalars(
+            select(PieceRow).where(PieceRow.certificate_id == cert.id).order_by(PieceRow.id)
+        )
+    )
+    children: dict[str | None, list[PieceRow]] = defaultdict(list)
+    for p in pieces:
+        children[p.parent_id].append(p)
+
+    def node(p: PieceRow) -> dict[str, Any]:
+        return {
+            "piece_id": p.id,
+            "holder_org_id": p.holder_org_id,
+            "from_org_id": p.from_org_id,
+            "face": p.face.as_json(),
+            "tier": p.tier,
+            "origin": p.origin,
+            "status": p.status,
+            "trade_background": {"receivable_id": p.receivable_id} if p.receivable_id else None,
+            "registration_id": p.registration_id,
+            "children": [node(c) for c in children[p.id]],
+        }
+
+    roots = children[None]
+    return {
+        "certificate_id": cert.id,
+        "face": cert.face.as_json(),
+        "deepest_tier": max((p.tier for p in pieces), default=0),
+        "receivable_ids": list(cert.receivable_ids),
+        "tree": node(roots[0]) if roots else None,
+    }
+
+
+def reach_figures(uow: UnitOfWork) -> dict[str, Any]:
+    """How far credit travelled: per tier the amounts and enterprises reached, per certificate
+    the deepest tier, and how much SMEs financed (for the regulator)."""
+    parties.require_role(uow.actor, "regulator", "operator")
+    s = uow.session
+    certs = list(s.scalars(select(CertificateRow)))
+    pieces = list(s.scalars(select(PieceRow)))
+    orgs = parties.organizations_by_id(uow, {p.holder_org_id for p in pieces})
+    tiers: dict[int, dict[str, Any]] = {}
+    deepest: dict[str, int] = defaultdict(int)
+    smes: set[str] = set()
+    financed: dict[str, int] = defaultdict(int)
+    for p in pieces:
+        deepest[p.certificate_id] = max(deepest[p.certificate_id], p.tier)
+        org = orgs.get(p.holder_org_id)
+        if p.origin == PieceOrigin.FINANCE.value:
+            financed[p.currency] += p.face_minor
+            continue
+        if p.origin not in (PieceOrigin.ISSUE.value, PieceOrigin.TRANSFER.value):
+            continue
+        t = tiers.setdefault(
+            p.tier,
+            {
+                "tier": p.tier,
+                "enterprises": set(),
+                "smes": set(),
+                "amounts": defaultdict(int),
+                "hops": 0,
+            },
+        )
+        t["enterprises"].add(p.holder_org_id)
+        t["amounts"][p.currency] += p.face_minor
+        t["hops"] += 1
+        if org is not None and parties.is_sme(org):
+            t["smes"].add(p.holder_org_id)
+            smes.add(p.holder_org_id)
+    issued: dict[str, int] = defaultdict(int)
+    for c in certs:
+        issued[c.currency] += c.face_minor
+
+    def amounts(d: dict[str, int]) -> list[dict[str, Any]]:
+        return [Money(v, k).as_json() for k, v in sorted(d.items())]
+
+    return {
+        "certificates": len(certs),
+        "issued": amounts(issued),
+        "max_tier": max(deepest.values(), default=0),
+        "smes_reached": len(smes),
+        "financed": amounts(financed),
+        "tiers": [
+            {
+                "tier": t["tier"],
+                "enterprises": len(t["enterprises"]),
+                "smes": len(t["smes"]),
+                "hops": t["hops"],
+                "amounts": amounts(t["amounts"]),
+            }
+            for _, t in sorted(tiers.items())
+        ],
+        "deepest_tier_by_certificate": dict(sorted(deepest.items())),
+    }
+
+
+def institution_exposures(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Each institution's exposure to each core enterprise against its cap."""
+    parties.require_role(uow.actor, "regulator", "operator", *FUNDERS)
+    s = uow.session
+    pairs: set[tuple[str, str, str]] = set()
+    for ln in s.scalars(select(CreditLineRow)):
+        pairs.add((ln.funder_org_id, ln.core_org_id, ln.currency))
+    held = s.execute(
+        select(PieceRow.holder_org_id, CertificateRow.issuer_org_id, CertificateRow.currency)
+        .join(CertificateRow, CertificateRow.id == PieceRow.certificate_id)
+        .where(
+            PieceRow.origin == PieceOrigin.FINANCE.value, PieceRow.status == PieceStatus.LIVE.value
+        )
+    )
+    pairs.update((h, c, ccy) for h, c, ccy in held)
+    if not _is_watcher(uow):
+        pairs = {p for p in pairs if p[0] == uow.actor.org_id}
+    out = []
+    for funder, core, ccy in sorted(pairs):
+        exposure = exposure_of(uow, funder, core, ccy)
+        cap = cap_for(uow, funder, core, ccy)
+        used = s.scalar(
+            select(func.coalesce(func.sum(CreditLineRow.used_minor), 0)).where(
+                CreditLineRow.funder_org_id == funder,
+                CreditLineRow.core_org_id == core,
+                CreditLineRow.currency == ccy,
+            )
+        )
+        out.append(
+            {
+                "funder_org_id": funder,
+                "core_org_id": core,
+                "exposure": exposure.as_json(),
+                "lines_used": Money(int(used or 0), ccy).as_json(),
+                "cap": cap.as_json(),
+                "headroom": (cap - exposure).as_json(),
+                "over_cap": exposure > cap,
+            }
+        )
+    return out
+
+
+def upcoming_settlements(uow: UnitOfWork, within_days: int = 30) -> list[dict[str, Any]]:
+    """Certificates maturing within the coming days and what is still to pay on them."""
+    if not 0 <= within_days <= 366:
+        raise InvalidInput("0 to 366 days", field="within_days")
+    today = uow.today()
+    stmt = select(CertificateRow).where(
+        CertificateRow.maturity_on >= today,
+        CertificateRow.maturity_on <= today + timedelta(days=within_days),
+        CertificateRow.status.in_(
+            [CertificateStatus.ACTIVE.value, CertificateStatus.SETTLING.value]
+        ),
+    )
+    if not _is_watcher(uow):
+        stmt = stmt.where(CertificateRow.issuer_org_id == uow.actor.org_id)
+    out = []
+    for c in uow.session.scalars(stmt.order_by(CertificateRow.maturity_on, CertificateRow.id)):
+        holders = uow.session.scalar(
+            select(func.count(func.distinct(PieceRow.holder_org_id))).where(
+                PieceRow.certificate_id == c.id, PieceRow.status == PieceStatus.LIVE.value
+            )
+        )
+        out.append(
+            {
+                "certificate_id": c.id,
+                "issuer_org_id": c.issuer_org_id,
+                "maturity_on": c.maturity_on.isoformat(),
+                "status": c.status,
+                "unpaid": (c.face - c.paid).as_json(),
+                "holders": int(holders or 0),
+            }
+        )
+    return out

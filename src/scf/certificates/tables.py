@@ -1,0 +1,257 @@
+"""Database mapping of credit lines, certificates, pieces, financings and settlement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scf.core.db import Base, JSONType, UTCDateTime
+from scf.core.money import Money
+
+
+class CreditLineRow(Base):
+    __tablename__ = "cert_credit_lines"
+    __table_args__ = (Index("ix_cert_credit_lines_pair", "funder_org_id", "core_org_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    funder_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    core_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    limit_minor: Mapped[int] = mapped_column(BigInteger)
+    used_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def limit(self) -> Money:
+        return Money(self.limit_minor, self.currency)
+
+    @property
+    def used(self) -> Money:
+        return Money(self.used_minor, self.currency)
+
+    @property
+    def available(self) -> Money:
+        return Money(self.limit_minor - self.used_minor, self.currency)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "funder_org_id": self.funder_org_id,
+            "core_org_id": self.core_org_id,
+            "limit": self.limit.as_json(),
+            "used": self.used.as_json(),
+            "expires_on": self.expires_on.isoformat(),
+            "status": self.status,
+        }
+
+
+class ExposureCapRow(Base):
+    """A cap the regulator set on one institution's exposure to one core enterprise."""
+
+    __tablename__ = "cert_exposure_caps"
+    __table_args__ = (UniqueConstraint("funder_org_id", "core_org_id", "currency"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    funder_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    core_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    cap_minor: Mapped[int] = mapped_column(BigInteger)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def cap(self) -> Money:
+        return Money(self.cap_minor, self.currency)
+
+
+class CertificateRow(Base):
+    __tablename__ = "certificates"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    issuer_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    first_holder_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    line_id: Mapped[str] = mapped_column(String(40), ForeignKey("cert_credit_lines.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    face_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    issued_on: Mapped[date] = mapped_column(Date)
+    maturity_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    receivable_ids: Mapped[list[str]] = mapped_column(JSONType)
+    registration_id: Mapped[str | None] = mapped_column(String(40))
+    settlement_msg_id: Mapped[str | None] = mapped_column(String(35))
+    overdue_since: Mapped[date | None] = mapped_column(Date)
+    defaulted_on: Mapped[date | None] = mapped_column(Date)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def face(self) -> Money:
+        return Money(self.face_minor, self.currency)
+
+    @property
+    def paid(self) -> Money:
+        return Money(self.paid_minor, self.currency)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "issuer_org_id": self.issuer_org_id,
+            "first_holder_org_id": self.first_holder_org_id,
+            "line_id": self.line_id,
+            "face": self.face.as_json(),
+            "paid": self.paid.as_json(),
+            "maturity_on": self.maturity_on.isoformat(),
+            "status": self.status,
+        }
+
+
+class PieceRow(Base):
+    __tablename__ = "cert_pieces"
+    __table_args__ = (Index("ix_cert_pieces_holder_status", "holder_org_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("certificates.id"), index=True
+    )
+    parent_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("cert_pieces.id"))
+    holder_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    from_org_id: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    face_minor: Mapped[int] = mapped_column(BigInteger)
+    tier: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(8))
+    receivable_id: Mapped[str | None] = mapped_column(String(40))
+    registration_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def face(self) -> Money:
+        return Money(self.face_minor, self.currency)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "certificate_id": self.certificate_id,
+            "parent_id": self.parent_id,
+            "holder_org_id": self.holder_org_id,
+            "face": self.face.as_json(),
+            "tier": self.tier,
+            "origin": self.origin,
+            "status": self.status,
+            "receivable_id": self.receivable_id,
+        }
+
+
+class FinancingRow(Base):
+    """A holder's offer to sell a piece (or part of it) to an institution, and its outcome."""
+
+    __tablename__ = "cert_financings"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    piece_id: Mapped[str] = mapped_column(String(40), ForeignKey("cert_pieces.id"), index=True)
+    certificate_id: Mapped[str] = mapped_column(String(40), ForeignKey("certificates.id"))
+    seller_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    funder_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[Decimal] = mapped_column(Numeric(12, 8))
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    pricing: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    funder_piece_id: Mapped[str | None] = mapped_column(String(40))
+    registration_id: Mapped[str | None] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        return Money(self.fee_minor, self.currency)
+
+
+class PaymentRow(Base):
+    """One payment instruction at maturity: a piece's face to its holder of record."""
+
+    __tablename__ = "cert_payments"
+    __table_args__ = (UniqueConstraint("piece_id"), UniqueConstraint("end_to_end_id"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("certificates.id"), index=True
+    )
+    piece_id: Mapped[str] = mapped_column(String(40), ForeignKey("cert_pieces.id"))
+    payee_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    end_to_end_id: Mapped[str] = mapped_column(String(35))
+    msg_id: Mapped[str] = mapped_column(String(35))
+    status: Mapped[str] = mapped_column(String(10))  # instructed, paid
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    bank_reference: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class SettlementFileRow(Base):
+    """A pain.001 message the platform produced for one certificate's settlement."""
+
+    __tablename__ = "cert_settlement_files"
+
+    msg_id: Mapped[str] = mapped_column(String(35), primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("certificates.id"), index=True
+    )
+    xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertificateAlertRow(Base):
+    __tablename__ = "cert_alerts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("certificates.id"), index=True
+    )
+    issuer_org_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # overdue, default
+    message: Mapped[str] = mapped_column(String(500))
+    unpaid_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""The registry of pledges and assignments, with a verifiable transparency log."""

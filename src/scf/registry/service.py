@@ -1,0 +1,1930 @@
+"""Registry use cases: notice filing, search, conflicts, the empty-pledge guard and the log.
+
+Functions ending in `_in` join the caller's unit of work and never commit; the others are
+whole commands that commit once. Every registry operation appends one leaf to the
+transparency log inside the same transaction as the change it records, after taking the
+single-row log lock, so sequence numbers are gapless and in commit order.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from scf.core.errors import (
+    Conflict,
+    ErrorCollector,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from scf.core.ids import new_id
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+from scf.parties.model import validate_uscc
+from scf.registry import merkle, signing
+from scf.registry.model import (
+    GOODS_KINDS,
+    OBJECTION_DAYS,
+    CollateralKey,
+    CollateralKind,
+    CollateralRef,
+    Operation,
+    PriorityItem,
+    RegistrationKind,
+    Status,
+    add_months,
+    canonical,
+    check_period,
+    collateral_key,
+    fold_name,
+    parse_kind,
+    priority_order,
+    quantity_units,
+    registration_number,
+    status_at,
+    units_to_decimal,
+)
+from scf.registry.tables import (
+    AgencyRow,
+    CollateralRow,
+    EntryRow,
+    GoodsReceiptRow,
+    GoodsRow,
+    GrantorRow,
+    LogStateRow,
+    NodeRow,
+    ObjectionRow,
+    RegistrationRow,
+    SigningKeyRow,
+    TreeHeadRow,
+)
+
+__all__ = [
+    "CollateralKind",
+    "CollateralRef",
+    "RegistrationInfo",
+    "RegistrationKind",
+    "cancel_in",
+    "confirm_goods",
+    "conflicts",
+    "pledge_capacity_in",
+    "register_in",
+]
+
+STH_INTERVAL = timedelta(seconds=1)
+LOG_STATE_ID = 1
+
+# ---------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True)
+class RegistrationInfo:
+    id: str
+    number: str
+    seq: int
+    kind: str
+    status: str
+    grantor_org_ids: tuple[str, ...]
+    secured_party_org_id: str
+    collateral: tuple[CollateralRef, ...]
+    amount: Money | None
+    starts_at: datetime
+    expires_at: datetime
+    registered_at: datetime
+    grantors: tuple[dict[str, str], ...] = ()
+    secured_party: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    cancelled_at: datetime | None = None
+    last_seq: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "seq": self.seq,
+            "kind": self.kind,
+            "status": self.status,
+            "grantors": [dict(g) for g in self.grantors],
+            "secured_party": dict(self.secured_party),
+            "collateral": [
+                {
+                    "kind": c.kind,
+                    "identifier": c.identifier,
+                    "quantity": str(c.quantity) if c.quantity is not None else None,
+                }
+                for c in self.collateral
+            ],
+            "amount": self.amount.as_json() if self.amount is not None else None,
+            "description": self.description,
+            "starts_at": self.starts_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "registered_at": self.registered_at.isoformat(),
+            "cancelled_at": self.cancelled_at.isoformat() if self.cancelled_at else None,
+            "last_seq": self.last_seq,
+        }
+
+
+@dataclass(frozen=True)
+class FilingResult:
+    """A landed registration and the live registrations on its collateral that rank ahead."""
+
+    registration: RegistrationInfo
+    prior_conflicts: list[RegistrationInfo]
+    entry_seq: int
+
+
+# ---------------------------------------------------------------- signing key
+
+
+_KEYS: dict[str, Ed25519PrivateKey] = {}
+
+
+def signing_key(uow: UnitOfWork) -> Ed25519PrivateKey:
+    """The configured Ed25519 key (or the one kept in ./var/registry-signing.key)."""
+    configured = getattr(uow.settings, "registry_signing_key", None) if uow.settings else None
+    cache_key = configured or "<file>"
+    if cache_key not in _KEYS:
+        _KEYS[cache_key] = signing.key_from_settings(configured)
+    return _KEYS[cache_key]
+
+
+def _ensure_key_row(uow: UnitOfWork, key: Ed25519PrivateKey) -> str:
+    public = signing.public_bytes(key.public_key())
+    kid = signing.key_id(public)
+    if uow.session.get(SigningKeyRow, kid) is None:
+        uow.session.add(SigningKeyRow(key_id=kid, public_key=public, first_used_at=uow.now()))
+    return kid
+
+
+def _sign(uow: UnitOfWork, message: bytes) -> tuple[str, bytes]:
+    key = signing_key(uow)
+    kid = signing.key_id(signing.public_bytes(key.public_key()))
+    return kid, key.sign(message)
+
+
+# ---------------------------------------------------------------- the log
+
+
+def _lock_state(uow: UnitOfWork) -> LogStateRow:
+    """Lock the single log row (SELECT ... FOR UPDATE); every append queues behind it."""
+    s = uow.session
+    stmt = select(LogStateRow).where(LogStateRow.id == LOG_STATE_ID).with_for_update()
+    row = s.scalar(stmt)
+    if row is None:
+        values = {"id": LOG_STATE_ID, "size": 0, "last_sth_size": 0}
+        ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+            LogStateRow
+        )
+        s.execute(ins.values(**values).on_conflict_do_nothing())
+        row = s.scalar(stmt.execution_options(populate_existing=True))
+    assert row is not None
+    return row
+
+
+def _blocks(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not wanted:
+        return {}
+    by_level: dict[int, list[int]] = {}
+    for level, idx in wanted:
+        by_level.setdefault(level, []).append(idx)
+    cond = or_(*(and_(NodeRow.level == lv, NodeRow.idx.in_(ix)) for lv, ix in by_level.items()))
+    rows = uow.session.execute(select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(cond))
+    got = {(r.level, r.idx): bytes(r.hash) for r in rows}
+    missing = wanted - got.keys()
+    if missing:
+        raise Conflict(
+            f"the log is missing stored subtree hashes {sorted(missing)[:3]}; run "
+            "`scf registry verify`",
+            code="log_damaged",
+        )
+    return got
+
+
+def _append(
+    uow: UnitOfWork,
+    state: LogStateRow,
+    op: Operation,
+    registration_id: str | None,
+    record: dict[str, Any],
+) -> EntryRow:
+    """Append one leaf at the locked state's size; sign a head if the last is over 1 s old."""
+    now = uow.now()
+    seq = state.size + 1
+    data = canonical({"seq": seq, "op": op.value, "at": now.isoformat(), **record})
+    leaf = merkle.leaf_hash(data)
+    siblings = {
+        lv: h for (lv, _), h in _blocks(uow, set(merkle.siblings_needed(state.size))).items()
+    }
+    entry = EntryRow(seq=seq, op=op.value, registration_id=registration_id, at=now, data=data)
+    uow.session.add(entry)
+    for level, idx, h in merkle.new_blocks(state.size, leaf, siblings):
+        uow.session.add(NodeRow(level=level, idx=idx, hash=h))
+    state.size = seq
+    if state.last_sth_at is None or now - state.last_sth_at >= STH_INTERVAL:
+        _sign_head(uow, state)
+    return entry
+
+
+def _root(uow: UnitOfWork, size: int) -> bytes:
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    uow.session.flush()
+    blocks = _blocks(uow, set(merkle.aligned_blocks(0, size)))
+    return merkle.stored_subtree(blocks)(0, size)
+
+
+def _sign_head(uow: UnitOfWork, state: LogStateRow) -> TreeHeadRow:
+    now = uow.now()
+    root = _root(uow, state.size)
+    ts = int(now.timestamp() * 1000)
+    key = signing_key(uow)
+    kid = _ensure_key_row(uow, key)
+    sig = key.sign(signing.tree_head_message(state.size, ts, root))
+    head = TreeHeadRow(
+        tree_size=state.size, root_hash=root, timestamp_ms=ts, key_id=kid, signature=sig
+    )
+    existing = uow.session.get(TreeHeadRow, state.size)
+    if existing is not None:
+        return existing
+    uow.session.add(head)
+    state.last_sth_at = now
+    state.last_sth_size = state.size
+    return head
+
+
+def head_dict(head: TreeHeadRow) -> dict[str, Any]:
+    return {
+        "tree_size": head.tree_size,
+        "timestamp_ms": head.timestamp_ms,
+        "root_hash": bytes(head.root_hash).hex(),
+        "key_id": head.key_id,
+        "signature": base64.b64encode(bytes(head.signature)).decode(),
+    }
+
+
+def latest_tree_head(uow: UnitOfWork) -> dict[str, Any]:
+    """The newest signed tree head; signs one first if the log grew since the last."""
+    state = uow.session.get(LogStateRow, LOG_STATE_ID)
+    if state is not None and state.size > state.last_sth_size:
+        state = _lock_state(uow)
+        if state.size > state.last_sth_size:
+            _sign_head(uow, state)
+            uow.commit()
+    head = uow.session.scalar(select(TreeHeadRow).order_by(TreeHeadRow.tree_size.desc()).limit(1))
+    if head is None:
+        return {
+            "tree_size": 0,
+            "timestamp_ms": int(uow.now().timestamp() * 1000),
+            "root_hash": merkle.EMPTY_ROOT.hex(),
+            "key_id": None,
+            "signature": None,
+        }
+    return head_dict(head)
+
+
+def tree_heads(uow: UnitOfWork, *, since_size: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    rows = uow.session.scalars(
+        select(TreeHeadRow)
+        .where(TreeHeadRow.tree_size >= since_size)
+        .order_by(TreeHeadRow.tree_size)
+        .limit(limit)
+    )
+    return [head_dict(r) for r in rows]
+
+
+def signing_keys(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every key that signed a head (old ones stay listed after a rotation)."""
+    key = signing_key(uow)
+    current = signing.key_id(signing.public_bytes(key.public_key()))
+    rows = list(uow.session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.first_used_at)))
+    out = [
+        {
+            "key_id": r.key_id,
+            "algorithm": r.algorithm,
+            "public_key": bytes(r.public_key).hex(),
+            "first_used_at": r.first_used_at.isoformat(),
+            "current": r.key_id == current,
+        }
+        for r in rows
+    ]
+    if not any(k["current"] for k in out):
+        out.append(
+            {
+                "key_id": current,
+                "algorithm": "ed25519",
+                "public_key": signing.public_bytes(key.public_key()).hex(),
+                "first_used_at": None,
+                "current": True,
+            }
+        )
+    return out
+
+
+def _log_size(uow: UnitOfWork) -> int:
+    state = uow.session.get(LogStateRow, LOG_STATE_ID)
+    return state.size if state is not None else 0
+
+
+def entries(uow: UnitOfWork, start: int, end: int) -> list[dict[str, Any]]:
+    """Log entries with leaf index start <= i < end (at most 1,000)."""
+    if start < 0 or end <= start:
+        raise InvalidInput("need 0 <= start < end", field="start")
+    end = min(end, start + 1000)
+    rows = uow.session.scalars(
+        select(EntryRow).where(EntryRow.seq > start, EntryRow.seq <= end).order_by(EntryRow.seq)
+    )
+    return [
+        {
+            "leaf_index": r.seq - 1,
+            "seq": r.seq,
+            "op": r.op,
+            "data": base64.b64encode(bytes(r.data)).decode(),
+            "record": json.loads(bytes(r.data)),
+        }
+        for r in rows
+    ]
+
+
+def _proof(uow: UnitOfWork, run: Any) -> list[bytes]:
+    ranges = merkle.ranges_for(run)
+    blocks = _blocks(uow, merkle.needed_blocks(ranges))
+    result: list[bytes] = run(merkle.stored_subtree(blocks))
+    return result
+
+
+def inclusion_proof(uow: UnitOfWork, leaf_index: int, tree_size: int) -> dict[str, Any]:
+    """The audit path of a leaf in a tree size, read from O(log n) stored subtree hashes."""
+    size = _log_size(uow)
+    if not 0 < tree_size <= size:
+        raise InvalidInput(f"tree_size must be 1 to {size}", field="tree_size")
+    if not 0 <= leaf_index < tree_size:
+        raise InvalidInput(f"leaf_index must be 0 to {tree_size - 1}", field="leaf_index")
+    path = _proof(uow, lambda sub: merkle.inclusion_path(leaf_index, tree_size, sub))
+    leaf = _blocks(uow, {(0, leaf_index)})[(0, leaf_index)]
+    return {
+        "leaf_index": leaf_index,
+        "tree_size": tree_size,
+        "leaf_hash": leaf.hex(),
+        "audit_path": [h.hex() for h in path],
+    }
+
+
+def consistency(uow: UnitOfWork, first: int, second: int) -> dict[str, Any]:
+    """The consistency proof between two tree sizes (RFC 9162 2.1.4)."""
+    size = _log_size(uow)
+    if not 0 < second <= size:
+        raise InvalidInput(f"second must be 1 to {size}", field="second")
+    if not 0 < first <= second:
+        raise InvalidInput(f"first must be 1 to {second}", field="first")
+    proof = _proof(uow, lambda sub: merkle.consistency_proof(first, second, sub))
+    return {"first": first, "second": second, "consistency": [h.hex() for h in proof]}
+
+
+def root_at(uow: UnitOfWork, tree_size: int) -> bytes:
+    size = _log_size(uow)
+    if not 0 <= tree_size <= size:
+        raise InvalidInput(f"tree_size must be 0 to {size}", field="tree_size")
+    return _root(uow, tree_size)
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    tree_size: int
+    heads_checked: int
+    problems: list[str]
+    first_bad_seq: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "tree_size": self.tree_size,
+            "heads_checked": self.heads_checked,
+            "first_bad_seq": self.first_bad_seq,
+            "problems": self.problems,
+        }
+
+
+def verify_log(uow: UnitOfWork, batch: int = 5000) -> VerifyReport:
+    """Recompute the whole tree from the stored leaves and check every stored hash and head.
+
+    Names the first bad entry: a changed leaf (its hash differs from the stored one or from
+    what the signed heads committed to), a missing one (a gap in the sequence), or one out
+    of place (the sequence number inside its bytes differs from its position).
+    """
+    s = uow.session
+    problems: list[str] = []
+    bad: list[int] = []
+    subtree_bad: list[tuple[int, int]] = []
+    heads = list(s.scalars(select(TreeHeadRow).order_by(TreeHeadRow.tree_size)))
+    keys = {k.key_id: bytes(k.public_key) for k in s.scalars(select(SigningKeyRow))}
+    head_i = 0
+    frontier: dict[int, bytes] = {}
+    count = 0
+    last_good_head = 0
+    state = s.get(LogStateRow, LOG_STATE_ID)
+    last_seq = 0
+    while True:
+        rows = list(
+            s.execute(
+                select(EntryRow.seq, EntryRow.data)
+                .where(EntryRow.seq > last_seq)
+                .order_by(EntryRow.seq)
+                .limit(batch)
+            )
+        )
+        if not rows:
+            break
+        computed: dict[tuple[int, int], bytes] = {}
+        for seq, data in rows:
+            data = bytes(data)
+            expected = count + 1
+            if seq != expected:
+                problems.append(
+                    f"entry {expected} is missing: the next stored entry is {seq}"
+                    if seq > expected
+                    else f"entry {seq} is stored twice"
+                )
+                bad.append(expected)
+            try:
+                inner = json.loads(data).get("seq")
+            except ValueError:
+                inner = None
+            if inner != seq:
+                problems.append(f"entry {seq} holds the record of entry {inner}: out of place")
+                bad.append(seq)
+            leaf = merkle.leaf_hash(data)
+            for level, idx, h in merkle.new_blocks(count, leaf, frontier):
+                frontier[level] = h
+                computed[(level, idx)] = h
+            count += 1
+            last_seq = seq
+            while head_i < len(heads) and heads[head_i].tree_size <= count:
+                head = heads[head_i]
+                head_i += 1
+                if head.tree_size < count:
+                    continue
+                root = merkle.fold_blocks(
+                    [frontier[lv] for lv, _ in merkle.aligned_blocks(0, count)]
+                )
+                if bytes(head.root_hash) != root:
+                    problems.append(
+                        f"signed tree head {head.tree_size} does not match the stored entries: "
+                        f"an entry in {last_good_head + 1}..{head.tree_size} was changed"
+                    )
+                    bad.append(last_good_head + 1)
+                else:
+                    last_good_head = head.tree_size
+                _check_signature(head, keys, problems)
+        _compare_nodes(uow, computed, problems, subtree_bad)
+    for head in heads[head_i:]:
+        problems.append(
+            f"signed tree head {head.tree_size} covers entries that are not stored "
+            f"(only {count}): entry {count + 1} was removed"
+        )
+        bad.append(count + 1)
+        _check_signature(head, keys, problems)
+    if state is not None and state.size != count:
+        problems.append(f"the log records {state.size} entries but {count} are stored")
+        bad.append(min(state.size, count) + 1)
+    for lo, hi in subtree_bad:  # a wrong stored hash above leaves that are themselves fine
+        if not any(lo <= b <= hi for b in bad):
+            bad.append(lo)
+    return VerifyReport(
+        ok=not problems,
+        tree_size=count,
+        heads_checked=len(heads),
+        problems=problems,
+        first_bad_seq=min(bad) if bad else None,
+    )
+
+
+def _check_signature(head: TreeHeadRow, keys: dict[str, bytes], problems: list[str]) -> None:
+    public = keys.get(head.key_id)
+    msg = signing.tree_head_message(head.tree_size, head.timestamp_ms, bytes(head.root_hash))
+    if public is None:
+        problems.append(f"signed tree head {head.tree_size}: unknown key {head.key_id}")
+    elif not signing.verify(public, msg, bytes(head.signature)):
+        problems.append(f"signed tree head {head.tree_size}: the signature does not verify")
+
+
+def _compare_nodes(
+    uow: UnitOfWork,
+    computed: dict[tuple[int, int], bytes],
+    problems: list[str],
+    subtree_bad: list[tuple[int, int]],
+) -> None:
+    by_level: dict[int, list[int]] = {}
+    for level, idx in computed:
+        by_level.setdefault(level, []).append(idx)
+    for level, idxs in sorted(by_level.items()):
+        stored = {
+            r.idx: bytes(r.hash)
+            for r in uow.session.execute(
+                select(NodeRow.idx, NodeRow.hash).where(
+                    NodeRow.level == level, NodeRow.idx.between(min(idxs), max(idxs))
+                )
+            )
+        }
+        for idx in sorted(idxs):
+            if stored.get(idx) != computed[(level, idx)]:
+                first = idx * (1 << level) + 1
+                what = (
+                    f"entry {first} does not match its stored leaf hash"
+                    if level == 0
+                    else f"stored subtree hash ({level}, {idx}) over entries "
+                    f"{first}..{first + (1 << level) - 1} is wrong"
+                )
+                problems.append(what)
+                subtree_bad.append((first, first + (1 << level) - 1))
+
+
+# ---------------------------------------------------------------- authorization
+
+
+def _may_file_for(uow: UnitOfWork, secured_party_org_id: str) -> str | None:
+    """Return the agent org when acting as agent; refuse anyone else."""
+    actor = uow.actor
+    if actor.is_system or actor.org_id == secured_party_org_id:
+        return None
+    if actor.org_id is not None:
+        agency = uow.session.scalar(
+            select(AgencyRow.id).where(
+                AgencyRow.principal_org_id == secured_party_org_id,
+                AgencyRow.agent_org_id == actor.org_id,
+                AgencyRow.revoked_at.is_(None),
+            )
+        )
+        if agency is not None:
+            return actor.org_id
+    raise PermissionDenied(
+        "only the secured party or an agent it appointed may file, amend, extend or cancel",
+        code="not_secured_party",
+    )
+
+
+def grant_agency(uow: UnitOfWork, agent_org_id: str) -> AgencyRow:
+    """The acting secured party appoints another organization to file on its behalf."""
+    principal = uow.actor.org_id
+    if principal is None:
+        raise PermissionDenied("only an organization can appoint an agent")
+    if agent_org_id == principal:
+        raise InvalidInput("an organization cannot be its own agent", field="agent_org_id")
+    _org_or_invalid(uow, agent_org_id, "agent_org_id")
+    live = uow.session.scalar(
+        select(AgencyRow).where(
+            AgencyRow.principal_org_id == principal,
+            AgencyRow.agent_org_id == agent_org_id,
+            AgencyRow.revoked_at.is_(None),
+        )
+    )
+    if live is not None:
+        raise Conflict("this agent is already appointed", code="agency_exists")
+    row = AgencyRow(
+        id=new_id("agy"),
+        principal_org_id=principal,
+        agent_org_id=agent_org_id,
+        granted_at=uow.now(),
+    )
+    uow.session.add(row)
+    uow.flush()
+    uow.audit("registry.agency_granted", "registry_agency", row.id, after=_agency_dict(row))
+    uow.commit()
+    return row
+
+
+def revoke_agency(uow: UnitOfWork, agency_id: str) -> AgencyRow:
+    row = uow.session.get(AgencyRow, agency_id)
+    if row is None or (not uow.actor.is_system and row.principal_org_id != uow.actor.org_id):
+        raise NotFound(f"agency {agency_id} not found")
+    if row.revoked_at is None:
+        before = _agency_dict(row)
+        row.revoked_at = uow.now()
+        uow.flush()
+        uow.audit(
+            "registry.agency_revoked",
+            "registry_agency",
+            row.id,
+            before=before,
+            after=_agency_dict(row),
+        )
+    uow.commit()
+    return row
+
+
+def list_agencies(uow: UnitOfWork) -> list[AgencyRow]:
+    org = uow.actor.org_id
+    return list(
+        uow.session.scalars(
+            select(AgencyRow)
+            .where(or_(AgencyRow.principal_org_id == org, AgencyRow.agent_org_id == org))
+            .order_by(AgencyRow.granted_at)
+        )
+    )
+
+
+def _agency_dict(row: AgencyRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "principal_org_id": row.principal_org_id,
+        "agent_org_id": row.agent_org_id,
+        "granted_at": row.granted_at,
+        "revoked_at": row.revoked_at,
+    }
+
+
+def _org_or_invalid(uow: UnitOfWork, org_id: str, field_name: str) -> Any:
+    try:
+        return parties.find_organization(uow, org_id)
+    except NotFound:
+        raise InvalidInput(
+            f"no organization {org_id!r} on the platform", field=field_name
+        ) from None
+
+
+# ---------------------------------------------------------------- reading registrations
+
+
+def _info_many(uow: UnitOfWork, regs: Sequence[RegistrationRow]) -> list[RegistrationInfo]:
+    if not regs:
+        return []
+    ids = [r.id for r in regs]
+    grantors: dict[str, list[GrantorRow]] = {i: [] for i in ids}
+    for g in uow.session.scalars(
+        select(GrantorRow).where(GrantorRow.registration_id.in_(ids)).order_by(GrantorRow.position)
+    ):
+        grantors[g.registration_id].append(g)
+    coll: dict[str, list[CollateralRow]] = {i: [] for i in ids}
+    for c in uow.session.scalars(
+        select(CollateralRow)
+        .where(CollateralRow.registration_id.in_(ids), CollateralRow.removed_seq.is_(None))
+        .order_by(CollateralRow.id)
+    ):
+        coll[c.registration_id].append(c)
+    now = uow.now()
+    out = []
+    for r in regs:
+        amount = (
+            Money(r.amount_minor, r.currency) if r.amount_minor is not None and r.currency else None
+        )
+        out.append(
+            RegistrationInfo(
+                id=r.id,
+                number=r.number,
+                seq=r.seq,
+                kind=r.kind,
+                status=status_at(r.cancelled_at is not None, r.expires_at, now).value,
+                grantor_org_ids=tuple(g.org_id for g in grantors[r.id]),
+                secured_party_org_id=r.secured_party_org_id,
+                collateral=tuple(
+                    CollateralRef(
+                        c.kind,
+                        c.identifier,
+                        units_to_decimal(c.quantity_units) if c.quantity_units else None,
+                    )
+                    for c in coll[r.id]
+                ),
+                amount=amount,
+                starts_at=r.starts_at,
+                expires_at=r.expires_at,
+                registered_at=r.registered_at,
+                grantors=tuple({"uscc": g.uscc, "name": g.name} for g in grantors[r.id]),
+                secured_party={"uscc": r.secured_party_uscc, "name": r.secured_party_name},
+                description=r.description,
+                cancelled_at=r.cancelled_at,
+                last_seq=r.last_seq,
+            )
+        )
+    return out
+
+
+def _reg_by_number(uow: UnitOfWork, number: str) -> RegistrationRow:
+    row = uow.session.scalar(
+        select(RegistrationRow).where(RegistrationRow.number == number.strip())
+    )
+    if row is None:
+        raise NotFound(f"registration {number} not found", code="registration_not_found")
+    return row
+
+
+def get_registration(uow: UnitOfWork, number: str) -> dict[str, Any]:
+    """A registration with its full history and objections (public, like the PBOC registry)."""
+    row = _reg_by_number(uow, number)
+    info = _info_many(uow, [row])[0]
+    return {
+        **info.as_dict(),
+        "history": _history(uow, [row.id])[row.id],
+        "objections": _objections(uow, row.id),
+    }
+
+
+def _history(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for e in uow.session.scalars(
+        select(EntryRow).where(EntryRow.registration_id.in_(ids)).order_by(EntryRow.seq)
+    ):
+        rec = json.loads(bytes(e.data))
+        out[e.registration_id or ""].append(
+            {
+                "seq": e.seq,
+                "leaf_index": e.seq - 1,
+                "op": e.op,
+                "at": e.at.isoformat(),
+                "record": rec,
+            }
+        )
+    return out
+
+
+def _objections(uow: UnitOfWork, registration_id: str) -> list[dict[str, Any]]:
+    now = uow.now()
+    rows = uow.session.scalars(
+        select(ObjectionRow)
+        .where(ObjectionRow.registration_id == registration_id)
+        .order_by(ObjectionRow.seq)
+    )
+    return [_objection_dict(o, now) for o in rows]
+
+
+def _objection_dict(o: ObjectionRow, now: datetime) -> dict[str, Any]:
+    if o.litigated_at is not None:
+        status = "litigated"
+    elif o.lapses_at <= now:
+        status = "lapsed"
+    else:
+        status = "active"
+    return {
+        "id": o.id,
+        "seq": o.seq,
+        "objector_org_id": o.objector_org_id,
+        "reason": o.reason,
+        "filed_at": o.filed_at.isoformat(),
+        "lapses_at": o.lapses_at.isoformat(),
+        "litigated_at": o.litigated_at.isoformat() if o.litigated_at else None,
+        "case_reference": o.case_reference,
+        "status": status,
+    }
+
+
+# ---------------------------------------------------------------- conflicts and priority
+
+
+def _keys(
+    collateral: Sequence[CollateralRef], field_name: str = "collateral"
+) -> list[CollateralKey]:
+    errs = ErrorCollector()
+    keys: list[CollateralKey] = []
+    for i, ref in enumerate(collateral):
+        try:
+            keys.append(collateral_key(ref, f"{field_name}[{i}]"))
+        except InvalidInput as exc:
+            for e in exc.errors:
+                errs.add(e.field, e.reason)
+    errs.raise_if_any("collateral refused")
+    return keys
+
+
+def _live_conflict_rows(
+    uow: UnitOfWork, keys: Sequence[CollateralKey], exclude_id: str | None = None
+) -> list[RegistrationRow]:
+    if not keys:
+        return []
+    now = uow.now()
+    conds = [
+        and_(
+            CollateralRow.kind == k.kind,
+            CollateralRow.key == k.key,
+            CollateralRow.lo <= k.hi,
+            CollateralRow.hi >= k.lo,
+        )
+        for k in keys
+    ]
+    stmt = (
+        select(RegistrationRow)
+        .join(CollateralRow, CollateralRow.registration_id == RegistrationRow.id)
+        .where(
+            or_(*conds),
+            CollateralRow.removed_seq.is_(None),
+            RegistrationRow.cancelled_at.is_(None),
+            RegistrationRow.expires_at > now,
+        )
+        .order_by(RegistrationRow.seq)
+        .distinct()
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(RegistrationRow.id != exclude_id)
+    return list(uow.session.scalars(stmt))
+
+
+def conflicts(uow: UnitOfWork, collateral: list[CollateralRef]) -> list[RegistrationInfo]:
+    """Every live registration on any of the collateral, in priority (sequence) order."""
+    return _info_many(uow, _live_conflict_rows(uow, _keys(collateral)))
+
+
+def priority_report(
+    uow: UnitOfWork, ref: CollateralRef, unregistered: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """Rank every interest in one collateral per Civil Code Art. 414 and 768."""
+    key = _keys([ref])[0]
+    regs = _info_many(uow, _live_conflict_rows(uow, [key]))
+    items = [PriorityItem(r.number, r.seq, True) for r in regs]
+    for i, u in enumerate(unregistered):
+        notice = u.get("notice_at")
+        items.append(
+            PriorityItem(
+                str(u.get("claimant") or f"unregistered {i + 1}"),
+                None,
+                False,
+                notice if isinstance(notice, datetime) else None,
+            )
+        )
+    by_number = {r.number: r for r in regs}
+    ranks = []
+    for rank, group in enumerate(priority_order(items), start=1):
+        ranks.append(
+            {
+                "rank": rank,
+                "pro_rata": len(group) > 1,
+                "interests": [
+                    by_number[i.number].as_dict()
+                    if i.registered and i.number in by_number
+                    else {
+                        "claimant": i.number,
+                        "registered": False,
+                        "notice_at": i.notice_at.isoformat() if i.notice_at else None,
+                    }
+                    for i in group
+                ],
+            }
+        )
+    return {
+        "collateral": {"kind": key.kind, "identifier": key.identifier},
+        "as_of": uow.now().isoformat(),
+        "rule": "Civil Code Art. 414 and 768: registered before unregistered, earlier "
+        "registration first, then first notice to the debtor, then pro rata",
+        "ranks": ranks,
+    }
+
+
+# ---------------------------------------------------------------- filing
+
+
+def _parse_amount(amount: Money | None, errs: ErrorCollector) -> None:
+    if amount is not None and not amount.is_positive():
+        errs.add("amount", "the secured or maximum amount must be positive")
+
+
+def _goods_for(uow: UnitOfWork, key: CollateralKey) -> GoodsRow | None:
+    if key.kind == CollateralKind.WAREHOUSE_RECEIPT:
+        return uow.session.scalar(
+            select(GoodsRow)
+            .join(GoodsReceiptRow, GoodsReceiptRow.goods_id == GoodsRow.id)
+            .where(GoodsReceiptRow.receipt_key == key.key, GoodsRow.status == "held")
+        )
+    if key.kind == CollateralKind.INVENTORY:
+        return uow.session.scalar(
+            select(GoodsRow).where(GoodsRow.lot_key == key.key, GoodsRow.status == "held")
+        )
+    return None
+
+
+def pledged_units(uow: UnitOfWork, goods_id: str, exclude_registration: str | None = None) -> int:
+    """Quantity (thousandths) of the goods under live registrations."""
+    stmt = (
+        select(func.coalesce(func.sum(CollateralRow.quantity_units), 0))
+        .join(RegistrationRow, RegistrationRow.id == CollateralRow.registration_id)
+        .where(
+            CollateralRow.goods_id == goods_id,
+            CollateralRow.removed_seq.is_(None),
+            RegistrationRow.cancelled_at.is_(None),
+            RegistrationRow.expires_at > uow.now(),
+        )
+    )
+    if exclude_registration is not None:
+        stmt = stmt.where(RegistrationRow.id != exclude_registration)
+    return int(uow.session.scalar(stmt) or 0)
+
+
+def pledge_capacity_in(
+    uow: UnitOfWork,
+    ref: CollateralRef,
+    *,
+    grantor_org_ids: Sequence[str] = (),
+    exclude_registration: str | None = None,
+    field_name: str = "collateral",
+) -> tuple[GoodsRow, int]:
+    """Check the empty-pledge guard for goods; return the goods and the units to pledge.
+
+    Joins the caller's unit of work and reads under the log lock when called from a
+    filing, so two pledges of the same goods can't both pass. Refuses goods no warehouse
+    confirmed (empty pledge), goods held for someone else, and any quantity beyond what is
+    confirmed and not yet pledged, counting every receipt and warehouse on the same lot.
+    """
+    key = collateral_key(ref, field_name)
+    if key.kind not in GOODS_KINDS:
+        raise InvalidInput(
+            "only warehouse receipts and inventory are goods", field=f"{field_name}.kind"
+        )
+    goods = _goods_for(uow, key)
+    if goods is None:
+        raise Conflict(
+            f"no warehouse has confirmed goods for {key.identifier}: a pledge needs the "
+            "warehouse's confirmation of quantity, grade and location",
+            code="empty_pledge",
+            details={"collateral": key.identifier},
+        )
+    if grantor_org_ids and goods.holder_org_id not in grantor_org_ids:
+        raise Conflict(
+            f"the goods behind {key.identifier} are held for another organization, not the grantor",
+            code="not_goods_holder",
+        )
+    units = (
+        quantity_units(ref.quantity, f"{field_name}.quantity")
+        if ref.quantity is not None
+        else goods.quantity_units
+    )
+    used = pledged_units(uow, goods.id, exclude_registration)
+    if used + units > goods.quantity_units:
+        free = goods.quantity_units - used
+        raise Conflict(
+            f"only {units_to_decimal(max(free, 0))} {goods.unit} of {goods.commodity} "
+            f"(lot {goods.lot}) at the warehouse is free to pledge; {units_to_decimal(units)} "
+            "asked",
+            code="over_pledged",
+            details={
+                "goods_id": goods.id,
+                "confirmed": str(units_to_decimal(goods.quantity_units)),
+                "pledged": str(units_to_decimal(used)),
+            },
+        )
+    return goods, units
+
+
+def register_in(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    grantor_org_ids: list[str],
+    secured_party_org_id: str,
+    collateral: list[CollateralRef],
+    amount: Money | None,
+    period_months: int,
+    description: str = "",
+    refuse_on_conflict: bool = True,
+) -> RegistrationInfo:
+    """Register inside the caller's unit of work (joins; does not commit).
+
+    With `refuse_on_conflict` (what financing paths use) a live registration on any of the
+    collateral refuses with `already_pledged`, naming the earlier registration.
+    """
+    return _register(
+        uow,
+        kind=kind,
+        grantor_org_ids=grantor_org_ids,
+        secured_party_org_id=secured_party_org_id,
+        collateral=collateral,
+        amount=amount,
+        period_months=period_months,
+        description=description,
+        refuse_on_conflict=refuse_on_conflict,
+        collateral_descriptions=None,
+    ).registration
+
+
+def _register(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    grantor_org_ids: list[str],
+    secured_party_org_id: str,
+    collateral: list[CollateralRef],
+    amount: Money | None,
+    period_months: int,
+    description: str,
+    refuse_on_conflict: bool,
+    collateral_descriptions: list[str] | None,
+) -> FilingResult:
+    errs = ErrorCollector()
+    try:
+        reg_kind = parse_kind(kind)
+    except InvalidInput as exc:
+        errs.add("kind", exc.message)
+        reg_kind = RegistrationKind.OTHER
+    try:
+        check_period(period_months)
+    except InvalidInput as exc:
+        errs.add("period_months", exc.message)
+    _parse_amount(amount, errs)
+    if not grantor_org_ids:
+        errs.add("grantor_org_ids", "at least one grantor is required")
+    if len(set(grantor_org_ids)) != len(grantor_org_ids):
+        errs.add("grantor_org_ids", "a grantor is listed twice")
+    if not collateral:
+        errs.add("collateral", "at least one collateral is required")
+    if len(collateral) > 1000:
+        errs.add("collateral", "at most 1,000 collateral per registration")
+    if len(description) > 4000:
+        errs.add("description", "at most 4,000 characters")
+    keys: list[CollateralKey] = []
+    for i, ref in enumerate(collateral):
+        try:
+            keys.append(collateral_key(ref, f"collateral[{i}]"))
+        except InvalidInput as exc:
+            for e in exc.errors:
+                errs.add(e.field, e.reason)
+    if len({(k.kind, k.key, k.lo, k.hi) for k in keys}) != len(keys):
+        errs.add("collateral", "the same collateral is listed twice")
+    grantors = []
+    for g in grantor_org_ids:
+        try:
+            grantors.append(_org_or_invalid(uow, g, "grantor_org_ids"))
+        except InvalidInput as exc:
+            errs.add("grantor_org_ids", exc.message)
+    secured = None
+    try:
+        secured = _org_or_invalid(uow, secured_party_org_id, "secured_party_org_id")
+    except InvalidInput as exc:
+        errs.add("secured_party_org_id", exc.message)
+    errs.raise_if_any("the registration was refused")
+    assert secured is not None
+    if secured_party_org_id in grantor_org_ids:
+        raise InvalidInput("the secured party cannot also be a grantor", field="grantor_org_ids")
+    agent = _may_file_for(uow, secured_party_org_id)
+
+    state = _lock_state(uow)  # from here on, filings are serialized
+    prior = _live_conflict_rows(uow, keys)
+    if prior and refuse_on_conflict:
+        first = prior[0]
+        raise Conflict(
+            f"the collateral is already registered under {first.number} (sequence {first.seq})",
+            code="already_pledged",
+            details={"registration_number": first.number, "seq": first.seq},
+        )
+    goods_draws: list[tuple[str | None, int | None]] = []
+    for i, (ref, key) in enumerate(zip(collateral, keys, strict=True)):
+        if key.kind in GOODS_KINDS:
+            goods, units = pledge_capacity_in(
+                uow, ref, grantor_org_ids=grantor_org_ids, field_name=f"collateral[{i}]"
+            )
+            goods_draws.append((goods.id, units))
+        else:
+            if ref.quantity is not None:
+                raise InvalidInput(
+                    "a quantity applies only to warehouse receipts and inventory",
+                    field=f"collateral[{i}].quantity",
+                )
+            goods_draws.append((None, None))
+
+    now = uow.now()
+    seq = state.size + 1
+    reg = RegistrationRow(
+        id=new_id("reg"),
+        number=registration_number(now, seq),
+        seq=seq,
+        kind=reg_kind.value,
+        secured_party_org_id=secured.id,
+        secured_party_uscc=secured.uscc,
+        secured_party_name=secured.name,
+        filer_user_id=uow.actor.user_id,
+        filer_org_id=uow.actor.org_id,
+        amount_minor=amount.minor if amount is not None else None,
+        currency=amount.currency if amount is not None else None,
+        description=description.strip(),
+        starts_at=now,
+        expires_at=add_months(now, period_months),
+        registered_at=now,
+        updated_at=now,
+        last_seq=seq,
+    )
+    uow.session.add(reg)
+    uow.flush()  # the parent row first: grantors and collateral reference it
+    for pos, g in enumerate(grantors):
+        uow.session.add(
+            GrantorRow(
+                registration_id=reg.id,
+                org_id=g.id,
+                uscc=g.uscc,
+                name=g.name,
+                name_folded=fold_name(g.name),
+                position=pos,
+            )
+        )
+    descs = collateral_descriptions or [""] * len(keys)
+    coll_records = []
+    for key, desc, (goods_id, qty) in zip(keys, descs, goods_draws, strict=True):
+        uow.session.add(
+            CollateralRow(
+                registration_id=reg.id,
+                kind=key.kind,
+                key=key.key,
+                lo=key.lo,
+                hi=key.hi,
+                identifier=key.identifier,
+                description=desc.strip(),
+                goods_id=goods_id,
+                quantity_units=qty,
+                added_seq=seq,
+            )
+        )
+        coll_records.append(
+            {
+                "kind": key.kind,
+                "identifier": key.identifier,
+                "description": desc.strip(),
+                "quantity": str(units_to_decimal(qty)) if qty else None,
+            }
+        )
+    record = {
+        "registration": reg.number,
+        "kind": reg.kind,
+        "grantors": [{"uscc": g.uscc, "name": g.name} for g in grantors],
+        "secured_party": {"uscc": secured.uscc, "name": secured.name},
+        "collateral": coll_records,
+        "amount": amount.as_json() if amount is not None else None,
+        "description": reg.description,
+        "starts_at": reg.starts_at.isoformat(),
+        "expires_at": reg.expires_at.isoformat(),
+        "filer": {
+            "user_id": uow.actor.user_id,
+            "org_id": uow.actor.org_id,
+            "as_agent": agent is not None,
+        },
+        "prior_conflicts": [p.number for p in prior],
+    }
+    entry = _append(uow, state, Operation.INITIAL, reg.id, record)
+    uow.flush()
+    uow.audit(
+        "registry.registered",
+        "registration",
+        reg.id,
+        after={**record, "seq": seq},
+        org_id=secured.id,
+    )
+    info = _info_many(uow, [reg])[0]
+    return FilingResult(info, _info_many(uow, prior), entry.seq)
+
+
+@dataclass
+class FilingInput:
+    kind: str
+    grantor_org_ids: list[str]
+    secured_party_org_id: str
+    collateral: list[CollateralRef]
+    collateral_descriptions: list[str] | None
+    amount: Money | None
+    period_months: int
+    description: str = ""
+
+
+def file_registration(uow: UnitOfWork, data: FilingInput) -> FilingResult:
+    """Initial registration (notice filing): lands even over a prior conflict, which it reports.
+
+    Goods (warehouse receipts, inventory) are the exception: the empty-pledge guard refuses
+    anything beyond the warehouse-confirmed quantity.
+    """
+    result = _register(
+        uow,
+        kind=data.kind,
+        grantor_org_ids=data.grantor_org_ids,
+        secured_party_org_id=data.secured_party_org_id,
+        collateral=data.collateral,
+        amount=data.amount,
+        period_months=data.period_months,
+        description=data.description,
+        refuse_on_conflict=False,
+        collateral_descriptions=data.collateral_descriptions,
+    )
+    uow.commit()
+    return result
+
+
+def _require_active(uow: UnitOfWork, reg: RegistrationRow, doing: str) -> None:
+    status = status_at(reg.cancelled_at is not None, reg.expires_at, uow.now())
+    if status != Status.ACTIVE:
+        raise Conflict(
+            f"registration {reg.number} is {status.value}; it cannot be {doing}",
+            code=f"registration_{status.value}",
+        )
+
+
+@dataclass
+class AmendmentInput:
+    add_collateral: list[CollateralRef] = field(default_factory=list)
+    add_collateral_descriptions: list[str] | None = None
+    remove_collateral: list[CollateralRef] = field(default_factory=list)
+    amount: Money | None = None
+    clear_amount: bool = False
+    description: str | None = None
+
+
+def amend(uow: UnitOfWork, number: str, data: AmendmentInput) -> FilingResult:
+    """Amend collateral, amount or description; only the secured party or its agent."""
+    reg = _reg_by_number(uow, number)
+    agent = _may_file_for(uow, reg.secured_party_org_id)
+    _require_active(uow, reg, "amended")
+    errs = ErrorCollector()
+    _parse_amount(data.amount, errs)
+    if data.description is not None and len(data.description) > 4000:
+        errs.add("description", "at most 4,000 characters")
+    add_keys: list[CollateralKey] = []
+    for i, ref in enumerate(data.add_collateral):
+        try:
+            add_keys.append(collateral_key(ref, f"add_collateral[{i}]"))
+        except InvalidInput as exc:
+            errs.errors.extend(exc.errors)
+    remove_keys: list[CollateralKey] = []
+    for i, ref in enumerate(data.remove_collateral):
+        try:
+            remove_keys.append(collateral_key(ref, f"remove_collateral[{i}]"))
+        except InvalidInput as exc:
+            errs.errors.extend(exc.errors)
+    if not (
+        add_keys or remove_keys or data.amount or data.clear_amount or data.description is not None
+    ):
+        errs.add("body", "the amendment changes nothing")
+    errs.raise_if_any("the amendment was refused")
+    current = list(
+        uow.session.scalars(
+            select(CollateralRow).where(
+                CollateralRow.registration_id == reg.id, CollateralRow.removed_seq.is_(None)
+            )
+        )
+    )
+    to_remove = []
+    for i, k in enumerate(remove_keys):
+        match = [c for c in current if (c.kind, c.key, c.lo, c.hi) == (k.kind, k.key, k.lo, k.hi)]
+        if not match:
+            raise InvalidInput(
+                f"{k.identifier} is not collateral of {reg.number}", field=f"remove_collateral[{i}]"
+            )
+        to_remove.extend(match)
+    existing = {(c.kind, c.key, c.lo, c.hi) for c in current if c not in to_remove}
+    for i, k in enumerate(add_keys):
+        if (k.kind, k.key, k.lo, k.hi) in existing:
+            raise InvalidInput(
+                f"{k.identifier} is already collateral", field=f"add_collateral[{i}]"
+            )
+    if len(existing) + len(add_keys) == 0:
+        raise InvalidInput(
+            "a registration needs at least one collateral; cancel it instead",
+            field="remove_collateral",
+        )
+    grantor_ids = list(
+        uow.session.scalars(select(GrantorRow.org_id).where(GrantorRow.registration_id == reg.id))
+    )
+    state = _lock_state(uow)
+    prior = _live_conflict_rows(uow, add_keys, exclude_id=reg.id)
+    draws: list[tuple[str | None, int | None]] = []
+    for i, (ref, k) in enumerate(zip(data.add_collateral, add_keys, strict=True)):
+        if k.kind in GOODS_KINDS:
+            goods, units = pledge_capacity_in(
+                uow, ref, grantor_org_ids=grantor_ids, field_name=f"add_collateral[{i}]"
+            )
+            draws.append((goods.id, units))
+        else:
+            draws.append((None, None))
+    before = _info_many(uow, [reg])[0].as_dict()
+    seq = state.size + 1
+    for c in to_remove:
+        c.removed_seq = seq
+    descs = data.add_collateral_descriptions or [""] * len(add_keys)
+    for k, desc, (goods_id, qty) in zip(add_keys, descs, draws, strict=True):
+        uow.session.add(
+            CollateralRow(
+                registration_id=reg.id,
+                kind=k.kind,
+                key=k.key,
+                lo=k.lo,
+                hi=k.hi,
+                identifier=k.identifier,
+                description=desc.strip(),
+                goods_id=goods_id,
+                quantity_units=qty,
+                added_seq=seq,
+            )
+        )
+    changes: dict[str, Any] = {}
+    if data.amount is not None:
+        reg.amount_minor, reg.currency = data.amount.minor, data.amount.currency
+        changes["amount"] = data.amount.as_json()
+    elif data.clear_amount:
+        reg.amount_minor, reg.currency = None, None
+        changes["amount"] = None
+    if data.description is not None:
+        reg.description = data.description.strip()
+        changes["description"] = reg.description
+    if add_keys:
+        changes["add_collateral"] = [{"kind": k.kind, "identifier": k.identifier} for k in add_keys]
+    if remove_keys:
+        changes["remove_collateral"] = [
+            {"kind": k.kind, "identifier": k.identifier} for k in remove_keys
+        ]
+    reg.updated_at = uow.now()
+    reg.last_seq = seq
+    record = {
+        "registration": reg.number,
+        "changes": changes,
+        "filer": {
+            "user_id": uow.actor.user_id,
+            "org_id": uow.actor.org_id,
+            "as_agent": agent is not None,
+        },
+        "prior_conflicts": [p.number for p in prior],
+    }
+    entry = _append(uow, state, Operation.AMENDMENT, reg.id, record)
+    uow.flush()
+    info = _info_many(uow, [reg])[0]
+    uow.audit(
+        "registry.amended",
+        "registration",
+        reg.id,
+        before=before,
+        after=info.as_dict(),
+        org_id=reg.secured_party_org_id,
+    )
+    uow.commit()
+    return FilingResult(info, _info_many(uow, prior), entry.seq)
+
+
+def extend(uow: UnitOfWork, number: str, months: int) -> FilingResult:
+    """Extend a live registration before it expires; the whole period stays within 30 years."""
+    reg = _reg_by_number(uow, number)
+    agent = _may_file_for(uow, reg.secured_party_org_id)
+    _require_active(uow, reg, "extended")
+    check_period(months, "months")
+    new_expiry = add_months(reg.expires_at, months)
+    if new_expiry > add_months(reg.starts_at, 360):
+        raise InvalidInput(
+            "the whole period would exceed 30 years from the registration", field="months"
+        )
+    state = _lock_state(uow)
+    before = {"expires_at": reg.expires_at}
+    reg.expires_at = new_expiry
+    reg.updated_at = uow.now()
+    reg.last_seq = state.size + 1
+    record = {
+        "registration": reg.number,
+        "months": months,
+        "expires_at": new_expiry.isoformat(),
+        "filer": {
+            "user_id": uow.actor.user_id,
+            "org_id": uow.actor.org_id,
+            "as_agent": agent is not None,
+        },
+    }
+    entry = _append(uow, state, Operation.EXTENSION, reg.id, record)
+    uow.flush()
+    uow.audit(
+        "registry.extended",
+        "registration",
+        reg.id,
+        before=before,
+        after={"expires_at": new_expiry},
+        org_id=reg.secured_party_org_id,
+    )
+    uow.commit()
+    return FilingResult(_info_many(uow, [reg])[0], [], entry.seq)
+
+
+def cancel_in(uow: UnitOfWork, registration_id: str, *, reason: str) -> RegistrationInfo:
+    """Cancel a registration inside the caller's unit of work (joins; does not commit)."""
+    reg = uow.session.get(RegistrationRow, registration_id)
+    if reg is None:
+        raise NotFound(f"registration {registration_id} not found", code="registration_not_found")
+    return _cancel(uow, reg, reason)
+
+
+def _cancel(uow: UnitOfWork, reg: RegistrationRow, reason: str) -> RegistrationInfo:
+    agent = _may_file_for(uow, reg.secured_party_org_id)
+    if reg.cancelled_at is not None:
+        raise Conflict(
+            f"registration {reg.number} is already cancelled", code="registration_cancelled"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why the registration is cancelled", field="reason")
+    if len(reason) > 2000:
+        raise InvalidInput("at most 2,000 characters", field="reason")
+    state = _lock_state(uow)
+    now = uow.now()
+    reg.cancelled_at = now
+    reg.cancel_reason = reason
+    reg.updated_at = now
+    reg.last_seq = state.size + 1
+    record = {
+        "registration": reg.number,
+        "reason": reason,
+        "filer": {
+            "user_id": uow.actor.user_id,
+            "org_id": uow.actor.org_id,
+            "as_agent": agent is not None,
+        },
+    }
+    _append(uow, state, Operation.CANCELLATION, reg.id, record)
+    uow.flush()
+    uow.audit(
+        "registry.cancelled",
+        "registration",
+        reg.id,
+        before={"status": "active"},
+        after={"status": "cancelled", "reason": reason},
+        org_id=reg.secured_party_org_id,
+    )
+    return _info_many(uow, [reg])[0]
+
+
+def cancel(uow: UnitOfWork, number: str, reason: str) -> RegistrationInfo:
+    """Cancel a registration (secured party or its agent); it stays in history."""
+    info = _cancel(uow, _reg_by_number(uow, number), reason)
+    uow.commit()
+    return info
+
+
+def object_to(uow: UnitOfWork, number: str, reason: str) -> dict[str, Any]:
+    """A grantor objects to a registration; the objection lapses after 30 days."""
+    reg = _reg_by_number(uow, number)
+    grantor_ids = set(
+        uow.session.scalars(select(GrantorRow.org_id).where(GrantorRow.registration_id == reg.id))
+    )
+    if uow.actor.org_id not in grantor_ids:
+        raise PermissionDenied(
+            "only a grantor of the registration may object to it", code="not_grantor"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why you object", field="reason")
+    if len(reason) > 4000:
+        raise InvalidInput("at most 4,000 characters", field="reason")
+    if reg.cancelled_at is not None:
+        raise Conflict(f"registration {reg.number} is cancelled", code="registration_cancelled")
+    state = _lock_state(uow)
+    now = uow.now()
+    row = ObjectionRow(
+        id=new_id("obj"),
+        registration_id=reg.id,
+        objector_org_id=uow.actor.org_id or "",
+        reason=reason,
+        filed_at=now,
+        lapses_at=now + timedelta(days=OBJECTION_DAYS),
+        seq=state.size + 1,
+    )
+    uow.session.add(row)
+    record = {
+        "registration": reg.number,
+        "objection": row.id,
+        "reason": reason,
+        "lapses_at": row.lapses_at.isoformat(),
+        "objector_org_id": row.objector_org_id,
+    }
+    _append(uow, state, Operation.OBJECTION, reg.id, record)
+    uow.flush()
+    uow.audit("registry.objected", "registration", reg.id, after=record)
+    uow.commit()
+    return _objection_dict(row, now)
+
+
+def mark_litigated(uow: UnitOfWork, objection_id: str, case_reference: str) -> dict[str, Any]:
+    """The objector records that a suit or arbitration was filed, so the objection stays."""
+    row = uow.session.get(ObjectionRow, objection_id)
+    if row is None or (row.objector_org_id != uow.actor.org_id and not uow.actor.is_system):
+        raise NotFound(f"objection {objection_id} not found")
+    case_reference = (case_reference or "").strip()
+    if not case_reference:
+        raise InvalidInput("give the court or arbitration case reference", field="case_reference")
+    now = uow.now()
+    if row.litigated_at is not None:
+        raise Conflict("the objection is already marked as litigated", code="already_litigated")
+    if row.lapses_at <= now:
+        raise Conflict("the objection has lapsed (30 days passed)", code="objection_lapsed")
+    reg = uow.session.get(RegistrationRow, row.registration_id)
+    assert reg is not None
+    state = _lock_state(uow)
+    row.litigated_at = now
+    row.case_reference = case_reference[:120]
+    record = {"registration": reg.number, "objection": row.id, "case_reference": row.case_reference}
+    _append(uow, state, Operation.OBJECTION_LITIGATED, reg.id, record)
+    uow.flush()
+    uow.audit("registry.objection_litigated", "registration", reg.id, after=record)
+    uow.commit()
+    return _objection_dict(row, now)
+
+
+# ---------------------------------------------------------------- goods (empty-pledge guard)
+
+
+@dataclass
+class GoodsInput:
+    holder_org_id: str
+    commodity: str
+    grade: str
+    location: str
+    quantity: str
+    unit: str
+    lot: str
+    receipt_nos: list[str] = field(default_factory=list)
+
+
+def confirm_goods(uow: UnitOfWork, data: GoodsInput) -> GoodsRow:
+    """The acting warehouse confirms it holds goods (quantity, grade, location) for a holder.
+
+    A lot of goods can sit in one warehouse only: a second confirmation of the same
+    commodity lot, by any warehouse, is refused until the first is released (the Qingdao
+    case: the same metal receipted by several warehouses).
+    """
+    actor = uow.actor
+    if not (actor.is_system or actor.has("warehouse")) or actor.org_id is None:
+        raise PermissionDenied("only a warehouse confirms goods", code="not_warehouse")
+    errs = ErrorCollector()
+    units = 0
+    try:
+        units = quantity_units(data.quantity)
+    except InvalidInput as exc:
+        errs.add("quantity", exc.message)
+    for name in ("commodity", "grade", "location", "unit", "lot"):
+        value = getattr(data, name).strip()
+        if not value:
+            errs.add(name, "required")
+        elif len(value) > 120:
+            errs.add(name, "at most 120 characters")
+    try:
+        _org_or_invalid(uow, data.holder_org_id, "holder_org_id")
+    except InvalidInput as exc:
+        errs.add("holder_org_id", exc.message)
+    warehouse = parties.find_organization(uow, actor.org_id)
+    receipt_keys = []
+    for i, no in enumerate(data.receipt_nos):
+        try:
+            receipt_keys.append(
+                collateral_key(
+                    CollateralRef(CollateralKind.WAREHOUSE_RECEIPT, f"{warehouse.uscc}/{no}"),
+                    f"receipt_nos[{i}]",
+                ).key
+            )
+        except InvalidInput as exc:
+            errs.errors.extend(exc.errors)
+    if len(set(receipt_keys)) != len(receipt_keys):
+        errs.add("receipt_nos", "a receipt number is listed twice")
+    errs.raise_if_any("the goods confirmation was refused")
+    lot_key = collateral_key(
+        CollateralRef(CollateralKind.INVENTORY, f"{data.commodity}/{data.lot}"), "lot"
+    ).key
+    state = _lock_state(uow)
+    held = uow.session.scalar(
+        select(GoodsRow).where(GoodsRow.lot_key == lot_key, GoodsRow.status == "held")
+    )
+    if held is not None:
+        raise Conflict(
+            f"lot {data.lot} of {data.commodity} is already confirmed by warehouse "
+            f"{held.warehouse_uscc}; it must be released there first",
+            code="goods_already_confirmed",
+            details={"goods_id": held.id if held.warehouse_org_id == actor.org_id else None},
+        )
+    if receipt_keys:
+        taken = uow.session.scalar(
+            select(GoodsReceiptRow.receipt_key).where(GoodsReceiptRow.receipt_key.in_(receipt_keys))
+        )
+        if taken:
+            raise Conflict(f"receipt {taken} was already issued", code="receipt_exists")
+    row = GoodsRow(
+        id=new_id("gds"),
+        warehouse_org_id=warehouse.id,
+        warehouse_uscc=warehouse.uscc,
+        holder_org_id=data.holder_org_id,
+        commodity=data.commodity.strip(),
+        grade=data.grade.strip(),
+        location=data.location.strip(),
+        unit=data.unit.strip(),
+        quantity_units=units,
+        lot_key=lot_key,
+        lot=data.lot.strip(),
+        status="held",
+        confirmed_at=uow.now(),
+        seq=state.size + 1,
+    )
+    uow.session.add(row)
+    uow.flush()
+    for key in receipt_keys:
+        uow.session.add(GoodsReceiptRow(goods_id=row.id, receipt_key=key))
+    record = {
+        "goods": row.id,
+        "warehouse": {"uscc": warehouse.uscc, "name": warehouse.name},
+        "commodity": row.commodity,
+        "grade": row.grade,
+        "location": row.location,
+        "quantity": str(units_to_decimal(units)),
+        "unit": row.unit,
+        "lot": row.lot,
+        "receipts": receipt_keys,
+    }
+    _append(uow, state, Operation.GOODS_CONFIRMED, None, record)
+    uow.flush()
+    uow.audit("registry.goods_confirmed", "goods", row.id, after=record)
+    uow.commit()
+    return row
+
+
+def release_goods(uow: UnitOfWork, goods_id: str) -> GoodsRow:
+    """The warehouse releases goods (delivered out); refused while a live pledge is on them."""
+    row = _goods_visible(uow, goods_id)
+    if row.warehouse_org_id != uow.actor.org_id and not uow.actor.is_system:
+        raise PermissionDenied("only the confirming warehouse releases goods", code="not_warehouse")
+    if row.status != "held":
+        raise Conflict("the goods are already released", code="goods_released")
+    used = pledged_units(uow, row.id)
+    if used:
+        raise Conflict(
+            f"{units_to_decimal(used)} {row.unit} of the goods are under live pledges; the "
+            "secured parties must cancel first",
+            code="goods_pledged",
+        )
+    state = _lock_state(uow)
+    row.status = "released"
+    row.released_at = uow.now()
+    _append(uow, state, Operation.GOODS_RELEASED, None, {"goods": row.id})
+    uow.flush()
+    uow.audit(
+        "registry.goods_released",
+        "goods",
+        row.id,
+        before={"status": "held"},
+        after={"status": "released"},
+    )
+    uow.commit()
+    return row
+
+
+def _goods_visible(uow: UnitOfWork, goods_id: str) -> GoodsRow:
+    row = uow.session.get(GoodsRow, goods_id)
+    actor = uow.actor
+    if row is None or not (
+        actor.is_system
+        or actor.is_regulator
+        or actor.org_id in (row.warehouse_org_id, row.holder_org_id)
+    ):
+        raise NotFound(f"goods {goods_id} not found")
+    return row
+
+
+def goods_dict(uow: UnitOfWork, goods_id: str) -> dict[str, Any]:
+    """Confirmed goods with what is pledged on them (warehouse, holder and regulator only)."""
+    row = _goods_visible(uow, goods_id)
+    receipts = list(
+        uow.session.scalars(
+            select(GoodsReceiptRow.receipt_key).where(GoodsReceiptRow.goods_id == row.id)
+        )
+    )
+    used = pledged_units(uow, row.id)
+    return {
+        "id": row.id,
+        "warehouse_org_id": row.warehouse_org_id,
+        "warehouse_uscc": row.warehouse_uscc,
+        "holder_org_id": row.holder_org_id,
+        "commodity": row.commodity,
+        "grade": row.grade,
+        "location": row.location,
+        "lot": row.lot,
+        "unit": row.unit,
+        "quantity": str(units_to_decimal(row.quantity_units)),
+        "pledged": str(units_to_decimal(used)),
+        "free": str(units_to_decimal(row.quantity_units - used)),
+        "receipts": receipts,
+        "status": row.status,
+        "confirmed_at": row.confirmed_at.isoformat(),
+        "seq": row.seq,
+    }
+
+
+# ---------------------------------------------------------------- search and certificates
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    grantor_uscc: str | None = None
+    grantor_name: str | None = None
+    tolerant: bool = False
+    collateral: CollateralRef | None = None
+    include_history: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "grantor_uscc": self.grantor_uscc,
+            "grantor_name": self.grantor_name,
+            "tolerant": self.tolerant,
+            "collateral": {"kind": self.collateral.kind, "identifier": self.collateral.identifier}
+            if self.collateral
+            else None,
+            "include_history": self.include_history,
+        }
+
+
+def search(uow: UnitOfWork, q: SearchQuery, limit: int = 200) -> list[dict[str, Any]]:
+    """Registrations by grantor USCC, grantor name (exact or tolerant) or collateral.
+
+    Public by design, like the PBOC registry; expired and cancelled registrations are
+    returned too (with their status), since a search shows history.
+    """
+    given = [q.grantor_uscc, q.grantor_name, q.collateral]
+    if sum(x is not None and x != "" for x in given) != 1:
+        raise InvalidInput(
+            "search by exactly one of grantor_uscc, grantor_name or collateral", field="query"
+        )
+    s = uow.session
+    stmt = select(RegistrationRow).order_by(RegistrationRow.seq).limit(limit)
+    if q.grantor_uscc:
+        uscc = validate_uscc(q.grantor_uscc.strip().upper(), "grantor_uscc")
+        sub = select(GrantorRow.registration_id).where(GrantorRow.uscc == uscc)
+        stmt = stmt.where(RegistrationRow.id.in_(sub))
+    elif q.grantor_name:
+        if q.tolerant:
+            folded = fold_name(q.grantor_name)
+            if not folded:
+                raise InvalidInput("the name has no letters or digits", field="grantor_name")
+            sub = select(GrantorRow.registration_id).where(GrantorRow.name_folded == folded)
+        else:
+            sub = select(GrantorRow.registration_id).where(
+                GrantorRow.name == q.grantor_name.strip()
+            )
+        stmt = stmt.where(RegistrationRow.id.in_(sub))
+    else:
+        assert q.collateral is not None
+        k = _keys([q.collateral])[0]
+        sub = select(CollateralRow.registration_id).where(
+            CollateralRow.kind == k.kind,
+            CollateralRow.key == k.key,
+            CollateralRow.lo <= k.hi,
+            CollateralRow.hi >= k.lo,
+        )
+        stmt = stmt.where(RegistrationRow.id.in_(sub))
+    if not q.include_history:
+        stmt = stmt.where(
+            RegistrationRow.cancelled_at.is_(None), RegistrationRow.expires_at > uow.now()
+        )
+    regs = list(s.scalars(stmt))
+    infos = _info_many(uow, regs)
+    hist = _history(uow, [r.id for r in regs]) if q.include_history else {}
+    out = []
+    for info in infos:
+        d = info.as_dict()
+        if q.include_history:
+            d["history"] = hist.get(info.id, [])
+            d["objections"] = _objections(uow, info.id)
+        out.append(d)
+    return out
+
+
+def search_certificate(uow: UnitOfWork, q: SearchQuery) -> dict[str, Any]:
+    """A signed record of a search: the query, the time, the results and the log's head."""
+    results = search(uow, q)
+    head = latest_tree_head(uow)
+    body = {
+        "type": "scf-registry-search-certificate",
+        "certificate_id": new_id("cert"),
+        "query": q.as_dict(),
+        "searched_at": uow.now().isoformat(),
+        "result_count": len(results),
+        "results": results,
+        "log": {
+            "tree_size": head["tree_size"],
+            "root_hash": head["root_hash"],
+            "tree_head_timestamp_ms": head["timestamp_ms"],
+            "tree_head_signature": head["signature"],
+        },
+    }
+    kid, sig = _sign(uow, signing.CERT_PREFIX + canonical(body))
+    return {
+        "certificate": body,
+        "key_id": kid,
+        "signature": base64.b64encode(sig).decode(),
+        "signed_bytes": "CERT_PREFIX || canonical JSON of `certificate` (sorted keys, no spaces)",
+    }
+
+
+def verify_certificate(uow: UnitOfWork, cert: dict[str, Any]) -> bool:
+    keys = {k["key_id"]: bytes.fromhex(k["public_key"]) for k in signing_keys(uow)}
+    public = keys.get(str(cert.get("key_id")))
+    if public is None:
+        return False
+    try:
+        sig = base64.b64decode(str(cert.get("signature")))
+    except ValueError:
+        return False
+    return signing.verify(public, signing.CERT_PREFIX + canonical(cert.get("certificate")), sig)
+
+
+def certificate_html(cert: dict[str, Any]) -> str:
+    """A printable page of a search certificate; every value is escaped."""
+    c = cert["certificate"]
+    e = html.escape
+    rows = []
+    for r in c["results"]:
+        grantors = "; ".join(f"{g['name']} ({g['uscc']})" for g in r["grantors"])
+        coll = "; ".join(f"{x['kind']}: {x['identifier']}" for x in r["collateral"])
+        amount = f"{r['amount']['amount']} {r['amount']['currency']}" if r.get("amount") else ""
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{e(str(v))}</td>"
+                for v in (
+                    r["number"],
+                    r["seq"],
+                    r["kind"],
+                    r["status"],
+                    grantors,
+                    f"{r['secured_party']['name']} ({r['secured_party']['uscc']})",
+                    coll,
+                    amount,
+                    r["registered_at"],
+                    r["expires_at"],
+                )
+            )
+            + "</tr>"
+        )
+    query = json.dumps(c["query"], ensure_ascii=False, sort_keys=True)
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        "<title>Registry search certificate</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #999;padding:4px;font-size:12px;vertical-align:top}"
+        "code{word-break:break-all}@media print{body{margin:0}}</style></head><body>"
+        "<h1>Registry search certificate 查询证明</h1>"
+        f"<p>Certificate <code>{e(c['certificate_id'])}</code>, searched at "
+        f"<b>{e(c['searched_at'])}</b></p>"
+        f"<p>Query: <code>{e(query)}</code></p>"
+        f"<p>{e(str(c['result_count']))} result(s).</p>"
+        "<table><thead><tr><th>number</th><th>seq</th><th>kind</th><th>status</th>"
+        "<th>grantors</th><th>secured party</th><th>collateral</th><th>amount</th>"
+        "<th>registered</th><th>expires</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        f"<p>Log tree size <b>{e(str(c['log']['tree_size']))}</b>, root "
+        f"<code>{e(str(c['log']['root_hash']))}</code></p>"
+        f"<p>Signed with Ed25519 key <code>{e(str(cert['key_id']))}</code>: "
+        f"<code>{e(str(cert['signature']))}</code></p>"
+        "<p>Verify with the JSON form of this certificate and the registry's public keys "
+        "(GET /api/v1/registry/log/keys).</p></body></html>"
+    )
+
+
+def iter_all_entries(uow: UnitOfWork, batch: int = 1000) -> Iterator[EntryRow]:
+    last = 0
+    while True:
+        rows = list(
+            uow.session.scalars(
+                select(EntryRow).where(EntryRow.seq > last).order_by(EntryRow.seq).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def parse_collateral(
+    items: Sequence[dict[str, Any]], field_name: str = "collateral"
+) -> list[CollateralRef]:
+    """Collateral from JSON-like input: kind, identifier and an optional quantity string."""
+    out = []
+    for i, item in enumerate(items):
+        qty = item.get("quantity")
+        if isinstance(qty, float):
+            raise InvalidInput(
+                "give the quantity as a decimal string", field=f"{field_name}[{i}].quantity"
+            )
+        out.append(
+            CollateralRef(
+                str(item.get("kind", "")),
+                str(item.get("identifier", "")),
+                _decimal(qty, f"{field_name}[{i}].quantity") if qty not in (None, "") else None,
+            )
+        )
+    return out
+
+
+def _decimal(value: Any, field_name: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidInput(f"{value!r} is not a number", field=field_name) from None
+
+
+def fold_query(name: str) -> str:
+    """Show how a name is folded for the tolerant search."""
+    return fold_name(name)

@@ -1,0 +1,203 @@
+"""Registry tables: registrations, their parties and collateral, goods, and the log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scf.core.db import Base, BigIntPK, UTCDateTime
+
+
+class RegistrationRow(Base):
+    """The current state of a registration; its history is the log's entries."""
+
+    __tablename__ = "registry_registration"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    secured_party_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    secured_party_uscc: Mapped[str] = mapped_column(String(18))
+    secured_party_name: Mapped[str] = mapped_column(String(200))
+    filer_user_id: Mapped[str | None] = mapped_column(String(40))
+    filer_org_id: Mapped[str | None] = mapped_column(String(40))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class GrantorRow(Base):
+    __tablename__ = "registry_grantor"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("registry_registration.id"), index=True)
+    org_id: Mapped[str] = mapped_column(String(40), index=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class CollateralRow(Base):
+    """One collateral of a registration; `removed_seq` is set when an amendment drops it."""
+
+    __tablename__ = "registry_collateral"
+    __table_args__ = (Index("ix_registry_collateral_lookup", "kind", "key", "lo"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("registry_registration.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(220))
+    lo: Mapped[int] = mapped_column(BigInteger, default=0)
+    hi: Mapped[int] = mapped_column(BigInteger, default=0)
+    identifier: Mapped[str] = mapped_column(String(260))
+    description: Mapped[str] = mapped_column(Text, default="")
+    goods_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    quantity_units: Mapped[int | None] = mapped_column(BigInteger)
+    added_seq: Mapped[int] = mapped_column(BigInteger)
+    removed_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ObjectionRow(Base):
+    """A grantor's objection; it lapses after 30 days unless marked as litigated."""
+
+    __tablename__ = "registry_objection"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("registry_registration.id"), index=True)
+    objector_org_id: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lapses_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    litigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    case_reference: Mapped[str | None] = mapped_column(String(120))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AgencyRow(Base):
+    """A secured party lets another organization file on its behalf."""
+
+    __tablename__ = "registry_agency"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    principal_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    agent_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class GoodsRow(Base):
+    """Goods a warehouse confirmed it holds: the ceiling of what may be pledged on them."""
+
+    __tablename__ = "registry_goods"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    warehouse_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    warehouse_uscc: Mapped[str] = mapped_column(String(18))
+    holder_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    commodity: Mapped[str] = mapped_column(String(120))
+    grade: Mapped[str] = mapped_column(String(120))
+    location: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))
+    quantity_units: Mapped[int] = mapped_column(BigInteger)
+    lot_key: Mapped[str] = mapped_column(String(260), index=True)
+    lot: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="held")
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class GoodsReceiptRow(Base):
+    """A warehouse receipt issued on confirmed goods ("<warehouse USCC>/<receipt no>")."""
+
+    __tablename__ = "registry_goods_receipt"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    goods_id: Mapped[str] = mapped_column(ForeignKey("registry_goods.id"), index=True)
+    receipt_key: Mapped[str] = mapped_column(String(220), unique=True)
+
+
+class EntryRow(Base):
+    """A leaf of the transparency log: the exact bytes hashed, in sequence order."""
+
+    __tablename__ = "registry_entry"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    op: Mapped[str] = mapped_column(String(30))
+    registration_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class NodeRow(Base):
+    """The hash of a complete subtree: leaves [idx * 2**level, (idx + 1) * 2**level)."""
+
+    __tablename__ = "registry_log_node"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogStateRow(Base):
+    """The single row every append locks: it serializes sequence numbers and appends."""
+
+    __tablename__ = "registry_log_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sth_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sth_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TreeHeadRow(Base):
+    __tablename__ = "registry_tree_head"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class SigningKeyRow(Base):
+    """Every public key that ever signed a head, so that old heads stay verifiable."""
+
+    __tablename__ = "registry_signing_key"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    algorithm: Mapped[str] = mapped_column(String(20), default="ed25519")
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Credit scoring, dynamic limits, early-warning signals and graph analytics against fraud."""

@@ -1,0 +1,343 @@
+"""HTTP API of the trade room: intake (JSON, CSV, XML), confirmation, matching, fingerprints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scf.core.errors import InvalidInput
+from scf.core.money import Money
+from scf.deps import Paging, Uow, roles_allowed
+from scf.parties.model import Role
+from scf.trade import csvio, service
+
+router = APIRouter(prefix="/trade", tags=["trade"])
+
+ENTERPRISE = (Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE)
+INSTITUTIONS = (
+    Role.BANK,
+    Role.FACTORING_COMPANY,
+    Role.LOCAL_FINANCIAL_ORG,
+    Role.INSURER,
+    Role.GUARANTEE_COMPANY,
+)
+ENTERPRISES = Depends(roles_allowed(*ENTERPRISE))
+SHIPPERS = Depends(roles_allowed(*ENTERPRISE, Role.LOGISTICS, Role.WAREHOUSE, Role.MARKETPLACE))
+CHECKERS = Depends(roles_allowed(*INSTITUTIONS, Role.REGULATOR, Role.OPERATOR))
+SUBMITTERS = Depends(roles_allowed(*INSTITUTIONS))
+SUMMARY_READERS = Depends(roles_allowed(*INSTITUTIONS, Role.REGULATOR, Role.OPERATOR))
+MAX_BATCH = 10_000
+
+
+def _no_float(v: Any) -> Any:
+    if isinstance(v, float | bool):
+        raise ValueError('must be a decimal string such as "1234.56", not a JSON number')
+    if isinstance(v, int):
+        return str(v)
+    return v
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineIn(Strict):
+    item: str = Field(min_length=1, max_length=200)
+    quantity: str
+    unit_price: str
+    order_line_no: int | None = Field(default=None, ge=1)
+
+    _f = field_validator("quantity", "unit_price", mode="before")(_no_float)
+
+
+class InvoiceIn(Strict):
+    kind: str = "invoice"
+    number: str = Field(min_length=1, max_length=80)
+    invoice_code: str | None = None
+    seller_uscc: str
+    buyer_uscc: str
+    issue_date: date
+    due_date: date | None = None
+    currency: str
+    amount_without_tax: str
+    tax: str
+    total: str
+    order_number: str | None = None
+    credited_number: str | None = None
+    lines: list[LineIn] = []
+
+    _f = field_validator("amount_without_tax", "tax", "total", mode="before")(_no_float)
+
+    def to_input(self, line: int | None = None) -> service.InvoiceInput:
+        return service.InvoiceInput(
+            **self.model_dump(exclude={"lines"}),
+            lines=[service.LineInput(**ln.model_dump()) for ln in self.lines],
+            line=line,
+        )
+
+
+class InvoiceBatch(Strict):
+    items: list[InvoiceIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class OrderIn(Strict):
+    kind: str = "purchase_order"
+    number: str = Field(min_length=1, max_length=80)
+    seller_uscc: str
+    buyer_uscc: str
+    issue_date: date
+    currency: str
+    contract_number: str | None = None
+    lines: list[LineIn] = []
+
+
+class OrderBatch(Strict):
+    items: list[OrderIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ShipmentLineIn(Strict):
+    order_line_no: int = Field(ge=1)
+    quantity: str
+
+    _f = field_validator("quantity", mode="before")(_no_float)
+
+
+class ShipmentIn(Strict):
+    kind: str
+    number: str = Field(min_length=1, max_length=80)
+    order_number: str
+    seller_uscc: str
+    buyer_uscc: str
+    on_date: date
+    lines: list[ShipmentLineIn] = Field(min_length=1)
+
+
+class ShipmentBatch(Strict):
+    items: list[ShipmentIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PaymentIn(Strict):
+    amount: str
+    currency: str
+    value_date: date
+    reference: str = Field(min_length=1, max_length=140)
+    remittance: str = ""
+    payer_uscc: str | None = None
+    invoice_number: str | None = None
+
+    _f = field_validator("amount", mode="before")(_no_float)
+
+
+class PaymentBatch(Strict):
+    items: list[PaymentIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ConfirmIn(Strict):
+    amount: str | None = Field(default=None, description="omit to confirm in full")
+    currency: str | None = None
+
+    _f = field_validator("amount", mode="before")(_no_float)
+
+    def money(self) -> Money | None:
+        if self.amount is None:
+            return None
+        if not self.currency:
+            raise InvalidInput("give the currency with the amount", field="currency")
+        return Money.of(self.amount, self.currency)
+
+
+class ConfirmItem(ConfirmIn):
+    receivable_id: str
+
+
+class ConfirmBatch(Strict):
+    items: list[ConfirmItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class DisputeIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class FingerprintIn(Strict):
+    fingerprint: str = Field(
+        description="the platform fingerprint (64 hex) or the public digest 'sha256:<64 hex>'"
+    )
+
+
+# ---------------------------------------------------------------- intake
+
+
+@router.post("/invoices", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+def file_invoice(body: InvoiceIn, uow: Uow) -> dict[str, Any]:
+    """File one invoice or credit note."""
+    ids = service.record_invoices(uow, [body.to_input()])
+    return {"ids": ids}
+
+
+@router.post("/invoices/batch", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+def file_invoices(body: InvoiceBatch, uow: Uow) -> dict[str, Any]:
+    """File a batch of invoices: all land or none; every bad item is reported with its line."""
+    ids = service.record_invoices(uow, [it.to_input(i) for i, it in enumerate(body.items, 1)])
+    return {"ids": ids, "count": len(ids)}
+
+
+@router.post("/orders", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+def file_orders(body: OrderBatch, uow: Uow) -> dict[str, Any]:
+    """File contracts and purchase orders."""
+    items = [
+        service.OrderInput(
+            **it.model_dump(exclude={"lines"}),
+            lines=[service.LineInput(**ln.model_dump()) for ln in it.lines],
+            line=i,
+        )
+        for i, it in enumerate(body.items, 1)
+    ]
+    return {"ids": service.record_orders(uow, items)}
+
+
+@router.post("/shipments", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
+def file_shipments(body: ShipmentBatch, uow: Uow) -> dict[str, Any]:
+    """File delivery notes or waybills, and goods receipts."""
+    items = [
+        service.ShipmentInput(
+            **it.model_dump(exclude={"lines"}),
+            lines=[service.ShipmentLineInput(**ln.model_dump()) for ln in it.lines],
+            line=i,
+        )
+        for i, it in enumerate(body.items, 1)
+    ]
+    return {"ids": service.record_shipments(uow, items)}
+
+
+@router.post("/payments", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+def file_payments(body: PaymentBatch, uow: Uow) -> dict[str, Any]:
+    """Record payments received, each matched to an invoice by remittance and amount."""
+    items = [service.PaymentInput(**it.model_dump(), line=i) for i, it in enumerate(body.items, 1)]
+    return {"payments": service.record_payments(uow, items)}
+
+
+@router.get("/csv-templates")
+def csv_templates() -> dict[str, Any]:
+    """The CSV templates, one per document type, with what each column means."""
+    return {
+        kind: {"header": csvio.template_header(kind).strip(), "columns": dict(cols)}
+        for kind, cols in csvio.TEMPLATES.items()
+    }
+
+
+@router.post("/csv/{kind}", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
+async def upload_csv(kind: str, request: Request, uow: Uow) -> dict[str, Any]:
+    """Upload a CSV (text/csv body) of invoices, orders, shipments or payments."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("the CSV must be UTF-8", field="file") from None
+    return csvio.import_csv(uow, kind, text)
+
+
+@router.post("/files", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+async def upload_file(
+    request: Request,
+    uow: Uow,
+    seller_org_id: Annotated[str | None, Query()] = None,
+    buyer_org_id: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    """Import one UBL / CII e-invoice or camt.053 statement (the XML is the request body)."""
+    raw = await request.body()
+    return service.import_files(
+        uow, [("upload", raw)], seller_org_id=seller_org_id, buyer_org_id=buyer_org_id
+    )
+
+
+@router.post("/validate")
+async def validate_file(request: Request, uow: Uow) -> dict[str, Any]:
+    """Read and check an e-invoice or statement without storing it."""
+    return service.read_file(await request.body()).as_dict()
+
+
+# ---------------------------------------------------------------- receivables
+
+
+@router.get("/receivables")
+def list_receivables(
+    uow: Uow, page: Paging, org_id: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    """Receivables the caller is party to (or may read by consent; all for the platform)."""
+    items, total = service.list_receivables(uow, org_id, page.limit, page.offset)
+    return {
+        "items": [i.as_dict() for i in items],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+@router.get("/receivables/{receivable_id}")
+def get_receivable(receivable_id: str, uow: Uow) -> dict[str, Any]:
+    return service.get_receivable(uow, receivable_id).as_dict()
+
+
+@router.post("/receivables/confirm", dependencies=[ENTERPRISES])
+def confirm_batch(body: ConfirmBatch, uow: Uow) -> dict[str, Any]:
+    """The debtor confirms several receivables; all or none."""
+    items = [(it.receivable_id, it.money()) for it in body.items]
+    return {"items": [i.as_dict() for i in service.confirm_receivables(uow, items)]}
+
+
+@router.post("/receivables/{receivable_id}/confirm", dependencies=[ENTERPRISES])
+def confirm(receivable_id: str, body: ConfirmIn, uow: Uow) -> dict[str, Any]:
+    """The debtor confirms a receivable in full (no amount) or in part."""
+    return service.confirm_receivable(uow, receivable_id, body.money()).as_dict()
+
+
+@router.post("/receivables/{receivable_id}/dispute", dependencies=[ENTERPRISES])
+def dispute(receivable_id: str, body: DisputeIn, uow: Uow) -> dict[str, Any]:
+    return service.dispute_receivable(uow, receivable_id, body.reason).as_dict()
+
+
+@router.get("/receivables/{receivable_id}/assessment")
+def assessment(receivable_id: str, uow: Uow) -> dict[str, Any]:
+    """Authenticity score 0..100 with reasons and evidence, for a credit officer."""
+    return service.assess_receivable(uow, receivable_id).as_dict()
+
+
+@router.get("/invoices/{invoice_id}")
+def get_invoice(invoice_id: str, uow: Uow) -> dict[str, Any]:
+    return service.get_invoice(uow, invoice_id)
+
+
+@router.get("/invoices/{invoice_id}/match")
+def match(invoice_id: str, uow: Uow) -> dict[str, Any]:
+    """Three- and four-way match of the invoice to order, deliveries, receipts, payments."""
+    service.get_invoice(uow, invoice_id)
+    return service.match_invoice(uow, invoice_id).as_dict()
+
+
+@router.get("/summary/{org_id}", dependencies=[SUMMARY_READERS])
+def summary(org_id: str, uow: Uow) -> dict[str, Any]:
+    """Trade aggregates of an organization (regulator, operator, institutions by consent)."""
+    from scf.parties import service as parties
+    from scf.parties.model import ConsentScope
+
+    parties.authorize_read(uow, org_id, ConsentScope.TRADE, f"organization/{org_id}/trade")
+    out = service.trade_summary(uow, org_id)
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in out.items()}
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+@router.post("/fingerprints/check", dependencies=[CHECKERS])
+def check(body: FingerprintIn, uow: Uow) -> dict[str, Any]:
+    """Was this invoice submitted, registered or financed anywhere? Never says where."""
+    return service.check_fingerprint(uow, body.fingerprint).as_dict()
+
+
+@router.post("/fingerprints/submit", dependencies=[SUBMITTERS])
+def submit(body: FingerprintIn, uow: Uow) -> dict[str, Any]:
+    """An institution records that an invoice was offered to it, and learns if it was elsewhere."""
+    return service.submit_fingerprint(uow, body.fingerprint).as_dict()

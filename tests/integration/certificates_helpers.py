@@ -1,0 +1,96 @@
+"""A supply chain of four tiers under one core enterprise, for the certificates tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from lxml import etree
+
+from scf.certificates import service as certs
+from scf.core.actor import Actor
+from scf.core.money import Money
+from scf.platform import Platform
+from tests.factories import add_org, confirmed_receivable
+
+
+def actor(platform: Platform, org_id: str) -> Actor:
+    from scf.parties import service as parties
+
+    with platform.uow(Actor.system()) as uow:
+        org = parties.find_organization(uow, org_id)
+        return Actor(None, org.id, frozenset(org.roles), org.name)
+
+
+@dataclass
+class Chain:
+    """core <- s1 <- s2 <- s3 <- s4: each owes the next tier up a confirmed receivable."""
+
+    platform: Platform
+    core: str = ""
+    bank: str = ""
+    tiers: list[str] = field(default_factory=list)
+    receivables: dict[str, str] = field(default_factory=dict)  # creditor -> receivable id
+    actors: dict[str, Actor] = field(default_factory=dict)
+    line_id: str = ""
+
+    @classmethod
+    def build(cls, platform: Platform, *, line: str = "5000000.00") -> Chain:
+        c = cls(platform)
+        c.core = add_org(platform, "core_enterprise", size_class="large")
+        c.bank = add_org(platform, "bank")
+        c.tiers = [add_org(platform, "supplier", size_class="small") for _ in range(4)]
+        debtor = c.core
+        for s in c.tiers:
+            c.receivables[s] = confirmed_receivable(platform, s, debtor, amount="1000000.00")
+            debtor = s
+        for org in [c.core, c.bank, *c.tiers]:
+            c.actors[org] = actor(platform, org)
+        with platform.uow(c.actors[c.bank]) as uow:
+            c.line_id = certs.grant_line(uow, c.core, Money.of(line, "CNY"), date(2026, 3, 1)).id
+        return c
+
+    def uow(self, org: str) -> object:
+        return self.platform.uow(self.actors[org])
+
+    def issue(self, face: str = "600000.00", maturity: date = date(2025, 8, 29)) -> str:
+        with self.platform.uow(self.actors[self.core]) as uow:
+            cert = certs.issue_certificate(
+                uow,
+                line_id=self.line_id,
+                supplier_org_id=self.tiers[0],
+                receivable_ids=[self.receivables[self.tiers[0]]],
+                face=Money.of(face, "CNY"),
+                maturity_on=maturity,
+            )
+            return cert.id
+
+    def live(self, holder: str) -> list[tuple[str, Money]]:
+        with self.platform.uow(self.actors[holder]) as uow:
+            return [(p.id, p.face) for p in certs.list_pieces(uow)]
+
+
+def camt053(payments: list[tuple[str, Money]], booked_on: date) -> bytes:
+    """A camt.053.001.08 statement of the issuer's account debiting each payment."""
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+
+    def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+        el = etree.SubElement(parent, f"{{{ns}}}{tag}")
+        if text is not None:
+            el.text = text
+        return el
+
+    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})  # type: ignore[dict-item]
+    stmt = sub(sub(root, "BkToCstmrStmt"), "Stmt")
+    sub(stmt, "Id", "STMT-1")
+    for i, (e2e, amount) in enumerate(payments, start=1):
+        ntry = sub(stmt, "Ntry")
+        amt = sub(ntry, "Amt", amount.amount_str())
+        amt.set("Ccy", amount.currency)
+        sub(ntry, "CdtDbtInd", "DBIT")
+        sub(sub(ntry, "Sts"), "Cd", "BOOK")
+        sub(sub(ntry, "BookgDt"), "Dt", booked_on.isoformat())
+        sub(ntry, "AcctSvcrRef", f"BANKREF-{i}")
+        refs = sub(sub(sub(ntry, "NtryDtls"), "TxDtls"), "Refs")
+        sub(refs, "EndToEndId", e2e)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -1,0 +1,87 @@
+"""pain.001.001.09 out (validated against the shared ISO 20022 schema) and camt.053 in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from scf.certificates.iso20022 import (
+    XSD_PATH,
+    Party,
+    Transfer,
+    build_pain001,
+    parse_camt053,
+    validate_pain001,
+)
+from scf.core.errors import InvalidInput
+from scf.core.money import Money
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "iso20022"
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+
+
+def _message() -> bytes:
+    return build_pain001(
+        msg_id="SCF01TEST",
+        created_at=datetime(2025, 9, 1, 2, 0, tzinfo=UTC),
+        debtor=Party("深圳核心企业有限公司", "91440300000000001A"),
+        initiator=Party("深圳核心企业有限公司", "91440300000000001A"),
+        execution_date=date(2025, 9, 1),
+        transfers=[
+            Transfer(
+                "E2E-0001",
+                Party("一级供应商", "91440300000000002B"),
+                Money.of("600.25", "CNY"),
+                "piece 1",
+            ),
+            Transfer(
+                "E2E-0002",
+                Party("银行", "91440300000000003C"),
+                Money.of("399.75", "CNY"),
+                "piece 2",
+            ),
+        ],
+        agent_bic="ICBKCNBJSZN",
+    )
+
+
+def test_pain001_validates_against_the_shared_schema() -> None:
+    xml = _message()
+    schema = etree.XMLSchema(etree.parse(str(SHARED / "xsd" / "pain.001.001.09.xsd")))
+    doc = etree.fromstring(xml)
+    assert schema.validate(doc), schema.error_log
+    assert doc.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=NS) == "2"
+    assert doc.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=NS) == "1000.00"
+    amts = doc.findall(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", namespaces=NS)
+    assert [(a.text, a.get("Ccy")) for a in amts] == [("600.25", "CNY"), ("399.75", "CNY")]
+    validate_pain001(xml)  # the packaged copy agrees
+    assert XSD_PATH.read_bytes() == (SHARED / "xsd" / "pain.001.001.09.xsd").read_bytes()
+
+
+def test_pain001_refuses_an_invalid_message() -> None:
+    bad = _message().replace(b"<PmtMtd>TRF</PmtMtd>", b"<PmtMtd>CASH</PmtMtd>")
+    with pytest.raises(InvalidInput) as e:
+        validate_pain001(bad)
+    assert e.value.errors[0].field == "pain001"
+
+
+def test_camt053_real_statements_parse() -> None:
+    entries = parse_camt053((SHARED / "camt" / "camt053_sample.xml").read_bytes())
+    assert entries and entries[0].amount == Money.of("150.00", "EUR")
+    assert entries[0].credit and entries[0].booked
+    assert entries[0].booking_date == date(2026, 4, 10)
+    fi = parse_camt053((SHARED / "camt" / "FI_camt_053_sample.xml").read_bytes())
+    assert len(fi) >= 2 and all(e.amount.is_positive() for e in fi)
+
+
+def test_camt053_refuses_other_documents() -> None:
+    with pytest.raises(InvalidInput):
+        parse_camt053(_message())
+    with pytest.raises(InvalidInput):
+        parse_camt053(b"<not-xml")
+    evil = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>'
+    with pytest.raises(InvalidInput):
+        parse_camt053(evil)
