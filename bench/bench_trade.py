@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
-
 from bench.run import BenchContext, Figure
 from scf.config import Settings
 from scf.core.actor import Actor
@@ -26,7 +24,6 @@ from scf.parties import service as parties
 from scf.parties.model import make_uscc
 from scf.platform import Platform
 from scf.trade import service as trade
-from scf.trade.tables import FingerprintRow
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -90,6 +87,38 @@ def _intake(url: str, n: int) -> float:
     return rate
 
 
+def _load_fingerprints(p: Platform, stored: int) -> float:
+    """Bulk-load `stored` fingerprints: COPY on PostgreSQL, executemany on SQLite."""
+    now = datetime(2025, 3, 3, tzinfo=UTC)
+    t0 = time.perf_counter()
+    if p.engine.dialect.name == "postgresql":
+        raw = p.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            with cur.copy(  # type: ignore[attr-defined]
+                "COPY trade_fingerprint (fingerprint, state, first_seen_at, updated_at) FROM STDIN"
+            ) as copy:
+                for i in range(stored):
+                    copy.write_row((f"{i:064x}", "submitted", now, now))
+            raw.commit()
+        finally:
+            raw.close()
+        with p.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE trade_fingerprint")
+    else:
+        with p.engine.begin() as conn:
+            dc = conn.connection.driver_connection
+            assert dc is not None
+            stamp = now.replace(tzinfo=None).isoformat(sep=" ")
+            chunk = 100_000
+            for k in range(0, stored, chunk):
+                dc.executemany(
+                    "INSERT INTO trade_fingerprint VALUES (?, 'submitted', ?, ?)",
+                    ((f"{i:064x}", stamp, stamp) for i in range(k, min(stored, k + chunk))),
+                )
+    return time.perf_counter() - t0
+
+
 def run(ctx: BenchContext) -> list[Figure]:
     figures: list[Figure] = []
     n = max(1000, int(10_000 * ctx.scale))
@@ -119,48 +148,39 @@ def run(ctx: BenchContext) -> list[Figure]:
                 notes=f"{n} invoices in batches of 1,000",
             )
         )
-    # Duplicate check: background fingerprints bulk-loaded, then checks through the service.
-    stored = int(os.environ.get("SCF_BENCH_TRADE_FPS", str(int(500_000 * ctx.scale))))
-    url = pg or ctx.sqlite_url("trade_fp")
-    p = _platform(url)
-    now = datetime(2025, 3, 3, tzinfo=UTC)
-    with p.engine.begin() as conn:
-        chunk = 50_000
-        for k in range(0, stored, chunk):
-            conn.execute(
-                insert(FingerprintRow),
-                [
-                    {
-                        "fingerprint": f"{i:064x}",
-                        "state": "submitted",
-                        "first_seen_at": now,
-                        "updated_at": now,
-                    }
-                    for i in range(k, min(stored, k + chunk))
-                ],
+    # Duplicate check: background fingerprints bulk-loaded (COPY on PostgreSQL, executemany
+    # in one transaction on SQLite), then checks through the service.
+    stored = int(os.environ.get("SCF_BENCH_TRADE_FPS", str(int(5_000_000 * ctx.scale))))
+    backends = [("PostgreSQL", pg)] if pg else []
+    if not pg or os.environ.get("SCF_BENCH_TRADE_FP_SQLITE"):
+        backends.append(("SQLite", ctx.sqlite_url("trade_fp")))
+    for label, url in backends:
+        assert url is not None
+        p = _platform(url)
+        load_s = _load_fingerprints(p, stored)
+        times = []
+        with p.uow(Actor.system()) as uow:
+            for i in range(2000):
+                fp = f"{(i * 7919) % (stored * 2):064x}"
+                t0 = time.perf_counter()
+                trade.check_fingerprint(uow, fp)
+                times.append((time.perf_counter() - t0) * 1000)
+        p99 = statistics.quantiles(times, n=100)[98]
+        figures.append(
+            Figure(
+                3,
+                f"duplicate check p99 ({label})",
+                p99,
+                "ms",
+                "<= 2 ms at 5M stored",
+                met=p99 <= 2 and stored >= 5_000_000,
+                notes=f"{stored:,} fingerprints stored (loaded in {load_s:.0f} s); "
+                f"2,000 checks through check_fingerprint, half hits; "
+                f"median {statistics.median(times):.3f} ms",
+                extra={"p50_ms": statistics.median(times), "stored": stored},
             )
-    times = []
-    with p.uow(Actor.system()) as uow:
-        for i in range(2000):
-            fp = f"{(i * 7919) % (stored * 2):064x}"
-            t0 = time.perf_counter()
-            trade.check_fingerprint(uow, fp)
-            times.append((time.perf_counter() - t0) * 1000)
-    p99 = statistics.quantiles(times, n=100)[98]
-    figures.append(
-        Figure(
-            3,
-            "duplicate check p99",
-            p99,
-            "ms",
-            "<= 2 ms at 5M stored",
-            met=p99 <= 2,
-            notes=f"{stored:,} fingerprints stored (not 5M: time budget), "
-            f"{'PostgreSQL' if pg else 'SQLite'}; 2,000 checks, half hits",
-            extra={"p50_ms": statistics.median(times)},
         )
-    )
-    p.dispose()
+        p.dispose()
     # Matching: invoices with order, delivery, receipt; per-invoice match through the service.
     p = _platform(ctx.sqlite_url("trade_match"))
     seller, s, b = _pair(p)
@@ -169,7 +189,7 @@ def run(ctx: BenchContext) -> list[Figure]:
         buyer = parties.find_by_uscc(uow, b)
         assert buyer is not None
         buyer_actor = Actor(None, buyer.id, frozenset({"core_enterprise"}), "b")
-    m = max(200, int(2000 * ctx.scale))
+    m = int(os.environ.get("SCF_BENCH_TRADE_MATCH", str(max(2000, int(50_000 * ctx.scale)))))
     with p.uow(buyer_actor) as uow:
         trade.record_orders(
             uow,
@@ -223,20 +243,28 @@ def run(ctx: BenchContext) -> list[Figure]:
         ids = trade.record_invoices(uow, invs)
     t0 = time.perf_counter()
     with p.uow(Actor.system()) as uow:
-        for inv_id in ids:
+        for inv_id in ids[:500]:
             trade.match_invoice(uow, inv_id)
+    one_s = 500 / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    with p.uow(Actor.system()) as uow:
+        got = trade.match_invoices(uow, ids)
     per_s = m / (time.perf_counter() - t0)
+    assert all(r.status == "matched" for r in got.values())
     est = 1_000_000 / per_s / 60
     figures.append(
         Figure(
             3,
-            "matching throughput (1M extrapolated)",
+            "matching 1M invoices (bulk matcher, extrapolated)",
             est,
             "minutes for 1M",
             "<= 5",
+            baseline=1_000_000 / one_s / 60,
+            baseline_name="match_invoice one at a time, minutes for 1M",
             met=est <= 5,
-            notes=f"{m} invoices matched one by one on SQLite, "
-            f"{per_s:,.0f}/s; 1M figure extrapolated linearly, single process",
+            notes=f"{m:,} invoices with order, delivery and receipt matched by match_invoices "
+            f"on SQLite, {per_s:,.0f}/s (one at a time: {one_s:,.0f}/s on the first 500); "
+            "1M figure extrapolated linearly (the work is per chunk of 5,000), single process",
         )
     )
     p.dispose()

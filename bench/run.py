@@ -3,6 +3,9 @@
 Each module exposes `run(ctx: BenchContext) -> list[Figure]`. Figures carry their baseline,
 measured in the same run where one exists, so ratios survive this noisy 2-core machine.
 Usage: python -m bench.run [--only NAME ...] [--scale FACTOR]
+A run with --only merges its figures into the day's report, replacing only the modules it ran.
+The README's table between the `bench:start` and `bench:end` markers is replaced with the
+day's table.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Figure:
     met: bool | None = None
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    module: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -110,7 +114,8 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
     m = meta["machine"]
     lines = [
         f"Benchmarks of {meta['date']} on {m['cpus']} cores ({m['cpu']}), {m['memory']}, "
-        f"Python {m['python']}; commit {meta['commit']}.",
+        f"Python {m['python']}; commit {meta['commit']}"
+        + (f"; {meta['seconds']['total']:,.0f} s in all." if meta.get("seconds") else "."),
         "",
         "| issue | figure | value | target | baseline (same run) | ratio | met |",
         "|---|---|---|---|---|---|---|",
@@ -140,7 +145,9 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     ctx = BenchContext(scale=args.scale, workdir=workdir, pg_url=PG_URL)
     figures: list[Figure] = []
+    seconds: dict[str, float] = {}
     names = sorted(m.name for m in pkgutil.iter_modules([str(HERE)]) if m.name.startswith("bench_"))
+    whole = time.perf_counter()
     for name in names:
         if args.only and not any(o in name for o in args.only):
             continue
@@ -149,22 +156,64 @@ def main() -> None:
         print(f"== {name}", file=sys.stderr, flush=True)
         got = mod.run(ctx)
         for f in got:
+            f.module = name
             print(f"   {f.name}: {f.value:,.3f} {f.unit}  (target {f.target})", file=sys.stderr)
         figures.extend(got)
-        print(f"   {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        seconds[name] = round(time.perf_counter() - started, 1)
+        print(f"   {seconds[name]:.1f} s", file=sys.stderr)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    meta = {"date": datetime.now(UTC).date().isoformat(), "machine": machine(), "commit": commit}
+    meta: dict[str, Any] = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": machine(),
+        "commit": commit,
+        "seconds": {"total": round(time.perf_counter() - whole, 1), **seconds},
+    }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{meta['date']}.json"
+    if args.only and out.exists():
+        figures, meta = _merge(json.loads(out.read_text()), figures, meta)
     out.write_text(
         json.dumps({**meta, "figures": [asdict(f) | {"ratio": f.ratio} for f in figures]}, indent=2)
     )
     md = markdown(figures, meta)
     (RESULTS / f"{meta['date']}.md").write_text(md)
     (RESULTS / "latest.md").write_text(md)
+    _update_readme(md)
     print(md)
+
+
+def _merge(
+    old: dict[str, Any], new: list[Figure], meta: dict[str, Any]
+) -> tuple[list[Figure], dict[str, Any]]:
+    """Keep the day's figures of modules this run did not repeat."""
+    ran = {f.module for f in new}
+    names = {f.name for f in new}
+    kept = []
+    for raw in old.get("figures", []):
+        raw = {k: v for k, v in raw.items() if k != "ratio"}
+        f = Figure(**raw)
+        if f.module in ran or (not f.module and f.name in names):
+            continue
+        kept.append(f)
+    merged = sorted([*kept, *new], key=lambda f: f.module)
+    secs = {**old.get("seconds", {}), **meta["seconds"]}
+    secs["total"] = round(sum(v for k, v in secs.items() if k != "total"), 1)
+    return merged, {**meta, "seconds": secs}
+
+
+def _update_readme(md: str) -> None:
+    readme = HERE.parent / "README.md"
+    if not readme.exists():
+        return
+    text = readme.read_text()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start not in text or end not in text:
+        return
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{md}{end}{tail}")
 
 
 if __name__ == "__main__":

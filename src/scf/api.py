@@ -176,6 +176,8 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
     _room_router("scf.registry.api"),
     _room_router("scf.certificates.api"),
     _room_router("scf.trade.api"),
+    _room_router("scf.financing.api"),
+    _room_router("scf.supervision.api"),
 ]
 
 
@@ -283,5 +285,13 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         return {"status": "ready", "database": platform.engine.dialect.name}
 
     include_routers(app)
+    # The pages (scf.web) and their vendored assets.
+    from fastapi.staticfiles import StaticFiles
+
+    from scf.web.pages import STATIC_DIR
+    from scf.web.pages import router as pages_router
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages_router)
     app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
     return app

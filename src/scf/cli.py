@@ -175,13 +175,16 @@ def demo(
 
     p = _platform()
     upgrade(p.engine)
-    summary = load_demo(p)
+    summary = load_demo(p, progress=not as_json)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         console.print("[bold]scf demo[/bold] loaded:")
         for key, value in summary["counts"].items():
             console.print(f"  {key}: {value}")
+        console.print("[bold]fraud injected / caught when financed or pledged[/bold]")
+        for key, value in summary["fraud"].items():
+            console.print(f"  {key}: {value['injected']} / {value['caught_at_the_door'] or '-'}")
         console.print(
             "\n[bold]logins[/bold] (one per role; password for all: "
             f"[cyan]{summary['password']}[/cyan])"
@@ -193,6 +196,25 @@ def demo(
         )
     if serve_after:
         serve(None, None)
+
+
+@app.command("eval")
+def eval_(
+    size: Annotated[str, typer.Option(help="tiny, small or large")] = "small",
+    seed: Annotated[int, typer.Option()] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    database_url: Annotated[str | None, typer.Option(help="default: a temporary SQLite")] = None,
+) -> None:
+    """Load a generated set and print each fraud check's precision and recall."""
+    from scf.sim.cli import run_eval
+
+    result = run_eval(size, seed, database_url=database_url, progress=not as_json)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        from scf.sim.cli import print_eval
+
+        print_eval(result, console)
 
 
 def main() -> None:

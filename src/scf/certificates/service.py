@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select
 
 from scf.certificates.config import CertificateSettings, get_certificate_settings
 from scf.certificates.iso20022 import (
@@ -53,14 +53,20 @@ from scf.certificates.tables import (
     SettlementFileRow,
 )
 from scf.core.actor import Actor
+from scf.core.audit import AuditEntry
 from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from scf.core.ids import new_id
 from scf.core.money import Money
-from scf.core.uow import UnitOfWork
+from scf.core.uow import UnitOfWork, request_id_var
 from scf.parties import service as parties
 
 ENTERPRISE = ("supplier", "distributor", "core_enterprise")
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
+
+
+def _table(mapped: Any) -> Table:
+    """The Core table of a mapped class, typed for insert()/update()."""
+    return cast(Table, mapped.__table__)
 
 
 def settings_of(uow: UnitOfWork) -> CertificateSettings:
@@ -535,6 +541,119 @@ def _background(
     )
 
 
+_P = _table(PieceRow).c
+_C = _table(CertificateRow).c
+# The statements of the transfer path, built once: building a statement costs more here
+# than running it.
+_LOCK_PIECE = (
+    select(_table(PieceRow), _C.status.label("cert_status"), _C.maturity_on)
+    .join_from(_table(PieceRow), _table(CertificateRow), _C.id == _P.certificate_id)
+    .where(_P.id == bindparam("pid"))
+    .with_for_update(of=_table(PieceRow))
+)
+_SPEND_PIECE = (
+    _table(PieceRow)
+    .update()
+    .where(_P.id == bindparam("pid"), _P.status == PieceStatus.LIVE.value)
+    .values(status=PieceStatus.SPENT.value, spent_at=bindparam("now"), version=_P.version + 1)
+)
+_INSERT_PIECES = insert(_table(PieceRow))
+_INSERT_AUDIT = insert(_table(AuditEntry))
+_PIECE_COLUMNS = tuple(_table(PieceRow).c.keys())
+
+
+def _locked_piece_row(uow: UnitOfWork, piece_id: str, holder_org_id: str | None) -> Any:
+    """Lock a live piece of an active, unmatured certificate in one statement (Core, no ORM)."""
+    row = uow.session.connection().execute(_LOCK_PIECE, {"pid": piece_id}).first()
+    if row is None or (holder_org_id is not None and row.holder_org_id != holder_org_id):
+        raise NotFound(f"certificate piece {piece_id} not found", code="piece_not_found")
+    if row.status != PieceStatus.LIVE.value:
+        raise Conflict(
+            f"piece {piece_id} is {row.status}: it was already split, transferred, "
+            "financed or paid, so nothing more can happen to it",
+            code="piece_not_live",
+        )
+    if row.cert_status != CertificateStatus.ACTIVE.value:
+        raise RuleViolation(
+            f"certificate {row.certificate_id} is {row.cert_status}; its pieces can no longer "
+            "change",
+            code="certificate_closed",
+        )
+    if is_matured(row.maturity_on, uow.today()):
+        raise RuleViolation(
+            f"certificate {row.certificate_id} matured on {row.maturity_on}; its pieces can "
+            "only be paid",
+            code="piece_matured",
+        )
+    return row
+
+
+def _snap(v: dict[str, Any]) -> dict[str, Any]:
+    """`PieceRow.snapshot` of a piece held as column values."""
+    return {
+        "id": v["id"],
+        "certificate_id": v["certificate_id"],
+        "parent_id": v["parent_id"],
+        "holder_org_id": v["holder_org_id"],
+        "face": Money(v["face_minor"], v["currency"]).as_json(),
+        "tier": v["tier"],
+        "origin": v["origin"],
+        "status": v["status"],
+        "receivable_id": v["receivable_id"],
+    }
+
+
+def _piece_values(
+    certificate_id: str,
+    parent_id: str,
+    holder: str,
+    face: Money,
+    origin: PieceOrigin,
+    tier: int,
+    from_org_id: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": new_id("pce"),
+        "certificate_id": certificate_id,
+        "parent_id": parent_id,
+        "holder_org_id": holder,
+        "from_org_id": from_org_id,
+        "currency": face.currency,
+        "face_minor": face.minor,
+        "tier": tier,
+        "origin": origin.value,
+        "status": PieceStatus.LIVE.value,
+        "receivable_id": None,
+        "registration_id": None,
+        "created_at": now,
+        "spent_at": None,
+        "version": 1,
+    }
+
+
+def _audit_entry(
+    uow: UnitOfWork,
+    now: datetime,
+    action: str,
+    aggregate_id: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    org_id: str,
+) -> dict[str, Any]:
+    return {
+        "at": now,
+        "user_id": uow.actor.user_id,
+        "org_id": org_id,
+        "action": action,
+        "aggregate_type": "certificate",
+        "aggregate_id": aggregate_id,
+        "before": before,
+        "after": after,
+        "request_id": request_id_var.get(),
+    }
+
+
 def transfer_piece(
     uow: UnitOfWork,
     piece_id: str,
@@ -543,39 +662,99 @@ def transfer_piece(
     amount: Money | None = None,
     receivable_id: str | None = None,
 ) -> PieceRow:
-    """Pass a piece, or an amount of it (split off automatically), to a supplier one owes."""
+    """Pass a piece, or an amount of it (split off automatically), to a supplier one owes.
+
+    The lean path, because transfers are the hot command: the piece row is locked and read
+    with its certificate in one statement, the trade background is checked and consumed in
+    one guarded UPDATE, the pieces and the audit rows go in with one INSERT each, and no ORM
+    object is flushed. Should the guarded UPDATE find nothing, the detailed checks run to
+    name the reason. Returns the recipient's piece (not attached to the session).
+    """
     parties.require_role(uow.actor, *ENTERPRISE)
-    piece, cert = _live_piece(uow, piece_id, _acting_holder(uow))
-    holder = piece.holder_org_id
-    amount = positive_amount(amount if amount is not None else piece.face, piece.currency)
-    parts = split_off(piece.face, amount)
+    row = _locked_piece_row(uow, piece_id, _acting_holder(uow))
+    holder = row.holder_org_id
+    face = Money(row.face_minor, row.currency)
+    amount = positive_amount(amount if amount is not None else face, row.currency)
+    parts = split_off(face, amount)
     if to_org_id == holder:
         raise InvalidInput("a piece cannot be passed to its own holder", field="to_org_id")
-    recipient = _org_field(uow, to_org_id, "to_org_id")
-    if not set(recipient.roles) & {"supplier", "distributor"}:
-        raise InvalidInput(f"{recipient.name} is not a supplier", field="to_org_id")
-    parties.require_not_blacklisted(uow, to_org_id)
-    rid = _background(uow, holder, to_org_id, amount, receivable_id)
+    try:
+        name, roles, black = parties.counterparty(uow, to_org_id)
+    except NotFound:
+        raise InvalidInput(f"organization {to_org_id} does not exist", field="to_org_id") from None
+    if not set(roles) & {"supplier", "distributor"}:
+        raise InvalidInput(f"{name} is not a supplier", field="to_org_id")
+    if black:
+        parties.require_not_blacklisted(uow, to_org_id)
+    now = uow.now()
+    cert_id = row.certificate_id
+    audits: list[dict[str, Any]] = []
+    new_rows: list[dict[str, Any]] = []
+    parent = dict(zip(_PIECE_COLUMNS, row[: len(_PIECE_COLUMNS)], strict=True))
+    parent.update(status=PieceStatus.SPENT.value, spent_at=now)
+    given = parent
     if len(parts) == 2:
-        piece = _split_in(uow, piece, cert, parts)[0]
-    piece.status = PieceStatus.SPENT.value
-    piece.spent_at = uow.now()
-    child = _new_piece(
-        uow, cert, piece, to_org_id, amount, PieceOrigin.TRANSFER, piece.tier + 1, rid, holder
+        halves = [
+            _piece_values(cert_id, row.id, holder, p, PieceOrigin.SPLIT, row.tier, None, now)
+            for p in parts
+        ]
+        audits.append(
+            _audit_entry(
+                uow,
+                now,
+                "certificate.piece.split",
+                cert_id,
+                _snap(parent),
+                {"children": [_snap(h) for h in halves]},
+                holder,
+            )
+        )
+        new_rows += halves
+        given = halves[0]
+        given.update(status=PieceStatus.SPENT.value, spent_at=now)
+    child = _piece_values(
+        cert_id, given["id"], to_org_id, amount, PieceOrigin.TRANSFER, row.tier + 1, holder, now
     )
-    uow.flush()
-    _trade().use_receivable(uow, rid, amount, purpose="certificate_transfer", reference=child.id)
-    uow.audit(
-        "certificate.piece.transferred",
-        "certificate",
-        cert.id,
-        before=piece.snapshot(),
-        after=child.snapshot(),
-        org_id=holder,
+    trade = _trade()
+    rid = trade.consume_receivable(
+        uow,
+        creditor_org_id=to_org_id,
+        debtor_org_id=holder,
+        amount=amount,
+        purpose="certificate_transfer",
+        reference=child["id"],
+        receivable_id=receivable_id,
+        audit_into=audits,
     )
-    uow.flush()
+    if rid is None:
+        # Nothing qualified: the detailed checks raise the reason. Should they pass (a
+        # concurrent change in between), the ORM path consumes the receivable itself.
+        rid = _background(uow, holder, to_org_id, amount, receivable_id)
+        trade.use_receivable(
+            uow, rid, amount, purpose="certificate_transfer", reference=child["id"]
+        )
+    child["receivable_id"] = rid
+    new_rows.append(child)
+    audits.append(
+        _audit_entry(
+            uow,
+            now,
+            "certificate.piece.transferred",
+            cert_id,
+            _snap(given),
+            _snap(child),
+            holder,
+        )
+    )
+    conn = uow.session.connection()
+    if conn.execute(_SPEND_PIECE, {"pid": row.id, "now": now}).rowcount != 1:
+        raise Conflict(
+            f"piece {piece_id} was changed by someone else meanwhile", code="stale_version"
+        )
+    conn.execute(_INSERT_PIECES, new_rows)
+    conn.execute(_INSERT_AUDIT, audits)
     uow.commit()
-    return child
+    return PieceRow(**child)
 
 
 # ---------------------------------------------------------------- financing
@@ -1369,3 +1548,39 @@ def upcoming_settlements(uow: UnitOfWork, within_days: int = 30) -> list[dict[st
             }
         )
     return out
+
+
+def financing_records(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:
+    """Piece financings with their certificate's issuer, tier and state (read-only): all for
+    watchers, an institution's or a seller's own otherwise."""
+    stmt = (
+        select(FinancingRow, PieceRow.tier, CertificateRow.issuer_org_id, CertificateRow.status)
+        .join(PieceRow, PieceRow.id == FinancingRow.piece_id)
+        .join(CertificateRow, CertificateRow.id == FinancingRow.certificate_id)
+        .order_by(FinancingRow.created_at, FinancingRow.id)
+    )
+    if not _is_watcher(uow):
+        org = uow.actor.org_id
+        stmt = stmt.where(or_(FinancingRow.funder_org_id == org, FinancingRow.seller_org_id == org))
+    if status:
+        stmt = stmt.where(FinancingRow.status == status)
+    return [
+        {
+            "id": f.id,
+            "piece_id": f.piece_id,
+            "certificate_id": f.certificate_id,
+            "seller_org_id": f.seller_org_id,
+            "funder_org_id": f.funder_org_id,
+            "issuer_org_id": issuer,
+            "tier": tier,
+            "amount": f.amount,
+            "rate": Decimal(f.rate),
+            "fee": f.fee,
+            "status": f.status,
+            "pricing": f.pricing,
+            "certificate_status": cert_status,
+            "created_at": f.created_at,
+            "decided_at": f.decided_at,
+        }
+        for f, tier, issuer, cert_status in uow.session.execute(stmt)
+    ]

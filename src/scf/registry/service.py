@@ -18,10 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from scf.core.db import UTCDateTime
 from scf.core.errors import (
     Conflict,
     ErrorCollector,
@@ -109,6 +110,9 @@ class RegistrationInfo:
     description: str = ""
     cancelled_at: datetime | None = None
     last_seq: int = 0
+    # objections with their status as of the read (active, lapsed or litigated); filled by
+    # conflict checks, priority reports and searches
+    objections: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +138,7 @@ class RegistrationInfo:
             "registered_at": self.registered_at.isoformat(),
             "cancelled_at": self.cancelled_at.isoformat() if self.cancelled_at else None,
             "last_seq": self.last_seq,
+            "objections": [dict(o) for o in self.objections],
         }
 
 
@@ -181,7 +186,14 @@ def _sign(uow: UnitOfWork, message: bytes) -> tuple[str, bytes]:
 def _lock_state(uow: UnitOfWork) -> LogStateRow:
     """Lock the single log row (SELECT ... FOR UPDATE); every append queues behind it."""
     s = uow.session
-    stmt = select(LogStateRow).where(LogStateRow.id == LOG_STATE_ID).with_for_update()
+    # populate_existing: a row read earlier in this session may be stale by the time the
+    # lock is granted, and a stale size would hand out a taken sequence number.
+    stmt = (
+        select(LogStateRow)
+        .where(LogStateRow.id == LOG_STATE_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     row = s.scalar(stmt)
     if row is None:
         values = {"id": LOG_STATE_ID, "size": 0, "last_sth_size": 0}
@@ -194,15 +206,14 @@ def _lock_state(uow: UnitOfWork) -> LogStateRow:
     return row
 
 
+_NODES = select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
+    tuple_(NodeRow.level, NodeRow.idx).in_(bindparam("keys", expanding=True))
+)
+
+
 def _blocks(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    if not wanted:
-        return {}
-    by_level: dict[int, list[int]] = {}
-    for level, idx in wanted:
-        by_level.setdefault(level, []).append(idx)
-    cond = or_(*(and_(NodeRow.level == lv, NodeRow.idx.in_(ix)) for lv, ix in by_level.items()))
-    rows = uow.session.execute(select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(cond))
-    got = {(r.level, r.idx): bytes(r.hash) for r in rows}
+    """Stored complete-subtree hashes by (level, index), in one indexed query."""
+    got = _blocks_or_none(uow, wanted)
     missing = wanted - got.keys()
     if missing:
         raise Conflict(
@@ -213,42 +224,76 @@ def _blocks(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, in
     return got
 
 
+def _blocks_or_none(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not wanted:
+        return {}
+    rows = uow.session.connection().execute(_NODES, {"keys": sorted(wanted)})
+    return {(lv, ix): bytes(h) for lv, ix, h in rows}
+
+
+def _frontier(uow: UnitOfWork, state: LogStateRow) -> list[bytes]:
+    """The compact range at the state's size (largest subtree first), from the row if kept."""
+    blocks = merkle.aligned_blocks(0, state.size)
+    kept = state.frontier
+    if kept is not None and len(kept) == 32 * len(blocks):
+        kept = bytes(kept)
+        return [kept[i : i + 32] for i in range(0, len(kept), 32)]
+    got = _blocks(uow, set(blocks))
+    return [got[b] for b in blocks]
+
+
+@dataclass(frozen=True)
+class _Appended:
+    seq: int
+
+
 def _append(
     uow: UnitOfWork,
     state: LogStateRow,
     op: Operation,
     registration_id: str | None,
     record: dict[str, Any],
-) -> EntryRow:
-    """Append one leaf at the locked state's size; sign a head if the last is over 1 s old."""
+) -> _Appended:
+    """Append one leaf at the locked state's size; sign a head if the last is over 1 s old.
+
+    The new subtree hashes come from the frontier kept in the locked state row, so an append
+    is two inserts (the leaf, its completed subtrees) and no read of the tree.
+    """
     now = uow.now()
-    seq = state.size + 1
+    size = state.size
+    seq = size + 1
     data = canonical({"seq": seq, "op": op.value, "at": now.isoformat(), **record})
     leaf = merkle.leaf_hash(data)
-    siblings = {
-        lv: h for (lv, _), h in _blocks(uow, set(merkle.siblings_needed(state.size))).items()
-    }
-    entry = EntryRow(seq=seq, op=op.value, registration_id=registration_id, at=now, data=data)
-    uow.session.add(entry)
-    for level, idx, h in merkle.new_blocks(state.size, leaf, siblings):
-        uow.session.add(NodeRow(level=level, idx=idx, hash=h))
+    old = dict(zip(merkle.aligned_blocks(0, size), _frontier(uow, state), strict=True))
+    siblings = {lv: h for (lv, _), h in old.items()}
+    added = merkle.new_blocks(size, leaf, siblings)
+    s = uow.session
+    s.execute(
+        insert(EntryRow),
+        [{"seq": seq, "op": op.value, "registration_id": registration_id, "at": now, "data": data}],
+    )
+    s.execute(insert(NodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in added])
+    old.update(((lv, ix), h) for lv, ix, h in added)
+    front = [old[b] for b in merkle.aligned_blocks(0, seq)]
     state.size = seq
+    state.frontier = b"".join(front)
     if state.last_sth_at is None or now - state.last_sth_at >= STH_INTERVAL:
-        _sign_head(uow, state)
-    return entry
+        _sign_head(uow, state, merkle.fold_blocks(front))
+    return _Appended(seq)
 
 
 def _root(uow: UnitOfWork, size: int) -> bytes:
     if size == 0:
         return merkle.EMPTY_ROOT
-    uow.session.flush()
     blocks = _blocks(uow, set(merkle.aligned_blocks(0, size)))
     return merkle.stored_subtree(blocks)(0, size)
 
 
-def _sign_head(uow: UnitOfWork, state: LogStateRow) -> TreeHeadRow:
+def _sign_head(uow: UnitOfWork, state: LogStateRow, root: bytes | None = None) -> TreeHeadRow:
     now = uow.now()
-    root = _root(uow, state.size)
+    if root is None:
+        uow.session.flush()
+        root = _root(uow, state.size)
     ts = int(now.timestamp() * 1000)
     key = signing_key(uow)
     kid = _ensure_key_row(uow, key)
@@ -334,8 +379,8 @@ def signing_keys(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def _log_size(uow: UnitOfWork) -> int:
-    state = uow.session.get(LogStateRow, LOG_STATE_ID)
-    return state.size if state is not None else 0
+    size = uow.session.scalar(select(LogStateRow.size).where(LogStateRow.id == LOG_STATE_ID))
+    return int(size or 0)
 
 
 def entries(uow: UnitOfWork, start: int, end: int) -> list[dict[str, Any]]:
@@ -358,38 +403,59 @@ def entries(uow: UnitOfWork, start: int, end: int) -> list[dict[str, Any]]:
     ]
 
 
-def _proof(uow: UnitOfWork, run: Any) -> list[bytes]:
-    ranges = merkle.ranges_for(run)
-    blocks = _blocks(uow, merkle.needed_blocks(ranges))
+def _proof(
+    uow: UnitOfWork,
+    run: Any,
+    size_needed: int,
+    extra: set[tuple[int, int]] | None = None,
+    field_name: str = "tree_size",
+) -> tuple[list[bytes], dict[tuple[int, int], bytes]]:
+    """Run a proof algorithm on the stored subtree hashes it needs, fetched in one query.
+
+    A planning pass records the ranges the algorithm asks for; their complete subtrees
+    (O(log n) of them) come back from one indexed IN query. The log size is read only when
+    a hash is missing, to tell a tree size beyond the log from a damaged log.
+    """
+    wanted = merkle.needed_blocks(merkle.ranges_for(run)) | (extra or set())
+    blocks = _blocks_or_none(uow, wanted)
+    if len(blocks) != len(wanted):
+        size = _log_size(uow)
+        if size_needed > size:
+            raise InvalidInput(f"{field_name} must be 1 to {size}", field=field_name)
+        _blocks(uow, wanted)  # raises log_damaged naming the missing hashes
     result: list[bytes] = run(merkle.stored_subtree(blocks))
-    return result
+    return result, blocks
 
 
 def inclusion_proof(uow: UnitOfWork, leaf_index: int, tree_size: int) -> dict[str, Any]:
     """The audit path of a leaf in a tree size, read from O(log n) stored subtree hashes."""
-    size = _log_size(uow)
-    if not 0 < tree_size <= size:
-        raise InvalidInput(f"tree_size must be 1 to {size}", field="tree_size")
+    if tree_size < 1:
+        raise InvalidInput(f"tree_size must be 1 to {_log_size(uow)}", field="tree_size")
     if not 0 <= leaf_index < tree_size:
         raise InvalidInput(f"leaf_index must be 0 to {tree_size - 1}", field="leaf_index")
-    path = _proof(uow, lambda sub: merkle.inclusion_path(leaf_index, tree_size, sub))
-    leaf = _blocks(uow, {(0, leaf_index)})[(0, leaf_index)]
+    path, blocks = _proof(
+        uow,
+        lambda sub: merkle.inclusion_path(leaf_index, tree_size, sub),
+        tree_size,
+        {(0, leaf_index)},
+    )
     return {
         "leaf_index": leaf_index,
         "tree_size": tree_size,
-        "leaf_hash": leaf.hex(),
+        "leaf_hash": blocks[(0, leaf_index)].hex(),
         "audit_path": [h.hex() for h in path],
     }
 
 
 def consistency(uow: UnitOfWork, first: int, second: int) -> dict[str, Any]:
     """The consistency proof between two tree sizes (RFC 9162 2.1.4)."""
-    size = _log_size(uow)
-    if not 0 < second <= size:
-        raise InvalidInput(f"second must be 1 to {size}", field="second")
+    if second < 1:
+        raise InvalidInput(f"second must be 1 to {_log_size(uow)}", field="second")
     if not 0 < first <= second:
         raise InvalidInput(f"first must be 1 to {second}", field="first")
-    proof = _proof(uow, lambda sub: merkle.consistency_proof(first, second, sub))
+    proof, _ = _proof(
+        uow, lambda sub: merkle.consistency_proof(first, second, sub), second, None, "second"
+    )
     return {"first": first, "second": second, "consistency": [h.hex() for h in proof]}
 
 
@@ -410,6 +476,9 @@ class VerifyReport:
     heads_checked: int
     problems: list[str]
     first_bad_seq: int | None
+    # the first registration (by sequence) whose stored state differs from its log replay
+    first_bad_registration: str | None = None
+    registrations_checked: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -417,6 +486,8 @@ class VerifyReport:
             "tree_size": self.tree_size,
             "heads_checked": self.heads_checked,
             "first_bad_seq": self.first_bad_seq,
+            "first_bad_registration": self.first_bad_registration,
+            "registrations_checked": self.registrations_checked,
             "problems": self.problems,
         }
 
@@ -506,13 +577,243 @@ def verify_log(uow: UnitOfWork, batch: int = 5000) -> VerifyReport:
     for lo, hi in subtree_bad:  # a wrong stored hash above leaves that are themselves fine
         if not any(lo <= b <= hi for b in bad):
             bad.append(lo)
+    state_problems, first_reg, checked = verify_registrations(uow)
+    problems.extend(state_problems)
     return VerifyReport(
         ok=not problems,
         tree_size=count,
         heads_checked=len(heads),
         problems=problems,
         first_bad_seq=min(bad) if bad else None,
+        first_bad_registration=first_reg,
+        registrations_checked=checked,
     )
+
+
+def _replay(number: str, entries_of: Sequence[Any]) -> tuple[dict[str, Any], list[str]]:
+    """Rebuild a registration's state from its log leaves, in sequence order."""
+    state: dict[str, Any] = {}
+    problems: list[str] = []
+    objections: dict[str, dict[str, Any]] = {}
+    for seq, data in entries_of:
+        try:
+            rec = json.loads(bytes(data))
+        except ValueError:
+            problems.append(f"entry {seq} is not JSON")
+            continue
+        if rec.get("registration") != number:
+            problems.append(
+                f"entry {seq} is filed under {number} but records {rec.get('registration')}"
+            )
+            continue
+        op = rec.get("op")
+        if op == Operation.INITIAL:
+            state = {
+                "seq": seq,
+                "kind": rec["kind"],
+                "secured_party": rec["secured_party"],
+                "grantors": rec["grantors"],
+                "amount": rec["amount"],
+                "description": rec["description"],
+                "starts_at": rec["starts_at"],
+                "expires_at": rec["expires_at"],
+                "cancelled_at": None,
+                "cancel_reason": None,
+                "collateral": {
+                    (c["kind"], c["identifier"]): c.get("quantity") for c in rec["collateral"]
+                },
+                "last_seq": seq,
+            }
+            continue
+        if not state:
+            problems.append(f"entry {seq} ({op}) comes before the initial registration")
+            continue
+        if op == Operation.AMENDMENT:
+            changes = rec.get("changes", {})
+            if "amount" in changes:
+                state["amount"] = changes["amount"]
+            if "description" in changes:
+                state["description"] = changes["description"]
+            for c in changes.get("remove_collateral", []):
+                state["collateral"].pop((c["kind"], c["identifier"]), None)
+            for c in changes.get("add_collateral", []):
+                # quantities of goods added by amendment are not in the record: not compared
+                state["collateral"][(c["kind"], c["identifier"])] = "?"
+            state["last_seq"] = seq
+        elif op == Operation.EXTENSION:
+            state["expires_at"] = rec["expires_at"]
+            state["last_seq"] = seq
+        elif op == Operation.CANCELLATION:
+            state["cancelled_at"] = rec["at"]
+            state["cancel_reason"] = rec["reason"]
+            state["last_seq"] = seq
+        elif op == Operation.OBJECTION:
+            objections[rec["objection"]] = {"lapses_at": rec["lapses_at"], "case": None}
+        elif op == Operation.OBJECTION_LITIGATED:
+            objections.setdefault(rec["objection"], {"lapses_at": None})["case"] = rec[
+                "case_reference"
+            ]
+    state["objections"] = objections
+    return state, problems
+
+
+def _stored_state(
+    reg: Any, grantors: list[Any], coll: list[Any], objections: list[Any]
+) -> dict[str, Any]:
+    return {
+        "seq": reg.seq,
+        "kind": reg.kind,
+        "secured_party": {"uscc": reg.secured_party_uscc, "name": reg.secured_party_name},
+        "grantors": [{"uscc": g.uscc, "name": g.name} for g in grantors],
+        "amount": Money(reg.amount_minor, reg.currency).as_json()
+        if reg.amount_minor is not None and reg.currency
+        else None,
+        "description": reg.description,
+        "starts_at": reg.starts_at.isoformat(),
+        "expires_at": reg.expires_at.isoformat(),
+        "cancelled_at": reg.cancelled_at.isoformat() if reg.cancelled_at else None,
+        "cancel_reason": reg.cancel_reason,
+        "collateral": {
+            (c.kind, c.identifier): str(units_to_decimal(c.quantity_units))
+            if c.quantity_units
+            else None
+            for c in coll
+        },
+        "last_seq": reg.last_seq,
+        "objections": {
+            o.id: {"lapses_at": o.lapses_at.isoformat(), "case": o.case_reference}
+            for o in objections
+        },
+    }
+
+
+def _differences(logged: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+    out = []
+    for name, want in logged.items():
+        got = stored[name]
+        if name == "collateral":
+            if set(want) != set(got):
+                out.append(
+                    f"collateral: the table holds {sorted(i for _, i in got)}, the log "
+                    f"{sorted(i for _, i in want)}"
+                )
+                continue
+            bad = [k for k, v in want.items() if v != "?" and v != got[k]]
+            if bad:
+                out.append(
+                    f"collateral quantity of {bad[0][1]}: table {got[bad[0]]}, log {want[bad[0]]}"
+                )
+        elif name == "objections":
+            for oid, o in want.items():
+                g = got.get(oid)
+                if g is None or (o["lapses_at"] is not None and g["lapses_at"] != o["lapses_at"]):
+                    out.append(f"objection {oid}: table {g}, log {o}")
+                elif g["case"] != o["case"]:
+                    out.append(
+                        f"objection {oid} case reference: table {g['case']}, log {o['case']}"
+                    )
+            for oid in set(got) - set(want):
+                out.append(f"objection {oid} is in the table but not in the log")
+        elif want != got:
+            out.append(f"{name}: table {got!r}, log {want!r}")
+    return out
+
+
+def verify_registrations(
+    uow: UnitOfWork, batch: int = 2000, limit: int = 20
+) -> tuple[list[str], str | None, int]:
+    """Replay the log to rebuild every registration and compare it with the stored table.
+
+    The registration table is mutable current state; the log is what the signed heads
+    commit to. A row changed behind the service's back (an amount, an expiry, a dropped
+    collateral, a cancellation undone) differs from its replay. Returns the problems (at
+    most `limit`), the first bad registration number in sequence order, and how many were
+    checked.
+    """
+    s = uow.session
+    problems: list[str] = []
+    first: str | None = None
+    first_seq = 0
+    checked = 0
+    last = 0
+    r = RegistrationRow.__table__.c
+    while len(problems) < limit:
+        regs = list(
+            s.execute(
+                select(*_REG_COLUMNS, r.cancel_reason)
+                .where(r.seq > last)
+                .order_by(r.seq)
+                .limit(batch)
+            )
+        )
+        if not regs:
+            break
+        last = regs[-1].seq
+        ids = [x.id for x in regs]
+        logged: dict[str, list[Any]] = {i: [] for i in ids}
+        for e in s.execute(
+            select(EntryRow.registration_id, EntryRow.seq, EntryRow.data)
+            .where(EntryRow.registration_id.in_(ids))
+            .order_by(EntryRow.seq)
+        ):
+            logged[e.registration_id].append((e.seq, e.data))
+        grantors: dict[str, list[Any]] = {i: [] for i in ids}
+        for g in s.execute(
+            select(GrantorRow.registration_id, GrantorRow.uscc, GrantorRow.name)
+            .where(GrantorRow.registration_id.in_(ids))
+            .order_by(GrantorRow.registration_id, GrantorRow.position)
+        ):
+            grantors[g.registration_id].append(g)
+        coll: dict[str, list[Any]] = {i: [] for i in ids}
+        for c in s.execute(
+            select(
+                CollateralRow.registration_id,
+                CollateralRow.kind,
+                CollateralRow.identifier,
+                CollateralRow.quantity_units,
+            ).where(CollateralRow.registration_id.in_(ids), CollateralRow.removed_seq.is_(None))
+        ):
+            coll[c.registration_id].append(c)
+        objs: dict[str, list[Any]] = {i: [] for i in ids}
+        for o in s.execute(
+            select(
+                ObjectionRow.registration_id,
+                ObjectionRow.id,
+                ObjectionRow.lapses_at,
+                ObjectionRow.case_reference,
+            ).where(ObjectionRow.registration_id.in_(ids))
+        ):
+            objs[o.registration_id].append(o)
+        for reg in regs:
+            checked += 1
+            entries_of = logged[reg.id]
+            if not entries_of:
+                diffs = ["no log entry records it: it was never filed through the registry"]
+            else:
+                want, diffs = _replay(reg.number, entries_of)
+                if want:
+                    diffs += _differences(
+                        want, _stored_state(reg, grantors[reg.id], coll[reg.id], objs[reg.id])
+                    )
+            if diffs:
+                if first is None:
+                    first, first_seq = reg.number, reg.seq
+                problems.extend(f"registration {reg.number}: {d}" for d in diffs)
+    orphan = s.execute(
+        select(EntryRow.seq, EntryRow.data)
+        .outerjoin(RegistrationRow, RegistrationRow.id == EntryRow.registration_id)
+        .where(EntryRow.op == Operation.INITIAL.value, RegistrationRow.id.is_(None))
+        .order_by(EntryRow.seq)
+        .limit(1)
+    ).first()
+    if orphan is not None:
+        number = json.loads(bytes(orphan.data)).get("registration")
+        problems.append(
+            f"registration {number} (entry {orphan.seq}) is in the log but not in the table"
+        )
+        if first is None or orphan.seq < first_seq:
+            first = number
+    return problems[: limit + 1], first, checked
 
 
 def _check_signature(head: TreeHeadRow, keys: dict[str, bytes], problems: list[str]) -> None:
@@ -661,23 +962,49 @@ def _org_or_invalid(uow: UnitOfWork, org_id: str, field_name: str) -> Any:
 # ---------------------------------------------------------------- reading registrations
 
 
-def _info_many(uow: UnitOfWork, regs: Sequence[RegistrationRow]) -> list[RegistrationInfo]:
+# Statements built once: building a select costs more than running it on an indexed table.
+_IDS: Any = bindparam("ids", expanding=True)
+_GRANTORS_OF = (
+    select(GrantorRow.registration_id, GrantorRow.org_id, GrantorRow.uscc, GrantorRow.name)
+    .where(GrantorRow.registration_id.in_(_IDS))
+    .order_by(GrantorRow.position)
+)
+_COLLATERAL_OF = (
+    select(
+        CollateralRow.registration_id,
+        CollateralRow.kind,
+        CollateralRow.identifier,
+        CollateralRow.quantity_units,
+    )
+    .where(CollateralRow.registration_id.in_(_IDS), CollateralRow.removed_seq.is_(None))
+    .order_by(CollateralRow.id)
+)
+_OBJECTIONS_OF = (
+    select(*ObjectionRow.__table__.c)
+    .where(ObjectionRow.registration_id.in_(_IDS))
+    .order_by(ObjectionRow.seq)
+)
+
+
+def _info_many(
+    uow: UnitOfWork, regs: Sequence[Any], *, with_objections: bool = False
+) -> list[RegistrationInfo]:
+    """Registration views from rows (ORM rows or Core rows with the same column names)."""
     if not regs:
         return []
     ids = [r.id for r in regs]
-    grantors: dict[str, list[GrantorRow]] = {i: [] for i in ids}
-    for g in uow.session.scalars(
-        select(GrantorRow).where(GrantorRow.registration_id.in_(ids)).order_by(GrantorRow.position)
-    ):
-        grantors[g.registration_id].append(g)
-    coll: dict[str, list[CollateralRow]] = {i: [] for i in ids}
-    for c in uow.session.scalars(
-        select(CollateralRow)
-        .where(CollateralRow.registration_id.in_(ids), CollateralRow.removed_seq.is_(None))
-        .order_by(CollateralRow.id)
-    ):
-        coll[c.registration_id].append(c)
     now = uow.now()
+    conn = uow.session.connection()
+    objections: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    if with_objections:
+        for o in conn.execute(_OBJECTIONS_OF, {"ids": ids}):
+            objections[o.registration_id].append(_objection_dict(o, now))
+    grantors: dict[str, list[Any]] = {i: [] for i in ids}
+    for g in conn.execute(_GRANTORS_OF, {"ids": ids}):
+        grantors[g.registration_id].append(g)
+    coll: dict[str, list[Any]] = {i: [] for i in ids}
+    for c in conn.execute(_COLLATERAL_OF, {"ids": ids}):
+        coll[c.registration_id].append(c)
     out = []
     for r in regs:
         amount = (
@@ -709,6 +1036,7 @@ def _info_many(uow: UnitOfWork, regs: Sequence[RegistrationRow]) -> list[Registr
                 description=r.description,
                 cancelled_at=r.cancelled_at,
                 last_seq=r.last_seq,
+                objections=tuple(objections[r.id]),
             )
         )
     return out
@@ -764,7 +1092,7 @@ def _objections(uow: UnitOfWork, registration_id: str) -> list[dict[str, Any]]:
     return [_objection_dict(o, now) for o in rows]
 
 
-def _objection_dict(o: ObjectionRow, now: datetime) -> dict[str, Any]:
+def _objection_dict(o: Any, now: datetime) -> dict[str, Any]:
     if o.litigated_at is not None:
         status = "litigated"
     elif o.lapses_at <= now:
@@ -802,41 +1130,105 @@ def _keys(
     return keys
 
 
+_REG_COLUMNS = tuple(
+    RegistrationRow.__table__.c[name]
+    for name in (
+        "id",
+        "number",
+        "seq",
+        "kind",
+        "secured_party_org_id",
+        "secured_party_uscc",
+        "secured_party_name",
+        "amount_minor",
+        "currency",
+        "description",
+        "starts_at",
+        "expires_at",
+        "registered_at",
+        "cancelled_at",
+        "last_seq",
+    )
+)
+
+
+_CONFLICT_ONE = (
+    select(*_REG_COLUMNS)
+    .join_from(CollateralRow, RegistrationRow, CollateralRow.registration_id == RegistrationRow.id)
+    .where(
+        CollateralRow.kind == bindparam("kind"),
+        CollateralRow.key == bindparam("key"),
+        CollateralRow.lo <= bindparam("hi"),
+        CollateralRow.hi >= bindparam("lo"),
+        CollateralRow.removed_seq.is_(None),
+        RegistrationRow.cancelled_at.is_(None),
+        RegistrationRow.expires_at > bindparam("now", type_=UTCDateTime),
+    )
+)
+
+
 def _live_conflict_rows(
     uow: UnitOfWork, keys: Sequence[CollateralKey], exclude_id: str | None = None
-) -> list[RegistrationRow]:
+) -> list[Any]:
+    """Live registrations on any of the keys, in sequence order: one indexed Core query.
+
+    The collateral index (kind, key, lo) finds the few rows per identifier; the join keeps
+    registrations that are neither cancelled nor expired. Rows carry the registration's
+    columns under their own names, so `_info_many` takes them as they are.
+    """
     if not keys:
         return []
     now = uow.now()
-    conds = [
-        and_(
-            CollateralRow.kind == k.kind,
-            CollateralRow.key == k.key,
-            CollateralRow.lo <= k.hi,
-            CollateralRow.hi >= k.lo,
+    conn = uow.session.connection()
+    if len(keys) <= 4 and exclude_id is None:
+        # the common case: one prebuilt, cached statement per key
+        rows: list[Any] = []
+        for k in keys:
+            rows.extend(
+                conn.execute(
+                    _CONFLICT_ONE,
+                    {"kind": k.kind, "key": k.key, "lo": k.lo, "hi": k.hi, "now": now},
+                )
+            )
+        rows.sort(key=lambda r: r.seq)
+    else:
+        conds = [
+            and_(
+                CollateralRow.kind == k.kind,
+                CollateralRow.key == k.key,
+                CollateralRow.lo <= k.hi,
+                CollateralRow.hi >= k.lo,
+            )
+            for k in keys
+        ]
+        stmt = (
+            select(*_REG_COLUMNS)
+            .join_from(
+                CollateralRow, RegistrationRow, CollateralRow.registration_id == RegistrationRow.id
+            )
+            .where(
+                or_(*conds),
+                CollateralRow.removed_seq.is_(None),
+                RegistrationRow.cancelled_at.is_(None),
+                RegistrationRow.expires_at > now,
+            )
+            .order_by(RegistrationRow.seq)
         )
-        for k in keys
-    ]
-    stmt = (
-        select(RegistrationRow)
-        .join(CollateralRow, CollateralRow.registration_id == RegistrationRow.id)
-        .where(
-            or_(*conds),
-            CollateralRow.removed_seq.is_(None),
-            RegistrationRow.cancelled_at.is_(None),
-            RegistrationRow.expires_at > now,
-        )
-        .order_by(RegistrationRow.seq)
-        .distinct()
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(RegistrationRow.id != exclude_id)
-    return list(uow.session.scalars(stmt))
+        if exclude_id is not None:
+            stmt = stmt.where(RegistrationRow.id != exclude_id)
+        rows = list(conn.execute(stmt))
+    out: list[Any] = []
+    seen: set[str] = set()
+    for row in rows:
+        if row.id not in seen:  # one registration may hold several matching collateral
+            seen.add(row.id)
+            out.append(row)
+    return out
 
 
 def conflicts(uow: UnitOfWork, collateral: list[CollateralRef]) -> list[RegistrationInfo]:
     """Every live registration on any of the collateral, in priority (sequence) order."""
-    return _info_many(uow, _live_conflict_rows(uow, _keys(collateral)))
+    return _info_many(uow, _live_conflict_rows(uow, _keys(collateral)), with_objections=True)
 
 
 def priority_report(
@@ -844,7 +1236,7 @@ def priority_report(
 ) -> dict[str, Any]:
     """Rank every interest in one collateral per Civil Code Art. 414 and 768."""
     key = _keys([ref])[0]
-    regs = _info_many(uow, _live_conflict_rows(uow, [key]))
+    regs = _info_many(uow, _live_conflict_rows(uow, [key]), with_objections=True)
     items = [PriorityItem(r.number, r.seq, True) for r in regs]
     for i, u in enumerate(unregistered):
         notice = u.get("notice_at")
@@ -1095,54 +1487,68 @@ def _register(
 
     now = uow.now()
     seq = state.size + 1
-    reg = RegistrationRow(
-        id=new_id("reg"),
-        number=registration_number(now, seq),
-        seq=seq,
-        kind=reg_kind.value,
-        secured_party_org_id=secured.id,
-        secured_party_uscc=secured.uscc,
-        secured_party_name=secured.name,
-        filer_user_id=uow.actor.user_id,
-        filer_org_id=uow.actor.org_id,
-        amount_minor=amount.minor if amount is not None else None,
-        currency=amount.currency if amount is not None else None,
-        description=description.strip(),
-        starts_at=now,
-        expires_at=add_months(now, period_months),
-        registered_at=now,
-        updated_at=now,
-        last_seq=seq,
+    reg_id = new_id("reg")
+    number = registration_number(now, seq)
+    expires_at = add_months(now, period_months)
+    desc_text = description.strip()
+    # Core inserts, a few statements per filing: the lock is held from `_lock_state` to the
+    # commit, so every statement here is paid once per filing by every writer in the queue.
+    reg_values = {
+        "id": reg_id,
+        "number": number,
+        "seq": seq,
+        "kind": reg_kind.value,
+        "secured_party_org_id": secured.id,
+        "secured_party_uscc": secured.uscc,
+        "secured_party_name": secured.name,
+        "filer_user_id": uow.actor.user_id,
+        "filer_org_id": uow.actor.org_id,
+        "amount_minor": amount.minor if amount is not None else None,
+        "currency": amount.currency if amount is not None else None,
+        "description": desc_text,
+        "starts_at": now,
+        "expires_at": expires_at,
+        "registered_at": now,
+        "updated_at": now,
+        "cancelled_at": None,
+        "cancel_reason": None,
+        "last_seq": seq,
+        "version": 1,
+    }
+    s = uow.session
+    s.execute(insert(RegistrationRow), [reg_values])
+    s.execute(
+        insert(GrantorRow),
+        [
+            {
+                "registration_id": reg_id,
+                "org_id": g.id,
+                "uscc": g.uscc,
+                "name": g.name,
+                "name_folded": fold_name(g.name),
+                "position": pos,
+            }
+            for pos, g in enumerate(grantors)
+        ],
     )
-    uow.session.add(reg)
-    uow.flush()  # the parent row first: grantors and collateral reference it
-    for pos, g in enumerate(grantors):
-        uow.session.add(
-            GrantorRow(
-                registration_id=reg.id,
-                org_id=g.id,
-                uscc=g.uscc,
-                name=g.name,
-                name_folded=fold_name(g.name),
-                position=pos,
-            )
-        )
     descs = collateral_descriptions or [""] * len(keys)
+    coll_values: list[dict[str, Any]] = []
     coll_records = []
     for key, desc, (goods_id, qty) in zip(keys, descs, goods_draws, strict=True):
-        uow.session.add(
-            CollateralRow(
-                registration_id=reg.id,
-                kind=key.kind,
-                key=key.key,
-                lo=key.lo,
-                hi=key.hi,
-                identifier=key.identifier,
-                description=desc.strip(),
-                goods_id=goods_id,
-                quantity_units=qty,
-                added_seq=seq,
-            )
+        coll_values.append(
+            {
+                "registration_id": reg_id,
+                "kind": key.kind,
+                "key": key.key,
+                "lo": key.lo,
+                "hi": key.hi,
+                "identifier": key.identifier,
+                "description": desc.strip(),
+                "goods_id": goods_id,
+                "quantity_units": qty,
+                "added_seq": seq,
+                "removed_seq": None,
+            }
         )
         coll_records.append(
             {
@@ -1152,16 +1558,17 @@ def _register(
                 "quantity": str(units_to_decimal(qty)) if qty else None,
             }
         )
+    s.execute(insert(CollateralRow), coll_values)
     record = {
-        "registration": reg.number,
-        "kind": reg.kind,
+        "registration": number,
+        "kind": reg_kind.value,
         "grantors": [{"uscc": g.uscc, "name": g.name} for g in grantors],
         "secured_party": {"uscc": secured.uscc, "name": secured.name},
         "collateral": coll_records,
         "amount": amount.as_json() if amount is not None else None,
-        "description": reg.description,
-        "starts_at": reg.starts_at.isoformat(),
-        "expires_at": reg.expires_at.isoformat(),
+        "description": desc_text,
+        "starts_at": now.isoformat(),
+        "expires_at": expires_at.isoformat(),
         "filer": {
             "user_id": uow.actor.user_id,
             "org_id": uow.actor.org_id,
@@ -1169,16 +1576,38 @@ def _register(
         },
         "prior_conflicts": [p.number for p in prior],
     }
-    entry = _append(uow, state, Operation.INITIAL, reg.id, record)
-    uow.flush()
+    entry = _append(uow, state, Operation.INITIAL, reg_id, record)
     uow.audit(
         "registry.registered",
         "registration",
-        reg.id,
+        reg_id,
         after={**record, "seq": seq},
         org_id=secured.id,
     )
-    info = _info_many(uow, [reg])[0]
+    info = RegistrationInfo(
+        id=reg_id,
+        number=number,
+        seq=seq,
+        kind=reg_kind.value,
+        status=Status.ACTIVE.value,
+        grantor_org_ids=tuple(g.id for g in grantors),
+        secured_party_org_id=secured.id,
+        collateral=tuple(
+            CollateralRef(c["kind"], c["identifier"], units_to_decimal(c["quantity_units"]))
+            if c["quantity_units"]
+            else CollateralRef(c["kind"], c["identifier"], None)
+            for c in coll_values
+        ),
+        amount=amount,
+        starts_at=now,
+        expires_at=expires_at,
+        registered_at=now,
+        grantors=tuple({"uscc": g.uscc, "name": g.name} for g in grantors),
+        secured_party={"uscc": secured.uscc, "name": secured.name},
+        description=desc_text,
+        cancelled_at=None,
+        last_seq=seq,
+    )
     return FilingResult(info, _info_many(uow, prior), entry.seq)
 
 
@@ -1778,14 +2207,13 @@ def search(uow: UnitOfWork, q: SearchQuery, limit: int = 200) -> list[dict[str, 
             RegistrationRow.cancelled_at.is_(None), RegistrationRow.expires_at > uow.now()
         )
     regs = list(s.scalars(stmt))
-    infos = _info_many(uow, regs)
+    infos = _info_many(uow, regs, with_objections=True)
     hist = _history(uow, [r.id for r in regs]) if q.include_history else {}
     out = []
     for info in infos:
         d = info.as_dict()
         if q.include_history:
             d["history"] = hist.get(info.id, [])
-            d["objections"] = _objections(uow, info.id)
         out.append(d)
     return out
 

@@ -180,6 +180,10 @@ class LogStateRow(Base):
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     last_sth_size: Mapped[int] = mapped_column(BigInteger, default=0)
     last_sth_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The compact range of the tree at `size`: the hashes of its complete subtrees, largest
+    # first, 32 bytes each. Kept with `size` in the locked row, so an append needs no read of
+    # the stored subtree hashes; NULL (an older database, a bulk load) falls back to them.
+    frontier: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class TreeHeadRow(Base):

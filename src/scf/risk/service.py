@@ -999,3 +999,17 @@ def counts(uow: UnitOfWork) -> dict[str, int]:
         "alerts": s.scalar(select(func.count()).select_from(RiskAlertRow)) or 0,
         "models": s.scalar(select(func.count()).select_from(RiskModelRow)) or 0,
     }
+
+
+def shell_reasons(
+    uow: UnitOfWork, org_id: str, *, related: Any = None, pg: PlatformGraph | None = None
+) -> list[str]:
+    """The shell-company indicators an enterprise shows (pass the graphs when doing many)."""
+    org = _org_or_404(uow, org_id)
+    related = related if related is not None else parties.related_party_graph(uow)
+    pg = pg if pg is not None else platform_trade_graph(uow)
+    share = None
+    if org_id in pg.nodes.index and len(pg.edges):
+        group = next((g for g in related.groups() if org_id in g), {org_id})
+        share = _in_group_share(org_id, group, pg)
+    return _shell_reasons(uow, org, related, share)

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select
 
 from scf.core.audit import AuditEntry
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound, PermissionDenied
@@ -77,6 +78,11 @@ INSTITUTIONS = (
     Role.INSURER,
     Role.GUARANTEE_COMPANY,
 )
+
+
+def _table(mapped: Any) -> Table:
+    """The Core table of a mapped class, typed for insert()/update()."""
+    return cast(Table, mapped.__table__)
 
 
 # ---------------------------------------------------------------- inputs
@@ -297,8 +303,8 @@ def _audit_rows(
         return
     now = uow.now()
     rid = request_id_var.get()
-    uow.session.execute(
-        insert(AuditEntry),
+    uow.session.connection().execute(
+        insert(_table(AuditEntry)),
         [
             {
                 "at": now,
@@ -439,6 +445,41 @@ def _find_order(
     )
 
 
+def _orders_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str, str, str], str]:
+    """Order ids by (seller, buyer, number) for a batch, a purchase order before a contract
+    of the same number (as `_find_order` picks)."""
+    o = _table(TradeOrderRow).c
+    wanted = sorted(set(numbers))
+    found: dict[tuple[str, str, str], tuple[str, str]] = {}
+    conn = uow.session.connection()
+    for k in range(0, len(wanted), 500):
+        for r in conn.execute(
+            select(o.id, o.seller_org_id, o.buyer_org_id, o.number, o.kind).where(
+                o.number.in_(wanted[k : k + 500])
+            )
+        ):
+            key = (r.seller_org_id, r.buyer_org_id, r.number)
+            if key not in found or r.kind > found[key][0]:
+                found[key] = (r.kind, r.id)
+    return {k: v[1] for k, v in found.items()}
+
+
+def _invoices_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str, str, str], str]:
+    """Invoice ids by (seller, buyer, normalized number) for a batch's credit notes."""
+    i = _table(InvoiceRow).c
+    wanted = sorted(set(numbers))
+    found: dict[tuple[str, str, str], str] = {}
+    conn = uow.session.connection()
+    for k in range(0, len(wanted), 500):
+        for r in conn.execute(
+            select(i.id, i.seller_org_id, i.buyer_org_id, i.number_norm).where(
+                i.number_norm.in_(wanted[k : k + 500]), i.kind == DocKind.INVOICE
+            )
+        ):
+            found.setdefault((r.seller_org_id, r.buyer_org_id, r.number_norm), r.id)
+    return found
+
+
 def record_shipments(
     uow: UnitOfWork, items: Sequence[ShipmentInput], *, commit: bool = True
 ) -> list[str]:
@@ -539,6 +580,16 @@ def record_invoices(
     today = uow.today()
     staged: list[tuple[InvoiceInput, int, Any, Any, dict[str, Any], list[dict[str, Any]]]] = []
     fps: dict[str, int] = {}
+    # One read per batch for the orders and credited invoices named, not one per item.
+    orders = _orders_by_number(uow, (it.order_number for it in items if it.order_number))
+    credited = _invoices_by_number(
+        uow,
+        (
+            normalize_number(it.credited_number)
+            for it in items
+            if it.kind == DocKind.CREDIT_NOTE and it.credited_number
+        ),
+    )
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
@@ -628,21 +679,13 @@ def record_invoices(
         fps[fp] = ln
         order_id = None
         if it.order_number:
-            order = _find_order(uow, seller.id, buyer.id, it.order_number)
-            if order is None:
+            order_id = orders.get((seller.id, buyer.id, it.order_number))
+            if order_id is None:
                 errors.add("order_number", f"no order {it.order_number} between the parties", ln)
                 continue
-            order_id = order.id
         credited_id = None
         if it.kind == DocKind.CREDIT_NOTE and it.credited_number:
-            credited_id = uow.session.scalar(
-                select(InvoiceRow.id).where(
-                    InvoiceRow.seller_org_id == seller.id,
-                    InvoiceRow.buyer_org_id == buyer.id,
-                    InvoiceRow.number_norm == normalize_number(it.credited_number),
-                    InvoiceRow.kind == DocKind.INVOICE,
-                )
-            )
+            credited_id = credited.get((seller.id, buyer.id, normalize_number(it.credited_number)))
             if credited_id is None and it.source in ("json", "csv"):
                 errors.add(
                     "credited_number",
@@ -732,12 +775,14 @@ def record_invoices(
             }
         )
     s = uow.session
+    # Core executemany on the tables: the ORM's bulk path costs more than the database here.
+    conn = s.connection()
     if inv_rows:
-        s.execute(insert(InvoiceRow), inv_rows)
+        conn.execute(insert(_table(InvoiceRow)), inv_rows)
     if all_lines:
-        s.execute(insert(InvoiceLineRow), all_lines)
+        conn.execute(insert(_table(InvoiceLineRow)), all_lines)
     if receivables:
-        s.execute(insert(ReceivableRow), receivables)
+        conn.execute(insert(_table(ReceivableRow)), receivables)
     if inv_rows:
         _mark_many(
             uow,
@@ -746,46 +791,41 @@ def record_invoices(
             uow.actor.org_id,
             new_only=True,
         )
-    _audit_rows(
-        uow,
-        "invoice.filed",
-        "trade_invoice",
-        [
-            (
-                r["id"],
-                {
-                    k: r[k]
-                    for k in (
-                        "kind",
-                        "number",
-                        "seller_org_id",
-                        "buyer_org_id",
-                        "currency",
-                        "total_minor",
-                        "issue_date",
-                        "source",
-                    )
-                },
-            )
-            for r in inv_rows
-        ],
-    )
-    _audit_rows(
-        uow,
-        "receivable.opened",
-        "trade_receivable",
-        [
-            (
-                r["id"],
-                {
-                    "invoice_id": r["invoice_id"],
-                    "face_minor": r["face_minor"],
-                    "confirmed_minor": r["confirmed_minor"],
-                },
-            )
-            for r in receivables
-        ],
-    )
+    if inv_rows:
+        # One audit entry per batch, listing every invoice and receivable it opened: the
+        # trail stays complete while a batch of thousands writes one row, not thousands.
+        rcv_of = {r["invoice_id"]: r for r in receivables}
+        uow.audit(
+            "invoice.batch_filed",
+            "trade_invoice_batch",
+            new_id("bat"),
+            after={
+                "count": len(inv_rows),
+                "invoices": [
+                    {
+                        "id": r["id"],
+                        "kind": str(r["kind"]),
+                        "number": r["number"],
+                        "seller_org_id": r["seller_org_id"],
+                        "buyer_org_id": r["buyer_org_id"],
+                        "currency": r["currency"],
+                        "total_minor": r["total_minor"],
+                        "issue_date": r["issue_date"].isoformat(),
+                        "source": r["source"],
+                        **(
+                            {
+                                "receivable_id": opened["id"],
+                                "face_minor": opened["face_minor"],
+                                "confirmed_minor": opened["confirmed_minor"],
+                            }
+                            if (opened := rcv_of.get(r["id"])) is not None
+                            else {}
+                        ),
+                    }
+                    for r in inv_rows
+                ],
+            },
+        )
     for it, _ln, _seller, _buyer, row, _ in keep:  # noqa: B007
         if row["kind"] == DocKind.CREDIT_NOTE and row["credited_invoice_id"]:
             _apply_credit(uow, row["credited_invoice_id"], row["payable_minor"], row["id"])
@@ -1391,7 +1431,7 @@ def use_receivable(
         )
     before = _snapshot(row)
     row.used_minor += amount.minor
-    if purpose in ("financing", "factoring", "reverse_factoring", "pledge"):
+    if purpose in FINANCING_PURPOSES:
         row.financed = True
     uow.session.add(
         ReceivableUseRow(
@@ -1413,6 +1453,137 @@ def use_receivable(
         after={**_snapshot(row), "purpose": purpose, "reference": reference},
     )
     return _info(uow, row)
+
+
+FINANCING_PURPOSES = ("financing", "factoring", "reverse_factoring", "pledge")
+
+
+def _consume_statement(by_id: bool, financing: bool) -> Any:
+    """The guarded UPDATE of `consume_receivable`, built once per shape and then reused."""
+    key = (by_id, financing)
+    if key not in _CONSUME:
+        r = _table(ReceivableRow).c
+        guard = (
+            (r.seller_org_id == bindparam("creditor"))
+            & (r.debtor_org_id == bindparam("debtor"))
+            & (r.currency == bindparam("cur"))
+            & r.disputed.is_(False)
+            & (r.confirmed_minor - r.used_minor >= bindparam("amount"))
+        )
+        target = (
+            r.id == bindparam("rid")
+            if by_id
+            else r.id
+            == select(r.id).where(guard).order_by(r.due_date, r.id).limit(1).scalar_subquery()
+        )
+        values: dict[str, Any] = {
+            "used_minor": r.used_minor + bindparam("amount"),
+            "version": r.version + 1,
+        }
+        if financing:
+            values["financed"] = True
+        _CONSUME[key] = (
+            _table(ReceivableRow)
+            .update()
+            .where(target & guard)
+            .values(values)
+            .returning(
+                r.id,
+                r.face_minor,
+                r.credited_minor,
+                r.confirmed_minor,
+                r.used_minor,
+                r.paid_minor,
+                r.disputed,
+                r.financed,
+            )
+        )
+    return _CONSUME[key]
+
+
+_CONSUME: dict[tuple[bool, bool], Any] = {}
+_INSERT_USE = insert(_table(ReceivableUseRow))
+_INSERT_AUDIT = insert(_table(AuditEntry))
+
+
+def consume_receivable(
+    uow: UnitOfWork,
+    *,
+    creditor_org_id: str,
+    debtor_org_id: str,
+    amount: Money,
+    purpose: str,
+    reference: str,
+    receivable_id: str | None = None,
+    audit_into: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Consume `amount` of a confirmed, undisputed receivable the debtor owes the creditor.
+
+    One guarded UPDATE (unused >= amount in its WHERE) checks and uses at once, so two
+    concurrent uses can never both pass; without `receivable_id` the earliest-due receivable
+    that covers the amount is taken. Returns the receivable's id, or None when none
+    qualifies: the caller then asks `receivable_info`/`use_receivable` for the precise
+    reason. Joins the caller's unit of work. Audit rows go to `audit_into` when given (the
+    caller inserts them with its own), else straight to the audit log.
+    """
+    if not amount.is_positive():
+        raise InvalidInput("must be greater than zero", field="amount")
+    financing = purpose in FINANCING_PURPOSES
+    conn = uow.session.connection()
+    params = {
+        "creditor": creditor_org_id,
+        "debtor": debtor_org_id,
+        "cur": amount.currency,
+        "amount": amount.minor,
+    }
+    if receivable_id is not None:
+        params["rid"] = receivable_id
+    got = conn.execute(_consume_statement(receivable_id is not None, financing), params).first()
+    if got is None:
+        return None
+    now = uow.now()
+    conn.execute(
+        _INSERT_USE,
+        [
+            {
+                "id": new_id("use"),
+                "receivable_id": got.id,
+                "amount_minor": amount.minor,
+                "released_minor": 0,
+                "purpose": purpose,
+                "reference": reference,
+                "at": now,
+            }
+        ],
+    )
+    after = {
+        "face_minor": got.face_minor,
+        "credited_minor": got.credited_minor,
+        "confirmed_minor": got.confirmed_minor,
+        "used_minor": got.used_minor,
+        "paid_minor": got.paid_minor,
+        "disputed": got.disputed,
+    }
+    # RETURNING gives only the new row; a financing use may just have set `financed`.
+    before = {**after, "used_minor": got.used_minor - amount.minor}
+    before["status"] = _status(SimpleNamespace(**before, financed=got.financed))  # type: ignore[arg-type]
+    after["status"] = _status(SimpleNamespace(**after, financed=got.financed))  # type: ignore[arg-type]
+    entry = {
+        "at": now,
+        "user_id": uow.actor.user_id,
+        "org_id": uow.actor.org_id,
+        "action": "receivable.used",
+        "aggregate_type": "trade_receivable",
+        "aggregate_id": got.id,
+        "before": before,
+        "after": {**after, "purpose": purpose, "reference": reference},
+        "request_id": request_id_var.get(),
+    }
+    if audit_into is not None:
+        audit_into.append(entry)
+    else:
+        conn.execute(_INSERT_AUDIT, [entry])
+    return str(got.id)
 
 
 def release_receivable(
@@ -1572,12 +1743,10 @@ def _match(
     uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances
 ) -> tuple[list[Reason], list[dict[str, Any]], dict[str, Any]]:
     s = uow.session
-    facts: dict[str, Any] = {"order": None, "deliveries": 0, "receipts": 0}
     if inv.order_id is None:
-        return [], [], facts
+        return [], [], {"order": None, "deliveries": 0, "receipts": 0}
     order = s.get(TradeOrderRow, inv.order_id)
     assert order is not None
-    facts["order"] = order.number
     order_lines = [
         OrderLine(r.line_no, r.item, Decimal(r.quantity), Decimal(r.unit_price))
         for r in s.scalars(select(TradeOrderLineRow).where(TradeOrderLineRow.order_id == order.id))
@@ -1592,8 +1761,6 @@ def _match(
         ):
             target = delivered if ship_kind[sl.shipment_id] == DocKind.DELIVERY else received
             target[sl.order_line_no] += Decimal(sl.quantity)
-    facts["deliveries"] = sum(1 for sh in shipments if sh.kind == DocKind.DELIVERY)
-    facts["receipts"] = sum(1 for sh in shipments if sh.kind == DocKind.RECEIPT)
     before: dict[int, Decimal] = defaultdict(Decimal)
     others = [
         i.id
@@ -1617,6 +1784,46 @@ def _match(
             .order_by(InvoiceLineRow.line_no)
         )
     ]
+    paid = (
+        s.scalar(
+            select(func.coalesce(func.sum(PaymentRow.amount_minor), 0)).where(
+                PaymentRow.invoice_id == inv.id
+            )
+        )
+        or 0
+    )
+    return _judge_match(
+        inv,
+        order,
+        order_lines,
+        [(sh.kind, sh.on_date) for sh in shipments],
+        delivered,
+        received,
+        before,
+        inv_lines,
+        int(paid),
+        tol,
+    )
+
+
+def _judge_match(
+    inv: Any,
+    order: Any,
+    order_lines: list[OrderLine],
+    shipments: list[tuple[str, date]],
+    delivered: dict[int, Decimal],
+    received: dict[int, Decimal],
+    before: dict[int, Decimal],
+    inv_lines: list[InvLine],
+    paid: int,
+    tol: Tolerances,
+) -> tuple[list[Reason], list[dict[str, Any]], dict[str, Any]]:
+    """The rules of a match, on rows already read (one invoice, or many in `match_invoices`)."""
+    facts: dict[str, Any] = {
+        "order": order.number,
+        "deliveries": sum(1 for k, _ in shipments if k == DocKind.DELIVERY),
+        "receipts": sum(1 for k, _ in shipments if k == DocKind.RECEIPT),
+    }
     ol_by_item = {item_key(o.item): o.line_no for o in order_lines}
     inv_lines = [
         InvLine(
@@ -1647,26 +1854,18 @@ def _match(
             )
     issues += check_dates(
         order.issue_date,
-        [sh.on_date for sh in shipments if sh.kind == DocKind.DELIVERY],
-        [sh.on_date for sh in shipments if sh.kind == DocKind.RECEIPT],
+        [d for k, d in shipments if k == DocKind.DELIVERY],
+        [d for k, d in shipments if k == DocKind.RECEIPT],
         inv.issue_date,
         inv.due_date,
         tol,
     )
-    paid = (
-        s.scalar(
-            select(func.coalesce(func.sum(PaymentRow.amount_minor), 0)).where(
-                PaymentRow.invoice_id == inv.id
-            )
-        )
-        or 0
-    )
-    facts["paid"] = Money(int(paid), inv.currency).amount_str()
+    facts["paid"] = Money(paid, inv.currency).amount_str()
     if paid > inv.payable_minor:
         issues.append(
             Reason(
                 "AMOUNT_MISMATCH",
-                f"Payments of {Money(int(paid), inv.currency)} exceed the amount due {Money(inv.payable_minor, inv.currency)}.",  # noqa: E501
+                f"Payments of {Money(paid, inv.currency)} exceed the amount due {Money(inv.payable_minor, inv.currency)}.",  # noqa: E501
                 {
                     "paid": facts["paid"],
                     "payable": Money(inv.payable_minor, inv.currency).amount_str(),
@@ -1674,6 +1873,135 @@ def _match(
             )
         )
     return issues, report, facts
+
+
+def match_invoices(
+    uow: UnitOfWork,
+    invoice_ids: Sequence[str],
+    tol: Tolerances | None = None,
+    *,
+    chunk: int = 5000,
+) -> dict[str, MatchResult]:
+    """Match many invoices at once, with the rules and tolerances of `match_invoice`.
+
+    Set-based: each chunk of invoices costs seven reads in all (invoices, orders, order
+    lines, shipments with their lines, lines invoiced on those orders, own lines, payments)
+    instead of seven per invoice; the judging is the same function `match_invoice` uses.
+    """
+    tol = tol or _tol()
+    conn = uow.session.connection()
+    i, il = _table(InvoiceRow).c, _table(InvoiceLineRow).c
+    o, ol = _table(TradeOrderRow).c, _table(TradeOrderLineRow).c
+    sh, sl = _table(ShipmentRow).c, _table(ShipmentLineRow).c
+    pay = _table(PaymentRow).c
+    out: dict[str, MatchResult] = {}
+    r: Any
+    ids = list(dict.fromkeys(invoice_ids))
+    for k in range(0, len(ids), chunk):
+        part = ids[k : k + chunk]
+        invs = {
+            r.id: r
+            for r in conn.execute(
+                select(
+                    i.id,
+                    i.order_id,
+                    i.currency,
+                    i.net_minor,
+                    i.payable_minor,
+                    i.issue_date,
+                    i.due_date,
+                ).where(i.id.in_(part))
+            )
+        }
+        for inv_id in part:
+            if inv_id not in invs:
+                raise NotFound(f"invoice {inv_id} not found", code="invoice_not_found")
+        oids = sorted({r.order_id for r in invs.values() if r.order_id is not None})
+        orders: dict[str, Any] = {}
+        o_lines: dict[str, list[OrderLine]] = defaultdict(list)
+        ships: dict[str, list[tuple[str, date]]] = defaultdict(list)
+        dlv: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        rcv: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        billed: dict[str, list[tuple[str, int, Decimal]]] = defaultdict(list)
+        for m in range(0, len(oids), 1000):
+            few = oids[m : m + 1000]
+            for r in conn.execute(
+                select(o.id, o.number, o.total_minor, o.currency, o.issue_date).where(o.id.in_(few))
+            ):
+                orders[r.id] = r
+            for r in conn.execute(
+                select(ol.order_id, ol.line_no, ol.item, ol.quantity, ol.unit_price).where(
+                    ol.order_id.in_(few)
+                )
+            ):
+                o_lines[r.order_id].append(
+                    OrderLine(r.line_no, r.item, Decimal(r.quantity), Decimal(r.unit_price))
+                )
+            for r in conn.execute(
+                select(sh.order_id, sh.kind, sh.on_date).where(sh.order_id.in_(few))
+            ):
+                ships[r.order_id].append((r.kind, r.on_date))
+            for r in conn.execute(
+                select(sh.order_id, sh.kind, sl.order_line_no, sl.quantity)
+                .join_from(_table(ShipmentLineRow), _table(ShipmentRow), sh.id == sl.shipment_id)
+                .where(sh.order_id.in_(few))
+            ):
+                target = dlv if r.kind == DocKind.DELIVERY else rcv
+                target[r.order_id][r.order_line_no] += Decimal(r.quantity)
+            for r in conn.execute(
+                select(i.order_id, i.id, il.order_line_no, il.quantity)
+                .join_from(_table(InvoiceLineRow), _table(InvoiceRow), i.id == il.invoice_id)
+                .where(
+                    i.order_id.in_(few),
+                    i.kind == DocKind.INVOICE,
+                    il.order_line_no.is_not(None),
+                )
+            ):
+                billed[r.order_id].append((r.id, r.order_line_no, Decimal(r.quantity)))
+        own: dict[str, list[InvLine]] = defaultdict(list)
+        for r in conn.execute(
+            select(il.invoice_id, il.line_no, il.item, il.quantity, il.unit_price, il.order_line_no)
+            .where(il.invoice_id.in_(part))
+            .order_by(il.invoice_id, il.line_no)
+        ):
+            own[r.invoice_id].append(
+                InvLine(
+                    r.line_no, r.item, Decimal(r.quantity), Decimal(r.unit_price), r.order_line_no
+                )
+            )
+        paid = {
+            r.invoice_id: int(r.total)
+            for r in conn.execute(
+                select(pay.invoice_id, func.sum(pay.amount_minor).label("total"))
+                .where(pay.invoice_id.in_(part))
+                .group_by(pay.invoice_id)
+            )
+        }
+        for inv_id in part:
+            inv = invs[inv_id]
+            if inv.order_id is None:
+                out[inv_id] = MatchResult("no_order", (), ())
+                continue
+            before: dict[int, Decimal] = defaultdict(Decimal)
+            for other, line_no, qty in billed[inv.order_id]:
+                if other < inv_id:
+                    before[line_no] += qty
+            issues, lines, _ = _judge_match(
+                inv,
+                orders[inv.order_id],
+                o_lines[inv.order_id],
+                ships[inv.order_id],
+                dlv[inv.order_id],
+                rcv[inv.order_id],
+                before,
+                own[inv_id],
+                paid.get(inv_id, 0),
+                tol,
+            )
+            out[inv_id] = MatchResult(
+                "matched" if not issues else "exceptions", tuple(issues), tuple(lines)
+            )
+    return out
 
 
 # ---------------------------------------------------------------- authenticity
@@ -1937,37 +2265,40 @@ def _normalize_fp(uow: UnitOfWork, value: str) -> str:
     return value
 
 
+_F = _table(FingerprintRow).c
+_I = _table(InvoiceRow).c
+_M = _table(FingerprintMarkRow).c
+# Both lookups go by an index (the fingerprint primary key and the invoices' unique
+# fingerprint), in one round trip; the marks are read only for a known fingerprint.
+_FP_STATE = select(
+    select(_F.state).where(_F.fingerprint == bindparam("fp")).scalar_subquery().label("state"),
+    select(_I.id)
+    .where(_I.fingerprint == bindparam("fp"))
+    .limit(1)
+    .scalar_subquery()
+    .label("invoice_id"),
+)
+_FP_MARKS = select(_M.state, _M.org_id).where(_M.fingerprint == bindparam("fp"))
+
+
 def check_fingerprint(uow: UnitOfWork, fingerprint: str, *, _log: bool = True) -> FingerprintStatus:
     """Answer whether an invoice was submitted, registered or financed anywhere, not where."""
     fp = _normalize_fp(uow, fingerprint)
-    row = uow.session.get(FingerprintRow, fp)
-    on_platform = (
-        uow.session.scalar(select(InvoiceRow.id).where(InvoiceRow.fingerprint == fp)) is not None
-    )
-    if row is None:
+    conn = uow.session.connection()
+    head = conn.execute(_FP_STATE, {"fp": fp}).one()
+    on_platform = head.invoice_id is not None
+    if head.state is None:
         return FingerprintStatus(fp, known=on_platform, on_platform=on_platform)
-    states = {
-        m
-        for (m,) in uow.session.execute(
-            select(FingerprintMarkRow.state).where(FingerprintMarkRow.fingerprint == fp)
-        )
-    }
-    orgs = (
-        uow.session.scalar(
-            select(func.count(func.distinct(FingerprintMarkRow.org_id))).where(
-                FingerprintMarkRow.fingerprint == fp,
-                FingerprintMarkRow.state != FingerprintState.SUBMITTED,
-            )
-        )
-        or 0
-    )
+    marks = conn.execute(_FP_MARKS, {"fp": fp}).all()
+    states = {m.state for m in marks}
+    orgs = {m.org_id for m in marks if m.state != FingerprintState.SUBMITTED}
     return FingerprintStatus(
         fp,
         True,
         "submitted" in states or on_platform,
         "registered" in states,
         "financed" in states,
-        int(orgs),
+        len(orgs),
         on_platform,
     )
 
@@ -1976,10 +2307,10 @@ def _mark_many(
     uow: UnitOfWork, fps: list[str], state: str, org_id: str | None, *, new_only: bool = False
 ) -> None:
     now = uow.now()
-    s = uow.session
+    s = uow.session.connection()
     if new_only:
         s.execute(
-            insert(FingerprintRow),
+            insert(_table(FingerprintRow)),
             [
                 {"fingerprint": f, "state": state, "first_seen_at": now, "updated_at": now}
                 for f in fps
@@ -1987,7 +2318,7 @@ def _mark_many(
         )
     if org_id:
         s.execute(
-            insert(FingerprintMarkRow),
+            insert(_table(FingerprintMarkRow)),
             [{"fingerprint": f, "org_id": org_id, "state": state, "at": now} for f in fps],
         )
 
@@ -2141,3 +2472,35 @@ def _top_share(pairs: list[tuple[str, int]]) -> Decimal:
         if whole
         else Decimal(0)
     )
+
+
+def order_info(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
+    """Return an order's parties, total and who filed it, for another room's rules (no access
+    check); the buyer filing the order itself counts as its confirmation."""
+    row = uow.session.get(TradeOrderRow, order_id)
+    if row is None:
+        raise NotFound(f"order {order_id} not found", code="order_not_found")
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "number": row.number,
+        "seller_org_id": row.seller_org_id,
+        "buyer_org_id": row.buyer_org_id,
+        "issue_date": row.issue_date,
+        "total": Money(row.total_minor, row.currency),
+        "filed_by_org_id": row.filed_by_org_id,
+        "confirmed_by_buyer": row.filed_by_org_id == row.buyer_org_id,
+    }
+
+
+def trade_edges(uow: UnitOfWork) -> Iterable[tuple[str, str, Money, date]]:
+    """Each invoice as (seller, buyer, total, issue date): the risk room's trade graph."""
+    stmt = select(
+        InvoiceRow.seller_org_id,
+        InvoiceRow.buyer_org_id,
+        InvoiceRow.currency,
+        InvoiceRow.total_minor,
+        InvoiceRow.issue_date,
+    ).where(InvoiceRow.kind == DocKind.INVOICE)
+    for seller, buyer, currency, minor, on in uow.session.execute(stmt):
+        yield seller, buyer, Money(minor, currency), on

@@ -1,0 +1,1 @@
+"""Financing: pluggable scenarios, the multi-funder workflow, lists and the green channel."""

@@ -1,0 +1,391 @@
+"""Financing API: scenarios, products, applications, offers, money movements and reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from scf.core.money import Money
+from scf.core.rates import rate
+from scf.core.schema import MoneyIn
+from scf.deps import Uow, roles_allowed
+from scf.financing import bills
+from scf.financing import service as svc
+from scf.financing.scenario import describe, scenarios
+
+router = APIRouter(prefix="/financing", tags=["financing"])
+
+FUNDERS = ("bank", "factoring_company", "local_financial_org")
+ENTERPRISE = ("core_enterprise", "supplier", "distributor")
+WATCHERS = ("regulator", "operator")
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def gate(*roles: str) -> Any:
+    return Depends(roles_allowed(*roles))
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str
+    name: str
+    base_rate: str
+    max_amount: MoneyIn
+    rate_groups: list[dict[str, Any]] = Field(default_factory=list)
+    fee: MoneyIn | None = None
+    exclusive_chains: list[str] = Field(default_factory=list)
+    offer_validity_hours: int | None = None
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str
+    amount: MoneyIn
+    asset: dict[str, Any]
+    funder_org_ids: list[str] = Field(default_factory=list)
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    note: str
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class RepaymentIn(BaseModel):
+    amount: MoneyIn
+
+
+class PriceIn(BaseModel):
+    commodity: str
+    unit: str
+    price: MoneyIn
+    source: str = ""
+
+
+class CoverIn(BaseModel):
+    insured_org_id: str
+    debtor_org_id: str
+    kind: str = "insurance"
+    cover_ratio: str
+    premium_rate: str
+    limit: MoneyIn
+    expires_on: date
+
+
+class ProgramIn(BaseModel):
+    cash: MoneyIn
+    hurdle_rate: str
+    pay_on: date
+
+
+class BidIn(BaseModel):
+    receivable_id: str
+    rate: str
+
+
+class BillIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    package_no: str
+    drawer_org_id: str
+    acceptor_org_id: str
+    holder_org_id: str
+    face: MoneyIn
+    issued_on: date
+    due_on: date
+
+
+class EndorseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_org_id: str
+    sub_count: int | None = None
+
+
+@router.get("/scenarios")
+def list_scenarios(uow: Uow) -> list[dict[str, Any]]:
+    """Every installed scenario (found through the `scf.scenarios` entry points)."""
+    return [describe(s) for _, s in sorted(scenarios().items())]
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED, dependencies=[gate(*FUNDERS)])
+def create_product(uow: Uow, body: ProductIn) -> dict[str, Any]:
+    row = svc.create_product(
+        uow,
+        scenario=body.scenario,
+        name=body.name,
+        base_rate=rate(body.base_rate, field="base_rate"),
+        max_amount=body.max_amount.to_money("max_amount"),
+        rate_groups=body.rate_groups,
+        fee=body.fee.to_money("fee") if body.fee else None,
+        exclusive_chains=body.exclusive_chains,
+        offer_validity_hours=body.offer_validity_hours,
+    )
+    return svc.product_dict(row)
+
+
+@router.get("/products")
+def list_products(uow: Uow, scenario: str | None = None) -> list[dict[str, Any]]:
+    return [svc.product_dict(p) for p in svc.list_products(uow, scenario)]
+
+
+@router.post("/applications", status_code=status.HTTP_201_CREATED, dependencies=[gate(*ENTERPRISE)])
+def submit(uow: Uow, body: ApplicationIn) -> dict[str, Any]:
+    app = svc.submit_application(
+        uow,
+        svc.ApplicationInput(
+            body.scenario, body.amount.to_money(), body.asset, body.funder_org_ids
+        ),
+    )
+    return svc.application_dict(uow, app)
+
+
+@router.get("/applications")
+def list_applications(uow: Uow, status: str | None = None) -> list[dict[str, Any]]:
+    return [svc.application_dict(uow, a) for a in svc.list_applications(uow, status)]
+
+
+@router.get("/applications/{app_id}")
+def get_application(uow: Uow, app_id: str) -> dict[str, Any]:
+    return svc.application_dict(uow, svc.get_application(uow, app_id))
+
+
+@router.post("/applications/{app_id}/review", dependencies=[gate("operator")])
+def review(uow: Uow, app_id: str, body: ReviewIn) -> dict[str, Any]:
+    return svc.application_dict(uow, svc.review(uow, app_id, body.approve, body.note))
+
+
+@router.post(
+    "/applications/{app_id}/offers",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[gate(*FUNDERS)],
+)
+def make_offer(uow: Uow, app_id: str) -> dict[str, Any]:
+    return svc.offer_dict(svc.make_offer(uow, app_id))
+
+
+@router.post("/applications/{app_id}/decline", dependencies=[gate(*FUNDERS)])
+def decline(uow: Uow, app_id: str, body: ReasonIn) -> dict[str, Any]:
+    return svc.application_dict(uow, svc.decline(uow, app_id, body.reason))
+
+
+@router.post("/offers/{offer_id}/accept", dependencies=[gate(*ENTERPRISE)])
+def accept(uow: Uow, offer_id: str, key: IdemKey = None) -> dict[str, Any]:
+    return svc.accept_offer(uow, offer_id, key)
+
+
+@router.post("/applications/{app_id}/registration", dependencies=[gate(*FUNDERS)])
+def register(uow: Uow, app_id: str) -> dict[str, Any]:
+    return svc.application_dict(uow, svc.register(uow, app_id))
+
+
+@router.post("/applications/{app_id}/disbursement", dependencies=[gate(*FUNDERS)])
+def disburse(uow: Uow, app_id: str, key: IdemKey = None) -> dict[str, Any]:
+    return svc.disburse(uow, app_id, key)
+
+
+@router.post("/applications/{app_id}/early-payment", dependencies=[gate("core_enterprise")])
+def pay_early(uow: Uow, app_id: str, key: IdemKey = None) -> dict[str, Any]:
+    return svc.pay_early(uow, app_id, key)
+
+
+@router.post("/applications/{app_id}/repayments", dependencies=[gate(*FUNDERS)])
+def repay(uow: Uow, app_id: str, body: RepaymentIn, key: IdemKey = None) -> dict[str, Any]:
+    return svc.repay(uow, app_id, body.amount.to_money(), key)
+
+
+@router.post("/applications/{app_id}/default", dependencies=[gate(*FUNDERS)])
+def declare_default(uow: Uow, app_id: str) -> dict[str, Any]:
+    return svc.declare_default(uow, app_id)
+
+
+@router.post("/overdue-run", dependencies=[gate(*WATCHERS)])
+def overdue_run(uow: Uow) -> dict[str, Any]:
+    return {"overdue": svc.run_overdue(uow)}
+
+
+@router.put("/commodity-prices", dependencies=[gate("operator")])
+def post_price(uow: Uow, body: PriceIn) -> dict[str, Any]:
+    row = svc.set_commodity_price(
+        uow, body.commodity, body.unit, body.price.to_money("price"), body.source
+    )
+    return {
+        "commodity": row.commodity,
+        "unit": row.unit,
+        "price": body.price.model_dump(),
+        "as_of": row.as_of.isoformat(),
+    }
+
+
+@router.get("/commodity-prices")
+def prices(uow: Uow) -> list[dict[str, Any]]:
+    return [
+        {
+            "commodity": r.commodity,
+            "unit": r.unit,
+            "currency": r.currency,
+            "price": Money(r.price_minor, r.currency).as_json(),
+            "as_of": r.as_of.isoformat(),
+        }
+        for r in svc.list_prices(uow)
+    ]
+
+
+@router.post("/mark-to-market", dependencies=[gate(*WATCHERS)])
+def mark_to_market(uow: Uow) -> list[dict[str, Any]]:
+    return svc.mark_to_market(uow)
+
+
+@router.get("/margin-calls")
+def margin_calls(uow: Uow) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "application_id": c.application_id,
+            "ltv": str(c.ltv),
+            "threshold": str(c.threshold),
+            "status": c.status,
+            "shortfall": Money(c.shortfall_minor, c.currency).as_json(),
+        }
+        for c in svc.margin_calls(uow)
+    ]
+
+
+@router.post(
+    "/cover-policies",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[gate("insurer", "guarantee_company")],
+)
+def write_cover(uow: Uow, body: CoverIn) -> dict[str, Any]:
+    row = svc.write_cover(
+        uow,
+        insured_org_id=body.insured_org_id,
+        debtor_org_id=body.debtor_org_id,
+        kind=body.kind,
+        cover_ratio=rate(body.cover_ratio, field="cover_ratio"),
+        premium_rate=rate(body.premium_rate, field="premium_rate"),
+        limit=body.limit.to_money("limit"),
+        expires_on=body.expires_on,
+    )
+    return svc.policy_dict(row)
+
+
+@router.get("/cover-policies")
+def policies(uow: Uow) -> list[dict[str, Any]]:
+    return [svc.policy_dict(p) for p in svc.list_policies(uow)]
+
+
+@router.get("/claims")
+def claims(uow: Uow) -> list[dict[str, Any]]:
+    return [svc.claim_dict(c) for c in svc.list_claims(uow)]
+
+
+@router.post("/claims/{claim_id}/payment", dependencies=[gate("insurer", "guarantee_company")])
+def pay_claim(uow: Uow, claim_id: str, key: IdemKey = None) -> dict[str, Any]:
+    return svc.pay_claim(uow, claim_id, key)
+
+
+@router.post("/bills", status_code=status.HTTP_201_CREATED, dependencies=[gate(*ENTERPRISE)])
+def record_bill(uow: Uow, body: BillIn) -> dict[str, Any]:
+    """The acceptor or drawer records a splittable bill held by its payee."""
+    row = bills.record_bill(
+        uow,
+        package_no=body.package_no,
+        drawer_org_id=body.drawer_org_id,
+        acceptor_org_id=body.acceptor_org_id,
+        holder_org_id=body.holder_org_id,
+        face=body.face.to_money("face"),
+        issued_on=body.issued_on,
+        due_on=body.due_on,
+    )
+    return bills.bill_dict(row)
+
+
+@router.get("/bills")
+def list_bills(uow: Uow) -> list[dict[str, Any]]:
+    return [bills.bill_dict(b) for b in bills.list_bills(uow)]
+
+
+@router.post(
+    "/bills/{bill_id}/endorsements",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[gate(*ENTERPRISE)],
+)
+def endorse_bill(uow: Uow, bill_id: str, body: EndorseIn) -> dict[str, Any]:
+    """The holder endorses the first sub_count sub-bills (all by default) to another party."""
+    return bills.bill_dict(bills.endorse(uow, bill_id, body.to_org_id, body.sub_count))
+
+
+@router.post(
+    "/discount-programs",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[gate("core_enterprise")],
+)
+def open_program(uow: Uow, body: ProgramIn) -> dict[str, Any]:
+    row = svc.open_program(
+        uow, body.cash.to_money("cash"), rate(body.hurdle_rate, field="hurdle_rate"), body.pay_on
+    )
+    return svc.program_dict(uow, row)
+
+
+@router.get("/discount-programs/{program_id}")
+def get_program(uow: Uow, program_id: str) -> dict[str, Any]:
+    return svc.get_program(uow, program_id)
+
+
+@router.post(
+    "/discount-programs/{program_id}/bids",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[gate("supplier", "distributor")],
+)
+def bid(uow: Uow, program_id: str, body: BidIn) -> dict[str, Any]:
+    return svc.bid_dict(svc.bid(uow, program_id, body.receivable_id, rate(body.rate, field="rate")))
+
+
+@router.post("/discount-programs/{program_id}/clearing", dependencies=[gate("core_enterprise")])
+def clear(uow: Uow, program_id: str, key: IdemKey = None) -> dict[str, Any]:
+    return svc.clear_program(uow, program_id, key)
+
+
+@router.get("/inbox")
+def inbox(uow: Uow, unread: bool = False) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.id,
+            "kind": m.kind,
+            "subject": m.subject,
+            "body": m.body,
+            "application_id": m.application_id,
+            "created_at": m.created_at.isoformat(),
+            "read": m.read_at is not None,
+        }
+        for m in svc.inbox(uow, unread)
+    ]
+
+
+@router.post("/inbox/{message_id}/read")
+def read_message(uow: Uow, message_id: str) -> dict[str, Any]:
+    m = svc.mark_read(uow, message_id)
+    return {"id": m.id, "read": m.read_at is not None}
+
+
+@router.get("/decision-times", dependencies=[gate(*WATCHERS)])
+def decision_times(uow: Uow) -> dict[str, Any]:
+    return svc.decision_times(uow)
+
+
+@router.get("/report", dependencies=[gate(*WATCHERS)])
+def report(uow: Uow) -> dict[str, Any]:
+    return svc.volumes(uow)
+
+
+@router.get("/summary/{org_id}", dependencies=[gate(*WATCHERS)])
+def summary(uow: Uow, org_id: str) -> dict[str, Any]:
+    return {
+        **svc.financing_summary(uow, org_id),
+        "exposed_institutions": svc.exposed_institutions(uow, org_id),
+    }

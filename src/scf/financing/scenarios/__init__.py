@@ -1,0 +1,1 @@
+"""The scenarios shipped with the platform, one module each, found through entry points."""

@@ -1,0 +1,287 @@
+"""Financing tables: applications, offers, products, prices, margin calls, cover, bills, inbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+from scf.core.money import Money
+
+RATE = Numeric(12, 8)
+
+
+class FinancingApplicationRow(Base):
+    __tablename__ = "fin_applications"
+    __table_args__ = (Index("ix_fin_applications_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(40), index=True)
+    applicant_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    debtor_org_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    due_on: Mapped[date] = mapped_column(Date)
+    asset: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    collateral: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    funder_org_ids: Mapped[list[str]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # Snapshots for the regulator's breakdowns, taken when the application is made.
+    district: Mapped[str] = mapped_column(String(20))
+    chain_tags: Mapped[list[str]] = mapped_column(JSONType)
+    size_class: Mapped[str] = mapped_column(String(10))
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    red_listed: Mapped[bool] = mapped_column(default=False)
+    accepted_offer_id: Mapped[str | None] = mapped_column(String(40))
+    funder_org_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    registrations: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    payment_redirect: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    cover_policy_id: Mapped[str | None] = mapped_column(String(40))
+    outstanding_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    repaid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_seconds: Mapped[int | None] = mapped_column(Integer)
+    disbursed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    defaulted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def outstanding(self) -> Money:
+        return Money(self.outstanding_minor, self.currency)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "channel": self.channel,
+            "amount": self.amount.as_json(),
+            "outstanding": self.outstanding.as_json(),
+            "funder_org_id": self.funder_org_id,
+            "accepted_offer_id": self.accepted_offer_id,
+        }
+
+
+class FinancingOfferRow(Base):
+    __tablename__ = "fin_offers"
+    __table_args__ = (UniqueConstraint("application_id", "funder_org_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(40), index=True)
+    funder_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    product_id: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[Decimal] = mapped_column(RATE)
+    interest_minor: Mapped[int] = mapped_column(BigInteger)
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    proceeds_minor: Mapped[int] = mapped_column(BigInteger)
+    pricing: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(10))
+    automatic: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class FunderProductRow(Base):
+    """A funder's product for one scenario with its own price list (rate groups)."""
+
+    __tablename__ = "fin_products"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    funder_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    scenario: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    base_rate: Mapped[Decimal] = mapped_column(RATE)
+    rate_groups: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    max_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    exclusive_chains: Mapped[list[str]] = mapped_column(JSONType)
+    offer_validity_hours: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommodityPriceRow(Base):
+    """A price the operator posts for a commodity (e.g. gold, CNY per gram); history kept."""
+
+    __tablename__ = "fin_commodity_prices"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    commodity: Mapped[str] = mapped_column(String(80), index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(120), default="")
+    set_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class MarginCallRow(Base):
+    __tablename__ = "fin_margin_calls"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(40), index=True)
+    ltv: Mapped[Decimal] = mapped_column(Numeric(10, 4))
+    threshold: Mapped[Decimal] = mapped_column(Numeric(10, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    value_minor: Mapped[int] = mapped_column(BigInteger)
+    shortfall_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))  # open, cured
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CoverPolicyRow(Base):
+    """Credit insurance or a guarantee an insurer or guarantee company writes for a seller."""
+
+    __tablename__ = "fin_cover_policies"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    insurer_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    insured_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    debtor_org_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(12))  # insurance or guarantee
+    cover_ratio: Mapped[Decimal] = mapped_column(RATE)
+    premium_rate: Mapped[Decimal] = mapped_column(RATE)
+    currency: Mapped[str] = mapped_column(String(3))
+    limit_minor: Mapped[int] = mapped_column(BigInteger)
+    used_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClaimRow(Base):
+    __tablename__ = "fin_claims"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(40), unique=True)
+    policy_id: Mapped[str] = mapped_column(String(40))
+    insurer_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    claimant_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(10))  # open, paid
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class DiscountProgramRow(Base):
+    """A core enterprise's offer of its own cash for early payment above a hurdle rate."""
+
+    __tablename__ = "fin_discount_programs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    buyer_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    cash_minor: Mapped[int] = mapped_column(BigInteger)
+    hurdle_rate: Mapped[Decimal] = mapped_column(RATE)
+    pay_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # open, cleared
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class DiscountBidRow(Base):
+    __tablename__ = "fin_discount_bids"
+    __table_args__ = (UniqueConstraint("program_id", "receivable_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(40), index=True)
+    supplier_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    receivable_id: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[Decimal] = mapped_column(RATE)
+    days: Mapped[int] = mapped_column(Integer)
+    discount_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))  # open, won, lost
+    application_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotencyRow(Base):
+    """A money-moving command's key, the hash of its request and the response it gave."""
+
+    __tablename__ = "fin_idempotency"
+
+    org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    command: Mapped[str] = mapped_column(String(80))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboxMessageRow(Base):
+    __tablename__ = "fin_inbox"
+    __table_args__ = (Index("ix_fin_inbox_org_read", "org_id", "read_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BillRow(Base):
+    """An interval of sub-bills (0.01 yuan each) of a splittable electronic commercial bill
+    and who holds it; endorsing part of an interval splits the row, the old one is kept."""
+
+    __tablename__ = "fin_bills"
+    __table_args__ = (Index("ix_fin_bills_package", "package_no", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    package_no: Mapped[str] = mapped_column(String(40))
+    sub_from: Mapped[int] = mapped_column(BigInteger)
+    sub_to: Mapped[int] = mapped_column(BigInteger)
+    drawer_org_id: Mapped[str] = mapped_column(String(40))
+    acceptor_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    holder_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    face_minor: Mapped[int] = mapped_column(BigInteger)
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    endorsements: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))  # held, split
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def face(self) -> Money:
+        return Money(self.face_minor, self.currency)

@@ -1,0 +1,1 @@
+"""A synthetic Shenzhen supply chain with labelled fraud: generator, loader and evaluation."""

@@ -1,0 +1,86 @@
+"""What `scf eval` runs: generate, load into a scratch database, check, score."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def run_eval(
+    size: str, seed: int, *, database_url: str | None = None, progress: bool = False
+) -> dict[str, Any]:
+    from scf.config import Settings, get_settings
+    from scf.core.migrate import upgrade
+    from scf.platform import Platform
+    from scf.sim.eval import evaluate
+    from scf.sim.generator import build
+    from scf.sim.loader import load
+
+    with tempfile.TemporaryDirectory(prefix="scf-eval-") as tmp:
+        base = get_settings()
+        settings = Settings(
+            database_url=database_url or f"sqlite:///{Path(tmp) / 'eval.db'}",
+            secret_key=base.secret_key,
+            calendar_dir=base.calendar_dir,
+            log_json=False,
+            registry_signing_key=base.registry_signing_key,
+        )
+        p = Platform.create(settings)
+        try:
+            upgrade(p.engine)
+            t0 = time.perf_counter()
+            data = build(size, seed, progress=progress)
+            t1 = time.perf_counter()
+            report = load(p, data, progress=progress)
+            t2 = time.perf_counter()
+            result = evaluate(p, data, report)
+            t3 = time.perf_counter()
+        finally:
+            p.dispose()
+    result["timings_s"] = {
+        "generate": round(t1 - t0, 1),
+        "load": round(t2 - t1, 1),
+        "checks": round(t3 - t2, 1),
+    }
+    result["load"] = report.summary()
+    result["documents"] = data.generator.documents
+    return result
+
+
+def _fmt(v: Any) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def print_eval(result: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"fraud checks on {result['size']} (seed {result['seed']})")
+    for col in ("fraud type", "labelled", "caught", "false pos.", "precision", "recall", "check"):
+        table.add_column(col)
+    for kind, s in result["fraud"].items():
+        table.add_row(
+            kind,
+            str(s["labelled"]),
+            str(s["caught"]),
+            str(s["false_positives"]),
+            _fmt(s["precision"]),
+            _fmt(s["recall"]),
+            s["check"],
+        )
+    console.print(table)
+    for kind, s in result["fraud"].items():
+        if s["note"]:
+            console.print(f"  {kind}: {s['note']}")
+    up = result.get("default_uplift", {})
+    if "static" in up:
+        console.print(
+            f"default prediction AUC: static {up['static']['auc_mean']}, supply chain "
+            f"{up['supply_chain']['auc_mean']}, combined {up['combined']['auc_mean']} "
+            f"({up['defaults']} defaults among {up['enterprises']} SMEs)"
+        )
+    else:
+        console.print(f"default prediction: {up.get('error')}")
+    console.print(f"timings: {result['timings_s']}")

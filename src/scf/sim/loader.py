@@ -1,0 +1,673 @@
+"""Put a generated set into the platform through the rooms' services, as the right actors.
+
+The platform learns of each simulated month at its end, as with the monthly batch uploads
+of receivables platforms: the clock stands at the month's last day while that month's
+documents are filed (each batch by the party that files it in real life: orders by the
+buyer, delivery notes by the seller or its logistics firm, receipts and confirmations by
+the buyer, invoices and payments received by the seller), then the month's certificates,
+financings, warehouse receipts and pledges run one command at a time. Checks that happen at
+the moment of a financing (the invoice fingerprint, the pledge guard) are recorded as
+observations for the evaluation.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from scf.core.actor import Actor
+from scf.core.clock import FixedClock
+from scf.core.errors import DomainError
+from scf.core.money import Money
+from scf.platform import Platform
+from scf.sim.generator import START, SimData
+from scf.sim.model import (
+    DUPLICATE_FINANCING,
+    EMPTY_RECEIPT,
+    CertFinance,
+    CertIssue,
+    CertTransfer,
+    CreditLine,
+    Goods,
+    Holding,
+    InvoiceFinance,
+    KeyPerson,
+    Org,
+    Person,
+    Pledge,
+    Trade,
+)
+
+FUNDER_ROLES = ("bank", "factoring_company")
+
+
+@dataclass
+class Observation:
+    """What a check said at the moment it ran: `flagged` for `subject` (a record key)."""
+
+    kind: str
+    subject: str
+    flagged: bool
+    detail: str = ""
+
+
+@dataclass
+class LoadReport:
+    org_ids: dict[str, str] = field(default_factory=dict)  # org key -> platform id
+    invoice_ids: dict[str, str] = field(default_factory=dict)  # trade key -> invoice id
+    receivable_ids: dict[str, str] = field(default_factory=dict)  # trade key -> receivable id
+    fingerprints: dict[str, str] = field(default_factory=dict)  # trade key -> fingerprint
+    certificate_ids: dict[str, str] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "counts": dict(sorted(self.counts.items())),
+            "errors": len(self.errors),
+            "first_errors": self.errors[:5],
+            "seconds": round(self.seconds, 2),
+            "phases_s": {k: round(v, 1) for k, v in sorted(self.phases.items())},
+        }
+
+
+def _noon(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, 10, 0, tzinfo=UTC)
+
+
+def _amount(minor: int) -> str:
+    sign = "-" if minor < 0 else ""
+    minor = abs(minor)
+    return f"{sign}{minor // 100}.{minor % 100:02d}"
+
+
+def _month_of(d: date) -> int:
+    return (d.year - START.year) * 12 + d.month - START.month
+
+
+class Loader:
+    def __init__(self, platform: Platform, data: SimData) -> None:
+        self.clock = FixedClock(_noon(START - timedelta(days=1)))
+        # The same database and settings, with a clock the loader moves through the year.
+        self.p = Platform(
+            platform.settings,
+            platform.engine,
+            platform.session_factory,
+            self.clock,
+            platform.calendar,
+        )
+        self.data = data
+        self.r = LoadReport()
+        self.orgs: dict[str, Org] = {}
+        self.trades: dict[str, Trade] = {}
+        self.actors: dict[str, Actor] = {}
+        self.people: dict[str, Person] = {}
+
+    # ------------------------------------------------------------ helpers
+
+    def actor(self, key: str) -> Actor:
+        a = self.actors.get(key)
+        if a is None:
+            o = self.orgs[key]
+            a = Actor(None, self.r.org_ids[key], frozenset(o.roles), f"sim:{key}")
+            self.actors[key] = a
+        return a
+
+    def _try(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except DomainError as exc:
+            self.r.errors.append(f"{what}: {exc.code}: {exc.message}")
+            return None
+
+    @property
+    def regulator(self) -> Actor:
+        return Actor(None, None, frozenset({"regulator"}), "sim:regulator")
+
+    # ------------------------------------------------------------ the run
+
+    def run(self, progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
+        started = time.perf_counter()
+        recs = self.data.records
+        orgs = [r for r in recs if isinstance(r, Org)]
+        self.orgs = {o.key: o for o in orgs}
+        self.people = {p.key: p for p in recs if isinstance(p, Person)}
+        holdings = [r for r in recs if isinstance(r, Holding | KeyPerson)]
+        self.trades = {t.key: t for t in recs if isinstance(t, Trade)}
+        events: dict[int, list[Any]] = defaultdict(list)
+        for r in recs:
+            if isinstance(
+                r, CertIssue | CertTransfer | CertFinance | InvoiceFinance | Goods | Pledge
+            ):
+                events[_month_of(r.on)].append(r)
+        lines = [r for r in recs if isinstance(r, CreditLine)]
+        pending = sorted(orgs, key=lambda o: (max(o.founded_on, START - timedelta(days=1)), o.key))
+        owned: dict[str, list[Any]] = defaultdict(list)
+        for h in holdings:
+            owned[h.org].append(h)
+        months = self.data.size.months
+        self.clock.set(_noon(START - timedelta(days=1)))
+        pending = self._register(pending, owned, START - timedelta(days=1))
+        self._lines(lines)
+        self.r.phases["organizations"] += time.perf_counter() - started
+        for m in range(months):
+            first = date(
+                START.year + (START.month - 1 + m) // 12, (START.month - 1 + m) % 12 + 1, 1
+            )
+            last = first.replace(day=_cal.monthrange(first.year, first.month)[1])
+            self.clock.set(_noon(last))
+            t0 = time.perf_counter()
+            pending = self._register(pending, owned, last)
+            t1 = time.perf_counter()
+            self._trade_month(m)
+            t2 = time.perf_counter()
+            for ev in sorted(events.get(m, []), key=lambda e: (e.on, e.key)):
+                self._event(ev)
+            self.r.phases["organizations"] += t1 - t0
+            self.r.phases["trade documents"] += t2 - t1
+            self.r.phases["financing and goods"] += time.perf_counter() - t2
+            if progress:
+                progress("loading", m + 1, months)
+        t3 = time.perf_counter()
+        self.resolve_receivables()
+        self.r.phases["receivable lookup"] += time.perf_counter() - t3
+        self.r.seconds = time.perf_counter() - started
+        return self.r
+
+    # ------------------------------------------------------------ population
+
+    def _register(self, pending: list[Org], owned: dict[str, list[Any]], upto: date) -> list[Org]:
+        from scf.parties import service as parties
+
+        rest = []
+        for o in pending:
+            if o.founded_on > upto:
+                rest.append(o)
+                continue
+            with self.p.uow(Actor.system()) as uow:
+                row = parties.find_by_uscc(uow, o.uscc)
+            if row is None:
+                with self.p.uow(Actor.system()) as uow:
+                    row = parties.register_organization(
+                        uow,
+                        parties.OrganizationInput(
+                            uscc=o.uscc,
+                            name=o.name,
+                            district=o.district,
+                            roles=list(o.roles),
+                            size_class=o.size_class,
+                            founded_on=o.founded_on,
+                            registered_capital=Money(o.capital_minor, "CNY"),
+                            chain_tags=list(o.chains),
+                            address=o.address,
+                            phone=o.phone,
+                            licence_no=o.licence_no,
+                            licence_authority="国家金融监督管理总局深圳监管局"
+                            if o.licence_no
+                            else None,
+                        ),
+                    )
+                self.r.counts["organizations"] += 1
+                self.r.org_ids[o.key] = row.id
+                for h in owned.get(o.key, []):
+                    self._own(h)
+                if set(o.roles) & set(FUNDER_ROLES):
+                    with self.p.uow(self.regulator) as uow:
+                        parties.add_list_entry(uow, "white", row.id, "licensed; admitted")
+            else:
+                self.r.org_ids[o.key] = row.id
+        return rest
+
+    def _own(self, h: Holding | KeyPerson) -> None:
+        from scf.parties import service as parties
+
+        with self.p.uow(Actor.system()) as uow:
+            uow.actor = Actor(None, None, frozenset({"operator"}), "sim:operator")
+            if isinstance(h, KeyPerson):
+                p = self.people[h.person]
+                self._try(
+                    "key person",
+                    lambda: parties.add_key_person(
+                        uow, self.r.org_ids[h.org], p.id_number, p.name, h.role
+                    ),
+                )
+                return
+            if h.holder_org is not None:
+                holder_id = self.r.org_ids.get(h.holder_org)
+                if holder_id is None:
+                    return
+                self._try(
+                    "holding",
+                    lambda: parties.add_shareholding(
+                        uow, self.r.org_ids[h.org], Decimal(h.share), holder_org_id=holder_id
+                    ),
+                )
+            else:
+                assert h.person is not None
+                p = self.people[h.person]
+                self._try(
+                    "holding",
+                    lambda: parties.add_shareholding(
+                        uow,
+                        self.r.org_ids[h.org],
+                        Decimal(h.share),
+                        person_id_number=p.id_number,
+                        person_name=p.name,
+                    ),
+                )
+            self.r.counts["shareholdings"] += 1
+
+    def _lines(self, lines: Iterable[CreditLine]) -> None:
+        from scf.certificates import service as certs
+
+        self.line_ids: dict[str, str] = {}
+        for ln in lines:
+            with self.p.uow(self.actor(ln.funder)) as uow:
+                row = self._try(
+                    "credit line",
+                    partial(
+                        certs.grant_line,
+                        uow,
+                        self.r.org_ids[ln.core],
+                        Money(ln.limit_minor, ln.currency),
+                        ln.expires_on,
+                    ),
+                )
+                if row is not None:
+                    self.line_ids[ln.key] = row.id
+                    self.r.counts["credit_lines"] += 1
+
+    # ------------------------------------------------------------ trade
+
+    def _trade_month(self, m: int) -> None:
+        from scf.trade import service as trade
+
+        ts = [
+            t
+            for t in self.trades.values()
+            if t.seller in self.r.org_ids and t.buyer in self.r.org_ids
+        ]
+        orders = [t for t in ts if t.order_no and t.new_order and _month_of(t.order_date) == m]
+        deliveries = [t for t in ts if t.delivery_date and _month_of(t.delivery_date) == m]
+        invoices = [t for t in ts if _month_of(t.invoice_date) == m]
+        receipts = [t for t in ts if t.receipt_date and _month_of(t.receipt_date) == m]
+        payments = [t for t in ts if t.payment_date and _month_of(t.payment_date) == m]
+        o = self.orgs
+        with self.p.uow() as uow:
+            for filer, group in _by(orders, lambda t: t.seller if t.order_by_seller else t.buyer):
+                uow.actor = self.actor(filer)
+                items = [
+                    trade.OrderInput(
+                        number=t.order_no or "",
+                        seller_uscc=o[t.seller].uscc,
+                        buyer_uscc=o[t.buyer].uscc,
+                        issue_date=t.order_date,
+                        currency=t.currency,
+                        lines=[
+                            trade.LineInput(ln.item, ln.quantity, _amount(ln.unit_price_minor))
+                            for ln in t.lines
+                        ],
+                    )
+                    for t in group
+                ]
+                if self._try("orders", partial(trade.record_orders, uow, items, commit=False)):
+                    self.r.counts["orders"] += len(items)
+            for filer, group in _by(deliveries, lambda t: t.seller):
+                # A third of the delivery notes come from the seller's logistics firm.
+                logistics = [k for k in self.data.generator.logistics if k in self.r.org_ids]
+                own = [t for t in group if not logistics or int(t.key[1:]) % 3]
+                by_lg = [t for t in group if t not in own]
+                for who, batch in ((filer, own), (logistics[0] if logistics else filer, by_lg)):
+                    if not batch:
+                        continue
+                    uow.actor = self.actor(who)
+                    items2 = [self._shipment(trade, t, "delivery") for t in batch]
+                    if self._try(
+                        "deliveries", partial(trade.record_shipments, uow, items2, commit=False)
+                    ):
+                        self.r.counts["deliveries"] += len(items2)
+            for filer, group in _by(invoices, lambda t: t.seller):
+                uow.actor = self.actor(filer)
+                items3 = [self._invoice(trade, t) for t in group]
+                ids = self._try(
+                    "invoices", partial(trade.record_invoices, uow, items3, commit=False)
+                )
+                if ids:
+                    self.r.counts["invoices"] += len(ids)
+                    for t, inv_id in zip(group, ids, strict=True):
+                        self.r.invoice_ids[t.key] = inv_id
+                        self.r.fingerprints[t.key] = trade.invoice_fingerprint(
+                            uow,
+                            o[t.seller].uscc,
+                            o[t.buyer].uscc,
+                            t.invoice_no,
+                            t.invoice_date,
+                            Money(t.total_minor, t.currency),
+                        )
+            for filer, group in _by(receipts, lambda t: t.buyer):
+                uow.actor = self.actor(filer)
+                items4 = [self._shipment(trade, t, "receipt") for t in group]
+                if self._try(
+                    "receipts", partial(trade.record_shipments, uow, items4, commit=False)
+                ):
+                    self.r.counts["receipts"] += len(items4)
+            # The debtor confirms by filing the same invoices as its payables.
+            confirm = [t for t in invoices if t.confirmed and t.key in self.r.invoice_ids]
+            for filer, group in _by(confirm, lambda t: t.buyer):
+                uow.actor = self.actor(filer)
+                items6 = [self._invoice(trade, t) for t in group]
+                if self._try(
+                    "confirmations", partial(trade.record_invoices, uow, items6, commit=False)
+                ):
+                    self.r.counts["confirmations"] += len(items6)
+            pay = [t for t in payments if t.key in self.r.invoice_ids]
+            for filer, group in _by(pay, lambda t: t.seller):
+                uow.actor = self.actor(filer)
+                items5 = [
+                    trade.PaymentInput(
+                        amount=_amount(t.total_minor),
+                        currency=t.currency,
+                        value_date=t.payment_date or t.due_date,
+                        reference=f"PAY{t.invoice_no}",
+                        remittance=f"invoice {t.invoice_no}",
+                        payer_uscc=o[t.buyer].uscc,
+                        payee_uscc=o[t.seller].uscc,
+                        invoice_number=t.invoice_no,
+                    )
+                    for t in group
+                ]
+                if self._try("payments", partial(trade.record_payments, uow, items5, commit=False)):
+                    self.r.counts["payments"] += len(items5)
+            uow.actor = Actor.system()
+            uow.commit()
+
+    def _shipment(self, trade: Any, t: Trade, kind: str) -> Any:
+        o = self.orgs
+        prefix = "DN" if kind == "delivery" else "GR"
+        return trade.ShipmentInput(
+            kind=kind,
+            number=f"{prefix}{t.order_no}",
+            order_number=t.order_no or "",
+            seller_uscc=o[t.seller].uscc,
+            buyer_uscc=o[t.buyer].uscc,
+            on_date=(t.delivery_date if kind == "delivery" else t.receipt_date) or t.order_date,
+            lines=[trade.ShipmentLineInput(j, ln.quantity) for j, ln in enumerate(t.lines, 1)],
+        )
+
+    def _invoice(self, trade: Any, t: Trade) -> Any:
+        o = self.orgs
+        return trade.InvoiceInput(
+            number=t.invoice_no,
+            seller_uscc=o[t.seller].uscc,
+            buyer_uscc=o[t.buyer].uscc,
+            issue_date=t.invoice_date,
+            currency=t.currency,
+            amount_without_tax=_amount(t.net_minor),
+            tax=_amount(t.tax_minor),
+            total=_amount(t.total_minor),
+            due_date=t.due_date,
+            order_number=t.order_no,
+            lines=[
+                trade.LineInput(
+                    ln.item,
+                    ln.quantity,
+                    _amount(ln.unit_price_minor),
+                    order_line_no=j if t.new_order else None,
+                )
+                for j, ln in enumerate(t.lines, 1)
+            ],
+        )
+
+    def receivable(self, trade_key: str) -> str | None:
+        """The receivable of a trade's invoice (looked up per trading pair, on demand)."""
+        if trade_key not in self.r.receivable_ids and trade_key in self.r.invoice_ids:
+            t = self.trades[trade_key]
+            self._pair_receivables(t.seller, t.buyer)
+        return self.r.receivable_ids.get(trade_key)
+
+    def _pair_receivables(self, seller: str, buyer: str) -> None:
+        from scf.trade import service as trade
+
+        by_invoice = self._invoice_keys()
+        with self.p.uow(Actor.system()) as uow:
+            for info in trade.receivables_between(
+                uow, self.r.org_ids[seller], self.r.org_ids[buyer], with_unused_confirmed=False
+            ):
+                for inv in info.invoice_ids:
+                    if inv in by_invoice:
+                        self.r.receivable_ids[by_invoice[inv]] = info.id
+
+    def _invoice_keys(self) -> dict[str, str]:
+        if len(getattr(self, "_inv_keys", {})) != len(self.r.invoice_ids):
+            self._inv_keys = {v: k for k, v in self.r.invoice_ids.items()}
+        return self._inv_keys
+
+    def resolve_receivables(self) -> None:
+        """Look up every loaded invoice's receivable once per trading pair (for the checks)."""
+        pairs = sorted(
+            {(t.seller, t.buyer) for k, t in self.trades.items() if k in self.r.invoice_ids}
+        )
+        for seller, buyer in pairs:
+            self._pair_receivables(seller, buyer)
+
+    # ------------------------------------------------------------ financing and goods
+
+    def _event(self, ev: Any) -> None:
+        if isinstance(ev, CertIssue):
+            self._issue(ev)
+        elif isinstance(ev, CertTransfer):
+            self._transfer(ev)
+        elif isinstance(ev, CertFinance):
+            self._cert_finance(ev)
+        elif isinstance(ev, InvoiceFinance):
+            self._invoice_finance(ev)
+        elif isinstance(ev, Goods):
+            self._goods(ev)
+        elif isinstance(ev, Pledge):
+            self._pledge(ev)
+
+    def _issue(self, ev: CertIssue) -> None:
+        from scf.certificates import service as certs
+
+        rid = self.receivable(ev.trade)
+        line = self.line_ids.get(ev.line)
+        if rid is None or line is None:
+            return
+        today = self.clock.today()
+        maturity = min(max(ev.maturity_on, today + timedelta(days=30)), today + timedelta(days=170))
+        with self.p.uow(self.actor(ev.core)) as uow:
+            row = self._try(
+                "certificate",
+                lambda: certs.issue_certificate(
+                    uow,
+                    line_id=line,
+                    supplier_org_id=self.r.org_ids[ev.supplier],
+                    receivable_ids=[rid],
+                    face=Money(ev.face_minor, ev.currency),
+                    maturity_on=maturity,
+                ),
+            )
+            if row is not None:
+                self.r.certificate_ids[ev.key] = row.id
+                self.r.counts["certificates"] += 1
+
+    def _piece(self, holder: str, cert_key: str, at_least: int = 1) -> Any:
+        from scf.certificates import service as certs
+
+        cert_id = self.r.certificate_ids.get(cert_key)
+        if cert_id is None:
+            return None
+        with self.p.uow(self.actor(holder)) as uow:
+            pieces = [
+                p
+                for p in certs.list_pieces(uow)
+                if p.certificate_id == cert_id and p.face_minor >= at_least
+            ]
+        return max(pieces, key=lambda p: p.face_minor) if pieces else None
+
+    def _transfer(self, ev: CertTransfer) -> None:
+        from scf.certificates import service as certs
+
+        piece = self._piece(ev.holder, ev.cert, ev.amount_minor)
+        rid = self.receivable(ev.trade)
+        if piece is None or rid is None:
+            return
+        with self.p.uow(self.actor(ev.holder)) as uow:
+            if self._try(
+                "transfer",
+                lambda: certs.transfer_piece(
+                    uow,
+                    piece.id,
+                    self.r.org_ids[ev.to],
+                    amount=Money(ev.amount_minor, piece.currency),
+                    receivable_id=rid,
+                ),
+            ):
+                self.r.counts["certificate_transfers"] += 1
+
+    def _cert_finance(self, ev: CertFinance) -> None:
+        from scf.certificates import service as certs
+
+        piece = self._piece(ev.holder, ev.cert)
+        if piece is None:
+            return
+        with self.p.uow(self.actor(ev.holder)) as uow:
+            offer = self._try(
+                "offer",
+                lambda: certs.offer_financing(
+                    uow, piece.id, self.r.org_ids[ev.funder], Decimal(ev.rate)
+                ),
+            )
+        if offer is None:
+            return
+        with self.p.uow(self.actor(ev.funder)) as uow:
+            if self._try("accept", lambda: certs.accept_financing(uow, offer.id)):
+                self.r.counts["certificate_financings"] += 1
+
+    def _invoice_finance(self, ev: InvoiceFinance) -> None:
+        """The funder checks the invoice's fingerprint, then takes and registers an assignment."""
+        from scf.registry import service as registry
+        from scf.registry.model import CollateralRef
+        from scf.trade import service as trade
+
+        t = self.trades[ev.trade]
+        fp = self.r.fingerprints.get(ev.trade)
+        rid = self.receivable(ev.trade)
+        if fp is None or rid is None or not t.confirmed:
+            return
+        funder = self.actor(ev.funder)
+        with self.p.uow(funder) as uow:
+            status = trade.submit_fingerprint(uow, fp)
+        seen = status.financed or status.registered or status.institutions > 0
+        self.r.observations.append(
+            Observation(
+                DUPLICATE_FINANCING, ev.key, seen, "fingerprint known elsewhere" if seen else ""
+            )
+        )
+        if seen:
+            self.r.counts["financings_refused_duplicate"] += 1
+            return
+        amount = Money(t.total_minor, t.currency)
+        with self.p.uow(funder) as uow:
+
+            def assign() -> Any:
+                registry.register_in(
+                    uow,
+                    kind="assignment",
+                    grantor_org_ids=[self.r.org_ids[t.seller]],
+                    secured_party_org_id=funder.org_id or "",
+                    collateral=[CollateralRef("receivable", fp)],
+                    amount=amount,
+                    period_months=6,
+                    description=f"factoring of invoice {t.invoice_no}",
+                )
+                trade.use_receivable(uow, rid, amount, purpose="factoring", reference=ev.key)
+                trade.mark_fingerprint(uow, fp, "financed", by_org_id=funder.org_id or "")
+                uow.commit()
+                return True
+
+            if self._try("factoring", assign):
+                self.r.counts["invoice_financings"] += 1
+
+    def _goods(self, ev: Goods) -> None:
+        from scf.registry import service as registry
+
+        with self.p.uow(self.actor(ev.warehouse)) as uow:
+            if self._try(
+                "goods",
+                lambda: registry.confirm_goods(
+                    uow,
+                    registry.GoodsInput(
+                        holder_org_id=self.r.org_ids[ev.holder],
+                        commodity=ev.commodity,
+                        grade=ev.grade,
+                        location=ev.location,
+                        quantity=str(ev.quantity),
+                        unit=ev.unit,
+                        lot=ev.lot,
+                        receipt_nos=[ev.receipt_no],
+                    ),
+                ),
+            ):
+                self.r.counts["warehouse_receipts"] += 1
+
+    def _pledge(self, ev: Pledge) -> None:
+        from scf.registry import service as registry
+        from scf.registry.model import CollateralRef
+
+        wh = self.orgs[ev.warehouse]
+        ref = CollateralRef(
+            "warehouse_receipt",
+            f"{wh.uscc}/{ev.receipt_no}",
+            Decimal(ev.quantity) if ev.quantity is not None else None,
+        )
+        funder = self.actor(ev.funder)
+        with self.p.uow(funder) as uow:
+            try:
+                registry.file_registration(
+                    uow,
+                    registry.FilingInput(
+                        kind="pledge",
+                        grantor_org_ids=[self.r.org_ids[ev.grantor]],
+                        secured_party_org_id=funder.org_id or "",
+                        collateral=[ref],
+                        collateral_descriptions=None,
+                        amount=Money(ev.amount_minor, "CNY"),
+                        period_months=6,
+                        description=f"pledge of warehouse receipt {ev.receipt_no}",
+                    ),
+                )
+                self.r.observations.append(Observation(EMPTY_RECEIPT, ev.key, False))
+                self.r.counts["pledges"] += 1
+            except DomainError as exc:
+                self.r.observations.append(Observation(EMPTY_RECEIPT, ev.key, True, exc.code))
+                self.r.counts["pledges_refused"] += 1
+
+
+def _by(items: list[Trade], key: Callable[[Trade], str]) -> list[tuple[str, list[Trade]]]:
+    groups: dict[str, list[Trade]] = defaultdict(list)
+    for t in items:
+        groups[key(t)].append(t)
+    return sorted(groups.items())
+
+
+def load(platform: Platform, data: SimData, *, progress: bool = False) -> LoadReport:
+    """Load a generated set through the services; show a progress bar when asked."""
+    loader = Loader(platform, data)
+    if not progress:
+        return loader.run()
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"loading {data.size.name} month by month", total=data.size.months)
+        return loader.run(lambda _what, done, _total: bar.update(task, completed=done))

@@ -1,0 +1,1 @@
+"""Supervision: the regulator's live indicators, alert workflow, lists and exports."""

@@ -1,0 +1,143 @@
+"""HTTP API of supervision: indicators, series, exports, the alert workflow, lists, sharing.
+
+Everything here is for the regulator alone (seed III.12: centralized management and dynamic
+monitoring); every other role gets 403 before the request is read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from scf.deps import Uow, roles_allowed
+from scf.supervision import service
+from scf.supervision.model import parse_granularity
+
+router = APIRouter(
+    prefix="/supervision",
+    tags=["supervision"],
+    dependencies=[Depends(roles_allowed("regulator"))],
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssignIn(Strict):
+    assignee: str = Field(min_length=1, max_length=120)
+    note: str = Field(default="", max_length=1000)
+
+
+class NoteIn(Strict):
+    note: str = Field(min_length=1, max_length=1000)
+
+
+class ResolveIn(Strict):
+    resolution: str = Field(min_length=1, max_length=1000)
+
+
+Start = Annotated[date | None, Query(description="first decision date, YYYY-MM-DD")]
+End = Annotated[date | None, Query(description="last decision date, YYYY-MM-DD")]
+
+
+@router.get("/indicators")
+def indicators(uow: Uow, start: Start = None, end: End = None) -> dict[str, Any]:
+    """Live indicators over a period (all time by default)."""
+    return service.indicators(uow, start, end)
+
+
+@router.get("/series")
+def series(
+    uow: Uow,
+    granularity: Annotated[str, Query(pattern="^(day|month)$")] = "day",
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
+    """Daily or monthly series (the last 30 days or 12 months by default)."""
+    d_start, d_end = service.default_period(uow, parse_granularity(granularity))
+    return service.series(uow, granularity, start or d_start, end or d_end)
+
+
+@router.get("/exports/indicators.csv", response_class=Response)
+def export_csv(uow: Uow, start: Start = None, end: End = None) -> Response:
+    return Response(
+        service.export_csv(uow, start, end),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="indicators.csv"'},
+    )
+
+
+@router.get("/exports/indicators.xlsx", response_class=Response)
+def export_xlsx(
+    uow: Uow,
+    start: Start = None,
+    end: End = None,
+    granularity: Annotated[str, Query(pattern="^(day|month)$")] = "month",
+) -> Response:
+    return Response(
+        service.export_xlsx(uow, start, end, granularity),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="indicators.xlsx"'},
+    )
+
+
+@router.get("/reports/monthly.pdf", response_class=Response)
+def monthly_report(uow: Uow, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]) -> Response:
+    """The monthly report (month as YYYY-MM) as PDF."""
+    return Response(
+        service.monthly_report_pdf(uow, month),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="supervision-{month}.pdf"'},
+    )
+
+
+@router.get("/alerts")
+def alerts(uow: Uow, status: str | None = None, org_id: str | None = None) -> list[dict[str, Any]]:
+    """Alerts from every room with the regulator's handling of each."""
+    return service.alert_inbox(uow, status, org_id)
+
+
+@router.post("/alerts/{source}/{alert_id}/assign")
+def assign(source: str, alert_id: str, body: AssignIn, uow: Uow) -> dict[str, Any]:
+    return service.assign_alert(uow, source, alert_id, body.assignee, body.note)
+
+
+@router.post("/alerts/{source}/{alert_id}/notes")
+def note(source: str, alert_id: str, body: NoteIn, uow: Uow) -> dict[str, Any]:
+    return service.add_note(uow, source, alert_id, body.note)
+
+
+@router.post("/alerts/{source}/{alert_id}/resolve")
+def resolve(source: str, alert_id: str, body: ResolveIn, uow: Uow) -> dict[str, Any]:
+    return service.resolve_alert(uow, source, alert_id, body.resolution)
+
+
+@router.get("/lists")
+def lists(
+    uow: Uow, kind: Annotated[str | None, Query(pattern="^(white|black|red)$")] = None
+) -> list[dict[str, Any]]:
+    """List entries with licence details, dates, reasons, enforcement and effects."""
+    return service.listings(uow, kind)
+
+
+@router.get("/enterprises/{org_id}")
+def enterprise(org_id: str, uow: Uow) -> dict[str, Any]:
+    """Drill-down: one enterprise with its score, findings, alerts and the graph around it."""
+    return service.enterprise_view(uow, org_id)
+
+
+@router.get("/sharing-export")
+def sharing(uow: Uow) -> Response:
+    """The information-sharing file for other agencies (JSON, with a SHA-256 digest)."""
+    import json
+
+    body = service.sharing_export(uow)
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="scf-sharing.json"'},
+    )

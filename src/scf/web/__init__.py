@@ -1,0 +1,1 @@
+"""Server-rendered pages for every role (Jinja2 + htmx), with vendored assets."""

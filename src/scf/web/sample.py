@@ -1,0 +1,288 @@
+"""A small supply chain loaded through the services, for the pages, their tests and demos:
+a core enterprise, two tiers of suppliers, a bank, a warehouse, a logistics firm and the
+regulator; trade, a certificate passed up to tier 2 and financed, list entries; a second
+licensed funder, financing-room products from both funders and a purchase order awaiting
+its delivery."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from scf.certificates import service as certificates
+from scf.core.actor import Actor
+from scf.core.money import Money
+from scf.financing import service as financing
+from scf.parties import service as parties
+from scf.parties.model import make_uscc
+from scf.platform import Platform
+from scf.trade import service as trade
+
+SAMPLE_PASSWORD = "sample-password-2024"
+
+# key, name, district, role, size, chains, licence
+ORGS: list[tuple[str, str, str, str, str, list[str], str | None]] = [
+    ("regulator", "深圳市地方金融管理局", "futian", "regulator", "large", [], None),
+    (
+        "core",
+        "坪山新能源汽车股份有限公司",
+        "pingshan",
+        "core_enterprise",
+        "large",
+        ["new_energy_vehicles"],
+        None,
+    ),
+    (
+        "sme1",
+        "宝安动力电池材料有限公司",
+        "baoan",
+        "supplier",
+        "medium",
+        ["new_energy_vehicles"],
+        None,
+    ),
+    (
+        "sme2",
+        "龙华精密结构件有限公司",
+        "longhua",
+        "supplier",
+        "small",
+        ["new_energy_vehicles"],
+        None,
+    ),
+    ("bank", "深圳前海示范银行股份有限公司", "qianhai", "bank", "large", [], "B0001H244030001"),
+    (
+        "warehouse",
+        "盐田港保税仓储有限公司",
+        "yantian",
+        "warehouse",
+        "medium",
+        ["port_logistics"],
+        None,
+    ),
+    ("logistics", "深圳湾智慧物流有限公司", "nanshan", "logistics", "medium", [], None),
+    ("shell", "南山空壳贸易有限公司", "nanshan", "supplier", "micro", [], None),
+    (
+        "factoring",
+        "深圳前海商业保理有限公司",
+        "qianhai",
+        "factoring_company",
+        "medium",
+        [],
+        "F0002H244030002",
+    ),
+]
+ORDER_NUMBER = "PO-2025-0001"
+
+_invoice = itertools.count(1)
+
+
+@dataclass
+class Sample:
+    orgs: dict[str, str] = field(default_factory=dict)
+    usccs: dict[str, str] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)
+    receivables: dict[str, str] = field(default_factory=dict)
+    certificate_id: str = ""
+    short_certificate_id: str = ""
+    open_offer_id: str = ""
+    financing_id: str = ""
+    order_number: str = ""
+    application_id: str = ""
+    password: str = SAMPLE_PASSWORD
+
+
+def _receivable(
+    p: Platform, s: Sample, seller: str, debtor: str, amount: str, confirm: bool, base: int
+) -> str:
+    a_seller, a_debtor = s.actors[seller], s.actors[debtor]
+    with p.uow(Actor.system()) as uow:
+        seller_uscc = parties.find_organization(uow, s.orgs[seller]).uscc
+        debtor_uscc = parties.find_organization(uow, s.orgs[debtor]).uscc
+    gross = Decimal(amount)
+    net = (gross / Decimal("1.13")).quantize(Decimal("0.01"))
+    number = f"{base + next(_invoice) * 7919:020d}"
+    with p.uow(a_seller) as uow:
+        today = uow.today()
+        (invoice_id,) = trade.record_invoices(
+            uow,
+            [
+                trade.InvoiceInput(
+                    number=number,
+                    seller_uscc=seller_uscc,
+                    buyer_uscc=debtor_uscc,
+                    issue_date=today,
+                    due_date=today + timedelta(days=90),
+                    currency="CNY",
+                    amount_without_tax=str(net),
+                    tax=str(gross - net),
+                    total=amount,
+                )
+            ],
+        )
+    with p.uow(a_debtor) as uow:
+        rcv = next(
+            r
+            for r in trade.receivables_between(
+                uow, s.orgs[seller], s.orgs[debtor], with_unused_confirmed=False
+            )
+            if r.invoice_ids == (invoice_id,)
+        )
+        if confirm:
+            trade.confirm_receivable(uow, rcv.id)
+        return rcv.id
+
+
+def load_sample(platform: Platform, prefix: str = "", uscc_base: int = 700) -> Sample:
+    """Load the sample chain; usernames are the keys above with the prefix."""
+    s = Sample()
+    system = Actor.system()
+    for i, (key, name, district, role, size, chains, licence) in enumerate(ORGS):
+        with platform.uow(system) as uow:
+            org = parties.register_organization(
+                uow,
+                parties.OrganizationInput(
+                    uscc=make_uscc(f"91440300{uscc_base + i:09d}"),
+                    name=name,
+                    district=district,
+                    roles=[role],
+                    size_class=size,
+                    founded_on=date(2012 + i, 1 + i, 1),
+                    registered_capital=Money.of(str(10_000_000 * (i + 1)), "CNY"),
+                    chain_tags=chains,
+                    licence_no=licence,
+                    licence_authority="国家金融监督管理总局深圳监管局" if licence else None,
+                ),
+            )
+            s.orgs[key] = org.id
+            s.usccs[key] = org.uscc
+            user = parties.create_user(
+                uow, org.id, f"{prefix}{key}", SAMPLE_PASSWORD, is_admin=True
+            )
+            s.actors[key] = Actor(user.id, org.id, frozenset([role]), user.username, True)
+    reg = s.actors["regulator"]
+    with platform.uow(reg) as uow:
+        parties.add_list_entry(
+            uow,
+            "white",
+            s.orgs["bank"],
+            "持牌银行，准入平台 licensed",
+            authority="深圳市地方金融管理局",
+        )
+    with platform.uow(reg) as uow:
+        parties.add_list_entry(
+            uow,
+            "white",
+            s.orgs["factoring"],
+            "持牌商业保理 licensed factoring",
+            authority="深圳市地方金融管理局",
+        )
+    for funder, spread in (("bank", "0.010"), ("factoring", "0.006")):
+        with platform.uow(s.actors[funder]) as uow:
+            financing.create_product(
+                uow,
+                scenario="receivables_factoring",
+                name="应收账款保理 factoring",
+                base_rate=Decimal("0.035"),
+                max_amount=Money.of("5000000.00", "CNY"),
+                rate_groups=[
+                    {"name": "red", "red_listed": True, "spread": "0.000"},
+                    {"name": "sme", "size_classes": ["micro", "small", "medium"], "spread": spread},
+                ],
+            )
+    with platform.uow(reg) as uow:
+        parties.add_list_entry(
+            uow,
+            "black",
+            s.orgs["shell"],
+            "虚构贸易背景 fictitious invoices",
+            authority="深圳市地方金融管理局",
+        )
+    with platform.uow(s.actors["sme1"]) as uow:
+        s.order_number = f"{prefix}{ORDER_NUMBER}"
+        ids = {k: parties.find_organization(uow, s.orgs[k]).uscc for k in ("sme1", "core")}
+        trade.record_orders(
+            uow,
+            [
+                trade.OrderInput(
+                    number=s.order_number,
+                    seller_uscc=ids["sme1"],
+                    buyer_uscc=ids["core"],
+                    issue_date=uow.today(),
+                    currency="CNY",
+                    lines=[trade.LineInput("磷酸铁锂正极材料 LFP cathode", "20", "15000.00")],
+                )
+            ],
+        )
+    base = 24440000000000000000 + uscc_base * 1_000_000
+    s.receivables["sme1"] = _receivable(platform, s, "sme1", "core", "1000000.00", True, base)
+    s.receivables["sme2"] = _receivable(platform, s, "sme2", "sme1", "400000.00", True, base)
+    s.receivables["sme1_short"] = _receivable(platform, s, "sme1", "core", "50000.00", True, base)
+    s.receivables["pending"] = _receivable(platform, s, "sme1", "core", "200000.00", False, base)
+    with platform.uow(s.actors["bank"]) as uow:
+        line = certificates.grant_line(
+            uow, s.orgs["core"], Money.of("5000000.00", "CNY"), uow.today() + timedelta(days=365)
+        )
+    with platform.uow(s.actors["core"]) as uow:
+        today = uow.today()
+        cert = certificates.issue_certificate(
+            uow,
+            line_id=line.id,
+            supplier_org_id=s.orgs["sme1"],
+            receivable_ids=[s.receivables["sme1"]],
+            face=Money.of("600000.00", "CNY"),
+            maturity_on=today + timedelta(days=150),
+        )
+        s.certificate_id = cert.id
+    with platform.uow(s.actors["core"]) as uow:
+        short = certificates.issue_certificate(
+            uow,
+            line_id=line.id,
+            supplier_org_id=s.orgs["sme1"],
+            receivable_ids=[s.receivables["sme1_short"]],
+            face=Money.of("50000.00", "CNY"),
+            maturity_on=today + timedelta(days=20),
+        )
+        s.short_certificate_id = short.id
+    with platform.uow(s.actors["sme1"]) as uow:
+        root = next(p for p in certificates.list_pieces(uow) if p.certificate_id == cert.id)
+        piece2 = certificates.transfer_piece(
+            uow, root.id, s.orgs["sme2"], amount=Money.of("300000.00", "CNY")
+        )
+        piece2_id = piece2.id
+    with platform.uow(s.actors["sme2"]) as uow:
+        offer = certificates.offer_financing(
+            uow, piece2_id, s.orgs["bank"], Decimal("0.036"), amount=Money.of("200000.00", "CNY")
+        )
+        offer_id = offer.id
+    with platform.uow(s.actors["bank"]) as uow:
+        s.financing_id = certificates.accept_financing(uow, offer_id).id
+    with platform.uow(s.actors["sme1"]) as uow:
+        rest = next(p for p in certificates.list_pieces(uow) if p.certificate_id == cert.id)
+        s.open_offer_id = certificates.offer_financing(
+            uow, rest.id, s.orgs["bank"], Decimal("0.038"), amount=Money.of("100000.00", "CNY")
+        ).id
+    with platform.uow(s.actors["sme1"]) as uow:  # on a key chain: offers from both at once
+        s.application_id = financing.submit_application(
+            uow,
+            financing.ApplicationInput(
+                scenario="receivables_factoring",
+                amount=Money.of("100000.00", "CNY"),
+                asset={"receivable_id": s.receivables["sme1"]},
+                funder_org_ids=[s.orgs["bank"], s.orgs["factoring"]],
+            ),
+        ).id
+    with platform.uow(reg) as uow:
+        parties.add_list_entry(
+            uow, "red", s.orgs["sme2"], "专精特新 specialised SME", authority="深圳市工业和信息化局"
+        )
+    return s
+
+
+def run_maturity(platform: Platform) -> list[Any]:
+    """Mark unpaid matured certificates overdue (as the nightly job does)."""
+    with platform.uow(Actor(None, None, frozenset({"operator"}), "operator")) as uow:
+        return certificates.run_maturity(uow)

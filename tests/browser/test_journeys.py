@@ -1,0 +1,183 @@
+"""One journey per role in Debian's chromium, with screenshots and basic accessibility."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scf.web.sample import SAMPLE_PASSWORD
+from tests.browser.conftest import Site, shot
+
+pytestmark = pytest.mark.browser
+
+UNLABELLED = """() => Array.from(document.querySelectorAll(
+  'input:not([type=hidden]), select, textarea')).filter(el => {
+    if (el.getAttribute('aria-label')) return false;
+    if (el.id && document.querySelector('label[for="' + el.id + '"]')) return false;
+    return !el.closest('label');
+  }).map(el => el.name || el.outerHTML.slice(0, 60))"""
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.errors = errors
+    try:
+        yield pg
+    finally:
+        ctx.close()
+
+
+def login(page: Any, site: Site, user: str) -> None:
+    page.goto(f"{site.url}/login")
+    page.fill("#username", user)
+    page.fill("#password", SAMPLE_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_load_state()
+
+
+def accessible(page: Any, main_action: str) -> None:
+    """Every input has a label, and Tab reaches the page's main action."""
+    assert page.evaluate(UNLABELLED) == []
+    page.locator("body").focus()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == (
+            main_action
+        ):
+            return
+    raise AssertionError(f"Tab never reached #{main_action}")
+
+
+def test_sme_applies_for_financing(page: Any, site: Site) -> None:
+    login(page, site, "sme2")
+    assert page.url.endswith("/sme")
+    accessible(page, "apply-submit")
+    page.select_option("#scenario", "receivables_factoring")
+    page.select_option("#asset", f"receivable_id:{site.sample.receivables['sme2']}")
+    page.fill("#amount", "50000.00")
+    page.click("#apply-submit")
+    page.wait_for_url("**/sme?ok=saved")
+    # red-listed on a key chain: both funders' offers at once, side by side
+    accept = page.locator("button[id^=accept-]")
+    assert accept.count() == 2
+    shot(page, "sme", docs=True)
+    accept.first.click()
+    page.wait_for_url("**/sme?ok=saved")
+    assert "accepted" in page.locator("article.application").first.inner_text()
+
+
+def test_core_confirms_payables_and_runs_early_payment(page: Any, site: Site) -> None:
+    login(page, site, "core")
+    accessible(page, "confirm-submit")
+    page.check(f"#rcv-{site.sample.receivables['pending']}")
+    page.click("#confirm-submit")
+    page.wait_for_url("**/core?ok=saved")
+    assert page.locator(f"#rcv-{site.sample.receivables['pending']}").count() == 0
+    page.fill("#cash", "500000.00")
+    page.fill("#hurdle_rate", "6")
+    page.click("#program-submit")
+    page.wait_for_url("**/core?ok=saved")
+    assert "open" in page.locator("#programs tbody tr").first.inner_text()
+    page.locator("#programs form[action$='/clearing'] button").first.click()
+    page.wait_for_url("**/core?ok=saved")
+    assert "cleared" in page.locator("#programs tbody tr").first.inner_text()
+    page.goto(f"{site.url}/core?certificate={site.sample.certificate_id}")
+    assert page.locator("#lineage li").count() >= 3
+    shot(page, "core", docs=True)
+
+
+def test_institution_accepts_an_application(page: Any, site: Site) -> None:
+    login(page, site, "bank")
+    assert page.locator(".application").count() >= 2
+    app = page.locator(f"#app-{site.sample.application_id}")
+    assert "receivables_factoring" in app.inner_text() and app.locator(".my-offer").count() == 1
+    shot(page, "fi", docs=True)
+    page.locator(".application:not(.financing-app) button.primary").first.click()
+    page.wait_for_url("**/fi?ok=saved")
+    assert page.locator("#portfolio tbody tr:not(.financing-row)").count() == 2
+
+
+def test_logistics_files_a_delivery(page: Any, site: Site) -> None:
+    login(page, site, "logistics")
+    assert page.url.endswith("/services")
+    accessible(page, "delivery-submit")
+    s = site.sample
+    page.fill("#number", "SF-2025-0001")
+    page.fill("#order_number", s.order_number)
+    page.fill("#seller_uscc", s.usccs["sme1"])
+    page.fill("#buyer_uscc", s.usccs["core"])
+    page.fill("#dquantity", "20")
+    page.click("#delivery-submit")
+    page.wait_for_url("**/services?ok=saved")
+    assert page.locator("[role=alert]").count() == 0
+    shot(page, "logistics", docs=True)
+
+
+def test_warehouse_confirms_goods(page: Any, site: Site) -> None:
+    login(page, site, "warehouse")
+    accessible(page, "goods-submit")
+    with page.expect_navigation():
+        page.goto(f"{site.url}/services")
+    page.fill("#holder_uscc", "not-a-uscc")
+    for field, value in [
+        ("commodity", "铜"),
+        ("grade", "A"),
+        ("location", "盐田3号库"),
+        ("quantity", "100"),
+        ("unit", "吨"),
+        ("lot", "L-1"),
+    ]:
+        page.fill(f"#{field}", value)
+    page.click("#goods-submit")
+    assert "holder_uscc" in page.locator("[role=alert]").inner_text()
+    shot(page, "warehouse")
+
+
+def test_regulator_dashboard_alerts_and_graph(page: Any, site: Site) -> None:
+    login(page, site, "regulator")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('[data-chart]'))"
+        ".every(el => el.dataset.ready === '1')"
+    )
+    assert page.locator("canvas").count() >= 4
+    shot(page, "regulator-dashboard", docs=True)
+    page.goto(f"{site.url}/regulator/alerts")
+    accessible(
+        page,
+        "resolution-"
+        + page.locator("[id^=resolution-]").first.get_attribute("id").removeprefix("resolution-"),
+    )
+    page.locator("[id^=resolution-]").first.fill("已兑付 paid late")
+    page.locator("form[action$='/resolve'] button").first.click()
+    page.wait_for_url("**/regulator/alerts?ok=saved")
+    assert "已兑付 paid late" in page.content()
+    shot(page, "regulator-alerts", docs=True)
+    page.goto(f"{site.url}/regulator/enterprises/{site.sample.orgs['sme1']}")
+    page.wait_for_function("() => document.querySelector('#chart-graph').dataset.ready === '1'")
+    shot(page, "regulator-enterprise-graph", docs=True)
+    page.goto(f"{site.url}/regulator/lists")
+    shot(page, "regulator-lists", docs=True)
+    assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
+
+
+def test_public_registry_search_and_language_switch(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/registry")
+    page.click("a[lang=en]")
+    page.fill("#grantor_name", "龙华精密结构件有限公司")
+    page.click("#search-submit")
+    assert page.locator("#results tbody tr").count() >= 1
+    assert "Public registry search" in page.content()
+    shot(page, "registry", docs=True)
+    cert = page.request.get(
+        page.locator("#cert-json").get_attribute("href")
+        and site.url + page.locator("#cert-json").get_attribute("href")
+    ).text()
+    page.fill("#certificate", cert)
+    page.click("#verify-submit")
+    assert page.locator("#verdict.ok").count() == 1

@@ -1,0 +1,20 @@
+"""The web pages are not under /api/ (the matrix does not enumerate them); their access rules
+are listed here and checked by tests/e2e/test_web_pages.py: path -> roles that may open it."""
+
+from __future__ import annotations
+
+RULES: dict[tuple[str, str], str | tuple[str, ...]] = {}
+
+ENTERPRISE = ("supplier", "distributor")
+FUNDERS = ("bank", "factoring_company", "local_financial_org")
+PAGES: dict[str, str | tuple[str, ...]] = {
+    "/sme": ENTERPRISE,
+    "/core": ("core_enterprise",),
+    "/fi": FUNDERS,
+    "/services": ("warehouse", "logistics"),
+    "/regulator": ("regulator",),
+    "/regulator/alerts": ("regulator",),
+    "/regulator/lists": ("regulator",),
+    "/registry": "public",
+    "/login": "public",
+}

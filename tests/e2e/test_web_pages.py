@@ -1,0 +1,191 @@
+"""The pages: login, access by role, CSRF, secure cookies, CSP, escaping and each role's task."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from scf.core.actor import Actor
+from scf.core.clock import FixedClock
+from scf.core.money import Money
+from scf.parties import service as parties
+from scf.platform import Platform
+from scf.web.sample import SAMPLE_PASSWORD, Sample, load_sample, run_maturity
+from tests.e2e.authz_web import PAGES
+from tests.factories import next_uscc, use_registry_key
+
+XSS = "<script>alert(1)</script>"
+
+
+def _csrf(client: TestClient, path: str = "/login") -> str:
+    html = client.get(path).text
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, html[:500]
+    return m.group(1)
+
+
+def login(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    token = _csrf(client)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": SAMPLE_PASSWORD, "csrf": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    cookie = r.headers["set-cookie"]
+    assert "scf_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def _setup(platform: Platform, clock: FixedClock) -> Sample:
+    use_registry_key(platform)
+    s = load_sample(platform)
+    clock.advance(timedelta(days=25))
+    run_maturity(platform)
+    return s
+
+
+def test_pages_by_role_with_csrf_and_csp(
+    client: TestClient, platform: Platform, clock: FixedClock
+) -> None:
+    s = _setup(platform, clock)
+    r = client.get("/sme", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    # a login without the CSRF token is refused and sets no session
+    r = client.post("/login", data={"username": "sme1", "password": SAMPLE_PASSWORD})
+    assert r.status_code == 403 and "scf_session" not in r.headers.get("set-cookie", "")
+    roles = {
+        "sme1": "supplier",
+        "core": "core_enterprise",
+        "bank": "bank",
+        "warehouse": "warehouse",
+        "logistics": "logistics",
+        "regulator": "regulator",
+    }
+    for user, role in roles.items():
+        login(client, user)
+        for path, allowed in PAGES.items():
+            r = client.get(path, follow_redirects=False)
+            ok = allowed == "public" or role in allowed
+            assert r.status_code == (200 if ok else 403), (user, path, r.status_code)
+            csp = r.headers["content-security-policy"]
+            assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+            assert "<script>" not in r.text  # no inline script anywhere
+    # the SME applies in the financing room to both funders; a form without the token
+    # changes nothing; red-listed on a key chain, it gets both offers at once, side by side
+    login(client, "sme2")
+    html = client.get("/sme").text
+    assert 'value="receivables_factoring"' in html
+    form = {
+        "scenario": "receivables_factoring",
+        "asset": f"receivable_id:{s.receivables['sme2']}",
+        "funder_org_ids[]": [s.orgs["bank"], s.orgs["factoring"]],
+        "amount": "50000.00",
+    }
+    assert client.post("/sme/financing", data=form).status_code == 403
+    r = client.post(
+        "/sme/financing", data={**form, "csrf": _csrf(client, "/sme")}, follow_redirects=False
+    )
+    assert r.status_code == 303 and "ok=saved" in r.headers["location"], r.headers["location"]
+    page = client.get("/sme").text
+    accepts = re.findall(r'action="/sme/offers/(\w+)/accept"', page)
+    assert len(accepts) == 2 and "深圳前海商业保理有限公司" in page
+    bad = client.post(
+        "/sme/financing", data={**form, "amount": "abc", "csrf": _csrf(client, "/sme")}
+    )
+    assert "amount: &#39;abc&#39; is not a decimal number" in bad.text, bad.text[-3000:]
+    r = client.post(
+        f"/sme/offers/{accepts[0]}/accept",
+        data={"csrf": _csrf(client, "/sme"), "idem": "web-accept-1"},
+    )
+    assert r.status_code == 200 and "accepted" in r.text
+    # the bank sees the financing-room application in its portfolio
+    login(client, "bank")
+    assert "receivables_factoring" in client.get("/fi").text
+    # the core enterprise confirms the pending payable in a batch
+    login(client, "core")
+    html = client.get("/core").text
+    assert s.receivables["pending"] in html
+    r = client.post(
+        "/core/confirm",
+        data={"receivable_ids[]": [s.receivables["pending"]], "csrf": _csrf(client, "/core")},
+    )
+    assert r.status_code == 200 and s.receivables["pending"] not in r.text.split("<h2>")[1]
+    assert "lineage" in client.get(f"/core?certificate={s.certificate_id}").text
+    # the regulator resolves the overdue alert; English money formatting
+    login(client, "regulator")
+    client.get("/lang/en?next=/regulator")
+    dash = client.get("/regulator").text
+    assert "CN¥200,000.00" in dash and 'data-chart="series"' in dash
+    alerts = client.get("/regulator/alerts").text
+    (src, aid) = re.search(r"/regulator/alerts/(\w+)/(cal_\w+)/resolve", alerts).groups()
+    r = client.post(
+        f"/regulator/alerts/{src}/{aid}/resolve",
+        data={"resolution": "paid late", "csrf": _csrf(client, "/regulator/alerts")},
+    )
+    assert "paid late" in r.text
+    graph = client.get(f"/regulator/enterprises/{s.orgs['sme1']}").text
+    assert 'data-chart="graph"' in graph and "&#34;links&#34;" in graph
+    # public registry: the search and the proof checker
+    client.cookies.clear()
+    reg = client.get("/registry", params={"grantor_name": "龙华精密结构件有限公司"}).text
+    assert "search-certificate.json" in reg
+    cert = client.get(
+        "/api/v1/registry/search/certificate", params={"grantor_name": "龙华精密结构件有限公司"}
+    ).text
+    ok = client.post(
+        "/registry/verify", data={"certificate": cert, "csrf": _csrf(client, "/registry")}
+    )
+    assert 'id="verdict" class="ok"' in ok.text
+    tampered = cert.replace('"result_count":1', '"result_count":2').replace(
+        '"result_count": 1', '"result_count": 2'
+    )
+    bad = client.post(
+        "/registry/verify", data={"certificate": tampered, "csrf": _csrf(client, "/registry")}
+    )
+    assert 'class="error"' in bad.text
+
+
+def test_every_page_escapes_names(
+    client: TestClient, platform: Platform, clock: FixedClock
+) -> None:
+    s = _setup(platform, clock)
+    with platform.uow(Actor.system()) as uow:
+        evil = parties.register_organization(
+            uow,
+            parties.OrganizationInput(
+                uscc=next_uscc(),
+                name=XSS,
+                district="nanshan",
+                roles=["bank"],
+                size_class="small",
+                founded_on=s and __import__("datetime").date(2015, 1, 1),
+                registered_capital=Money.of("1000000", "CNY"),
+                licence_no=XSS,
+            ),
+        ).id
+    with platform.uow(s.actors["regulator"]) as uow:
+        parties.add_list_entry(uow, "white", evil, XSS, authority=XSS)
+    with platform.uow(s.actors["regulator"]) as uow:
+        parties.add_list_entry(uow, "black", s.orgs["sme1"], XSS)
+    with platform.uow(s.actors["sme2"]) as uow:
+        parties.grant_consent(uow, evil, ["profile"], uow.now() + timedelta(days=30))
+    pages = {
+        "sme2": ["/sme"],
+        "regulator": [
+            "/regulator/lists",
+            "/regulator/enterprises",
+            f"/regulator/enterprises/{evil}",
+            f"/regulator/enterprises/{s.orgs['sme1']}",
+        ],
+    }
+    for user, paths in pages.items():
+        login(client, user)
+        for path in paths:
+            html = client.get(path).text
+            assert XSS not in html, path
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+    r = client.get("/registry", params={"grantor_name": XSS})
+    assert XSS not in r.text and "&lt;script&gt;" in r.text

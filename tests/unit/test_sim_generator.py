@@ -1,0 +1,97 @@
+"""The simulator: deterministic, valid identifiers, every fraud type labelled, lazy streaming."""
+
+from __future__ import annotations
+
+import itertools
+import tracemalloc
+import types
+from collections import Counter
+
+from stdnum.cn import ric, uscc
+
+from scf.sim.generator import Generator, build, generate
+from scf.sim.model import FRAUD_TYPES, Holding, Label, Org, Person, Size, Trade
+
+
+def test_same_seed_same_set_and_other_seed_differs() -> None:
+    a = build("tiny", 3).records
+    b = build("tiny", 3).records
+    c = build("tiny", 4).records
+    assert a == b
+    assert a != c
+
+
+def test_identifiers_are_valid_and_money_is_integer() -> None:
+    data = build("tiny", 5)
+    orgs = data.of(Org)
+    assert all(uscc.is_valid(o.uscc) for o in orgs)
+    assert len({o.uscc for o in orgs}) == len(orgs)
+    assert all(ric.is_valid(p.id_number) for p in data.of(Person))
+    trades = data.of(Trade)
+    assert trades
+    for t in trades:
+        assert isinstance(t.net_minor, int) and isinstance(t.tax_minor, int)
+        assert t.net_minor == sum(ln.quantity * ln.unit_price_minor for ln in t.lines)
+        assert t.invoice_date <= data.end
+        assert t.payment_date is None or t.payment_date <= data.end
+
+
+def test_every_fraud_type_is_injected_and_labelled() -> None:
+    data = build("tiny", 1)
+    kinds = Counter(lb.kind for lb in data.of(Label))
+    assert set(kinds) == set(FRAUD_TYPES)
+    keys = {t.key for t in data.of(Trade)}
+    for lb in data.of(Label):
+        if lb.kind in ("fictitious_invoice", "near_duplicate_invoice"):
+            assert lb.subject in keys
+
+
+def test_population_has_tiers_roles_and_related_groups() -> None:
+    data = build("small", 2)
+    orgs = data.of(Org)
+    roles = Counter(o.roles[0] for o in orgs)
+    for role in (
+        "core_enterprise",
+        "supplier",
+        "distributor",
+        "bank",
+        "factoring_company",
+        "insurer",
+        "warehouse",
+        "logistics",
+        "operator",
+        "regulator",
+    ):
+        assert roles[role] >= 1, role
+    assert max(o.tier for o in orgs) >= 2
+    assert {"HKD", "USD"} & {t.currency for t in data.of(Trade)}
+    # heavy tail: the busiest buyer has many more suppliers than the median one
+    buyers = Counter(b for _s, b, *_ in data.generator.links)
+    counts = sorted(buyers.values())
+    assert counts[-1] >= 4 * counts[len(counts) // 2]
+    # Chinese New Year: February has fewer orders than January
+    months = Counter(t.order_date.month for t in data.of(Trade))
+    assert months[2] < months[1]
+    assert any(h.person for h in data.of(Holding))
+
+
+def test_large_streams_lazily_with_flat_memory() -> None:
+    stream = generate("large", 1)
+    assert isinstance(stream, types.GeneratorType)  # nothing is produced before it is asked for
+    slice_size = Size("slice", 400, 12, 20, 4, 2, 1, 2, 2, 3.0, months=12, fraud_rate=1.0)
+    it = Generator(slice_size, 9, keep_stats=False).stream()
+    first = list(itertools.islice(it, 3_000))  # the population and the first trades
+    assert any(isinstance(r, Trade) for r in first)
+    del first
+    tracemalloc.start()
+    try:
+        for _ in itertools.islice(it, 1_500):
+            pass
+        _, peak_a = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        for _ in itertools.islice(it, 6_000):
+            pass
+        _, peak_b = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak_b < peak_a * 1.5 + 500_000  # four times the records, not more memory
