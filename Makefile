@@ -6,16 +6,21 @@ STAMP := $(VENV)/.installed-dev
 
 .PHONY: demo test lint typecheck pytest bench clean
 
+# uv installs the same packages from PyPI about three times faster than pip; pip is the
+# fallback when uv cannot be had.
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q uv || true
+
+install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install -q --python $(BIN)/python $(1); \
+	else $(BIN)/pip install -q $(1); fi
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(call install,-e .)
 	touch $@
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	$(call install,-e '.[dev]')
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed

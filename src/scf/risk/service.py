@@ -1013,3 +1013,8 @@ def shell_reasons(
         group = next((g for g in related.groups() if org_id in g), {org_id})
         share = _in_group_share(org_id, group, pg)
     return _shell_reasons(uow, org, related, share)
+
+
+def current_settings() -> RiskSettings:
+    """The risk room's thresholds (cycle window, shell indicators ...) for other rooms' reports."""
+    return risk_settings()

@@ -58,8 +58,8 @@ def _fmt(v: Any) -> str:
 
 def print_eval(result: dict[str, Any], console: Console) -> None:
     table = Table(title=f"fraud checks on {result['size']} (seed {result['seed']})")
-    for col in ("fraud type", "labelled", "caught", "false pos.", "precision", "recall", "check"):
-        table.add_column(col)
+    for col in ("fraud type", "labelled", "caught", "false pos.", "precision", "recall"):
+        table.add_column(col, no_wrap=col == "fraud type")
     for kind, s in result["fraud"].items():
         table.add_row(
             kind,
@@ -72,8 +72,7 @@ def print_eval(result: dict[str, Any], console: Console) -> None:
         )
     console.print(table)
     for kind, s in result["fraud"].items():
-        if s["note"]:
-            console.print(f"  {kind}: {s['note']}")
+        console.print(f"  {kind}: {s['check']}" + (f"; {s['note']}" if s["note"] else ""))
     up = result.get("default_uplift", {})
     if "static" in up:
         console.print(

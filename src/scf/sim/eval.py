@@ -158,7 +158,7 @@ def evaluate(
             kind, check, len(truth), tp, fp_pos + fp_neg, len(truth - flagged), len(trades), note
         )
 
-    cfg = risk.risk_settings()
+    cfg = risk.current_settings()
     with platform.uow(regulator) as uow:
         pg = risk.platform_trade_graph(uow)
         related = __import__("scf.parties.service", fromlist=["x"]).related_party_graph(uow)

@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import scf.core.db
+from scf.migrations.append_only import protect, unprotect
 
 revision = "0001"
 down_revision = None
@@ -20,27 +21,6 @@ depends_on = None
 
 
 APPEND_ONLY = ("audit_log", "data_access_log")
-
-
-def _append_only() -> None:
-    """Refuse UPDATE and DELETE on the audit tables in the database itself."""
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-        elif dialect == "postgresql":
-            op.execute(
-                "CREATE OR REPLACE FUNCTION scf_append_only() RETURNS trigger AS $$ "
-                "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION scf_append_only()"
-            )
 
 
 def upgrade() -> None:
@@ -288,10 +268,11 @@ def upgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
-    _append_only()
+    protect(APPEND_ONLY)
 
 
 def downgrade() -> None:
+    unprotect(APPEND_ONLY)
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import scf.core.db
+from scf.migrations.append_only import protect, unprotect
 
 revision = "0200"
 down_revision = "0001"
@@ -20,32 +21,6 @@ depends_on = None
 # The log's leaves, subtree hashes, signed heads and keys are append-only: nobody, not even
 # the application, may update or delete them (the verifier would notice, this stops it first).
 APPEND_ONLY = ("registry_entry", "registry_log_node", "registry_tree_head", "registry_signing_key")
-
-
-def _append_only() -> None:
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-        elif dialect == "postgresql":
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION scf_append_only()"
-            )
-
-
-def _drop_append_only() -> None:
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for verb in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
-        elif dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
 
 
 def upgrade() -> None:
@@ -289,11 +264,11 @@ def upgrade() -> None:
             batch_op.f("ix_registry_objection_registration_id"), ["registration_id"], unique=False
         )
 
-    _append_only()
+    protect(APPEND_ONLY)
 
 
 def downgrade() -> None:
-    _drop_append_only()
+    unprotect(APPEND_ONLY)
     with op.batch_alter_table("registry_objection", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registry_objection_registration_id"))
 
