@@ -189,7 +189,7 @@ def run(ctx: BenchContext) -> list[Figure]:
         buyer = parties.find_by_uscc(uow, b)
         assert buyer is not None
         buyer_actor = Actor(None, buyer.id, frozenset({"core_enterprise"}), "b")
-    m = int(os.environ.get("SCF_BENCH_TRADE_MATCH", str(max(2000, int(50_000 * ctx.scale)))))
+    m = int(os.environ.get("SCF_BENCH_TRADE_MATCH", str(max(2000, int(10_000 * ctx.scale)))))
     with p.uow(buyer_actor) as uow:
         trade.record_orders(
             uow,

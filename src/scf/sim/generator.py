@@ -51,6 +51,8 @@ from scf.sim.model import (
 
 START = date(2025, 1, 1)
 VAT_PERMILLE = 130  # 13 % VAT on goods
+# Roles that carry a financial licence number.
+LICENSED_ROLES = ("bank", "factoring_company", "insurer", "local_financial_org", "guarantee_company")
 CNY_HOLIDAY = (date(2025, 1, 28), date(2025, 2, 4))
 # Orders by calendar month: stocking up before Chinese New Year (29 January 2025), the
 # holiday trough in February, and the year-end peak.
@@ -274,6 +276,8 @@ class Generator:
         self.lines: dict[str, CreditLine] = {}
         self.funders: list[str] = []
         self.factors: list[str] = []
+        self.lenders: list[str] = []  # local financial organizations (not in `funders`)
+        self.guarantors: list[str] = []
         self.warehouses: list[str] = []
         self.logistics: list[str] = []
         self.by_role: dict[str, list[str]] = defaultdict(list)
@@ -355,6 +359,7 @@ class Generator:
             "core_enterprise": "股份有限公司",
             "bank": "银行股份有限公司",
             "insurer": "保险股份有限公司",
+            "local_financial_org": "股份有限公司",
         }.get(role, "有限公司")
         name = {
             "operator": "深圳市供应链金融公共服务平台运营有限公司",
@@ -376,7 +381,7 @@ class Generator:
             phone=phone or f"0755-{(idx * 7_907 + 23_000_000) % 90_000_000 + 10_000_000:08d}",
             licence_no=(
                 f"LIC-{district.upper()}-{idx:06d}"
-                if role in ("bank", "factoring_company", "insurer")
+                if role in LICENSED_ROLES
                 else None
             ),
             tier=tier,
@@ -478,6 +483,24 @@ class Generator:
             self._link(rng, core, o)
         yield from self._credit_lines(rng, cores)
         yield from self._fraud_population(rng, cores)
+        yield from self._other_institutions()
+
+    def _other_institutions(self) -> Iterator[Record]:
+        """A microcredit company (a local financial organization), a financing guarantee
+        company and a cross-border e-commerce marketplace, drawn from their own random stream
+        so the rest of the set does not move."""
+        rng = self.rng(8)
+        for role, district, word, sc in (
+            ("local_financial_org", "qianhai", "小额贷款", "medium"),
+            ("guarantee_company", "futian", "融资担保", "medium"),
+            ("marketplace", "longgang", "跨境电商平台", "large"),
+        ):
+            o = self.org(rng, role=role, district=district, word=word, size_class=sc, health=1.0)
+            if role == "local_financial_org":
+                self.lenders.append(o.key)
+            if role == "guarantee_company":
+                self.guarantors.append(o.key)
+            yield o
 
     def _institutions(self, rng: np.random.Generator) -> Iterator[Record]:
         s = self.size
