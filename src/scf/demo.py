@@ -49,11 +49,13 @@ def load_demo(
     counts: dict[str, Any] = {"organizations": n_orgs, "users": len(users)}
     if report is not None:
         counts.update(report.counts)
+        counts["financing_refusals"] = dict(sorted(report.refusals.items()))
     return {
         "size": size,
         "seed": seed,
         "loaded_now": report is not None,
         "load_seconds": round(report.seconds, 1) if report is not None else None,
+        "load_phases_s": report.summary()["phases_s"] if report is not None else None,
         "counts": counts,
         "documents": data.generator.documents,
         "fraud": {

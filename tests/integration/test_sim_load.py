@@ -11,6 +11,7 @@ from scf.sim.eval import evaluate
 from scf.sim.generator import build
 from scf.sim.loader import load
 from scf.sim.model import FRAUD_TYPES
+from scf.supervision import service as supervision
 from tests.factories import use_registry_key
 
 
@@ -30,6 +31,16 @@ def test_tiny_set_loads_is_scored_and_the_demo_does_not_duplicate_it(platform: P
     assert c["invoices"] > 50 and c["orders"] > 50 and c["payments"] > 20
     assert c["certificates"] >= 1 and c["warehouse_receipts"] >= 1
     assert c["organizations"] == len(data.generator.orgs)
+    # Financing goes through the financing room, as the right actors, in several scenarios.
+    assert c["invoice_financings"] >= 1 and c["pledges"] >= 1 and c["financings_repaid"] >= 1
+    assert c["financing_products"] > 0
+    # Its automatic checks refuse the injected empty or over-pledged receipts and self-financing.
+    assert c["pledges_refused"] >= 1
+    assert any(code.endswith(":self_financing") for code in report.refusals), report.refusals
+    with platform.uow(Actor(None, None, frozenset({"regulator"}), "test")) as uow:
+        ind = supervision.indicators(uow)
+    scenarios = {r["key"] for r in ind["sme_volume"]["by_scenario"]}
+    assert len(scenarios) > 1, scenarios
     result = evaluate(platform, data, report, sample=40)
     assert set(result["fraud"]) == set(FRAUD_TYPES)
     for kind in ("empty_or_over_pledged_receipt", "fictitious_invoice", "self_financing"):
@@ -42,4 +53,5 @@ def test_tiny_set_loads_is_scored_and_the_demo_does_not_duplicate_it(platform: P
     assert _count(platform, OrganizationRow) == orgs
     roles = {login["role"] for login in again["logins"]}
     assert {"core_enterprise", "supplier", "bank", "regulator", "operator", "warehouse"} <= roles
+    assert {"marketplace", "local_financial_org", "guarantee_company"} <= roles
     assert _count(platform, UserRow) == len(again["logins"])

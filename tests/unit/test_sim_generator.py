@@ -61,6 +61,9 @@ def test_population_has_tiers_roles_and_related_groups() -> None:
         "logistics",
         "operator",
         "regulator",
+        "local_financial_org",
+        "guarantee_company",
+        "marketplace",
     ):
         assert roles[role] >= 1, role
     assert max(o.tier for o in orgs) >= 2

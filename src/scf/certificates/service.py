@@ -1584,3 +1584,77 @@ def financing_records(uow: UnitOfWork, status: str | None = None) -> list[dict[s
         }
         for f, tier, issuer, cert_status in uow.session.execute(stmt)
     ]
+
+
+# ---------------------------------------------------------------- risk adapters (read-only)
+
+
+def certificate_summary(uow: UnitOfWork, org_id: str) -> dict[str, Any]:
+    """The risk room's certificate features of an enterprise, keyed by `FinancingInputs` names.
+
+    Certificates received: CNY face of pieces that came to it by issue or transfer (not its
+    own splits, not pieces institutions bought) in the last 90 days and the 90 before.
+    Utilization: for a core enterprise, the share of its active credit lines in use (None when
+    it has none). Two grouped queries; no access check (the risk room checks consent).
+    """
+    from sqlalchemy import case
+
+    s = uow.session
+    now = uow.now()
+    d90, d180 = now - timedelta(days=90), now - timedelta(days=180)
+    recent, before = s.execute(
+        select(
+            func.coalesce(func.sum(case((PieceRow.created_at > d90, PieceRow.face_minor))), 0),
+            func.coalesce(func.sum(case((PieceRow.created_at <= d90, PieceRow.face_minor))), 0),
+        ).where(
+            PieceRow.holder_org_id == org_id,
+            PieceRow.currency == "CNY",
+            PieceRow.origin.in_((PieceOrigin.ISSUE.value, PieceOrigin.TRANSFER.value)),
+            PieceRow.created_at > d180,
+            PieceRow.created_at <= now,
+        )
+    ).one()
+    limit, used = s.execute(
+        select(
+            func.coalesce(func.sum(CreditLineRow.limit_minor), 0),
+            func.coalesce(func.sum(CreditLineRow.used_minor), 0),
+        ).where(
+            CreditLineRow.core_org_id == org_id,
+            CreditLineRow.currency == "CNY",
+            CreditLineRow.status == LineStatus.ACTIVE.value,
+        )
+    ).one()
+    return {
+        "certificates_received_90d_minor": int(recent),
+        "certificates_received_prev_90d_minor": int(before),
+        "utilization": float(int(used) / int(limit)) if limit else None,
+    }
+
+
+def certificate_claims(uow: UnitOfWork) -> list[tuple[str, str, Money, str]]:
+    """Live pieces as (holder, issuer, face, "certificate"), summed per pair and currency.
+
+    Every holder of a live piece, at whatever tier it was transferred to, holds its claim on
+    the issuing core enterprise; institutions that bought pieces hold theirs the same way.
+    Pieces of settled certificates are paid and carry no claim. One grouped query.
+    """
+    stmt = (
+        select(
+            PieceRow.holder_org_id,
+            CertificateRow.issuer_org_id,
+            PieceRow.currency,
+            func.sum(PieceRow.face_minor),
+        )
+        .join(CertificateRow, CertificateRow.id == PieceRow.certificate_id)
+        .where(
+            PieceRow.status == PieceStatus.LIVE.value,
+            CertificateRow.status != CertificateStatus.SETTLED.value,
+            PieceRow.holder_org_id != CertificateRow.issuer_org_id,
+        )
+        .group_by(PieceRow.holder_org_id, CertificateRow.issuer_org_id, PieceRow.currency)
+        .order_by(PieceRow.holder_org_id, CertificateRow.issuer_org_id, PieceRow.currency)
+    )
+    return [
+        (holder, issuer, Money(int(minor), ccy), "certificate")
+        for holder, issuer, ccy, minor in uow.session.execute(stmt)
+    ]

@@ -115,6 +115,15 @@ class Scenario:
     uses_cover: ClassVar[bool] = False
     # Loan-to-value above which a mark-to-market opens a margin call (goods only).
     margin_call_ltv: ClassVar[Decimal | None] = None
+    # The applicant carries the credit risk (it must repay from its own business), so its
+    # score-based unsecured limit caps the amount. Where a debtor who confirmed the
+    # receivable, a core enterprise, an acceptor, an insurer or pledged goods are the source
+    # of repayment, the asset's own bounds apply instead (recourse changes the price only).
+    applicant_carries_risk: ClassVar[bool] = False
+
+    def uses_applicant_limit(self, asset: Mapping[str, Any]) -> bool:
+        """Whether the applicant's risk limit caps this financing."""
+        return self.applicant_carries_risk
 
     def assess(self, ctx: Context, asset: Mapping[str, Any]) -> AssetView:
         """Check eligibility of the asset and describe it; refuse naming the field."""

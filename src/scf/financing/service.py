@@ -709,7 +709,11 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
         checks.append(_check("circular_trade", "escalate", cycles[0].summary))
     else:
         checks.append(_check("circular_trade", "pass", "no trade cycle"))
-    limit = risk.limit_for(platform, applicant, commit=False)
+    limit = (
+        risk.limit_for(platform, applicant, commit=False)
+        if sc.uses_applicant_limit(data.asset)
+        else None
+    )
     if limit is not None and limit.currency == amount.currency and amount > limit:
         escalate.append(f"{amount} is over the risk limit {limit}")
         checks.append(_check("risk_limit", "escalate", f"limit {limit}"))
@@ -718,7 +722,14 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
             _check(
                 "risk_limit",
                 "pass",
-                f"limit {limit}" if limit else "no grade-based line; the asset bounds the amount",
+                f"limit {limit}"
+                if limit
+                else (
+                    "no grade-based line; the asset bounds the amount"
+                    if sc.uses_applicant_limit(data.asset)
+                    else "the debtor, acceptor, insurer or goods carry the credit risk; "
+                    "the applicant's unsecured limit does not apply"
+                ),
             )
         )
     policy: CoverPolicyRow | None = None
@@ -1068,7 +1079,7 @@ def accept_offer(uow: UnitOfWork, offer_id: str, key: str | None) -> dict[str, A
                 app.amount,
                 app.evidence.get("certificate_id"),
             )
-            if not any(
+            if sc.uses_applicant_limit(app.asset) and not any(
                 c["check"] == "risk_limit" and c["result"] == "escalate" for c in app.checks
             ):
                 check_risk_limit(uow, app.applicant_org_id, app.amount)
@@ -1957,3 +1968,8 @@ def list_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def default_grace_working_days() -> int:
+    """Working days after the due date before a funder may declare default (configuration)."""
+    return get_financing_settings().default_after_working_days

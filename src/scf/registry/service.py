@@ -227,7 +227,17 @@ def _blocks(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, in
 def _blocks_or_none(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
-    rows = uow.session.connection().execute(_NODES, {"keys": sorted(wanted)})
+    conn = uow.session.connection()
+    if conn.dialect.name == "sqlite":
+        # SQLite scans the whole table for a row-value IN list, but answers an OR of
+        # (level, idx) equalities from the primary key, one seek per subtree.
+        keys = sorted(wanted)
+        stmt = select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
+            or_(*(and_(NodeRow.level == lv, NodeRow.idx == ix) for lv, ix in keys))
+        )
+        rows = conn.execute(stmt)
+    else:
+        rows = conn.execute(_NODES, {"keys": sorted(wanted)})
     return {(lv, ix): bytes(h) for lv, ix, h in rows}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import weakref
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -18,8 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
+from scf.core.audit import AuditEntry
 from scf.core.errors import InvalidInput, NotFound, RuleViolation
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -70,13 +72,14 @@ def _fill(cls: type[Any], data: Mapping[str, Any]) -> Any:
 
 
 def trade_inputs_from_trade_room(uow: UnitOfWork, org_id: str) -> F.TradeInputs | None:
-    """Fill `TradeInputs` from `scf.trade.service.trade_summary(uow, org_id) -> dict`.
+    """Fill `TradeInputs` from `scf.trade.service.trade_features(uow, org_id) -> dict`.
 
-    The dict's keys are the field names of `TradeInputs`; keys it lacks stay missing. Returns
-    None until the trade room provides `trade_summary`.
+    The dict's keys are the field names of `TradeInputs`; keys it lacks stay missing. (The
+    trade room's older `trade_summary` is a report with other keys and string ratios, so it is
+    not read here.) Returns None while the trade room provides no `trade_features`.
     """
     trade = _room_service("trade")
-    summary = getattr(trade, "trade_summary", None)
+    summary = getattr(trade, "trade_features", None)
     if summary is None:
         return None
     data = summary(uow, org_id)
@@ -120,6 +123,146 @@ def platform_trade_graph(uow: UnitOfWork) -> PlatformGraph:
     return PlatformGraph(G.EdgeList.of(src, dst, amt, day, len(nodes)), nodes)
 
 
+@dataclass
+class DerivedGraphs:
+    """What every score and finding derives from the whole platform: the related-party graph,
+    the trade graph, and the cycles and fan patterns found in it, indexed by node."""
+
+    related: Any
+    groups: dict[str, set[str]]
+    shared: dict[str, set[str]]
+    pg: PlatformGraph
+    cycles_by_node: dict[int, list[G.Cycle]]
+    fans_by_node: dict[int, list[G.FanPattern]]
+
+
+_STAMP_WINDOW = 256
+_REANCHOR_AFTER = 512
+
+
+@dataclass
+class _Cached:
+    settings: tuple[Any, ...]
+    anchor: int  # the last audit id when the graphs were built or last re-anchored
+    in_window: int  # audit entries with ids in (anchor - window, anchor] at that time
+    derived: DerivedGraphs
+
+
+_DERIVED: weakref.WeakKeyDictionary[Any, _Cached] = weakref.WeakKeyDictionary()
+
+
+def _stamp(uow: UnitOfWork, anchor: int) -> tuple[int, int, int, int]:
+    """One indexed range scan of the audit log's tail: (last id, entries in the window below
+    the anchor, entries above it, entries above it that may change the graphs).
+
+    Every state change writes an audit entry, so no relevant entry above the anchor and an
+    unchanged count below it (a transaction that drew a lower id and committed late changes
+    it) mean ownership, contacts and trade are as they were. The risk room's own entries
+    (scores, alerts, limits, models) change none of them.
+    """
+    a = AuditEntry
+    row = uow.session.execute(
+        select(
+            func.max(a.id),
+            func.count(case((a.id <= anchor, 1))),
+            func.count(case((a.id > anchor, 1))),
+            func.count(case((and_(a.id > anchor, ~a.action.startswith("risk.")), 1))),
+        ).where(a.id > anchor - _STAMP_WINDOW)
+    ).one()
+    return int(row[0] or anchor), int(row[1]), int(row[2]), int(row[3])
+
+
+def _settings_key(s: RiskSettings) -> tuple[Any, ...]:
+    return (
+        s.cycle_max_hops,
+        s.cycle_window_days,
+        s.cycle_tolerance,
+        s.fan_counterparties,
+        s.fan_window_days,
+    )
+
+
+def _build_derived(uow: UnitOfWork, s: RiskSettings) -> DerivedGraphs:
+    return _build_derived_from(parties.related_party_graph(uow), platform_trade_graph(uow), s)
+
+
+def _build_derived_from(related: Any, pg: PlatformGraph, s: RiskSettings) -> DerivedGraphs:
+    groups: dict[str, set[str]] = {}
+    for g in related.groups():
+        for member in g:
+            groups.setdefault(member, g)
+    shared: dict[str, set[str]] = defaultdict(set)
+    for lk in related.links:
+        if lk.reason.startswith("shared_"):
+            reason = lk.reason.removeprefix("shared_").replace("_", " ")
+            shared[lk.a].add(reason)
+            shared[lk.b].add(reason)
+    cycles_by_node: dict[int, list[G.Cycle]] = defaultdict(list)
+    fans_by_node: dict[int, list[G.FanPattern]] = defaultdict(list)
+    if len(pg.edges):
+        for c in G.find_cycles(
+            pg.edges,
+            max_hops=s.cycle_max_hops,
+            window_days=s.cycle_window_days,
+            tolerance=s.cycle_tolerance,
+        ):
+            for n in dict.fromkeys(c.nodes):
+                cycles_by_node[n].append(c)
+        for p in G.fan_patterns(
+            pg.edges, min_counterparties=s.fan_counterparties, window_days=s.fan_window_days
+        ):
+            involved = [p.node, *p.counterparties, *([p.sink] if p.sink is not None else [])]
+            for n in dict.fromkeys(involved):
+                fans_by_node[n].append(p)
+    return DerivedGraphs(
+        related, groups, dict(shared), pg, dict(cycles_by_node), dict(fans_by_node)
+    )
+
+
+def _derived_from(
+    uow: UnitOfWork, related: Any, pg: PlatformGraph | None, s: RiskSettings
+) -> DerivedGraphs:
+    """Derived graphs around graphs a caller passes in (simulator, evaluation), uncached."""
+    base = derived_graphs(uow) if related is None or pg is None else None
+    related = related if related is not None else base.related if base else None
+    pg = pg if pg is not None else base.pg if base else None
+    assert related is not None and pg is not None
+    return _build_derived_from(related, pg, s)
+
+
+def derived_graphs(uow: UnitOfWork) -> DerivedGraphs:
+    """The platform's derived graphs, rebuilt only when the platform changed.
+
+    Cached per engine; each call checks the audit log's tail with one indexed query
+    (`_stamp`). A unit of work holding unflushed changes builds its own and caches nothing.
+    """
+    s = risk_settings()
+    session = uow.session
+    if session.new or session.dirty or session.deleted:
+        return _build_derived(uow, s)
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    key = _settings_key(s)
+    hit = _DERIVED.get(engine)
+    if hit is not None and hit.settings == key:
+        last, below, above, relevant = _stamp(uow, hit.anchor)
+        if relevant == 0 and below == hit.in_window:
+            if above > _REANCHOR_AFTER:  # keep the scanned tail short
+                _, hit.in_window, _, _ = _stamp(uow, last)
+                hit.anchor = last
+            return hit.derived
+    last = int(session.scalar(select(func.max(AuditEntry.id))) or 0)
+    last, below, _, _ = _stamp(uow, last)
+    built = _build_derived(uow, s)
+    _DERIVED[engine] = _Cached(key, last, below, built)
+    return built
+
+
+def clear_derived_cache() -> None:
+    """Forget every cached derived graph (tests, and after loading data behind the audit log)."""
+    _DERIVED.clear()
+
+
 def _exposed_institutions(uow: UnitOfWork, org_id: str) -> list[str]:
     call = getattr(_room_service("financing"), "exposed_institutions", None)
     return sorted(call(uow, org_id)) if call is not None else []
@@ -141,19 +284,24 @@ def enterprise_inputs(
     """Gather everything the features need about one enterprise, from every room."""
     org = _org_or_404(uow, org_id)
     settings = risk_settings()
-    related = related if related is not None else parties.related_party_graph(uow)
-    group = next((g for g in related.groups() if org_id in g), {org_id})
-    pg = pg if pg is not None else platform_trade_graph(uow)
+    if related is None and pg is None:
+        d = derived_graphs(uow)
+    else:
+        d = _derived_from(uow, related, pg, settings)
+    related, pg = d.related, d.pg
+    group = d.groups.get(org_id, {org_id})
     graph = F.GraphInputs(related_parties=len(group) - 1, control_group_size=len(group))
     if org_id in pg.nodes.index and len(pg.edges):
-        findings = _graph_findings_for(uow, org_id, org, related, pg, settings)
+        findings = _graph_findings_for(uow, org_id, org, d, settings)
         graph.cycles = sum(f.kind is FindingKind.CIRCULAR_TRADE for f in findings)
         graph.fan_patterns = sum(
             f.kind in (FindingKind.FAN_IN, FindingKind.FAN_OUT, FindingKind.SCATTER_GATHER)
             for f in findings
         )
         graph.in_group_trade_share = _in_group_share(org_id, group, pg)
-    graph.shell_indicators = len(_shell_reasons(uow, org, related, graph.in_group_trade_share))
+    graph.shell_indicators = len(
+        _shell_reasons(uow, org, d.shared.get(org_id, set()), graph.in_group_trade_share)
+    )
     return F.EnterpriseInputs(
         org_id=org_id,
         as_of=uow.today(),
@@ -289,9 +437,11 @@ def related_party_check(
     related; None when they are independent."""
     _org_or_404(uow, applicant_org_id)
     _org_or_404(uow, debtor_org_id)
+    return _related_party_check(derived_graphs(uow).related, applicant_org_id, debtor_org_id)
+
+
+def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
     levels = risk_settings().control_levels
-    related = parties.related_party_graph(uow)
-    a, b = applicant_org_id, debtor_org_id
     controllers = []
     for holder, controlled in related.controllers.items():
         covers_a = holder == a or a in controlled
@@ -332,17 +482,19 @@ def related_party_check(
     return None
 
 
+def _shared_of(related: Any, org_id: str) -> set[str]:
+    return {
+        lk.reason.removeprefix("shared_").replace("_", " ")
+        for lk in related.links
+        if org_id in (lk.a, lk.b) and lk.reason.startswith("shared_")
+    }
+
+
 def _shell_reasons(
-    uow: UnitOfWork, org: Any, related: Any, in_group_share: float | None
+    uow: UnitOfWork, org: Any, shared_reasons: set[str], in_group_share: float | None
 ) -> list[str]:
     s = risk_settings()
-    shared = sorted(
-        {
-            lk.reason.removeprefix("shared_").replace("_", " ")
-            for lk in related.links
-            if org.id in (lk.a, lk.b) and lk.reason.startswith("shared_")
-        }
-    )
+    shared = sorted(shared_reasons)
     return G.shell_indicators(
         age_days=(uow.today() - org.founded_on).days,
         capital_minor=org.registered_capital.minor,
@@ -360,20 +512,15 @@ def _graph_findings_for(
     uow: UnitOfWork,
     org_id: str,
     org: Any,
-    related: Any,
-    pg: PlatformGraph,
+    d: DerivedGraphs,
     s: RiskSettings,
 ) -> list[GraphFinding]:
     out: list[GraphFinding] = []
+    related, pg = d.related, d.pg
     ids = pg.nodes.ids
     me = pg.nodes.index.get(org_id)
     if me is not None and len(pg.edges):
-        for c in G.find_cycles(
-            pg.edges,
-            max_hops=s.cycle_max_hops,
-            window_days=s.cycle_window_days,
-            tolerance=s.cycle_tolerance,
-        ):
+        for c in d.cycles_by_node.get(me, ()):
             if me in c.nodes:
                 info = G.summarize_cycle(c, ids)
                 out.append(
@@ -391,9 +538,7 @@ def _graph_findings_for(
                         },
                     )
                 )
-        for p in G.fan_patterns(
-            pg.edges, min_counterparties=s.fan_counterparties, window_days=s.fan_window_days
-        ):
+        for p in d.fans_by_node.get(me, ()):
             involved = p.node == me or p.sink == me or me in p.counterparties
             if not involved:
                 continue
@@ -423,14 +568,14 @@ def _graph_findings_for(
         cps = set(np.where(e.src == me, e.dst, e.src)[(e.src == me) | (e.dst == me)].tolist())
         for cp in sorted(cps):
             if ids[cp] in group and ids[cp] != org_id:
-                finding = related_party_check(uow, org_id, ids[cp])
+                finding = _related_party_check(related, org_id, ids[cp])
                 if finding is not None:
                     out.append(finding)
     in_group = None
     if me is not None:
-        grp = next((g for g in related.groups() if org_id in g), {org_id})
+        grp = d.groups.get(org_id, {org_id})
         in_group = _in_group_share(org_id, grp, pg)
-    shell = _shell_reasons(uow, org, related, in_group)
+    shell = _shell_reasons(uow, org, d.shared.get(org_id, set()), in_group)
     if len(shell) >= s.shell_min_indicators:
         out.append(
             GraphFinding(
@@ -449,10 +594,7 @@ def graph_findings(uow: UnitOfWork, org_id: str) -> list[GraphFinding]:
     """Cycles, fan patterns, self-financing trade and shell indicators involving the enterprise."""
     org = _org_or_404(uow, org_id)
     parties.authorize_read(uow, org_id, CREDIT, f"risk/findings/{org_id}")
-    related = parties.related_party_graph(uow)
-    return _graph_findings_for(
-        uow, org_id, org, related, platform_trade_graph(uow), risk_settings()
-    )
+    return _graph_findings_for(uow, org_id, org, derived_graphs(uow), risk_settings())
 
 
 def contagion_of(
@@ -1006,13 +1148,17 @@ def shell_reasons(
 ) -> list[str]:
     """The shell-company indicators an enterprise shows (pass the graphs when doing many)."""
     org = _org_or_404(uow, org_id)
-    related = related if related is not None else parties.related_party_graph(uow)
-    pg = pg if pg is not None else platform_trade_graph(uow)
+    if related is None and pg is None:
+        d = derived_graphs(uow)
+        related, pg, group = d.related, d.pg, d.groups.get(org_id, {org_id})
+    else:
+        related = related if related is not None else derived_graphs(uow).related
+        pg = pg if pg is not None else derived_graphs(uow).pg
+        group = next((g for g in related.groups() if org_id in g), {org_id})
     share = None
     if org_id in pg.nodes.index and len(pg.edges):
-        group = next((g for g in related.groups() if org_id in g), {org_id})
         share = _in_group_share(org_id, group, pg)
-    return _shell_reasons(uow, org, related, share)
+    return _shell_reasons(uow, org, _shared_of(related, org_id), share)
 
 
 def current_settings() -> RiskSettings:

@@ -1,13 +1,14 @@
 """Run the platform's own checks over a loaded set and score them against the labels.
 
 Each fraud type is scored with the check the platform would use for it:
-duplicate financing - the invoice fingerprint the funder checks before financing
-  (`trade.submit_fingerprint` / `check_fingerprint`), observed at load time;
+duplicate financing - the financing room's automatic checks on the factoring application
+  (invoice fingerprint, registry conflict, nothing left unfinanced), observed at load time;
 fictitious invoices - `trade.assess_authenticity` reasons NO_DELIVERY / NO_ORDER;
 near-duplicates - `trade.assess_authenticity` reason NEAR_DUPLICATE_INVOICE;
 circular trade - `risk.graph.find_cycles` over `risk.platform_trade_graph` (enterprises on a
   cycle); self-financing - `risk.related_party_check` on every factoring (applicant, debtor);
-empty or over-pledged receipts - the registry's pledge guard, observed at load time;
+empty or over-pledged receipts - the financing room's warehouse-pledge checks (the
+  registry's pledge capacity, registry conflicts), observed at load time;
 shell companies - `risk.shell_reasons` (at least `shell_min_indicators` indicators).
 Authenticity is assessed for every labelled receivable and a seeded sample of the others; the
 false positives of the sample are scaled up to the whole population and the report says so.
@@ -98,8 +99,14 @@ def evaluate(
 
     # Observed at the moment of financing or pledging.
     for kind, check in (
-        (DUPLICATE_FINANCING, "trade.submit_fingerprint at the funder (check_fingerprint)"),
-        (EMPTY_RECEIPT, "registry pledge guard (empty_pledge / over_pledged)"),
+        (
+            DUPLICATE_FINANCING,
+            "financing.submit_application (duplicate_invoice / already_pledged / not_confirmed)",
+        ),
+        (
+            EMPTY_RECEIPT,
+            "financing.submit_application warehouse_pledge (empty / over_pledged, conflicts)",
+        ),
     ):
         obs = [o for o in report.observations if o.kind == kind]
         scores[kind] = _score(

@@ -52,7 +52,13 @@ from scf.sim.model import (
 START = date(2025, 1, 1)
 VAT_PERMILLE = 130  # 13 % VAT on goods
 # Roles that carry a financial licence number.
-LICENSED_ROLES = ("bank", "factoring_company", "insurer", "local_financial_org", "guarantee_company")
+LICENSED_ROLES = (
+    "bank",
+    "factoring_company",
+    "insurer",
+    "local_financial_org",
+    "guarantee_company",
+)
 CNY_HOLIDAY = (date(2025, 1, 28), date(2025, 2, 4))
 # Orders by calendar month: stocking up before Chinese New Year (29 January 2025), the
 # holiday trough in February, and the year-end peak.
@@ -379,11 +385,7 @@ class Generator:
             capital_minor=capital_minor,
             address=address or f"深圳市{dname}区{street}{idx}号{idx % 37 + 1}栋{idx % 19 + 1}01室",
             phone=phone or f"0755-{(idx * 7_907 + 23_000_000) % 90_000_000 + 10_000_000:08d}",
-            licence_no=(
-                f"LIC-{district.upper()}-{idx:06d}"
-                if role in LICENSED_ROLES
-                else None
-            ),
+            licence_no=(f"LIC-{district.upper()}-{idx:06d}" if role in LICENSED_ROLES else None),
             tier=tier,
             currency=currency,
         )

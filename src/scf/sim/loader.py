@@ -31,10 +31,12 @@ from scf.sim.generator import START, SimData
 from scf.sim.model import (
     DUPLICATE_FINANCING,
     EMPTY_RECEIPT,
+    SELF_FINANCING,
     CertFinance,
     CertIssue,
     CertTransfer,
     CreditLine,
+    Default,
     Goods,
     Holding,
     InvoiceFinance,
@@ -45,7 +47,24 @@ from scf.sim.model import (
     Trade,
 )
 
-FUNDER_ROLES = ("bank", "factoring_company")
+FUNDER_ROLES = ("bank", "factoring_company", "local_financial_org")
+# What each funder publishes once, before the year starts: (scenario, currencies, spread for
+# small and micro firms).
+PRODUCTS = (
+    ("receivables_factoring", ("CNY", "HKD", "USD"), "0.010"),
+    ("credit_insurance", ("CNY", "HKD", "USD"), "0.005"),
+    ("warehouse_pledge", ("CNY",), "0.015"),
+    ("purchase_order", ("CNY",), "0.020"),
+)
+# Commodity prices the operator posts (per the warehouse receipt's unit), in CNY.
+PRICES = (("黄金", "克", "550.00", "SGE Au99.99"), ("保税燃料油", "吨", "4500.00", "SHFE"))
+# A refusal of the financing room's automatic checks that catches an injected fraud.
+CAUGHT_BY = {
+    DUPLICATE_FINANCING: {"duplicate_invoice", "already_pledged", "not_confirmed"},
+    SELF_FINANCING: {"self_financing"},
+}
+CLOSING_DAYS = 75  # the closing settlement runs this long after the year's last day
+PO_EVERY = 23  # one confirmed order in this many is financed (purchase-order financing)
 
 
 @dataclass
@@ -67,6 +86,7 @@ class LoadReport:
     certificate_ids: dict[str, str] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)  # financing room refusals by code
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds
@@ -74,6 +94,7 @@ class LoadReport:
     def summary(self) -> dict[str, Any]:
         return {
             "counts": dict(sorted(self.counts.items())),
+            "financing_refusals": dict(sorted(self.refusals.items())),
             "errors": len(self.errors),
             "first_errors": self.errors[:5],
             "seconds": round(self.seconds, 2),
@@ -112,6 +133,10 @@ class Loader:
         self.trades: dict[str, Trade] = {}
         self.actors: dict[str, Actor] = {}
         self.people: dict[str, Person] = {}
+        self.live: dict[str, _Live] = {}  # application id -> what settles it
+        self.defaults: dict[str, date] = {}  # org key -> the day it stops paying
+        self.order_ids: dict[str, str] = {}  # trade key -> order id (buyer-filed orders)
+        self.covers: dict[tuple[str, str], str | None] = {}  # (seller, debtor) -> policy id
 
     # ------------------------------------------------------------ helpers
 
@@ -134,6 +159,10 @@ class Loader:
     def regulator(self) -> Actor:
         return Actor(None, None, frozenset({"regulator"}), "sim:regulator")
 
+    @property
+    def operator(self) -> Actor:
+        return Actor(None, None, frozenset({"operator"}), "sim:operator")
+
     # ------------------------------------------------------------ the run
 
     def run(self, progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
@@ -151,6 +180,9 @@ class Loader:
             ):
                 events[_month_of(r.on)].append(r)
         lines = [r for r in recs if isinstance(r, CreditLine)]
+        for d in recs:
+            if isinstance(d, Default):
+                self.defaults[d.org] = min(d.on, self.defaults.get(d.org, d.on))
         pending = sorted(orgs, key=lambda o: (max(o.founded_on, START - timedelta(days=1)), o.key))
         owned: dict[str, list[Any]] = defaultdict(list)
         for h in holdings:
@@ -159,6 +191,7 @@ class Loader:
         self.clock.set(_noon(START - timedelta(days=1)))
         pending = self._register(pending, owned, START - timedelta(days=1))
         self._lines(lines)
+        self._financing_setup()
         self.r.phases["organizations"] += time.perf_counter() - started
         for m in range(months):
             first = date(
@@ -173,11 +206,20 @@ class Loader:
             t2 = time.perf_counter()
             for ev in sorted(events.get(m, []), key=lambda e: (e.on, e.key)):
                 self._event(ev)
+            self._purchase_orders(m)
+            self._settle(last)
             self.r.phases["organizations"] += t1 - t0
             self.r.phases["trade documents"] += t2 - t1
             self.r.phases["financing and goods"] += time.perf_counter() - t2
             if progress:
                 progress("loading", m + 1, months)
+        # A closing run after the year: what fell due is repaid, or goes overdue and into
+        # default (with its claim) once the grace period has passed.
+        t3 = time.perf_counter()
+        closing = self.data.end + timedelta(days=CLOSING_DAYS)
+        self.clock.set(_noon(closing))
+        self._settle(closing)
+        self.r.phases["financing and goods"] += time.perf_counter() - t3
         t3 = time.perf_counter()
         self.resolve_receivables()
         self.r.phases["receivable lookup"] += time.perf_counter() - t3
@@ -320,8 +362,12 @@ class Loader:
                     )
                     for t in group
                 ]
-                if self._try("orders", partial(trade.record_orders, uow, items, commit=False)):
+                oids = self._try("orders", partial(trade.record_orders, uow, items, commit=False))
+                if oids:
                     self.r.counts["orders"] += len(items)
+                    if filer != group[0].seller:  # filed by the buyer: a confirmed order
+                        for t, oid in zip(group, oids, strict=True):
+                            self.order_ids[t.key] = oid
             for filer, group in _by(deliveries, lambda t: t.seller):
                 # A third of the delivery notes come from the seller's logistics firm.
                 logistics = [k for k in self.data.generator.logistics if k in self.r.org_ids]
@@ -555,49 +601,249 @@ class Loader:
                 self.r.counts["certificate_financings"] += 1
 
     def _invoice_finance(self, ev: InvoiceFinance) -> None:
-        """The funder checks the invoice's fingerprint, then takes and registers an assignment."""
-        from scf.registry import service as registry
-        from scf.registry.model import CollateralRef
-        from scf.trade import service as trade
-
+        """The seller applies to factor a confirmed receivable; the financing room checks it
+        (a second financing of the same invoice, self-financing through related parties) and
+        the funder offers, registers the assignment and pays. SME debtors' receivables go
+        under credit insurance or a guarantee, written on first need."""
         t = self.trades[ev.trade]
-        fp = self.r.fingerprints.get(ev.trade)
         rid = self.receivable(ev.trade)
-        if fp is None or rid is None or not t.confirmed:
+        if rid is None or not t.confirmed:
             return
-        funder = self.actor(ev.funder)
-        with self.p.uow(funder) as uow:
-            status = trade.submit_fingerprint(uow, fp)
-        seen = status.financed or status.registered or status.institutions > 0
-        self.r.observations.append(
-            Observation(
-                DUPLICATE_FINANCING, ev.key, seen, "fingerprint known elsewhere" if seen else ""
-            )
+        with self.p.uow(Actor.system()) as uow:
+            info = trade_service().receivable_info(uow, rid)
+        if info.due_date <= self.clock.today() and ev.fraud is None:
+            self.r.counts["invoice_financings_too_late"] += 1  # due before the month's batch
+            return
+        free = info.confirmed.minor - info.used.minor
+        amount = Money((free if free > 0 else t.total_minor) * 8 // 10, t.currency)
+        asset: dict[str, Any] = {"receivable_id": rid, "recourse": int(ev.key[1:]) % 3 != 0}
+        scenario = "receivables_factoring"
+        if self.orgs[t.buyer].tier != 0:
+            policy = self._cover(t.seller, t.buyer, t.currency)
+            if policy is not None:
+                scenario = "credit_insurance"
+                asset["policy_id"] = policy
+        code = self._finance(
+            ev.key, scenario, t.seller, ev.funder, amount, asset, defaulter=t.buyer
         )
-        if seen:
-            self.r.counts["financings_refused_duplicate"] += 1
-            return
-        amount = Money(t.total_minor, t.currency)
-        with self.p.uow(funder) as uow:
+        for kind, codes in CAUGHT_BY.items():
+            if kind == DUPLICATE_FINANCING or ev.fraud == kind:
+                self.r.observations.append(Observation(kind, ev.key, code in codes, code or ""))
+        if code is None:
+            self.r.counts["invoice_financings"] += 1
 
-            def assign() -> Any:
-                registry.register_in(
+    def _cover(self, seller: str, debtor: str, currency: str) -> str | None:
+        """A policy on the seller's receivables from `debtor` (insurer or guarantee company)."""
+        from scf.financing import service as fin
+
+        if (seller, debtor) in self.covers:
+            return self.covers[(seller, debtor)]
+        gen = self.data.generator
+        writers = [k for k in (*gen.by_role["insurer"], *gen.guarantors) if k in self.r.org_ids]
+        if not writers:
+            return None
+        writer = writers[(int(seller[1:]) + int(debtor[1:])) % len(writers)]
+        guarantee = "guarantee_company" in self.orgs[writer].roles
+        with self.p.uow(self.actor(writer)) as uow:
+            row = self._try(
+                "cover",
+                lambda: fin.write_cover(
                     uow,
-                    kind="assignment",
-                    grantor_org_ids=[self.r.org_ids[t.seller]],
-                    secured_party_org_id=funder.org_id or "",
-                    collateral=[CollateralRef("receivable", fp)],
-                    amount=amount,
-                    period_months=6,
-                    description=f"factoring of invoice {t.invoice_no}",
-                )
-                trade.use_receivable(uow, rid, amount, purpose="factoring", reference=ev.key)
-                trade.mark_fingerprint(uow, fp, "financed", by_org_id=funder.org_id or "")
-                uow.commit()
-                return True
+                    insured_org_id=self.r.org_ids[seller],
+                    debtor_org_id=self.r.org_ids[debtor],
+                    kind="guarantee" if guarantee else "insurance",
+                    cover_ratio=Decimal("0.80") if guarantee else Decimal("0.90"),
+                    premium_rate=Decimal("0.0120") if guarantee else Decimal("0.0080"),
+                    limit=Money(50_000_000_00, currency),
+                    expires_on=self.data.end + timedelta(days=366),
+                ),
+            )
+        self.covers[(seller, debtor)] = row.id if row is not None else None
+        if row is not None:
+            self.r.counts["cover_policies"] += 1
+        return self.covers[(seller, debtor)]
 
-            if self._try("factoring", assign):
-                self.r.counts["invoice_financings"] += 1
+    # ------------------------------------------------------------ the financing room
+
+    def _financing_setup(self) -> None:
+        """Funders publish their products once; the operator posts the commodity prices."""
+        from scf.financing import service as fin
+
+        funders = [k for k, o in self.orgs.items() if set(o.roles) & set(FUNDER_ROLES)]
+        for key in funders:
+            if key not in self.r.org_ids:
+                continue
+            for scenario, currencies, spread in PRODUCTS:
+                for cur in currencies:
+                    with self.p.uow(self.actor(key)) as uow:
+                        if self._try(
+                            "product",
+                            partial(
+                                fin.create_product,
+                                uow,
+                                scenario=scenario,
+                                name=f"{self.orgs[key].name} {scenario} {cur}",
+                                base_rate=Decimal("0.0350"),
+                                max_amount=Money(1_000_000_000_00, cur),
+                                rate_groups=[
+                                    {"name": "red", "red_listed": True, "spread": "0.000"},
+                                    {
+                                        "name": "small",
+                                        "size_classes": ["micro", "small"],
+                                        "spread": spread,
+                                    },
+                                ],
+                                offer_validity_hours=720,
+                            ),
+                        ):
+                            self.r.counts["financing_products"] += 1
+        for commodity, unit, price, source in PRICES:
+            with self.p.uow(self.operator) as uow:
+                fin.set_commodity_price(uow, commodity, unit, Money.of(price, "CNY"), source)
+
+    def _finance(
+        self,
+        key: str,
+        scenario: str,
+        applicant: str,
+        funder: str,
+        amount: Money,
+        asset: dict[str, Any],
+        *,
+        defaulter: str | None,
+    ) -> str | None:
+        """Apply, offer, accept, register and disburse; the refusal's code, else None.
+
+        Escalated applications wait for the operator's review (answer "escalated")."""
+        started = time.perf_counter()
+        try:
+            return self._finance_steps(key, scenario, applicant, funder, amount, asset, defaulter)
+        finally:
+            self.r.phases["of which financing room"] += time.perf_counter() - started
+
+    def _finance_steps(
+        self,
+        key: str,
+        scenario: str,
+        applicant: str,
+        funder: str,
+        amount: Money,
+        asset: dict[str, Any],
+        defaulter: str | None,
+    ) -> str | None:
+        from scf.financing import service as fin
+
+        try:
+            with self.p.uow(self.actor(applicant)) as uow:
+                app = fin.submit_application(
+                    uow, fin.ApplicationInput(scenario, amount, asset, [self.r.org_ids[funder]])
+                )
+                app_id, status, due_on = app.id, app.status, app.due_on
+        except DomainError as exc:
+            self.r.refusals[f"{scenario}:{exc.code}"] += 1
+            return exc.code
+        self.r.counts[f"applications:{scenario}"] += 1
+        if status == "escalated":
+            self.r.counts["applications_escalated"] += 1
+            return "escalated"
+        step = "offer"
+        try:
+            if status == "sent":
+                with self.p.uow(self.actor(funder)) as uow:
+                    fin.make_offer(uow, app_id)
+            step = "accept"
+            with self.p.uow(self.actor(applicant)) as uow:
+                row = fin.get_application(uow, app_id)
+                offer = next(o for o in fin.offers_of(uow, row) if o.status == "open")
+                fin.accept_offer(uow, offer.id, f"sim-acc-{key}")
+            step = "register"
+            with self.p.uow(self.actor(funder)) as uow:
+                fin.register(uow, app_id)
+            step = "disburse"
+            with self.p.uow(self.actor(funder)) as uow:
+                fin.disburse(uow, app_id, f"sim-dis-{key}")
+        except DomainError as exc:
+            self.r.refusals[f"{scenario}:{step}:{exc.code}"] += 1
+            return exc.code
+        stops = self.defaults.get(defaulter) if defaulter else None
+        self.live[app_id] = _Live(
+            key, funder, due_on, amount, stops is not None and stops <= due_on
+        )
+        self.r.counts["financings_disbursed"] += 1
+        return None
+
+    def _settle(self, today: date) -> None:
+        """At the month's end: funders book repayments of what fell due; the operator marks
+        the rest overdue; past the grace period the funder declares default, which opens a
+        claim where cover exists, and the insurer pays it."""
+        from scf.financing import service as fin
+
+        for app_id, lv in sorted(self.live.items(), key=lambda x: (x[1].due_on, x[1].key)):
+            if lv.due_on > today or lv.defaults:
+                continue
+            with self.p.uow(self.actor(lv.funder)) as uow:
+                fin.repay(uow, app_id, lv.amount, f"sim-rep-{lv.key}")
+            del self.live[app_id]
+            self.r.counts["financings_repaid"] += 1
+        if not any(lv.due_on < today for lv in self.live.values()):
+            return
+        with self.p.uow(self.operator) as uow:
+            self.r.counts["financings_overdue"] += len(fin.run_overdue(uow))
+        grace = fin.default_grace_working_days()
+        for app_id, lv in sorted(self.live.items(), key=lambda x: (x[1].due_on, x[1].key)):
+            if self.p.calendar.add_working_days(lv.due_on, grace) > today:
+                continue
+            with self.p.uow(self.actor(lv.funder)) as uow:
+                out = fin.declare_default(uow, app_id)
+            del self.live[app_id]
+            self.r.counts["financings_defaulted"] += 1
+            claim = out.get("claim")
+            if claim is None:
+                continue
+            self.r.counts["claims_opened"] += 1
+            with self.p.uow(Actor.system()) as uow:
+                c = fin.claim_dict(next(x for x in fin.list_claims(uow) if x.id == claim["id"]))
+            insurer = self._key_of(c["insurer_org_id"])
+            with self.p.uow(self.actor(insurer)) as uow:
+                if self._try(
+                    "claim", partial(fin.pay_claim, uow, claim["id"], f"sim-clm-{lv.key}")
+                ):
+                    self.r.counts["claims_paid"] += 1
+
+    def _key_of(self, org_id: str) -> str:
+        if len(getattr(self, "_org_keys", {})) != len(self.r.org_ids):
+            self._org_keys = {v: k for k, v in self.r.org_ids.items()}
+        return self._org_keys[org_id]
+
+    def _purchase_orders(self, m: int) -> None:
+        """A few suppliers finance confirmed orders of core enterprises before delivering
+        (at the local microcredit company where there is one)."""
+        gen = self.data.generator
+        lenders = [k for k in (*gen.lenders, *gen.funders) if k in self.r.org_ids]
+        if not lenders:
+            return
+        for t in sorted(self.trades.values(), key=lambda t: t.key):
+            if (
+                t.key not in self.order_ids
+                or _month_of(t.order_date) != m
+                or int(t.key[1:]) % PO_EVERY
+                or self.orgs[t.buyer].tier != 0
+                or t.currency != "CNY"
+                or t.fraud is not None
+            ):
+                continue
+            net = sum(ln.quantity * ln.unit_price_minor for ln in t.lines)
+            code = self._finance(
+                f"po{t.key}",
+                "purchase_order",
+                t.seller,
+                lenders[0],
+                Money(net * 6 // 10, t.currency),
+                {"order_id": self.order_ids[t.key], "tenor_days": 60},
+                defaulter=t.seller,
+            )
+            if code is None:
+                self.r.counts["po_financings"] += 1
 
     def _goods(self, ev: Goods) -> None:
         from scf.registry import service as registry
@@ -622,36 +868,43 @@ class Loader:
                 self.r.counts["warehouse_receipts"] += 1
 
     def _pledge(self, ev: Pledge) -> None:
-        from scf.registry import service as registry
-        from scf.registry.model import CollateralRef
-
+        """The holder applies for a warehouse-receipt pledge loan; the financing room refuses
+        a receipt no warehouse confirmed or one pledged beyond what is held."""
         wh = self.orgs[ev.warehouse]
-        ref = CollateralRef(
-            "warehouse_receipt",
-            f"{wh.uscc}/{ev.receipt_no}",
-            Decimal(ev.quantity) if ev.quantity is not None else None,
+        asset: dict[str, Any] = {"receipt": f"{wh.uscc}/{ev.receipt_no}", "tenor_days": 90}
+        if ev.quantity is not None:
+            asset["quantity"] = str(ev.quantity)
+        code = self._finance(
+            ev.key,
+            "warehouse_pledge",
+            ev.grantor,
+            ev.funder,
+            Money(ev.amount_minor, "CNY"),
+            asset,
+            defaulter=ev.grantor,
         )
-        funder = self.actor(ev.funder)
-        with self.p.uow(funder) as uow:
-            try:
-                registry.file_registration(
-                    uow,
-                    registry.FilingInput(
-                        kind="pledge",
-                        grantor_org_ids=[self.r.org_ids[ev.grantor]],
-                        secured_party_org_id=funder.org_id or "",
-                        collateral=[ref],
-                        collateral_descriptions=None,
-                        amount=Money(ev.amount_minor, "CNY"),
-                        period_months=6,
-                        description=f"pledge of warehouse receipt {ev.receipt_no}",
-                    ),
-                )
-                self.r.observations.append(Observation(EMPTY_RECEIPT, ev.key, False))
-                self.r.counts["pledges"] += 1
-            except DomainError as exc:
-                self.r.observations.append(Observation(EMPTY_RECEIPT, ev.key, True, exc.code))
-                self.r.counts["pledges_refused"] += 1
+        self.r.observations.append(Observation(EMPTY_RECEIPT, ev.key, code is not None, code or ""))
+        if code is None:
+            self.r.counts["pledges"] += 1
+        else:
+            self.r.counts["pledges_refused"] += 1
+
+
+@dataclass
+class _Live:
+    """A disbursed financing the loader settles at a later month's end."""
+
+    key: str
+    funder: str  # org key
+    due_on: date
+    amount: Money
+    defaults: bool  # the party that pays stops paying before the due date
+
+
+def trade_service() -> Any:
+    from scf.trade import service as trade
+
+    return trade
 
 
 def _by(items: list[Trade], key: Callable[[Trade], str]) -> list[tuple[str, list[Trade]]]:

@@ -17,6 +17,8 @@ from scf.trade import service as trade
 
 class PurchaseOrderFinancing(Scenario):
     code: ClassVar[str] = "purchase_order"
+    # Financing an order before delivery rests on the supplier's ability to perform.
+    applicant_carries_risk: ClassVar[bool] = True
     title: ClassVar[str] = "Purchase-order financing on confirmed orders"
     asset_kind: ClassVar[str] = "purchase_order"
     required_evidence: ClassVar[tuple[str, ...]] = ("purchase_order", "buyer_confirmation")
