@@ -196,7 +196,10 @@ def test_insured_factoring_to_default_and_claim(
         ),
         201,
     )
-    assert app["channel"] == "green" and app["status"] == "offered", (app.get("note"), app.get("checks"))
+    assert app["channel"] == "green" and app["status"] == "offered", (
+        app.get("note"),
+        app.get("checks"),
+    )
     assert app["offers"][0]["pricing"]["breakdown"]["red_list_discount"] == "0.0050"
     app = walk(client, h, app)
     clock.advance(timedelta(days=40))
