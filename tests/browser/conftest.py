@@ -17,7 +17,7 @@ from scf.config import Settings
 from scf.core.clock import FixedClock
 from scf.core.migrate import upgrade
 from scf.platform import Platform
-from scf.web.sample import Sample, load_sample, run_maturity
+from scf.web.sample import Sample, load_more_roles, load_sample, run_maturity
 from tests.conftest import TEST_SECRET
 from tests.factories import use_registry_key
 
@@ -66,6 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     upgrade(platform.engine)
     use_registry_key(platform)
     sample = load_sample(platform)
+    load_more_roles(platform, sample)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
     port = _free_port()

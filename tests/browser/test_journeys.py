@@ -181,3 +181,55 @@ def test_public_registry_search_and_language_switch(page: Any, site: Site) -> No
     page.fill("#certificate", cert)
     page.click("#verify-submit")
     assert page.locator("#verdict.ok").count() == 1
+
+
+def test_operator_onboards_an_organization_and_its_first_user(page: Any, site: Site) -> None:
+    login(page, site, "operator")
+    assert page.url.endswith("/operator")
+    accessible(page, "onboard-submit")
+    page.fill("#uscc", "91440300NOTAUSCC00")
+    page.fill("#name", "光明新材料科技有限公司")
+    page.select_option("#role", "supplier")
+    page.select_option("#district", "guangming")
+    page.fill("#founded_on", "2020-06-01")
+    page.fill("#registered_capital", "3000000.00")
+    page.click("#onboard-submit")
+    assert "uscc" in page.locator("[role=alert]").inner_text()
+    page.fill("#uscc", "91440300MA5FXT6L2G")
+    page.fill("#name", "光明新材料科技有限公司")
+    page.select_option("#district", "guangming")
+    page.fill("#founded_on", "2020-06-01")
+    page.fill("#registered_capital", "3000000.00")
+    page.click("#onboard-submit")
+    page.wait_for_url("**/operator?ok=saved*")
+    assert "光明新材料科技有限公司" in page.locator("#orgs tr.new").inner_text()
+    page.fill("#new_username", "guangming.admin")
+    page.fill("#new_password", SAMPLE_PASSWORD)
+    page.click("#user-submit")
+    page.wait_for_url("**/operator?ok=saved")
+    shot(page, "operator", docs=True)
+    page.locator("header form button").click()
+    login(page, site, "guangming.admin")
+    assert page.url.endswith("/sme") and page.locator(".who").inner_text() == "guangming.admin"
+
+
+def test_insurer_sees_its_cover_policies(page: Any, site: Site) -> None:
+    login(page, site, "insurer")
+    assert page.url.endswith("/cover")
+    row = page.locator("#policies tbody tr").first
+    assert site.sample.policy_id in row.inner_text()
+    assert "宝安动力电池材料有限公司" in row.inner_text()
+    shot(page, "insurer", docs=True)
+
+
+def test_distributor_confirms_its_payable(page: Any, site: Site) -> None:
+    login(page, site, "distributor")
+    assert page.url.endswith("/sme")
+    accessible(page, "payables-submit")
+    rid = site.sample.receivables["distributor"]
+    page.check(f"#pay-{rid}")
+    page.click("#payables-submit")
+    page.wait_for_url("**/sme?ok=saved")
+    assert page.locator(f"#pay-{rid}").count() == 0
+    assert "坪山新能源汽车股份有限公司" in page.content()
+    shot(page, "distributor", docs=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 RULES: dict[tuple[str, str], str | tuple[str, ...]] = {}
 
-ENTERPRISE = ("supplier", "distributor")
+ENTERPRISE = ("supplier", "distributor", "marketplace")
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
 PAGES: dict[str, str | tuple[str, ...]] = {
     "/sme": ENTERPRISE,
     "/core": ("core_enterprise",),
     "/fi": FUNDERS,
+    "/cover": ("insurer", "guarantee_company"),
+    "/operator": ("operator",),
     "/services": ("warehouse", "logistics"),
     "/regulator": ("regulator",),
     "/regulator/alerts": ("regulator",),

@@ -12,7 +12,13 @@ from scf.core.clock import FixedClock
 from scf.core.money import Money
 from scf.parties import service as parties
 from scf.platform import Platform
-from scf.web.sample import SAMPLE_PASSWORD, Sample, load_sample, run_maturity
+from scf.web.sample import (
+    SAMPLE_PASSWORD,
+    Sample,
+    load_more_roles,
+    load_sample,
+    run_maturity,
+)
 from tests.e2e.authz_web import PAGES
 from tests.factories import next_uscc, use_registry_key
 
@@ -42,6 +48,7 @@ def login(client: TestClient, username: str) -> None:
 def _setup(platform: Platform, clock: FixedClock) -> Sample:
     use_registry_key(platform)
     s = load_sample(platform)
+    load_more_roles(platform, s)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
     return s
@@ -63,6 +70,10 @@ def test_pages_by_role_with_csrf_and_csp(
         "warehouse": "warehouse",
         "logistics": "logistics",
         "regulator": "regulator",
+        "operator": "operator",
+        "insurer": "insurer",
+        "distributor": "distributor",
+        "marketplace": "marketplace",
     }
     for user, role in roles.items():
         login(client, user)
@@ -172,8 +183,23 @@ def test_every_page_escapes_names(
         parties.add_list_entry(uow, "black", s.orgs["sme1"], XSS)
     with platform.uow(s.actors["sme2"]) as uow:
         parties.grant_consent(uow, evil, ["profile"], uow.now() + timedelta(days=30))
+    with platform.uow(s.actors["insurer"]) as uow:
+        from scf.financing import service as financing
+
+        financing.write_cover(
+            uow,
+            insured_org_id=evil,
+            debtor_org_id=s.orgs["core"],
+            kind="guarantee",
+            cover_ratio=__import__("decimal").Decimal("0.8"),
+            premium_rate=__import__("decimal").Decimal("0.01"),
+            limit=Money.of("1000000", "CNY"),
+            expires_on=uow.today() + timedelta(days=30),
+        )
     pages = {
         "sme2": ["/sme"],
+        "operator": ["/operator"],
+        "insurer": ["/cover"],
         "regulator": [
             "/regulator/lists",
             "/regulator/enterprises",
@@ -189,3 +215,66 @@ def test_every_page_escapes_names(
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
     r = client.get("/registry", params={"grantor_name": XSS})
     assert XSS not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_operator_insurer_and_distributor_pages(
+    client: TestClient, platform: Platform, clock: FixedClock
+) -> None:
+    s = _setup(platform, clock)
+    # the operator onboards an organization: a bad USCC is refused naming the field
+    login(client, "operator")
+    form = {
+        "uscc": "91440300BADBADBAD1",
+        "name": "福田新材料有限公司",
+        "role": "supplier",
+        "district": "futian",
+        "size_class": "small",
+        "founded_on": "2019-05-01",
+        "registered_capital": "2000000.00",
+    }
+    assert client.post("/operator/organizations", data=form).status_code == 403  # no CSRF
+    r = client.post("/operator/organizations", data={**form, "csrf": _csrf(client, "/operator")})
+    assert r.status_code == 200 and "uscc: " in r.text and 'role="alert"' in r.text
+    form["uscc"] = next_uscc()
+    r = client.post(
+        "/operator/organizations",
+        data={**form, "csrf": _csrf(client, "/operator")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "ok=saved" in r.headers["location"], r.headers["location"]
+    org_id = re.search(r"org=(\w+)", r.headers["location"]).group(1)
+    r = client.post(
+        "/operator/users",
+        data={
+            "org_id": org_id,
+            "username": "futian.clerk",
+            "password": "clerk-password-1",
+            "is_admin": "1",
+            "csrf": _csrf(client, "/operator"),
+        },
+    )
+    assert r.status_code == 200 and "ok" in str(r.url)
+    client.cookies.clear()
+    token = _csrf(client)
+    r = client.post(
+        "/login",
+        data={"username": "futian.clerk", "password": "clerk-password-1", "csrf": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert client.get("/").headers.get("content-type", "").startswith("text/html")
+    # the insurer sees the policy it wrote
+    login(client, "insurer")
+    html = client.get("/cover").text
+    assert s.policy_id in html and "宝安动力电池材料有限公司" in html
+    # the distributor confirms its payable to the core enterprise
+    login(client, "distributor")
+    html = client.get("/sme").text
+    assert s.receivables["distributor"] in html
+    r = client.post(
+        "/sme/confirm",
+        data={"receivable_ids[]": [s.receivables["distributor"]], "csrf": _csrf(client, "/sme")},
+    )
+    assert r.status_code == 200 and 'id="payables"' not in r.text
+    login(client, "marketplace")
+    assert client.get("/sme").status_code == 200

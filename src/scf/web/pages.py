@@ -56,13 +56,18 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-ENTERPRISE = ("supplier", "distributor")
+ENTERPRISE = ("supplier", "distributor", "marketplace")
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
+INSURERS = ("insurer", "guarantee_company")
 HOME_BY_ROLE = [
     ("regulator", "/regulator"),
+    ("operator", "/operator"),
     ("core_enterprise", "/core"),
     ("supplier", "/sme"),
     ("distributor", "/sme"),
+    ("marketplace", "/sme"),
+    ("insurer", "/cover"),
+    ("guarantee_company", "/cover"),
     ("bank", "/fi"),
     ("factoring_company", "/fi"),
     ("local_financial_org", "/fi"),
@@ -370,7 +375,26 @@ def sme(request: Request) -> Response:
             apps=apps,
             idem=_idem(),
             me=me,
+            payables=[r for r in rcvs if r.debtor_org_id == me and r.status == "open"],
         )
+
+
+@router.post("/sme/confirm")
+@page
+async def sme_confirm(request: Request) -> Response:
+    """A buyer that is itself an enterprise (a distributor, a tier-1 supplier) confirms what
+    it owes, as the core enterprise does."""
+    form = await _form(request)
+    ids = form.get("receivable_ids[]", [])
+    ids = [ids] if isinstance(ids, str) else ids
+    with _uow(request, *ENTERPRISE) as uow:
+        try:
+            if not ids:
+                raise InvalidInput("select at least one payable", field="receivable_ids")
+            trade.confirm_receivables(uow, [(i, None) for i in ids])
+        except DomainError as e:
+            return redirect(request, _back("/sme", error=_error_text(e)))
+    return redirect(request, _back("/sme", ok="saved"))
 
 
 @router.post("/sme/financing")
@@ -756,6 +780,151 @@ async def services_delivery(request: Request) -> Response:
         except DomainError as e:
             return redirect(request, _back("/services", error=_error_text(e)))
     return redirect(request, _back("/services", ok="saved"))
+
+
+# ---------------------------------------------------------------- platform operator
+
+ONBOARD_ROLES = (
+    "supplier",
+    "distributor",
+    "core_enterprise",
+    "marketplace",
+    "bank",
+    "factoring_company",
+    "local_financial_org",
+    "insurer",
+    "guarantee_company",
+    "warehouse",
+    "logistics",
+)
+DISTRICTS = (
+    "futian",
+    "luohu",
+    "nanshan",
+    "yantian",
+    "baoan",
+    "longgang",
+    "longhua",
+    "pingshan",
+    "guangming",
+    "dapeng",
+    "qianhai",
+    "shenshan",
+)
+SIZES = ("micro", "small", "medium", "large")
+
+
+@router.get("/operator")
+@page
+def operator(request: Request) -> Response:
+    with _uow(request, "operator") as uow:
+        orgs, _ = parties.list_organizations(uow, limit=500)
+        orgs = sorted(orgs, key=lambda o: o.created_at, reverse=True)
+        return render(
+            request,
+            "operator.html",
+            orgs=orgs,
+            roles=ONBOARD_ROLES,
+            districts=DISTRICTS,
+            sizes=SIZES,
+            today=uow.today(),
+            new_org=request.query_params.get("org") or "",
+        )
+
+
+@router.post("/operator/organizations")
+@page
+async def operator_onboard(request: Request) -> Response:
+    form = await _form(request)
+    with _uow(request, "operator") as uow:
+        try:
+            try:
+                founded = date.fromisoformat(str(form.get("founded_on", "")))
+            except ValueError:
+                raise InvalidInput("write the date as YYYY-MM-DD", field="founded_on") from None
+            licence = str(form.get("licence_no", "")).strip() or None
+            org = parties.register_organization(
+                uow,
+                parties.OrganizationInput(
+                    uscc=str(form.get("uscc", "")).strip().upper(),
+                    name=str(form.get("name", "")),
+                    district=str(form.get("district", "")),
+                    roles=[str(form.get("role", ""))],
+                    size_class=str(form.get("size_class", "")),
+                    founded_on=founded,
+                    registered_capital=_money_in(
+                        str(form.get("registered_capital", "")), "CNY", "registered_capital"
+                    ),
+                    licence_no=licence,
+                    licence_authority=str(form.get("licence_authority", "")).strip() or None,
+                ),
+            )
+        except DomainError as e:
+            return redirect(request, _back("/operator", error=_error_text(e)))
+    return redirect(request, f"/operator?{urlencode({'ok': 'saved', 'org': org.id})}")
+
+
+@router.post("/operator/users")
+@page
+async def operator_user(request: Request) -> Response:
+    form = await _form(request)
+    with _uow(request, "operator") as uow:
+        try:
+            org_id = str(form.get("org_id", ""))
+            try:
+                parties.find_organization(uow, org_id)
+            except NotFound:
+                raise InvalidInput("choose an organization", field="org_id") from None
+            parties.create_user(
+                uow,
+                org_id,
+                str(form.get("username", "")),
+                str(form.get("password", "")),
+                is_admin=form.get("is_admin") == "1",
+            )
+        except DomainError as e:
+            return redirect(request, _back("/operator", error=_error_text(e)))
+    return redirect(request, _back("/operator", ok="saved"))
+
+
+# ---------------------------------------------------------------- insurer and guarantor
+
+
+@router.get("/cover")
+@page
+def cover(request: Request) -> Response:
+    with _uow(request, *INSURERS) as uow:
+        me = uow.actor.org_id
+        policies = [
+            financing.policy_dict(p) for p in financing.list_policies(uow) if p.insurer_org_id == me
+        ]
+        claims = [
+            financing.claim_dict(c) for c in financing.list_claims(uow) if c.insurer_org_id == me
+        ]
+        ids = {p["insured_org_id"] for p in policies} | {p["debtor_org_id"] for p in policies}
+        ids |= {c["claimant_org_id"] for c in claims}
+        return render(
+            request,
+            "cover.html",
+            policies=policies,
+            claims=claims,
+            names=_names(uow, ids),
+            idem=_idem(),
+        )
+
+
+@router.post("/cover/claims/{claim_id}/pay")
+@page
+async def cover_pay_claim(request: Request, claim_id: str) -> Response:
+    form = await _form(request)
+    with _uow(request, *INSURERS) as uow:
+        try:
+            financing.pay_claim(uow, claim_id, str(form.get("idem", "")) or None)
+        except DomainError as e:
+            if isinstance(e, NotFound):
+                raise
+            return redirect(request, _back("/cover", error=_error_text(e)))
+    return redirect(request, _back("/cover", ok="saved"))
 
 
 # ---------------------------------------------------------------- regulator

@@ -92,6 +92,7 @@ class Sample:
     financing_id: str = ""
     order_number: str = ""
     application_id: str = ""
+    policy_id: str = ""
     password: str = SAMPLE_PASSWORD
 
 
@@ -286,3 +287,55 @@ def run_maturity(platform: Platform) -> list[Any]:
     """Mark unpaid matured certificates overdue (as the nightly job does)."""
     with platform.uow(Actor(None, None, frozenset({"operator"}), "operator")) as uow:
         return certificates.run_maturity(uow)
+
+
+# key, name, district, role, size, licence: the platform operator, an insurer, a distributor
+# and a marketplace, loaded apart so that the sample chain's figures stay as they are.
+MORE_ORGS: list[tuple[str, str, str, str, str, str | None]] = [
+    ("operator", "深圳市供应链金融公共服务平台运营有限公司", "futian", "operator", "large", None),
+    ("insurer", "深圳前海信用保险股份有限公司", "qianhai", "insurer", "large", "I0003H244030003"),
+    ("distributor", "罗湖新能源汽车销售有限公司", "luohu", "distributor", "small", None),
+    ("marketplace", "南山产业互联网交易平台有限公司", "nanshan", "marketplace", "medium", None),
+]
+
+
+def load_more_roles(platform: Platform, s: Sample, prefix: str = "", uscc_base: int = 700) -> None:
+    """The operator, an insurer with a cover policy on sme1's receivables from the core
+    enterprise, a distributor owing the core enterprise a payable to confirm, a marketplace."""
+    for i, (key, name, district, role, size, licence) in enumerate(MORE_ORGS):
+        with platform.uow(Actor.system()) as uow:
+            org = parties.register_organization(
+                uow,
+                parties.OrganizationInput(
+                    uscc=make_uscc(f"91440300{uscc_base + 50 + i:09d}"),
+                    name=name,
+                    district=district,
+                    roles=[role],
+                    size_class=size,
+                    founded_on=date(2015, 1 + i, 1),
+                    registered_capital=Money.of(str(50_000_000 * (i + 1)), "CNY"),
+                    licence_no=licence,
+                    licence_authority="国家金融监督管理总局深圳监管局" if licence else None,
+                ),
+            )
+            s.orgs[key] = org.id
+            s.usccs[key] = org.uscc
+            user = parties.create_user(
+                uow, org.id, f"{prefix}{key}", SAMPLE_PASSWORD, is_admin=True
+            )
+            s.actors[key] = Actor(user.id, org.id, frozenset([role]), user.username, True)
+    with platform.uow(s.actors["insurer"]) as uow:
+        s.policy_id = financing.write_cover(
+            uow,
+            insured_org_id=s.orgs["sme1"],
+            debtor_org_id=s.orgs["core"],
+            kind="insurance",
+            cover_ratio=Decimal("0.90"),
+            premium_rate=Decimal("0.0080"),
+            limit=Money.of("2000000.00", "CNY"),
+            expires_on=uow.today() + timedelta(days=365),
+        ).id
+    base = 24450000000000000000 + uscc_base * 1_000_000
+    s.receivables["distributor"] = _receivable(
+        platform, s, "core", "distributor", "300000.00", False, base
+    )
