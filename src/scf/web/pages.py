@@ -248,6 +248,16 @@ def _rate_in(value: str, field: str = "rate") -> Decimal:
     return pct / 100
 
 
+def refused(request: Request, path: str, e: DomainError) -> Response:
+    """Go back to the page showing why the command was refused.
+
+    A record the user may not know of still answers 404, as everywhere else.
+    """
+    if isinstance(e, NotFound):
+        raise e
+    return redirect(request, _back(path, error=_error_text(e)))
+
+
 def _error_text(e: DomainError) -> str:
     if e.errors:
         return "; ".join(f"{x.field}: {x.reason}" for x in e.errors)
@@ -580,9 +590,7 @@ async def core_clear_program(request: Request, program_id: str) -> Response:
         try:
             financing.clear_program(uow, program_id, str(form.get("idem", "")) or None)
         except DomainError as e:
-            if isinstance(e, NotFound):
-                raise
-            return redirect(request, _back("/core", error=_error_text(e)))
+            return refused(request, "/core", e)
     return redirect(request, _back("/core", ok="saved"))
 
 
@@ -683,9 +691,7 @@ async def fi_application(request: Request, app_id: str, decision: str) -> Respon
             else:
                 raise NotFound("no such decision")
         except DomainError as e:
-            if isinstance(e, NotFound):
-                raise
-            return redirect(request, _back("/fi", error=_error_text(e)))
+            return refused(request, "/fi", e)
     return redirect(request, _back("/fi", ok="saved"))
 
 
@@ -702,9 +708,7 @@ async def fi_decide(request: Request, financing_id: str, decision: str) -> Respo
             else:
                 raise NotFound("no such decision")
         except DomainError as e:
-            if isinstance(e, NotFound):
-                raise
-            return redirect(request, _back("/fi", error=_error_text(e)))
+            return refused(request, "/fi", e)
     return redirect(request, _back("/fi", ok="saved"))
 
 
@@ -921,9 +925,7 @@ async def cover_pay_claim(request: Request, claim_id: str) -> Response:
         try:
             financing.pay_claim(uow, claim_id, str(form.get("idem", "")) or None)
         except DomainError as e:
-            if isinstance(e, NotFound):
-                raise
-            return redirect(request, _back("/cover", error=_error_text(e)))
+            return refused(request, "/cover", e)
     return redirect(request, _back("/cover", ok="saved"))
 
 
@@ -968,9 +970,7 @@ async def regulator_alert_action(
             else:
                 raise NotFound("no such action")
         except DomainError as e:
-            if isinstance(e, NotFound):
-                raise
-            return redirect(request, _back("/regulator/alerts", error=_error_text(e)))
+            return refused(request, "/regulator/alerts", e)
     return redirect(request, _back("/regulator/alerts", ok="saved"))
 
 
