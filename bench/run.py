@@ -2,7 +2,7 @@
 
 Each module exposes `run(ctx: BenchContext) -> list[Figure]`. Figures carry their baseline,
 measured in the same run where one exists, so ratios survive this noisy 2-core machine.
-Usage: python -m bench.run [--only NAME ...] [--scale FACTOR]
+Usage: python -m bench.run [--only NAME ...] [--scale FACTOR] [--no-write]
 A run with --only merges its figures into the day's report, replacing only the modules it ran.
 The README's table between the `bench:start` and `bench:end` markers is replaced with the
 day's table.
@@ -140,6 +140,11 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=float(os.environ.get("SCF_BENCH_SCALE", "1"))
     )
+    parser.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print the figures only; leave bench/results and the README alone",
+    )
     args = parser.parse_args()
     workdir = Path(os.environ.get("SCF_BENCH_DIR", "/tmp/scf-bench"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -170,6 +175,9 @@ def main() -> None:
         "commit": commit,
         "seconds": {"total": round(time.perf_counter() - whole, 1), **seconds},
     }
+    if args.no_write:
+        print(markdown(figures, meta))
+        return
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{meta['date']}.json"
     if args.only and out.exists():
