@@ -112,6 +112,14 @@ def test_pages_by_role_with_csrf_and_csp(
         data={"csrf": _csrf(client, "/sme"), "idem": "web-accept-1"},
     )
     assert r.status_code == 200 and "accepted" in r.text
+    # a record the user may not know of answers 404 from a form as from the API
+    r = client.post(
+        "/sme/offers/off_unknown/accept",
+        data={"csrf": _csrf(client, "/sme"), "idem": "web-accept-2"},
+    )
+    assert r.status_code == 404, r.text[-500:]
+    r = client.post("/sme/consents/con_unknown/revoke", data={"csrf": _csrf(client, "/sme")})
+    assert r.status_code == 404, r.text[-500:]
     # the bank sees the financing-room application in its portfolio
     login(client, "bank")
     assert "receivables_factoring" in client.get("/fi").text

@@ -403,7 +403,7 @@ async def sme_confirm(request: Request) -> Response:
                 raise InvalidInput("select at least one payable", field="receivable_ids")
             trade.confirm_receivables(uow, [(i, None) for i in ids])
         except DomainError as e:
-            return redirect(request, _back("/sme", error=_error_text(e)))
+            return refused(request, "/sme", e)
     return redirect(request, _back("/sme", ok="saved"))
 
 
@@ -429,7 +429,7 @@ async def sme_apply(request: Request) -> Response:
                 ),
             )
         except DomainError as e:
-            return redirect(request, _back("/sme", error=_error_text(e)))
+            return refused(request, "/sme", e)
     return redirect(request, _back("/sme", ok="saved"))
 
 
@@ -441,7 +441,7 @@ async def sme_accept(request: Request, offer_id: str) -> Response:
         try:
             financing.accept_offer(uow, offer_id, str(form.get("idem", "")) or None)
         except DomainError as e:
-            return redirect(request, _back("/sme", error=_error_text(e)))
+            return refused(request, "/sme", e)
     return redirect(request, _back("/sme", ok="saved"))
 
 
@@ -457,7 +457,7 @@ async def sme_consent(request: Request) -> Response:
                 uow, str(form.get("grantee_org_id", "")), scopes, uow.now() + timedelta(days=180)
             )
         except DomainError as e:
-            return redirect(request, _back("/sme", error=_error_text(e)))
+            return refused(request, "/sme", e)
     return redirect(request, _back("/sme", ok="saved"))
 
 
@@ -469,7 +469,7 @@ async def sme_revoke(request: Request, consent_id: str) -> Response:
         try:
             parties.revoke_consent(uow, consent_id)
         except DomainError as e:
-            return redirect(request, _back("/sme", error=_error_text(e)))
+            return refused(request, "/sme", e)
     return redirect(request, _back("/sme", ok="saved"))
 
 
@@ -532,7 +532,7 @@ async def core_confirm(request: Request) -> Response:
                 raise InvalidInput("select at least one payable", field="receivable_ids")
             trade.confirm_receivables(uow, [(i, None) for i in ids])
         except DomainError as e:
-            return redirect(request, _back("/core", error=_error_text(e)))
+            return refused(request, "/core", e)
     return redirect(request, _back("/core", ok="saved"))
 
 
@@ -557,7 +557,7 @@ async def core_issue(request: Request) -> Response:
                 maturity_on=maturity,
             )
         except DomainError as e:
-            return redirect(request, _back("/core", error=_error_text(e)))
+            return refused(request, "/core", e)
     return redirect(request, _back("/core", ok="saved"))
 
 
@@ -578,7 +578,7 @@ async def core_open_program(request: Request) -> Response:
                 pay_on,
             )
         except DomainError as e:
-            return redirect(request, _back("/core", error=_error_text(e)))
+            return refused(request, "/core", e)
     return redirect(request, _back("/core", ok="saved"))
 
 
@@ -753,7 +753,7 @@ async def services_goods(request: Request) -> Response:
                 ),
             )
         except DomainError as e:
-            return redirect(request, _back("/services", error=_error_text(e)))
+            return refused(request, "/services", e)
     return redirect(request, _back("/services", ok=f"saved {row.id}"))
 
 
@@ -782,7 +782,7 @@ async def services_delivery(request: Request) -> Response:
                 ],
             )
         except DomainError as e:
-            return redirect(request, _back("/services", error=_error_text(e)))
+            return refused(request, "/services", e)
     return redirect(request, _back("/services", ok="saved"))
 
 
@@ -864,7 +864,7 @@ async def operator_onboard(request: Request) -> Response:
                 ),
             )
         except DomainError as e:
-            return redirect(request, _back("/operator", error=_error_text(e)))
+            return refused(request, "/operator", e)
     return redirect(request, f"/operator?{urlencode({'ok': 'saved', 'org': org.id})}")
 
 
@@ -887,7 +887,7 @@ async def operator_user(request: Request) -> Response:
                 is_admin=form.get("is_admin") == "1",
             )
         except DomainError as e:
-            return redirect(request, _back("/operator", error=_error_text(e)))
+            return refused(request, "/operator", e)
     return redirect(request, _back("/operator", ok="saved"))
 
 
@@ -949,7 +949,7 @@ def regulator_alerts(request: Request) -> Response:
         try:
             alerts = supervision.alert_inbox(uow, status)
         except DomainError as e:
-            return redirect(request, _back("/regulator/alerts", error=_error_text(e)))
+            return refused(request, "/regulator/alerts", e)
         return render(request, "alerts.html", alerts=alerts, status=status)
 
 
@@ -997,7 +997,7 @@ async def regulator_add_entry(request: Request) -> Response:
                 authority=str(form.get("authority", "")),
             )
         except DomainError as e:
-            return redirect(request, _back("/regulator/lists", error=_error_text(e)))
+            return refused(request, "/regulator/lists", e)
     return redirect(request, _back("/regulator/lists", ok="saved"))
 
 
@@ -1009,7 +1009,7 @@ async def regulator_lift(request: Request, entry_id: str) -> Response:
         try:
             parties.lift_list_entry(uow, entry_id, str(form.get("reason", "")))
         except DomainError as e:
-            return redirect(request, _back("/regulator/lists", error=_error_text(e)))
+            return refused(request, "/regulator/lists", e)
     return redirect(request, _back("/regulator/lists", ok="saved"))
 
 
