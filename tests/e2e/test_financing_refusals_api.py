@@ -5,6 +5,7 @@ and exposure caps refuse at application and at acceptance."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -288,3 +289,61 @@ def test_self_financing_and_exposure_caps(client: TestClient, world: World) -> N
     path = problem["details"]["path"]
     assert path[0] == sup and path[-1] == core and controller in path, problem
     assert controller in problem["detail"]
+
+
+def test_risk_limit_is_checked_again_at_acceptance(client: TestClient, world: World) -> None:
+    """Two purchase-order financings each fit the SME's headroom when applied for; once the
+    first is disbursed the second no longer does, and its acceptance is refused."""
+    from tests.e2e.test_financing_scenarios_api import accept_register_disburse
+
+    h = setup(client, world)
+    p = world.platform
+    sup, core, bank = world.orgs["supplier"], world.orgs["core_enterprise"], world.orgs["bank"]
+    confirmed_receivable(p, sup, core, "1000000.00")
+    us = {
+        o: ok(client.get(f"{V1}/organizations/{o}", headers=h["operator"]))["uscc"]
+        for o in (sup, core)
+    }
+    snap = Snapshot(client, h, us[sup])
+    apps = []
+    for n in (1, 2):
+        order = {
+            "number": f"PO-LIMIT-{n}",
+            "seller_uscc": us[sup],
+            "buyer_uscc": us[core],
+            "issue_date": "2025-03-01",
+            "currency": "CNY",
+            "lines": [{"item": "battery cells", "quantity": "1000", "unit_price": "500.00"}],
+        }
+        (oid,) = ok(
+            client.post(
+                f"{V1}/trade/orders", headers=h["core_enterprise"], json={"items": [order]}
+            ),
+            201,
+        )["ids"]
+        body = {
+            "scenario": "purchase_order",
+            "amount": money("60000.00"),
+            "asset": {"order_id": oid, "tenor_days": 90},
+            "funder_org_ids": [bank],
+        }
+        app = ok(client.post(f"{API}/applications", headers=h["supplier"], json=body), 201)
+        (check,) = [c for c in app["checks"] if c["check"] == "risk_limit"]
+        assert check["result"] == "pass", check
+        ok(client.post(f"{API}/applications/{app['id']}/offers", headers=h["bank"]), 201)
+        apps.append(ok(client.get(f"{API}/applications/{app['id']}", headers=h["supplier"])))
+    first, second = apps
+    accept_register_disburse(client, h, first, "bank")
+    offer = second["offers"][0]
+    problem = snap.refused(
+        "POST",
+        f"{API}/offers/{offer['id']}/accept",
+        "supplier",
+        422,
+        "over_risk_limit",
+        headers={"Idempotency-Key": "acc-second"},
+    )
+    assert problem["details"]["amount"] == money("60000.00")
+    assert Decimal(problem["details"]["limit"]["amount"]) < Decimal("60000.00")
+    after = ok(client.get(f"{API}/applications/{second['id']}", headers=h["supplier"]))
+    assert after["status"] == "offered" and after["offers"][0]["status"] == "open"
