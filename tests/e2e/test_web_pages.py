@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
 from scf.core.actor import Actor
 from scf.core.clock import FixedClock
 from scf.core.money import Money
+from scf.financing import service as financing
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.web.sample import (
@@ -20,7 +22,7 @@ from scf.web.sample import (
     run_maturity,
 )
 from tests.e2e.authz_web import PAGES
-from tests.factories import next_uscc, use_registry_key
+from tests.factories import confirmed_receivable, next_uscc, use_registry_key
 
 XSS = "<script>alert(1)</script>"
 
@@ -52,6 +54,50 @@ def _setup(platform: Platform, clock: FixedClock) -> Sample:
     clock.advance(timedelta(days=25))
     run_maturity(platform)
     return s
+
+
+def _insured_default(platform: Platform, clock: FixedClock, s: Sample) -> str:
+    """sme1 factors an insured receivable at the bank; unpaid, the bank declares a default."""
+    rid = confirmed_receivable(
+        platform, s.orgs["sme1"], s.orgs["core"], "100000.00", due_in_days=30
+    )
+    with platform.uow(s.actors["bank"]) as uow:
+        financing.create_product(
+            uow,
+            scenario="credit_insurance",
+            name="信用保险项下融资",
+            base_rate=Decimal("0.030"),
+            max_amount=Money.of("1000000.00", "CNY"),
+            rate_groups=[],
+        )
+    with platform.uow(s.actors["sme1"]) as uow:
+        app = financing.submit_application(
+            uow,
+            financing.ApplicationInput(
+                scenario="credit_insurance",
+                amount=Money.of("80000.00", "CNY"),
+                asset={"receivable_id": rid, "policy_id": s.policy_id},
+                funder_org_ids=[s.orgs["bank"]],
+            ),
+        )
+        app_id, status = app.id, app.status
+    if status == "sent":
+        with platform.uow(s.actors["bank"]) as uow:
+            financing.make_offer(uow, app_id)
+    with platform.uow(s.actors["sme1"]) as uow:
+        (offer,) = financing.offers_of(uow, financing.get_application(uow, app_id))
+        financing.accept_offer(uow, offer.id, "claim-accept")
+    with platform.uow(s.actors["bank"]) as uow:
+        financing.register(uow, app_id)
+    with platform.uow(s.actors["bank"]) as uow:
+        financing.disburse(uow, app_id, "claim-disburse")
+    clock.advance(timedelta(days=35))
+    with platform.uow(s.actors["operator"]) as uow:
+        financing.run_overdue(uow)
+    clock.advance(timedelta(days=60))
+    with platform.uow(s.actors["bank"]) as uow:
+        claim = financing.declare_default(uow, app_id)["claim"]
+    return str(claim["id"])
 
 
 def test_pages_by_role_with_csrf_and_csp(
@@ -275,6 +321,19 @@ def test_operator_insurer_and_distributor_pages(
     login(client, "insurer")
     html = client.get("/cover").text
     assert s.policy_id in html and "宝安动力电池材料有限公司" in html
+    # an insured financing defaults; the insurer pays the claim from its page
+    claim_id = _insured_default(platform, clock, s)
+    login(client, "insurer")  # three months later: the session has expired
+    html = client.get("/cover").text
+    assert f'id="pay-{claim_id}"' in html
+    form = {"csrf": _csrf(client, "/cover")}
+    r = client.post(f"/cover/claims/{claim_id}/pay", data=form)  # no Idempotency key
+    assert r.status_code == 200 and 'role="alert"' in r.text and f'id="pay-{claim_id}"' in r.text
+    r = client.post(f"/cover/claims/{claim_id}/pay", data={**form, "idem": "web-claim-1"})
+    assert r.status_code == 200 and f'id="pay-{claim_id}"' not in r.text, r.text[-2000:]
+    assert "CN¥72,000.00" in r.text or "72,000.00" in r.text
+    r = client.post("/cover/claims/clm_unknown/pay", data={**form, "idem": "web-claim-2"})
+    assert r.status_code == 404
     # the distributor confirms its payable to the core enterprise
     login(client, "distributor")
     html = client.get("/sme").text
