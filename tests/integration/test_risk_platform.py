@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from scf.core.actor import Actor
+from scf.core.ids import new_id
 from scf.core.money import Money
+from scf.core.uow import UnitOfWork, jsonable
 from scf.parties import service as parties
 from scf.platform import Platform
+from scf.risk import features as F
 from scf.risk import service as risk
-from scf.risk.model import FindingKind
+from scf.risk.config import risk_settings
+from scf.risk.model import CompiledScorecard, FindingKind
+from scf.risk.tables import RiskModelRow
 from tests.factories import add_org, confirmed_receivable
 from tests.integration.certificates_helpers import Chain
 
@@ -123,3 +132,129 @@ def test_cached_graphs_score_like_fresh_ones_and_follow_writes(platform: Platfor
     with platform.uow(Actor.system()) as uow:
         cold = risk.score_inputs(risk.champion(uow), risk.enterprise_inputs(uow, a))
     assert cold == warm
+
+
+def _inputs_the_long_way(uow: UnitOfWork, org_id: str) -> F.EnterpriseInputs:
+    """Every input straight from the rooms, and the graph features counted from full findings
+    and the raw trade edges: no cached graphs' per-enterprise memo, no shortcuts."""
+    from scf.trade import service as trade
+
+    org = parties.find_organization(uow, org_id)
+    related = parties.related_party_graph(uow)
+    group = next((g for g in related.groups() if org_id in g), {org_id})
+    findings = risk.graph_findings(uow, org_id)
+    total = inside = 0
+    for seller, buyer, money, _ in trade.trade_edges(uow):
+        if org_id in (seller, buyer):
+            other = buyer if seller == org_id else seller
+            total += money.minor
+            inside += money.minor if other in group and other != org_id else 0
+    fans = {FindingKind.FAN_IN, FindingKind.FAN_OUT, FindingKind.SCATTER_GATHER}
+    return F.EnterpriseInputs(
+        org_id=org_id,
+        as_of=uow.today(),
+        founded_on=org.founded_on,
+        registered_capital_minor=org.registered_capital.minor,
+        size_class=org.size_class,
+        is_core="core_enterprise" in org.roles,
+        key_chain=bool(org.chain_tags),
+        trade=risk.trade_inputs_from_trade_room(uow, org_id),
+        financing=risk.financing_inputs_from_rooms(uow, org_id),
+        graph=F.GraphInputs(
+            related_parties=len(group) - 1,
+            control_group_size=len(group),
+            cycles=sum(f.kind is FindingKind.CIRCULAR_TRADE for f in findings),
+            fan_patterns=sum(f.kind in fans for f in findings),
+            shell_indicators=len(risk.shell_reasons(uow, org_id)),
+            in_group_trade_share=inside / total if total else None,
+        ),
+    )
+
+
+def test_stored_score_equals_the_score_computed_the_long_way(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCF_RISK_FAN_COUNTERPARTIES", "2")  # so fan-outs show at this size
+    risk_settings.cache_clear()
+    try:
+        a, b, c = (add_org(platform, "supplier") for _ in range(3))
+        core = add_org(platform, "core_enterprise", chain_tags=["ev"])
+        new_shell = add_org(platform, "supplier", founded_on=date(2025, 1, 2))
+        with platform.uow(OP) as uow:
+            for org in (a, b, c):
+                parties.add_shareholding(
+                    uow, org, Decimal("0.8"), person_id_number="110101198001010010", person_name="X"
+                )
+        for seller, buyer, amount in (
+            (a, b, "1000000.00"),
+            (b, c, "990000.00"),
+            (c, a, "980000.00"),
+            (a, core, "300000.00"),
+            (new_shell, core, "20000.00"),
+        ):
+            confirmed_receivable(platform, seller, buyer, amount=amount)
+        orgs = (a, b, c, core, new_shell)
+        with platform.uow(Actor.system()) as uow:
+            expected = {
+                o: risk.score_inputs(risk.champion(uow), _inputs_the_long_way(uow, o)) for o in orgs
+            }
+            graphs = risk.derived_graphs(uow)
+        assert expected[a].features["cycles"] == 1.0 and expected[a].features["fan_patterns"] >= 1
+        assert expected[b].features["in_group_trade_share"] == 1.0
+        for org in orgs:
+            with platform.uow(Actor.system()) as uow:
+                got = risk.score_enterprise(uow, org)
+            assert got == expected[org]  # score, grade, PD, reason codes and features
+            with platform.uow(Actor.system()) as uow:
+                (stored,) = risk.score_history(uow, org, limit=1)
+                entries, _ = parties.query_audit(
+                    uow, action="risk.scored", aggregate_id=str(stored.id)
+                )
+            assert (stored.score, stored.grade, stored.model_version) == (
+                got.score,
+                got.grade,
+                got.model_version,
+            )
+            assert stored.reasons == [r.as_dict() for r in got.reasons]
+            assert len(entries) == 1 and entries[0].after == jsonable(got.as_dict())
+            assert entries[0].org_id == org
+        with platform.uow(Actor.system()) as uow:
+            assert risk.derived_graphs(uow) is graphs  # scoring changed no graph: no rebuild
+    finally:
+        risk_settings.cache_clear()
+
+
+def test_champion_card_is_read_once_per_version_and_scores_like_a_fresh_read(
+    platform: Platform,
+) -> None:
+    org = add_org(platform, "supplier")
+    card = CompiledScorecard(
+        intercept=-3.0,
+        features=tuple(f for f in F.EXPERT_SCORECARD.features if f.name != "age_years"),
+    )
+    model_id = new_id("rmd")  # ids are unique across databases: the card cache relies on it
+    with platform.uow(Actor.system()) as uow:
+        uow.session.add(
+            RiskModelRow(
+                id=model_id,
+                name="test",
+                kind="scorecard",
+                status="champion",
+                data_hash="0" * 64,
+                features=card.feature_names,
+                metrics={},
+                model_card={},
+                reference={},
+                artifact=json.dumps(card.as_json()),
+                created_at=uow.now(),
+            )
+        )
+        uow.commit()
+    with platform.uow(Actor.system()) as uow:
+        first = risk.champion(uow)
+        assert first.version == model_id and first.card == card
+        assert risk.champion(uow) is first  # the compiled card is cached by version
+        fresh = risk.score_inputs(
+            risk.ActiveModel(first.version, card), risk.enterprise_inputs(uow, org)
+        )
+        assert risk.score_enterprise(uow, org) == fresh

@@ -336,3 +336,101 @@ def test_compiled_scorecard_matches_optbinning_and_logistic_regression() -> None
     # SHAP contributions add up to the raw log-odds of each decision
     raw = ch.booster.predict(ch.frame(ds.X.iloc[:5]), raw_score=True)
     np.testing.assert_allclose(contrib.sum(axis=1), raw, rtol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_in_group_shares_of_all_nodes_at_once_equal_one_at_a_time(seed: int) -> None:
+    from scf.risk import service
+
+    rng = np.random.default_rng(seed)
+    nodes = G.NodeIndex()
+    ids = [nodes(f"org_{i}") for i in range(40)]
+    m = 300
+    src = rng.integers(0, len(ids), m)
+    dst = np.where(rng.random(m) < 0.05, src, rng.integers(0, len(ids), m))  # a few self-loops
+    amount = rng.integers(0, 10**12, m)
+    amount[rng.random(m) < 0.1] = 0
+    pg = service.PlatformGraph(G.EdgeList.of(src, dst, amount, np.zeros(m), len(ids)), nodes)
+    groups: dict[str, set[str]] = {}
+    members = [f"org_{i}" for i in rng.permutation(len(ids) + 5)]  # org_40.. do not trade
+    for start in range(0, 30, 6):
+        g = set(members[start : start + int(rng.integers(2, 7))]) | {f"person_{start}"}
+        for org in g:
+            groups.setdefault(org, g)
+    shares = service._in_group_shares(groups, pg)
+    for org in nodes.ids:
+        one = service._in_group_share(org, groups.get(org, {org}), pg)
+        assert shares[org] == one, org
+    assert any(v is not None and 0 < v < 1 for v in shares.values())
+
+
+def test_every_early_warning_signal_fires_past_its_configured_threshold() -> None:
+    from scf.risk import service
+    from scf.risk.config import RiskSettings
+
+    quiet = F.EnterpriseInputs(
+        org_id="org_a",
+        as_of=date(2025, 3, 3),
+        trade=F.TradeInputs(
+            sales_90d_minor=100_00,
+            sales_prev_90d_minor=100_00,
+            top_debtor_share=0.5,
+            top_debtor_share_prev=0.45,
+            debtor_days_late_avg=3.0,
+            near_duplicate_invoices_90d=1,
+        ),
+        financing=F.FinancingInputs(
+            overdue_elsewhere=0,
+            certificates_received_90d_minor=150_00,
+            certificates_received_prev_90d_minor=100_00,
+        ),
+    )
+    s = RiskSettings()
+    feats = F.compute_features(quiet)
+    assert service.detect_signals(feats, feats, quiet, s) == []
+    loud = F.EnterpriseInputs(
+        org_id="org_a",
+        as_of=date(2025, 3, 3),
+        trade=F.TradeInputs(
+            sales_90d_minor=20_00,  # -80%: high
+            sales_prev_90d_minor=100_00,
+            top_debtor_share=0.9,
+            top_debtor_share_prev=0.5,
+            debtor_days_late_avg=45.0,
+            near_duplicate_invoices_90d=3,
+        ),
+        financing=F.FinancingInputs(
+            overdue_elsewhere=1,
+            certificates_received_90d_minor=500_00,
+            certificates_received_prev_90d_minor=100_00,
+        ),
+    )
+    now = {**F.compute_features(loud), "related_parties": 4.0}
+    before = {**feats, "related_parties": 1.0}
+    got = {sig.kind: sig for sig in service.detect_signals(now, before, loud, s)}
+    assert set(got) == {
+        "sales_drop",
+        "concentration_jump",
+        "debtor_paying_late",
+        "near_duplicate_invoices",
+        "new_related_parties",
+        "overdue_elsewhere",
+        "unusual_certificate_inflow",
+    }
+    assert got["sales_drop"].severity.value == "high"
+    assert got["sales_drop"].evidence["sales_90d"] == Money(20_00, "CNY").as_json()
+    assert got["concentration_jump"].evidence == {"before": 0.5, "now": 0.9, "threshold": 0.2}
+    assert got["new_related_parties"].evidence["before"] == 1.0
+    assert got["unusual_certificate_inflow"].evidence["threshold"] == s.certificate_inflow
+    assert all(sig.summary and sig.evidence for sig in got.values())
+    # the thresholds are configuration: a laxer committee sees fewer signals on the same record
+    lax = RiskSettings(
+        sales_drop=0.9,
+        concentration_jump=0.5,
+        debtor_days_late=60,
+        near_duplicates=5,
+        new_related_parties=5,
+        overdue_elsewhere=2,
+        certificate_inflow=6.0,
+    )
+    assert service.detect_signals(now, before, loud, lax) == []

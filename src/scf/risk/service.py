@@ -13,13 +13,13 @@ import json
 import weakref
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, insert, select
 
 from scf.core.audit import AuditEntry
 from scf.core.errors import InvalidInput, NotFound, RuleViolation
@@ -134,6 +134,23 @@ class DerivedGraphs:
     pg: PlatformGraph
     cycles_by_node: dict[int, list[G.Cycle]]
     fans_by_node: dict[int, list[G.FanPattern]]
+    in_group_share: dict[str, float | None] = field(default_factory=dict)
+
+    def graph_inputs(self, org_id: str) -> F.GraphInputs:
+        """The enterprise's graph features but shell indicators (which depend on the day).
+
+        Dictionary lookups only: a score reads what the build computed for every node. The
+        counts are those of `_graph_findings_for`: each cycle and fan pattern indexed under a
+        node involves that node, by construction.
+        """
+        group = self.groups.get(org_id, {org_id})
+        out = F.GraphInputs(related_parties=len(group) - 1, control_group_size=len(group))
+        me = self.pg.nodes.index.get(org_id)
+        if me is not None and len(self.pg.edges):
+            out.cycles = len(self.cycles_by_node.get(me, ()))
+            out.fan_patterns = len(self.fans_by_node.get(me, ()))
+            out.in_group_trade_share = self.in_group_share.get(org_id)
+        return out
 
 
 _STAMP_WINDOW = 256
@@ -160,16 +177,28 @@ def _stamp(uow: UnitOfWork, anchor: int) -> tuple[int, int, int, int]:
     it) mean ownership, contacts and trade are as they were. The risk room's own entries
     (scores, alerts, limits, models) change none of them.
     """
-    a = AuditEntry
-    row = uow.session.execute(
-        select(
-            func.max(a.id),
-            func.count(case((a.id <= anchor, 1))),
-            func.count(case((a.id > anchor, 1))),
-            func.count(case((and_(a.id > anchor, ~a.action.startswith("risk.")), 1))),
-        ).where(a.id > anchor - _STAMP_WINDOW)
-    ).one()
+    row = (
+        uow.session.connection()
+        .execute(_STAMP_SQL, {"anchor": anchor, "floor": anchor - _STAMP_WINDOW})
+        .one()
+    )
     return int(row[0] or anchor), int(row[1]), int(row[2]), int(row[3])
+
+
+def _stamp_sql() -> Any:
+    a = AuditEntry.__table__.c
+    anchor = bindparam("anchor", type_=a.id.type)
+    return select(
+        func.max(a.id),
+        func.count(case((a.id <= anchor, 1))),
+        func.count(case((a.id > anchor, 1))),
+        func.count(case((and_(a.id > anchor, ~a.action.startswith("risk.")), 1))),
+    ).where(a.id > bindparam("floor", type_=a.id.type))
+
+
+# Built once: the stamp runs before every score, and building the statement costs more than
+# running it.
+_STAMP_SQL = _stamp_sql()
 
 
 def _settings_key(s: RiskSettings) -> tuple[Any, ...]:
@@ -215,8 +244,42 @@ def _build_derived_from(related: Any, pg: PlatformGraph, s: RiskSettings) -> Der
             for n in dict.fromkeys(involved):
                 fans_by_node[n].append(p)
     return DerivedGraphs(
-        related, groups, dict(shared), pg, dict(cycles_by_node), dict(fans_by_node)
+        related,
+        groups,
+        dict(shared),
+        pg,
+        dict(cycles_by_node),
+        dict(fans_by_node),
+        _in_group_shares(groups, pg),
     )
+
+
+def _in_group_shares(groups: Mapping[str, set[str]], pg: PlatformGraph) -> dict[str, float | None]:
+    """Each trading enterprise's share of its trade amount done with its own control group.
+
+    One pass over the edges for all of them (`_in_group_share` does one enterprise): groups
+    are connected components, so a counterparty is in an enterprise's group exactly when both
+    carry the same group label. Sums stay integers, so the shares equal the one-at-a-time ones.
+    """
+    e, ids = pg.edges, pg.nodes.ids
+    n = len(ids)
+    label = np.arange(n, dtype=np.int64)  # outside any group: a group of its own
+    first: dict[int, int] = {}
+    for i, org_id in enumerate(ids):
+        g = groups.get(org_id)
+        if g is not None:
+            label[i] = first.setdefault(id(g), i)
+    total = np.zeros(n, dtype=np.int64)
+    inside = np.zeros(n, dtype=np.int64)
+    loop = e.src == e.dst  # counted once in the total, never inside
+    np.add.at(total, e.src, e.amount)
+    np.add.at(total, e.dst[~loop], e.amount[~loop])
+    same = (label[e.src] == label[e.dst]) & ~loop
+    np.add.at(inside, e.src[same], e.amount[same])
+    np.add.at(inside, e.dst[same], e.amount[same])
+    return {
+        org_id: int(inside[i]) / int(total[i]) if total[i] else None for i, org_id in enumerate(ids)
+    }
 
 
 def _derived_from(
@@ -283,22 +346,16 @@ def enterprise_inputs(
 ) -> F.EnterpriseInputs:
     """Gather everything the features need about one enterprise, from every room."""
     org = _org_or_404(uow, org_id)
-    settings = risk_settings()
     if related is None and pg is None:
         d = derived_graphs(uow)
     else:
-        d = _derived_from(uow, related, pg, settings)
-    related, pg = d.related, d.pg
-    group = d.groups.get(org_id, {org_id})
-    graph = F.GraphInputs(related_parties=len(group) - 1, control_group_size=len(group))
-    if org_id in pg.nodes.index and len(pg.edges):
-        findings = _graph_findings_for(uow, org_id, org, d, settings)
-        graph.cycles = sum(f.kind is FindingKind.CIRCULAR_TRADE for f in findings)
-        graph.fan_patterns = sum(
-            f.kind in (FindingKind.FAN_IN, FindingKind.FAN_OUT, FindingKind.SCATTER_GATHER)
-            for f in findings
-        )
-        graph.in_group_trade_share = _in_group_share(org_id, group, pg)
+        d = _derived_from(uow, related, pg, risk_settings())
+    return _inputs_of(uow, org, d)
+
+
+def _inputs_of(uow: UnitOfWork, org: Any, d: DerivedGraphs) -> F.EnterpriseInputs:
+    org_id = org.id
+    graph = d.graph_inputs(org_id)
     graph.shell_indicators = len(
         _shell_reasons(uow, org, d.shared.get(org_id, set()), graph.in_group_trade_share)
     )
@@ -338,30 +395,47 @@ class ActiveModel:
     card: CompiledScorecard
 
 
+_CHAMPION_SQL = select(RiskModelRow.__table__.c.id).where(
+    RiskModelRow.__table__.c.status == ModelStatus.CHAMPION.value,
+    RiskModelRow.__table__.c.kind == "scorecard",
+)
+# Compiled scorecards by model version, per process. A version's artifact is written once,
+# at registration, and never changed, and version ids are unique (`new_id`: time and 80
+# random bits), so the id alone keys it.
+_CARDS: dict[str, ActiveModel] = {}
+
+
 def champion(uow: UnitOfWork) -> ActiveModel:
     """The champion scorecard, or the expert scorecard until a trained one is promoted."""
-    row = uow.session.scalar(
-        select(RiskModelRow).where(
-            RiskModelRow.status == ModelStatus.CHAMPION.value, RiskModelRow.kind == "scorecard"
-        )
-    )
-    if row is None:
+    version = uow.session.execute(_CHAMPION_SQL).scalar()  # flushes a pending promotion
+    if version is None:
         return ActiveModel(F.EXPERT_VERSION, F.EXPERT_SCORECARD)
-    return ActiveModel(row.id, CompiledScorecard.from_json(json.loads(row.artifact)))
+    hit = _CARDS.get(version)
+    if hit is None:
+        artifact = uow.session.execute(
+            select(RiskModelRow.artifact).where(RiskModelRow.id == version)
+        ).scalar_one()
+        card = CompiledScorecard.from_json(json.loads(artifact))
+        hit = _CARDS[version] = ActiveModel(version, card)
+    return hit
 
 
 def score_inputs(model: ActiveModel, inputs: F.EnterpriseInputs) -> ScoreResult:
     """Score one enterprise with a model: points, grade, PD and reason codes."""
-    feats = F.compute_features(inputs)
+    return _score_features(model, inputs.org_id, F.compute_features(inputs))
+
+
+def _score_features(model: ActiveModel, org_id: str, feats: Mapping[str, Any]) -> ScoreResult:
     points, pd_, reasons = model.card.explain(feats)
+    used = set(model.card.feature_names)
     return ScoreResult(
-        org_id=inputs.org_id,
+        org_id=org_id,
         score=round(points),
         grade=grade_for(pd_),
         pd=pd_,
         reasons=tuple(reasons),
         model_version=model.version,
-        features={k: v for k, v in feats.items() if k in set(model.card.feature_names)},
+        features={k: v for k, v in feats.items() if k in used},
     )
 
 
@@ -377,29 +451,38 @@ def score_batch(
     ]
 
 
+_INSERT_SCORE = insert(RiskScoreRow).returning(RiskScoreRow.id)
+
+
 def score_enterprise(uow: UnitOfWork, org_id: str, *, commit: bool = True) -> ScoreResult:
     """Score an enterprise with the champion model and record the score.
 
     An institution sees the score only under a live consent with scope "credit" (the read
     is logged); the regulator sees all; anyone else is told the enterprise does not exist.
     """
-    _org_or_404(uow, org_id)
+    org = _org_or_404(uow, org_id)
     parties.authorize_read(uow, org_id, CREDIT, f"risk/scores/{org_id}")
-    inputs = enterprise_inputs(uow, org_id)
-    result = score_inputs(champion(uow), inputs)
-    row = RiskScoreRow(
-        org_id=org_id,
-        at=uow.now(),
-        score=result.score,
-        grade=result.grade,
-        pd=result.pd,
-        model_version=result.model_version,
-        reasons=[r.as_dict() for r in result.reasons],
-        features=_jsonable_features(F.compute_features(inputs)),
+    feats = F.compute_features(_inputs_of(uow, org, derived_graphs(uow)))
+    result = _score_features(champion(uow), org_id, feats)
+    # A score is written once and never changed, so a plain insert does: no ORM object.
+    score_id = (
+        uow.session.connection()
+        .execute(
+            _INSERT_SCORE,
+            {
+                "org_id": org_id,
+                "at": uow.now(),
+                "score": result.score,
+                "grade": result.grade,
+                "pd": result.pd,
+                "model_version": result.model_version,
+                "reasons": [r.as_dict() for r in result.reasons],
+                "features": _jsonable_features(feats),
+            },
+        )
+        .scalar_one()
     )
-    uow.session.add(row)
-    uow.flush()
-    uow.audit("risk.scored", "risk_score", str(row.id), after=result.as_dict(), org_id=org_id)
+    uow.audit("risk.scored", "risk_score", str(score_id), after=result.as_dict(), org_id=org_id)
     if commit:
         uow.commit()
     return result
@@ -571,10 +654,7 @@ def _graph_findings_for(
                 finding = _related_party_check(related, org_id, ids[cp])
                 if finding is not None:
                     out.append(finding)
-    in_group = None
-    if me is not None:
-        grp = d.groups.get(org_id, {org_id})
-        in_group = _in_group_share(org_id, grp, pg)
+    in_group = d.in_group_share.get(org_id) if me is not None else None
     shell = _shell_reasons(uow, org, d.shared.get(org_id, set()), in_group)
     if len(shell) >= s.shell_min_indicators:
         out.append(
