@@ -1,16 +1,23 @@
 """Issue 5: certificate piece transfers per second, against the raw database in the same run.
 
-SQLite: transfers in one thread vs a single-row update-and-commit loop in WAL mode (target
-at least 10%). PostgreSQL: transfers from 4 threads vs pgbench's TPC-B-like run with 4
-clients on the same server (target at least 30%). Each transfer is one unit of work: lock
-the piece, check the trade background, split off nothing, create the recipient's piece,
-consume the receivable, audit, commit.
+SQLite: transfers in one thread vs a single-row update-and-commit loop in WAL mode, on the
+platform's own pragmas (target at least 10%). PostgreSQL: transfers from 4 threads vs
+pgbench's TPC-B-like run with 4 clients, at scale 4, on the same server (target at least
+30%). Each transfer is one unit of work: spend the piece (checked in the UPDATE's WHERE),
+read the recipient, consume the receivable through the trade room, insert the recipient's
+piece and the audit rows, commit.
+
+Two more SQLite figures explain the first: the same transfers 20 to a commit (group commit,
+each in its own savepoint), and the SQL of one transfer replayed on a bare sqlite3
+connection, which bounds what any application code could reach: the WAL frames a transfer
+writes, and the checkpoints they bring, cost more than the whole baseline's transaction.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import statistics
 import subprocess
 import threading
 import time
@@ -18,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from bench.run import BenchContext, Figure
@@ -25,6 +33,7 @@ from scf.certificates import service as certs
 from scf.config import Settings
 from scf.core.actor import Actor
 from scf.core.clock import FixedClock
+from scf.core.ids import new_id
 from scf.core.migrate import upgrade
 from scf.core.money import Money
 from scf.platform import Platform
@@ -33,16 +42,19 @@ SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 def _sqlite_baseline(path: Path, seconds: float) -> float:
-    conn = sqlite3.connect(path, isolation_level=None)
+    """The raw loop, on the pragmas and BEGIN the platform's engine uses (scf.core.db)."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, n INTEGER)")
     conn.execute("INSERT OR REPLACE INTO t VALUES (1, 0)")
     n = 0
     end = time.perf_counter() + seconds
     started = time.perf_counter()
     while time.perf_counter() < end:
-        conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
         conn.execute("UPDATE t SET n = n + 1 WHERE id = 1")
         conn.execute("COMMIT")
         n += 1
@@ -51,13 +63,22 @@ def _sqlite_baseline(path: Path, seconds: float) -> float:
     return rate
 
 
-def _pgbench(url: str, seconds: int) -> float:
+def _pgbench(url: str, seconds: int, clients: int) -> float:
+    """pgbench's TPC-B-like run over TCP on the server and with the clients the app uses.
+
+    The scale factor equals the clients, as pgbench's manual asks: at scale 1 every client
+    updates the one branch row and the baseline measures that lock, not the server.
+    """
     u = make_url(url)
     env_args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or ""]
     db = u.database or ""
-    subprocess.run(["pgbench", "-i", "-q", *env_args, db], check=True, capture_output=True)
+    subprocess.run(
+        ["pgbench", "-i", "-q", "-s", str(clients), *env_args, db],
+        check=True,
+        capture_output=True,
+    )
     out = subprocess.run(
-        ["pgbench", "-c", "4", "-j", "2", "-T", str(seconds), *env_args, db],
+        ["pgbench", "-c", str(clients), "-j", "2", "-T", str(seconds), *env_args, db],
         check=True,
         capture_output=True,
         text=True,
@@ -105,14 +126,25 @@ def _setup(url: str, recipients: int, pieces_each: int) -> tuple[Platform, Actor
     return platform, holder_actor, jobs
 
 
-def _transfers(platform: Platform, holder: Actor, jobs: list[Any]) -> tuple[float, int]:
+def _transfers(
+    platform: Platform, holder: Actor, jobs: list[Any], per_commit: int = 1
+) -> tuple[float, int]:
+    """Transfers from one thread per job; `per_commit` > 1 uses the group-commit command."""
     errors: list[BaseException] = []
 
     def run(target: str, rec: str, pieces: list[str]) -> None:
         try:
-            for pid in pieces:
+            if per_commit == 1:
+                for pid in pieces:
+                    with platform.uow(holder) as uow:
+                        certs.transfer_piece(uow, pid, target, receivable_id=rec)
+                return
+            reqs = [certs.TransferRequest(pid, target, receivable_id=rec) for pid in pieces]
+            for i in range(0, len(reqs), per_commit):
                 with platform.uow(holder) as uow:
-                    certs.transfer_piece(uow, pid, target, receivable_id=rec)
+                    for out in certs.transfer_pieces(uow, reqs[i : i + per_commit]):
+                        if out.error is not None:
+                            raise out.error
         except BaseException as exc:  # report, do not hide, a failed run
             errors.append(exc)
 
@@ -129,18 +161,89 @@ def _transfers(platform: Platform, holder: Actor, jobs: list[Any]) -> tuple[floa
     return n / elapsed, n
 
 
+def _raw_floor(platform: Platform, path: Path, holder: Actor, job: Any, per_commit: int) -> float:
+    """The database's own floor for this work: the SQL one transfer runs, captured from a
+    real transfer, replayed on a bare sqlite3 connection (the platform's pragmas) for the
+    job's other pieces, `per_commit` transfers to a commit. No application code runs."""
+    target, rec, pieces = job
+    captured: list[tuple[str, Any, bool]] = []
+
+    def capture(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
+        if not sql.startswith("BEGIN"):
+            captured.append((sql, params, many))
+
+    event.listen(platform.engine, "before_cursor_execute", capture)
+    try:
+        with platform.uow(holder) as uow:
+            certs.transfer_piece(uow, pieces[0], target, receivable_id=rec)
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", capture)
+    ids: set[str] = set()
+    for _sql, params, many in captured:
+        for row in params if many else [params]:
+            for v in row:
+                if isinstance(v, str):
+                    ids.update(re.findall(r"\b(?:pce|use)_[0-9A-Z]{26}\b", v))
+    fresh = sorted(ids - {pieces[0]})
+
+    def renew(v: Any, swap: dict[str, str]) -> Any:
+        if isinstance(v, str):
+            for old, new in swap.items():
+                v = v.replace(old, new)
+        return v
+
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        conn.execute(f"PRAGMA {pragma}")
+    cur = conn.cursor()
+    todo = pieces[1:]
+    started = time.perf_counter()
+    for i in range(0, len(todo), per_commit):
+        cur.execute("BEGIN IMMEDIATE")
+        for pid in todo[i : i + per_commit]:
+            swap = {pieces[0]: pid, **{f: new_id(f[:3]) for f in fresh}}
+            for sql, params, many in captured:
+                if many:
+                    cur.executemany(sql, [tuple(renew(v, swap) for v in row) for row in params])
+                else:
+                    cur.execute(sql, tuple(renew(v, swap) for v in params)).fetchall()
+        cur.execute("COMMIT")
+    rate = len(todo) / (time.perf_counter() - started)
+    conn.close()
+    return rate
+
+
+GROUP = 20  # transfers per commit in the group-commit figures
+
+
 def run(ctx: BenchContext) -> list[Figure]:
     figures: list[Figure] = []
     n = max(50, int(400 * ctx.scale))
     base_path = ctx.workdir / "cert_baseline.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(base_path) + suffix).unlink(missing_ok=True)
-    baseline = _sqlite_baseline(base_path, 3.0)
-    platform, holder, jobs = _setup(ctx.sqlite_url("bench_certificates"), 1, n)
+    # The disk is shared and noisy: the baseline runs before, between and after the
+    # transfers, and its median is the figure's baseline.
+    baselines = [_sqlite_baseline(base_path, 1.5)]
+    url = ctx.sqlite_url("bench_certificates")
+    platform, holder, jobs = _setup(url, 1, 4 * n)
+    target, rec, pieces = jobs[0]
     try:
-        rate, count = _transfers(platform, holder, jobs)
+        rate, count = _transfers(platform, holder, [(target, rec, pieces[:n])])
+        baselines.append(_sqlite_baseline(base_path, 1.5))
+        group, gcount = _transfers(platform, holder, [(target, rec, pieces[n : 2 * n])], GROUP)
+        path = Path(make_url(url).database or "")
+        floor_1 = _raw_floor(platform, path, holder, (target, rec, pieces[2 * n : 3 * n]), 1)
+        floor_g = _raw_floor(platform, path, holder, (target, rec, pieces[3 * n :]), GROUP)
+        baselines.append(_sqlite_baseline(base_path, 1.5))
     finally:
         platform.dispose()
+    baseline = statistics.median(baselines)
+    floors = {
+        "raw_sql_floor_1_per_commit": round(floor_1),
+        f"raw_sql_floor_{GROUP}_per_commit": round(floor_g),
+        "baselines": [round(b) for b in baselines],
+    }
     figures.append(
         Figure(
             5,
@@ -151,18 +254,44 @@ def run(ctx: BenchContext) -> list[Figure]:
             baseline=baseline,
             baseline_name="SQLite WAL single-row update+commit/s",
             met=rate >= 0.10 * baseline,
-            notes=f"{count} transfers",
+            notes=(
+                f"{count} transfers, one per commit; the same SQL replayed on bare sqlite3 "
+                f"makes {floor_1:,.0f}/s ({floor_1 / baseline:.2f} of the baseline), the "
+                "database's own ceiling for one transfer per commit"
+            ),
+            extra=floors,
+        )
+    )
+    figures.append(
+        Figure(
+            5,
+            f"certificate transfers/s (SQLite, 1 thread, group commit of {GROUP})",
+            group,
+            "transfers/s",
+            target=">= 10% of the WAL update-commit loop",
+            baseline=baseline,
+            baseline_name="SQLite WAL single-row update+commit/s",
+            met=group >= 0.10 * baseline,
+            notes=(
+                f"{gcount} transfers, {GROUP} to a commit, each in its own savepoint "
+                f"(transfer_pieces); bare sqlite3 replay of the same SQL: {floor_g:,.0f}/s "
+                f"({floor_g / baseline:.2f} of the baseline)"
+            ),
+            extra=floors,
         )
     )
     url = ctx.pg_database("bench_certificates")
     pgb = ctx.pg_database("bench_certificates_pgbench")
     if url and pgb:
-        tps = _pgbench(pgb, 20)
         platform, holder, jobs = _setup(url, 4, n // 2)
+        # pgbench runs just before and just after the transfers; the mean is the baseline.
+        runs = [_pgbench(pgb, 10, 4)]
         try:
             rate, count = _transfers(platform, holder, jobs)
         finally:
             platform.dispose()
+        runs.append(_pgbench(pgb, 10, 4))
+        tps = statistics.mean(runs)
         figures.append(
             Figure(
                 5,
@@ -171,9 +300,10 @@ def run(ctx: BenchContext) -> list[Figure]:
                 "transfers/s",
                 target=">= 30% of pgbench TPC-B, 4 clients",
                 baseline=tps,
-                baseline_name="pgbench -c 4 tps",
+                baseline_name="pgbench -c 4 -s 4 tps",
                 met=rate >= 0.30 * tps,
-                notes=f"{count} transfers",
+                notes=f"{count} transfers, one per commit",
+                extra={"pgbench_runs": [round(r) for r in runs]},
             )
         )
     return figures

@@ -2,8 +2,9 @@
 
 Each public command is one unit of work and commits once; the `*_in` functions join the
 caller's unit of work and never commit (the financing room calls them). A piece is locked
-with SELECT ... FOR UPDATE before it changes, and carries a version column besides, so two
-commands on one piece never both win.
+with SELECT ... FOR UPDATE before it changes (a transfer locks it with the guarded UPDATE
+that spends it), and carries a version column besides, so two commands on one piece never
+both win.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scf.certificates.config import CertificateSettings, get_certificate_settings
 from scf.certificates.iso20022 import (
@@ -54,7 +56,14 @@ from scf.certificates.tables import (
 )
 from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
-from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from scf.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork, request_id_var
@@ -557,8 +566,81 @@ _SPEND_PIECE = (
     .where(_P.id == bindparam("pid"), _P.status == PieceStatus.LIVE.value)
     .values(status=PieceStatus.SPENT.value, spent_at=bindparam("now"), version=_P.version + 1)
 )
+# The transfer's first statement: spend the piece only if it is live, held by the actor and
+# of an active, unmatured certificate, returning it. It checks, locks (PostgreSQL re-checks
+# the WHERE after waiting for a concurrent winner) and writes in one round trip; when it
+# finds nothing, `_locked_piece_row` names the reason.
+_OPEN_CERT = (
+    select(_C.id)
+    .where(
+        _C.id == _P.certificate_id,
+        _C.status == CertificateStatus.ACTIVE.value,
+        _C.maturity_on > bindparam("today"),
+    )
+    .exists()
+)
+_SPEND_ANY_LIVE = _SPEND_PIECE.where(_OPEN_CERT).returning(*_table(PieceRow).c)
+_SPEND_HELD_LIVE = _SPEND_ANY_LIVE.where(_P.holder_org_id == bindparam("holder"))
 _INSERT_PIECES = insert(_table(PieceRow))
 _INSERT_AUDIT = insert(_table(AuditEntry))
+_WRITE_ROWS: dict[tuple[int, int], Any] = {}
+# Dialects whose transfers write their pieces and audit rows in one statement.
+ONE_STATEMENT_WRITES = frozenset({"postgresql"})
+
+
+def _write_rows_statement(n_pieces: int, n_audits: int) -> Any:
+    """The new pieces and audit rows in one statement, for PostgreSQL, where each statement
+    is a round trip; built once per shape (SQLAlchemy caches single-row INSERTs only).
+
+    The pieces go in writable CTEs (foreign keys are checked at the end of the statement).
+    The audit rows keep their order, hence their ids: each row's INSERT selects from the
+    previous one's RETURNING, so the server must insert them one after the other.
+    """
+    key = (n_pieces, n_audits)
+    stmt = _WRITE_ROWS.get(key)
+    if stmt is None:
+        pieces, audit = _table(PieceRow), _table(AuditEntry)
+        audit_columns = [c for c in audit.c if c.key != "id"]
+
+        def binds(columns: Sequence[Any], prefix: str) -> list[Any]:
+            return [bindparam(f"{prefix}_{c.key}", type_=c.type) for c in columns]
+
+        ctes = [
+            insert(pieces)
+            .values(dict(zip(pieces.c.keys(), binds(list(pieces.c), f"p{i}"), strict=True)))
+            .cte(f"p{i}")
+            for i in range(n_pieces)
+        ]
+        names = [c.key for c in audit_columns]
+        first = insert(audit).values(dict(zip(names, binds(audit_columns, "a0"), strict=True)))
+        stmt = first.add_cte(*ctes)
+        previous = first.returning(audit.c.id).cte("a0")
+        for i in range(1, n_audits):
+            row = insert(audit).from_select(
+                names, select(*binds(audit_columns, f"a{i}")).select_from(previous)
+            )
+            if i == n_audits - 1:
+                stmt = row.add_cte(*ctes)
+            else:
+                previous = row.returning(audit.c.id).cte(f"a{i}")
+        _WRITE_ROWS[key] = stmt
+    return stmt
+
+
+def _write_rows(
+    uow: UnitOfWork, pieces: list[dict[str, Any]], audits: list[dict[str, Any]]
+) -> None:
+    """Insert new pieces and audit rows: one statement on PostgreSQL, two elsewhere."""
+    conn = uow.session.connection()
+    if conn.dialect.name not in ONE_STATEMENT_WRITES:
+        conn.execute(_INSERT_PIECES, pieces)
+        conn.execute(_INSERT_AUDIT, audits)
+        return
+    params = {f"p{i}_{k}": v for i, row in enumerate(pieces) for k, v in row.items()}
+    params.update({f"a{i}_{k}": v for i, row in enumerate(audits) for k, v in row.items()})
+    conn.execute(_write_rows_statement(len(pieces), len(audits)), params)
+
+
 _PIECE_COLUMNS = tuple(_table(PieceRow).c.keys())
 
 
@@ -664,14 +746,113 @@ def transfer_piece(
 ) -> PieceRow:
     """Pass a piece, or an amount of it (split off automatically), to a supplier one owes.
 
-    The lean path, because transfers are the hot command: the piece row is locked and read
-    with its certificate in one statement, the trade background is checked and consumed in
-    one guarded UPDATE, the pieces and the audit rows go in with one INSERT each, and no ORM
-    object is flushed. Should the guarded UPDATE find nothing, the detailed checks run to
-    name the reason. Returns the recipient's piece (not attached to the session).
+    The lean path, because transfers are the hot command (see `_transfer_in`). Returns the
+    recipient's piece (not attached to the session).
     """
     parties.require_role(uow.actor, *ENTERPRISE)
-    row = _locked_piece_row(uow, piece_id, _acting_holder(uow))
+    child = _transfer_in(uow, piece_id, to_org_id, amount, receivable_id)
+    uow.commit()
+    return PieceRow(**child)
+
+
+# PostgreSQL SQLSTATEs of deadlock_detected and serialization_failure.
+_LOCK_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """One transfer of a batch: as the arguments of `transfer_piece`."""
+
+    piece_id: str
+    to_org_id: str
+    amount: Money | None = None
+    receivable_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    """The result of one transfer of a batch: the recipient's piece, or the refusal."""
+
+    request: TransferRequest
+    piece: PieceRow | None = None
+    error: DomainError | None = None
+
+
+def transfer_pieces(uow: UnitOfWork, requests: Sequence[TransferRequest]) -> list[TransferOutcome]:
+    """Group commit: several transfers in one transaction, each atomic on its own.
+
+    Each transfer runs in its own savepoint, exactly as `transfer_piece` runs it (same
+    checks, same rows, same audit entries); a refused one is rolled back to its savepoint
+    and reported with its error while the others go on, and one commit ends the batch.
+    Returns one outcome per request, in order.
+    """
+    parties.require_role(uow.actor, *ENTERPRISE)
+    outcomes: list[TransferOutcome] = []
+    for req in requests:
+        savepoint = uow.session.begin_nested()
+        try:
+            child = _transfer_in(uow, req.piece_id, req.to_org_id, req.amount, req.receivable_id)
+        except DomainError as exc:
+            savepoint.rollback()
+            outcomes.append(TransferOutcome(req, error=exc))
+            continue
+        except IntegrityError as exc:
+            savepoint.rollback()
+            error = Conflict(
+                f"the change collides with an existing record: {exc.orig}",
+                code="integrity_conflict",
+            )
+            outcomes.append(TransferOutcome(req, error=error))
+            continue
+        except OperationalError as exc:
+            # Two batches that lock the same pieces or receivables in opposite orders:
+            # PostgreSQL breaks the cycle by failing one statement, which only this
+            # savepoint needs to give up.
+            if getattr(exc.orig, "sqlstate", None) not in _LOCK_CONFLICTS:
+                raise
+            savepoint.rollback()
+            error = Conflict(
+                "another transfer held the same piece or receivable meanwhile; try again",
+                code="lock_conflict",
+            )
+            outcomes.append(TransferOutcome(req, error=error))
+            continue
+        savepoint.commit()
+        outcomes.append(TransferOutcome(req, piece=PieceRow(**child)))
+    uow.commit()
+    return outcomes
+
+
+def _transfer_in(
+    uow: UnitOfWork,
+    piece_id: str,
+    to_org_id: str,
+    amount: Money | None,
+    receivable_id: str | None,
+) -> dict[str, Any]:
+    """One transfer inside the caller's unit of work; returns the recipient's piece values.
+
+    One guarded UPDATE ... RETURNING checks, locks and spends the piece; the recipient is
+    read in one statement; the trade background is checked and consumed in one guarded
+    UPDATE through the trade room's service; the pieces and the audit rows go in with one
+    INSERT each, and no ORM object is flushed. Should a guarded statement find nothing, the
+    detailed checks run to name the reason, and the caller's rollback undoes the spend.
+    """
+    holder_org_id = _acting_holder(uow)
+    now = uow.now()
+    conn = uow.session.connection()
+    params: dict[str, Any] = {"pid": piece_id, "now": now, "today": uow.today()}
+    if holder_org_id is None:
+        row = conn.execute(_SPEND_ANY_LIVE, params).first()
+    else:
+        params["holder"] = holder_org_id
+        row = conn.execute(_SPEND_HELD_LIVE, params).first()
+    if row is None:
+        # Not live, not the actor's, closed or matured: the locking read names the reason.
+        _locked_piece_row(uow, piece_id, holder_org_id)
+        raise Conflict(
+            f"piece {piece_id} was changed by someone else meanwhile", code="stale_version"
+        )
     holder = row.holder_org_id
     face = Money(row.face_minor, row.currency)
     amount = positive_amount(amount if amount is not None else face, row.currency)
@@ -686,12 +867,10 @@ def transfer_piece(
         raise InvalidInput(f"{name} is not a supplier", field="to_org_id")
     if black:
         parties.require_not_blacklisted(uow, to_org_id)
-    now = uow.now()
     cert_id = row.certificate_id
     audits: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
-    parent = dict(zip(_PIECE_COLUMNS, row[: len(_PIECE_COLUMNS)], strict=True))
-    parent.update(status=PieceStatus.SPENT.value, spent_at=now)
+    parent = dict(zip(_PIECE_COLUMNS, row, strict=True))
     given = parent
     if len(parts) == 2:
         halves = [
@@ -746,15 +925,8 @@ def transfer_piece(
             holder,
         )
     )
-    conn = uow.session.connection()
-    if conn.execute(_SPEND_PIECE, {"pid": row.id, "now": now}).rowcount != 1:
-        raise Conflict(
-            f"piece {piece_id} was changed by someone else meanwhile", code="stale_version"
-        )
-    conn.execute(_INSERT_PIECES, new_rows)
-    conn.execute(_INSERT_AUDIT, audits)
-    uow.commit()
-    return PieceRow(**child)
+    _write_rows(uow, new_rows, audits)
+    return child
 
 
 # ---------------------------------------------------------------- financing
