@@ -26,6 +26,8 @@ from scf.platform import Platform
 from scf.trade import service as trade
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+WARMUP = 100
+SETUP_BATCH = 10_000  # documents per call when building the matching sample
 
 
 def _platform(url: str) -> Platform:
@@ -88,7 +90,8 @@ def _intake(url: str, n: int) -> float:
 
 
 def _load_fingerprints(p: Platform, stored: int) -> float:
-    """Bulk-load `stored` fingerprints: COPY on PostgreSQL, executemany on SQLite."""
+    """Bulk-load `stored` fingerprints: COPY and VACUUM ANALYZE on PostgreSQL, executemany on
+    SQLite."""
     now = datetime(2025, 3, 3, tzinfo=UTC)
     t0 = time.perf_counter()
     if p.engine.dialect.name == "postgresql":
@@ -103,8 +106,10 @@ def _load_fingerprints(p: Platform, stored: int) -> float:
             raw.commit()
         finally:
             raw.close()
-        with p.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE trade_fingerprint")
+        # What autovacuum does to a table that grew by millions of rows: the visibility map
+        # lets the primary key answer a check without reading the table (index-only scan).
+        with p.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE trade_fingerprint")
     else:
         with p.engine.begin() as conn:
             dc = conn.connection.driver_connection
@@ -148,8 +153,8 @@ def run(ctx: BenchContext) -> list[Figure]:
                 notes=f"{n} invoices in batches of 1,000",
             )
         )
-    # Duplicate check: background fingerprints bulk-loaded (COPY on PostgreSQL, executemany
-    # in one transaction on SQLite), then checks through the service.
+    # Duplicate check: background fingerprints bulk-loaded (COPY and VACUUM ANALYZE on
+    # PostgreSQL, executemany in one transaction on SQLite), then checks through the service.
     stored = int(os.environ.get("SCF_BENCH_TRADE_FPS", str(int(5_000_000 * ctx.scale))))
     backends = [("PostgreSQL", pg)] if pg else []
     if not pg or os.environ.get("SCF_BENCH_TRADE_FP_SQLITE"):
@@ -160,12 +165,21 @@ def run(ctx: BenchContext) -> list[Figure]:
         load_s = _load_fingerprints(p, stored)
         times = []
         with p.uow(Actor.system()) as uow:
+            # Warm-up on other fingerprints, not timed: the first executions of a statement
+            # are planned afresh (psycopg prepares it from the fifth on) and open the
+            # connection; the steady state is what a p99 describes.
+            for i in range(WARMUP):
+                trade.check_fingerprint(uow, f"{(i * 104_729 + 1) % (stored * 2):064x}")
             for i in range(2000):
                 fp = f"{(i * 7919) % (stored * 2):064x}"
                 t0 = time.perf_counter()
                 trade.check_fingerprint(uow, fp)
                 times.append((time.perf_counter() - t0) * 1000)
         p99 = statistics.quantiles(times, n=100)[98]
+        vac = " and vacuumed" if label == "PostgreSQL" else ""
+        # The tail is where a busy 2-core machine shows (a check waits for a core twice per
+        # round trip); the load average says how busy it was.
+        load1 = os.getloadavg()[0]
         figures.append(
             Figure(
                 3,
@@ -174,10 +188,12 @@ def run(ctx: BenchContext) -> list[Figure]:
                 "ms",
                 "<= 2 ms at 5M stored",
                 met=p99 <= 2 and stored >= 5_000_000,
-                notes=f"{stored:,} fingerprints stored (loaded in {load_s:.0f} s); "
-                f"2,000 checks through check_fingerprint, half hits; "
-                f"median {statistics.median(times):.3f} ms",
-                extra={"p50_ms": statistics.median(times), "stored": stored},
+                notes=f"{stored:,} fingerprints stored (loaded{vac} in {load_s:.0f} s); "
+                f"2,000 checks through check_fingerprint (one statement), half hits, "
+                f"after {WARMUP} untimed warm-up checks on other fingerprints; "
+                f"median {statistics.median(times):.3f} ms, "
+                f"{sum(t > 2 for t in times)} checks over 2 ms; load average {load1:.1f}",
+                extra={"p50_ms": statistics.median(times), "stored": stored, "load1": load1},
             )
         )
         p.dispose()
@@ -189,58 +205,65 @@ def run(ctx: BenchContext) -> list[Figure]:
         buyer = parties.find_by_uscc(uow, b)
         assert buyer is not None
         buyer_actor = Actor(None, buyer.id, frozenset({"core_enterprise"}), "b")
-    m = int(os.environ.get("SCF_BENCH_TRADE_MATCH", str(max(2000, int(10_000 * ctx.scale)))))
-    with p.uow(buyer_actor) as uow:
-        trade.record_orders(
-            uow,
-            [
-                trade.OrderInput(
-                    number=f"PO{i}",
-                    seller_uscc=s,
-                    buyer_uscc=b,
-                    issue_date=date(2024, 12, 1),
-                    currency="CNY",
-                    lines=[trade.LineInput("item", "100", "10.00", 1)],
-                )
-                for i in range(m)
-            ],
-        )
-        trade.record_shipments(
-            uow,
-            [
-                trade.ShipmentInput(
-                    "receipt",
-                    f"R{i}",
-                    f"PO{i}",
-                    s,
-                    b,
-                    date(2024, 12, 20),
-                    [trade.ShipmentLineInput(1, "100")],
-                )
-                for i in range(m)
-            ],
-        )
-    with p.uow(seller) as uow:
-        trade.record_shipments(
-            uow,
-            [
-                trade.ShipmentInput(
-                    "delivery",
-                    f"D{i}",
-                    f"PO{i}",
-                    s,
-                    b,
-                    date(2024, 12, 15),
-                    [trade.ShipmentLineInput(1, "100")],
-                )
-                for i in range(m)
-            ],
-        )
-        invs = _invoices(m, s, b, 10_000_000)
-        for i, it in enumerate(invs):
-            it.order_number = f"PO{i}"
-            it.lines = [trade.LineInput("item", "100", "10.00", 1)]
-        ids = trade.record_invoices(uow, invs)
+    m = int(os.environ.get("SCF_BENCH_TRADE_MATCH", str(max(2000, int(100_000 * ctx.scale)))))
+    ids: list[str] = []
+    setup_t0 = time.perf_counter()
+    for k in range(0, m, SETUP_BATCH):
+        few = range(k, min(m, k + SETUP_BATCH))
+        with p.uow(buyer_actor) as uow:
+            trade.record_orders(
+                uow,
+                [
+                    trade.OrderInput(
+                        number=f"PO{i}",
+                        seller_uscc=s,
+                        buyer_uscc=b,
+                        issue_date=date(2024, 12, 1),
+                        currency="CNY",
+                        lines=[trade.LineInput("item", "100", "10.00", 1)],
+                    )
+                    for i in few
+                ],
+            )
+        with p.uow(buyer_actor) as uow:
+            trade.record_shipments(
+                uow,
+                [
+                    trade.ShipmentInput(
+                        "receipt",
+                        f"R{i}",
+                        f"PO{i}",
+                        s,
+                        b,
+                        date(2024, 12, 20),
+                        [trade.ShipmentLineInput(1, "100")],
+                    )
+                    for i in few
+                ],
+            )
+        with p.uow(seller) as uow:
+            trade.record_shipments(
+                uow,
+                [
+                    trade.ShipmentInput(
+                        "delivery",
+                        f"D{i}",
+                        f"PO{i}",
+                        s,
+                        b,
+                        date(2024, 12, 15),
+                        [trade.ShipmentLineInput(1, "100")],
+                    )
+                    for i in few
+                ],
+            )
+        with p.uow(seller) as uow:
+            invs = _invoices(len(few), s, b, 10_000_000 + k)
+            for i, it in zip(few, invs, strict=True):
+                it.order_number = f"PO{i}"
+                it.lines = [trade.LineInput("item", "100", "10.00", 1)]
+            ids += trade.record_invoices(uow, invs)
+    setup_s = time.perf_counter() - setup_t0
     t0 = time.perf_counter()
     with p.uow(Actor.system()) as uow:
         for inv_id in ids[:500]:
@@ -264,7 +287,8 @@ def run(ctx: BenchContext) -> list[Figure]:
             met=est <= 5,
             notes=f"{m:,} invoices with order, delivery and receipt matched by match_invoices "
             f"on SQLite, {per_s:,.0f}/s (one at a time: {one_s:,.0f}/s on the first 500); "
-            "1M figure extrapolated linearly (the work is per chunk of 5,000), single process",
+            "1M figure extrapolated linearly (the work is per chunk of 5,000), single process; "
+            f"the sample was filed through the services in {setup_s:.0f} s",
         )
     )
     p.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -146,10 +147,17 @@ def check_vat_invoice_number(number: str, code: str | None, field: str = "number
         )
 
 
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
 def normalize_number(number: str) -> str:
     """Case, width, spaces and separators do not make a different invoice."""
+    if number.isascii() and number.isalnum():
+        # Plain ASCII letters and digits (nearly every number): NFKC leaves them as they are
+        # and nothing is stripped, so upper-casing is the whole normalization.
+        return number.upper()
     text = unicodedata.normalize("NFKC", number).upper()
-    return re.sub(r"[^0-9A-Z]", "", text)
+    return _NOT_ALNUM.sub("", text)
 
 
 def number_stem(number: str) -> str:
@@ -185,7 +193,7 @@ def keyed_fingerprint(secret: str, digest: str) -> str:
     """HMAC the digest with the platform secret, so stored fingerprints reveal nothing."""
     if not digest.startswith("sha256:") or len(digest) != 71:
         raise InvalidInput("a digest looks like 'sha256:' plus 64 hex digits", field="digest")
-    return hmac.new(secret.encode(), digest.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), digest.encode(), "sha256").hex()
 
 
 def is_fingerprint(value: str) -> bool:
@@ -238,8 +246,14 @@ class MatchResult:
         }
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)
 def _key(item: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", item).strip().lower())
+    # Cached: a batch match asks for the same few item names thousands of times.
+    text = item if item.isascii() else unicodedata.normalize("NFKC", item)
+    return _SPACES.sub(" ", text.strip().lower())
 
 
 def match_lines(

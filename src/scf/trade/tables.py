@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
 )
@@ -35,7 +36,8 @@ class TradeOrderRow(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     number: Mapped[str] = mapped_column(String(80))
-    seller_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    # No index of its own: it leads the unique (seller, buyer, kind, number).
+    seller_org_id: Mapped[str] = mapped_column(String(40))
     buyer_org_id: Mapped[str] = mapped_column(String(40), index=True)
     contract_id: Mapped[str | None] = mapped_column(String(40))
     issue_date: Mapped[date] = mapped_column(Date)
@@ -50,7 +52,8 @@ class TradeOrderLineRow(Base):
     __table_args__ = (UniqueConstraint("order_id", "line_no"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("trade_order.id"), index=True)
+    # No index of its own: it leads the unique (order_id, line_no).
+    order_id: Mapped[str] = mapped_column(ForeignKey("trade_order.id"))
     line_no: Mapped[int] = mapped_column(Integer)
     item: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[Decimal] = mapped_column(Qty)
@@ -96,7 +99,8 @@ class InvoiceRow(Base):
     number: Mapped[str] = mapped_column(String(80))
     number_norm: Mapped[str] = mapped_column(String(80))
     invoice_code: Mapped[str | None] = mapped_column(String(12))
-    seller_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    # No index of its own: it leads ix_trade_invoice_pair_date.
+    seller_org_id: Mapped[str] = mapped_column(String(40))
     buyer_org_id: Mapped[str] = mapped_column(String(40), index=True)
     seller_uscc: Mapped[str] = mapped_column(String(40))
     buyer_uscc: Mapped[str] = mapped_column(String(40))
@@ -138,7 +142,8 @@ class PaymentRow(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     payer_org_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    payee_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    # No index of its own: it leads the unique (payee_org_id, reference).
+    payee_org_id: Mapped[str] = mapped_column(String(40))
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     value_date: Mapped[date] = mapped_column(Date)
@@ -191,8 +196,11 @@ class FingerprintRow(Base):
     """The platform-wide state of one invoice fingerprint; never says who marked it."""
 
     __tablename__ = "trade_fingerprint"
+    # On PostgreSQL the primary key's index carries the state too, so a duplicate check is
+    # answered from the index alone (an index-only scan, no read of the table).
+    __table_args__ = (PrimaryKeyConstraint("fingerprint", postgresql_include=["state"]),)
 
-    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(12))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -203,7 +211,8 @@ class FingerprintMarkRow(Base):
     __table_args__ = (UniqueConstraint("fingerprint", "org_id", "state"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # No index of its own: it leads the unique (fingerprint, org_id, state).
+    fingerprint: Mapped[str] = mapped_column(String(64))
     org_id: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,265 @@
+"""Authenticity assessment of a receivable: score, reason codes and evidence."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+from scf.parties.model import ConsentScope
+from scf.trade.config import trade_settings
+from scf.trade.fingerprints import check_fingerprint
+from scf.trade.matching import _match
+from scf.trade.model import (
+    Assessment,
+    DocKind,
+    Reason,
+    check_dates,
+    explain,
+    item_key,
+    near_duplicate,
+    number_stem,
+    price_outliers,
+    score,
+)
+from scf.trade.receivables import _rcv
+from scf.trade.tables import FingerprintMarkRow, InvoiceLineRow, InvoiceRow
+
+# ---------------------------------------------------------------- authenticity
+
+
+def assess_authenticity(
+    uow: UnitOfWork, receivable_id: str, *, for_org_id: str | None = None
+) -> Assessment:
+    """Score the trade background of a receivable 0..100 with reasons and their evidence."""
+    settings = trade_settings()
+    tol = settings.tolerances()
+    s = uow.session
+    row = _rcv(uow, receivable_id)
+    inv = s.get(InvoiceRow, row.invoice_id)
+    assert inv is not None
+    reasons: list[Reason] = []
+    issues, _report, facts = _match(uow, inv, tol)
+    if inv.order_id is None:
+        reasons.append(
+            Reason(
+                "NO_ORDER",
+                "No contract or purchase order backs the invoice.",
+                {"invoice": inv.number},
+            )
+        )
+    else:
+        if facts["deliveries"] == 0:
+            reasons.append(
+                Reason(
+                    "NO_DELIVERY",
+                    f"No delivery note or waybill is on file for order {facts['order']}.",
+                    {"order": facts["order"]},
+                )
+            )
+        if facts["receipts"] == 0:
+            reasons.append(
+                Reason(
+                    "NO_RECEIPT",
+                    f"The buyer filed no goods receipt for order {facts['order']}.",
+                    {"order": facts["order"]},
+                )
+            )
+    seen_codes: set[str] = set()
+    for issue in issues:
+        if issue.code not in seen_codes:
+            extra = sum(1 for i in issues if i.code == issue.code) - 1
+            reasons.append(
+                Reason(
+                    issue.code,
+                    issue.message + (f" ({extra} more like it)" if extra else ""),
+                    issue.evidence,
+                )
+            )
+            seen_codes.add(issue.code)
+    if inv.order_id is None:
+        reasons += [
+            r
+            for r in check_dates(None, [], [], inv.issue_date, inv.due_date, tol)
+            if r.code not in seen_codes
+        ]
+    status = check_fingerprint(uow, inv.fingerprint, _log=False)
+    marks = list(
+        s.execute(
+            select(FingerprintMarkRow.org_id, FingerprintMarkRow.state).where(
+                FingerprintMarkRow.fingerprint == inv.fingerprint
+            )
+        )
+    )
+    insts = {
+        m.org_id for m in marks if m.org_id not in (inv.seller_org_id, inv.buyer_org_id, for_org_id)
+    }
+    encumbered = [
+        m for m in marks if m.state in ("registered", "financed") and m.org_id != for_org_id
+    ]
+    if insts or (encumbered and not row.used_minor):
+        reasons.append(
+            Reason(
+                "DUPLICATE_INVOICE",
+                "The same invoice (seller, buyer, number, date, total) was already submitted, "
+                "registered or financed at another institution.",
+                {
+                    "fingerprint": inv.fingerprint,
+                    "registered": status.registered,
+                    "financed": status.financed,
+                    "institutions": len(insts),
+                },
+            )
+        )
+    near = []
+    window = timedelta(days=tol.near_duplicate_days)
+    total = Money(inv.total_minor, inv.currency)
+    for other in s.scalars(
+        select(InvoiceRow).where(
+            InvoiceRow.seller_org_id == inv.seller_org_id,
+            InvoiceRow.buyer_org_id == inv.buyer_org_id,
+            InvoiceRow.kind == DocKind.INVOICE,
+            InvoiceRow.id != inv.id,
+            InvoiceRow.issue_date.between(inv.issue_date - window, inv.issue_date + window),
+        )
+    ):
+        same_items = other.order_id == inv.order_id or number_stem(other.number) == number_stem(
+            inv.number
+        )
+        if (
+            near_duplicate(
+                total,
+                Money(other.total_minor, other.currency),
+                inv.issue_date,
+                other.issue_date,
+                tol,
+            )
+            and same_items
+        ):
+            near.append(other)
+    if near:
+        reasons.append(
+            Reason(
+                "NEAR_DUPLICATE_INVOICE",
+                f"{len(near)} other invoice(s) between the same parties have a total within 1% "
+                f"and a date within {tol.near_duplicate_days} days: "
+                + ", ".join(f"{o.number} of {o.issue_date}" for o in near[:5])
+                + ".",
+                {
+                    "invoices": [
+                        {
+                            "id": o.id,
+                            "number": o.number,
+                            "issue_date": o.issue_date.isoformat(),
+                            "total": Money(o.total_minor, o.currency).amount_str(),
+                        }
+                        for o in near[:5]
+                    ]
+                },
+            )
+        )
+    if row.credited_minor > 0:
+        reasons.append(
+            Reason(
+                "INVOICE_CREDITED",
+                "Credit notes reduced the receivable by "
+                f"{Money(row.credited_minor, row.currency)}.",
+                {
+                    "credited": Money(row.credited_minor, row.currency).amount_str(),
+                    "face": Money(row.face_minor, row.currency).amount_str(),
+                },
+            )
+        )
+    open_minor = row.face_minor - row.credited_minor
+    if row.confirmed_minor < open_minor:
+        reasons.append(
+            Reason(
+                "DEBTOR_NOT_CONFIRMED",
+                "The debtor has not confirmed the receivable"
+                + (
+                    f" beyond {Money(row.confirmed_minor, row.currency)}"
+                    if row.confirmed_minor
+                    else ""
+                )
+                + f" of {Money(open_minor, row.currency)}.",
+                {
+                    "confirmed": Money(row.confirmed_minor, row.currency).amount_str(),
+                    "amount": Money(open_minor, row.currency).amount_str(),
+                },
+            )
+        )
+    links = parties.related_links(uow, row.seller_org_id, row.debtor_org_id)
+    if links:
+        reasons.append(
+            Reason(
+                "RELATED_PARTIES",
+                "Seller and debtor are related parties: "
+                + "; ".join(
+                    f"{link.reason}" + (f" via {link.via}" if link.via else "") for link in links
+                )
+                + ".",
+                {"links": [{"reason": link.reason, "via": link.via} for link in links]},
+            )
+        )
+    history: dict[str, list[Decimal]] = defaultdict(list)
+    hist_rows = s.execute(
+        select(InvoiceLineRow.item, InvoiceLineRow.unit_price)
+        .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
+        .where(
+            InvoiceRow.seller_org_id == inv.seller_org_id,
+            InvoiceRow.buyer_org_id == inv.buyer_org_id,
+            InvoiceRow.kind == DocKind.INVOICE,
+            InvoiceRow.id != inv.id,
+        )
+        .limit(5000)
+    )
+    for item, price in hist_rows:
+        history[item_key(item)].append(Decimal(price))
+    own_lines = [
+        (r.item, Decimal(r.unit_price))
+        for r in s.scalars(select(InvoiceLineRow).where(InvoiceLineRow.invoice_id == inv.id))
+    ]
+    outliers = price_outliers(own_lines, history, tol)
+    if outliers:
+        reasons.append(
+            outliers[0]
+            if len(outliers) == 1
+            else Reason(
+                "PRICE_OUTLIER",
+                " ".join(o.message for o in outliers),
+                {"lines": [o.evidence for o in outliers]},
+            )
+        )
+    seller = parties.find_organization(uow, row.seller_org_id)
+    age = (inv.issue_date - seller.founded_on).days
+    if age < tol.seller_min_age_days:
+        reasons.append(
+            Reason(
+                "SELLER_TOO_NEW",
+                f"The seller was founded on {seller.founded_on}, {age} days before the invoice.",
+                {
+                    "founded_on": seller.founded_on.isoformat(),
+                    "age_days": age,
+                    "minimum_days": tol.seller_min_age_days,
+                },
+            )
+        )
+    value = score(reasons, settings.merged_weights())
+    return Assessment(row.id, value, tuple(reasons), explain(value, reasons))
+
+
+def assess_receivable(uow: UnitOfWork, receivable_id: str) -> Assessment:
+    """Assess for a reader allowed to see the receivable (own, consent, platform)."""
+    row = _rcv(uow, receivable_id)
+    parties.authorize_read(
+        uow,
+        [row.seller_org_id, row.debtor_org_id],
+        ConsentScope.TRADE,
+        f"receivable/{receivable_id}/assessment",
+    )
+    return assess_authenticity(uow, receivable_id, for_org_id=uow.actor.org_id)

@@ -1,0 +1,462 @@
+"""Receivables: debtor confirmation, disputes, use by certificates and financing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import (
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+)
+
+from scf.core.audit import AuditEntry
+from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound
+from scf.core.ids import new_id
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork, request_id_var
+from scf.parties import service as parties
+from scf.parties.model import ConsentScope
+from scf.trade.common import ENTERPRISE, ReceivableInfo, _snapshot, _status, _table
+from scf.trade.tables import (
+    InvoiceLineRow,
+    InvoiceRow,
+    ReceivableRow,
+    ReceivableUseRow,
+)
+
+# ---------------------------------------------------------------- confirmation
+
+
+def _rcv(uow: UnitOfWork, receivable_id: str) -> ReceivableRow:
+    row = uow.session.get(ReceivableRow, receivable_id)
+    if row is None:
+        raise NotFound(f"receivable {receivable_id} not found", code="receivable_not_found")
+    return row
+
+
+def _confirm(uow: UnitOfWork, row: ReceivableRow, amount_minor: int) -> None:
+    before = _snapshot(row)
+    row.confirmed_minor = amount_minor
+    row.confirmed_at = uow.now()
+    uow.flush()
+    uow.audit(
+        "receivable.confirmed",
+        "trade_receivable",
+        row.id,
+        before=before,
+        after=_snapshot(row),
+        org_id=row.debtor_org_id,
+    )
+
+
+def confirm_receivables(
+    uow: UnitOfWork, items: Sequence[tuple[str, Money | None]], *, commit: bool = True
+) -> list[ReceivableInfo]:
+    """The debtor confirms receivables in full (amount None) or in part; all or none."""
+    parties.require_role(uow.actor, *ENTERPRISE)
+    errors = ErrorCollector()
+    staged = []
+    for i, (rid, amount) in enumerate(items, start=1):
+        row = uow.session.get(ReceivableRow, rid)
+        if row is None or (not uow.actor.is_system and row.debtor_org_id != uow.actor.org_id):
+            if row is not None and uow.actor.org_id == row.seller_org_id:
+                errors.add("receivable_id", "only the debtor confirms a receivable", i)
+            else:
+                errors.add("receivable_id", f"receivable {rid} not found", i)
+            continue
+        open_minor = row.face_minor - row.credited_minor
+        want = open_minor if amount is None else amount.minor
+        if amount is not None and amount.currency != row.currency:
+            errors.add("amount", f"the receivable is in {row.currency}", i)
+        elif want <= 0:
+            errors.add("amount", "must be greater than zero", i)
+        elif want > open_minor:
+            errors.add("amount", f"exceeds the open amount {Money(open_minor, row.currency)}", i)
+        elif want < row.used_minor:
+            errors.add(
+                "amount", f"is below the {Money(row.used_minor, row.currency)} already used", i
+            )
+        elif row.disputed:
+            errors.add("receivable_id", "the receivable is disputed; withdraw the dispute first", i)
+        else:
+            staged.append((row, want))
+    errors.raise_if_any("the confirmations were refused")
+    for row, want in staged:
+        _confirm(uow, row, want)
+    out = [_info(uow, row) for row, _ in staged]
+    if commit:
+        uow.commit()
+    return out
+
+
+def confirm_receivable(
+    uow: UnitOfWork, receivable_id: str, amount: Money | None = None
+) -> ReceivableInfo:
+    return confirm_receivables(uow, [(receivable_id, amount)])[0]
+
+
+def dispute_receivable(uow: UnitOfWork, receivable_id: str, reason: str) -> ReceivableInfo:
+    """The debtor disputes a receivable; nothing more of it may be used."""
+    row = _rcv(uow, receivable_id)
+    if not uow.actor.is_system and row.debtor_org_id != uow.actor.org_id:
+        raise NotFound(f"receivable {receivable_id} not found", code="receivable_not_found")
+    if not reason.strip():
+        raise InvalidInput("say why the receivable is disputed", field="reason")
+    before = _snapshot(row)
+    row.disputed = True
+    uow.flush()
+    uow.audit(
+        "receivable.disputed",
+        "trade_receivable",
+        row.id,
+        before=before,
+        after={**_snapshot(row), "reason": reason},
+        org_id=row.debtor_org_id,
+    )
+    uow.commit()
+    return _info(uow, row)
+
+
+# ---------------------------------------------------------------- for other rooms
+
+
+def _info(uow: UnitOfWork, row: ReceivableRow) -> ReceivableInfo:
+    fp = uow.session.scalar(select(InvoiceRow.fingerprint).where(InvoiceRow.id == row.invoice_id))
+    cur = row.currency
+    return ReceivableInfo(
+        id=row.id,
+        seller_org_id=row.seller_org_id,
+        debtor_org_id=row.debtor_org_id,
+        amount=Money(row.face_minor - row.credited_minor, cur),
+        confirmed=Money(row.confirmed_minor, cur),
+        used=Money(row.used_minor, cur),
+        due_date=row.due_date,
+        status=_status(row),
+        invoice_ids=(row.invoice_id,),
+        fingerprints=(fp,) if fp else (),
+        paid=Money(row.paid_minor, cur),
+    )
+
+
+def receivable_info(uow: UnitOfWork, receivable_id: str) -> ReceivableInfo:
+    """Return a receivable for another room's rules (no access check)."""
+    return _info(uow, _rcv(uow, receivable_id))
+
+
+def use_receivable(
+    uow: UnitOfWork, receivable_id: str, amount: Money, *, purpose: str, reference: str
+) -> ReceivableInfo:
+    """Consume confirmed, unused amount for a certificate or financing (joins the caller's unit)."""
+    row = _rcv(uow, receivable_id)
+    if amount.currency != row.currency:
+        raise InvalidInput(
+            f"the receivable is in {row.currency}", field="amount", code="currency_mismatch"
+        )
+    if not amount.is_positive():
+        raise InvalidInput("must be greater than zero", field="amount")
+    if row.disputed:
+        raise Conflict(f"receivable {row.id} is disputed by the debtor", code="receivable_disputed")
+    unused = row.confirmed_minor - row.used_minor
+    if amount.minor > unused:
+        raise Conflict(
+            f"receivable {row.id} has {Money(unused, row.currency)} confirmed and unused; "
+            f"{amount} was asked",
+            code="receivable_exhausted",
+            details={"unused_confirmed": Money(unused, row.currency).as_json()},
+        )
+    before = _snapshot(row)
+    row.used_minor += amount.minor
+    if purpose in FINANCING_PURPOSES:
+        row.financed = True
+    uow.session.add(
+        ReceivableUseRow(
+            id=new_id("use"),
+            receivable_id=row.id,
+            amount_minor=amount.minor,
+            released_minor=0,
+            purpose=purpose,
+            reference=reference,
+            at=uow.now(),
+        )
+    )
+    uow.flush()
+    uow.audit(
+        "receivable.used",
+        "trade_receivable",
+        row.id,
+        before=before,
+        after={**_snapshot(row), "purpose": purpose, "reference": reference},
+    )
+    return _info(uow, row)
+
+
+FINANCING_PURPOSES = ("financing", "factoring", "reverse_factoring", "pledge")
+
+
+def _consume_statement(by_id: bool, financing: bool) -> Any:
+    """The guarded UPDATE of `consume_receivable`, built once per shape and then reused."""
+    key = (by_id, financing)
+    if key not in _CONSUME:
+        r = _table(ReceivableRow).c
+        guard = (
+            (r.seller_org_id == bindparam("creditor"))
+            & (r.debtor_org_id == bindparam("debtor"))
+            & (r.currency == bindparam("cur"))
+            & r.disputed.is_(False)
+            & (r.confirmed_minor - r.used_minor >= bindparam("amount"))
+        )
+        target = (
+            r.id == bindparam("rid")
+            if by_id
+            else r.id
+            == select(r.id).where(guard).order_by(r.due_date, r.id).limit(1).scalar_subquery()
+        )
+        values: dict[str, Any] = {
+            "used_minor": r.used_minor + bindparam("amount"),
+            "version": r.version + 1,
+        }
+        if financing:
+            values["financed"] = True
+        _CONSUME[key] = (
+            _table(ReceivableRow)
+            .update()
+            .where(target & guard)
+            .values(values)
+            .returning(
+                r.id,
+                r.face_minor,
+                r.credited_minor,
+                r.confirmed_minor,
+                r.used_minor,
+                r.paid_minor,
+                r.disputed,
+                r.financed,
+            )
+        )
+    return _CONSUME[key]
+
+
+_CONSUME: dict[tuple[bool, bool], Any] = {}
+_INSERT_USE = insert(_table(ReceivableUseRow))
+_INSERT_AUDIT = insert(_table(AuditEntry))
+
+
+def consume_receivable(
+    uow: UnitOfWork,
+    *,
+    creditor_org_id: str,
+    debtor_org_id: str,
+    amount: Money,
+    purpose: str,
+    reference: str,
+    receivable_id: str | None = None,
+    audit_into: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Consume `amount` of a confirmed, undisputed receivable the debtor owes the creditor.
+
+    One guarded UPDATE (unused >= amount in its WHERE) checks and uses at once, so two
+    concurrent uses can never both pass; without `receivable_id` the earliest-due receivable
+    that covers the amount is taken. Returns the receivable's id, or None when none
+    qualifies: the caller then asks `receivable_info`/`use_receivable` for the precise
+    reason. Joins the caller's unit of work. Audit rows go to `audit_into` when given (the
+    caller inserts them with its own), else straight to the audit log.
+    """
+    if not amount.is_positive():
+        raise InvalidInput("must be greater than zero", field="amount")
+    financing = purpose in FINANCING_PURPOSES
+    conn = uow.session.connection()
+    params = {
+        "creditor": creditor_org_id,
+        "debtor": debtor_org_id,
+        "cur": amount.currency,
+        "amount": amount.minor,
+    }
+    if receivable_id is not None:
+        params["rid"] = receivable_id
+    got = conn.execute(_consume_statement(receivable_id is not None, financing), params).first()
+    if got is None:
+        return None
+    now = uow.now()
+    conn.execute(
+        _INSERT_USE,
+        [
+            {
+                "id": new_id("use"),
+                "receivable_id": got.id,
+                "amount_minor": amount.minor,
+                "released_minor": 0,
+                "purpose": purpose,
+                "reference": reference,
+                "at": now,
+            }
+        ],
+    )
+    after = {
+        "face_minor": got.face_minor,
+        "credited_minor": got.credited_minor,
+        "confirmed_minor": got.confirmed_minor,
+        "used_minor": got.used_minor,
+        "paid_minor": got.paid_minor,
+        "disputed": got.disputed,
+    }
+    # RETURNING gives only the new row; a financing use may just have set `financed`.
+    before = {**after, "used_minor": got.used_minor - amount.minor}
+    before["status"] = _status(SimpleNamespace(**before, financed=got.financed))  # type: ignore[arg-type]
+    after["status"] = _status(SimpleNamespace(**after, financed=got.financed))  # type: ignore[arg-type]
+    entry = {
+        "at": now,
+        "user_id": uow.actor.user_id,
+        "org_id": uow.actor.org_id,
+        "action": "receivable.used",
+        "aggregate_type": "trade_receivable",
+        "aggregate_id": got.id,
+        "before": before,
+        "after": {**after, "purpose": purpose, "reference": reference},
+        "request_id": request_id_var.get(),
+    }
+    if audit_into is not None:
+        audit_into.append(entry)
+    else:
+        conn.execute(_INSERT_AUDIT, [entry])
+    return str(got.id)
+
+
+def release_receivable(
+    uow: UnitOfWork, receivable_id: str, amount: Money, *, reference: str
+) -> ReceivableInfo:
+    """Give back (part of) a use made under a reference."""
+    row = _rcv(uow, receivable_id)
+    uses = list(
+        uow.session.scalars(
+            select(ReceivableUseRow).where(
+                ReceivableUseRow.receivable_id == row.id, ReceivableUseRow.reference == reference
+            )
+        )
+    )
+    open_minor = sum(u.amount_minor - u.released_minor for u in uses)
+    if amount.currency != row.currency or not amount.is_positive() or amount.minor > open_minor:
+        raise InvalidInput(
+            f"under {reference!r} only {Money(open_minor, row.currency)} is in use", field="amount"
+        )
+    before = _snapshot(row)
+    left = amount.minor
+    for u in uses:
+        take = min(left, u.amount_minor - u.released_minor)
+        u.released_minor += take
+        left -= take
+    row.used_minor -= amount.minor
+    if row.used_minor == 0:
+        row.financed = False
+    uow.flush()
+    uow.audit(
+        "receivable.released",
+        "trade_receivable",
+        row.id,
+        before=before,
+        after={**_snapshot(row), "reference": reference},
+    )
+    return _info(uow, row)
+
+
+def receivables_between(
+    uow: UnitOfWork, creditor_org_id: str, debtor_org_id: str, *, with_unused_confirmed: bool = True
+) -> list[ReceivableInfo]:
+    stmt = select(ReceivableRow).where(
+        ReceivableRow.seller_org_id == creditor_org_id,
+        ReceivableRow.debtor_org_id == debtor_org_id,
+        ReceivableRow.disputed.is_(False),
+    )
+    if with_unused_confirmed:
+        stmt = stmt.where(ReceivableRow.confirmed_minor > ReceivableRow.used_minor)
+    return [
+        _info(uow, r)
+        for r in uow.session.scalars(stmt.order_by(ReceivableRow.due_date, ReceivableRow.id))
+    ]
+
+
+# ---------------------------------------------------------------- reads with access control
+
+
+def get_receivable(uow: UnitOfWork, receivable_id: str) -> ReceivableInfo:
+    row = _rcv(uow, receivable_id)
+    parties.authorize_read(
+        uow,
+        [row.seller_org_id, row.debtor_org_id],
+        ConsentScope.TRADE,
+        f"receivable/{receivable_id}",
+    )
+    return _info(uow, row)
+
+
+def list_receivables(
+    uow: UnitOfWork, org_id: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[ReceivableInfo], int]:
+    """Receivables where the organization is seller or debtor (own, by consent, or all for
+    the platform)."""
+    actor = uow.actor
+    stmt = select(ReceivableRow)
+    subject = org_id or actor.org_id
+    if org_id is not None:
+        parties.authorize_read(
+            uow, org_id, ConsentScope.TRADE, f"organization/{org_id}/receivables"
+        )
+    if subject is not None and not (org_id is None and (actor.is_regulator or actor.is_operator)):
+        stmt = stmt.where(
+            or_(ReceivableRow.seller_org_id == subject, ReceivableRow.debtor_org_id == subject)
+        )
+    total = uow.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = uow.session.scalars(stmt.order_by(ReceivableRow.id).limit(limit).offset(offset))
+    return [_info(uow, r) for r in rows], total
+
+
+def get_invoice(uow: UnitOfWork, invoice_id: str) -> dict[str, Any]:
+    inv = uow.session.get(InvoiceRow, invoice_id)
+    if inv is None:
+        raise NotFound(f"invoice {invoice_id} not found", code="invoice_not_found")
+    parties.authorize_read(
+        uow, [inv.seller_org_id, inv.buyer_org_id], ConsentScope.TRADE, f"invoice/{invoice_id}"
+    )
+    lines = uow.session.scalars(
+        select(InvoiceLineRow)
+        .where(InvoiceLineRow.invoice_id == inv.id)
+        .order_by(InvoiceLineRow.line_no)
+    )
+    cur = inv.currency
+    return {
+        "id": inv.id,
+        "kind": inv.kind,
+        "number": inv.number,
+        "invoice_code": inv.invoice_code,
+        "seller_org_id": inv.seller_org_id,
+        "buyer_org_id": inv.buyer_org_id,
+        "seller_uscc": inv.seller_uscc,
+        "buyer_uscc": inv.buyer_uscc,
+        "issue_date": inv.issue_date.isoformat(),
+        "due_date": inv.due_date.isoformat(),
+        "amount_without_tax": Money(inv.net_minor, cur).as_json(),
+        "tax": Money(inv.tax_minor, cur).as_json(),
+        "total": Money(inv.total_minor, cur).as_json(),
+        "payable": Money(inv.payable_minor, cur).as_json(),
+        "order_number": inv.order_number,
+        "credited_invoice_id": inv.credited_invoice_id,
+        "payee": {"name": inv.payee_name, "id": inv.payee_id}
+        if inv.payee_name or inv.payee_id
+        else None,
+        "source": inv.source,
+        "fingerprint": inv.fingerprint,
+        "lines": [
+            {
+                "line_no": ln.line_no,
+                "item": ln.item,
+                "quantity": str(ln.quantity),
+                "unit_price": str(ln.unit_price),
+                "order_line_no": ln.order_line_no,
+            }
+            for ln in lines
+        ],
+    }
