@@ -98,3 +98,49 @@ def test_large_streams_lazily_with_flat_memory() -> None:
     finally:
         tracemalloc.stop()
     assert peak_b < peak_a * 1.5 + 500_000  # four times the records, not more memory
+
+
+def test_defaults_follow_a_health_slide_that_shows_in_trade_first() -> None:
+    """Defaults come from each SME's latent health; the slide before a default shows in its
+    trade (more unconfirmed and unreceived invoices, later payments), and a firm that has
+    defaulted neither sells afterwards nor pays what falls due after its default month."""
+    import numpy as np
+
+    from scf.sim.generator import FIRST_DEFAULT_MONTH, month_start
+    from scf.sim.model import Default
+
+    data = build("small", 7)
+    gen = data.generator
+    defaults = {d.org: d.on for d in data.of(Default)}
+    assert len(defaults) >= 20
+    assert all(d >= month_start(FIRST_DEFAULT_MONTH) for d in defaults.values())
+    assert all(gen.default_month[k] == (on.month - 1) for k, on in defaults.items())
+    # health in the three months before the default is worse than the others' then
+    before = [
+        gen.path[gen.path_row[k], gen.default_month[k] - 3 : gen.default_month[k]] for k in defaults
+    ]
+    others = [gen.path[gen.path_row[k], 3:9] for k in gen.path_row if k not in defaults]
+    assert np.mean(np.concatenate(before)) < np.mean(np.concatenate(others)) - 1.0
+    trades = data.of(Trade)
+    for t in trades:
+        d = gen.default_month.get(t.seller)
+        if d is not None:
+            assert (t.order_date.month - 1) <= d, t  # no orders after the default month
+        d = gen.default_month.get(t.buyer)
+        if d is not None and t.payment_date is not None:
+            assert t.payment_date < month_start(d + 1), t
+    # what the platform will see: sellers in trouble get fewer invoices confirmed
+    weak = [
+        t
+        for t in trades
+        if t.fraud is None and gen.health_at(t.seller, t.order_date.month - 1) < -1
+    ]
+    sound = [
+        t for t in trades if t.fraud is None and gen.health_at(t.seller, t.order_date.month - 1) > 0
+    ]
+    assert weak and sound
+    assert np.mean([t.confirmed for t in weak]) < np.mean([t.confirmed for t in sound]) - 0.3
+    assert (
+        np.mean([t.receipt_date is None for t in weak])
+        > np.mean([t.receipt_date is None for t in sound]) + 0.2
+    )

@@ -35,6 +35,8 @@ from scf.sim.model import (
     CertTransfer,
     CreditLine,
     Default,
+    DiscountBid,
+    DiscountProgram,
     Goods,
     Holding,
     InvoiceFinance,
@@ -60,6 +62,18 @@ LICENSED_ROLES = (
     "guarantee_company",
 )
 CNY_HOLIDAY = (date(2025, 1, 28), date(2025, 2, 4))
+# The default model (see `Generator._health_paths`): the share of SMEs whose health slides
+# from some month on, the monthly default hazard logit(alpha + beta * health), and the first
+# month a default can happen (a firm needs a record before it can fail on it).
+SLIDE_SHARE = 0.4
+HAZARD_ALPHA = -6.6
+HAZARD_BETA = -2.2
+FIRST_DEFAULT_MONTH = 3
+# Dynamic discounting: at most this many receivables a month are offered per programme, the
+# buyer's hurdle rate, and the days between the month's end and the early payment.
+DD_MAX_BIDS = 8
+DD_HURDLE = "0.0700"
+DD_PAY_AFTER_DAYS = 5
 # Orders by calendar month: stocking up before Chinese New Year (29 January 2025), the
 # holiday trough in February, and the year-end peak.
 SEASON = np.array([1.25, 0.55, 0.95, 1.0, 1.0, 0.95, 0.95, 1.0, 1.05, 1.0, 1.1, 1.2])
@@ -245,6 +259,10 @@ def size_of(size: str | Size) -> Size:
     return SIZES[size]
 
 
+def _month_of(d: date) -> int:
+    return (d.year - START.year) * 12 + d.month - START.month
+
+
 def end_of(size: Size) -> date:
     """The last simulated day (the platform's 'today' after loading)."""
     y, m = START.year + (START.month - 1 + size.months - 1) // 12, (size.months - 1) % 12 + 1
@@ -276,7 +294,19 @@ class Generator:
         self.seed = int(seed)
         self.end = end_of(self.size)
         self.orgs: dict[str, Org] = {}
-        self.health: dict[str, float] = {}
+        self.health: dict[str, float] = {}  # what registration data hints at (static)
+        # The latent financial health of each SME month by month (see `_health_paths`), the
+        # month it defaults in, and its main buyer (the relationship it keeps longest).
+        self.path_row: dict[str, int] = {}
+        self.path = np.zeros((0, self.size.months))
+        self.noise = np.ones((0, self.size.months))
+        self.default_month: dict[str, int] = {}
+        self.main_buyer: dict[str, str] = {}
+        self.discount_cores: list[str] = []
+        self._dd: dict[str, list[Trade]] = defaultdict(list)  # a month's early-pay candidates
+        self._dd_set: set[str] = set()
+        self.injected: dict[str, int] = defaultdict(int)  # fraud injected so far, by type
+        self._late = max(self.size.months - 5, 0)  # from this month, make sure of each type
         self.people: list[Person] = []
         self.links: list[tuple[str, str, str, float, int]] = []  # seller, buyer, cur, rate, term
         self.lines: dict[str, CreditLine] = {}
@@ -486,6 +516,87 @@ class Generator:
         yield from self._credit_lines(rng, cores)
         yield from self._fraud_population(rng, cores)
         yield from self._other_institutions()
+        self._health_paths()
+        # Core enterprises that run dynamic-discounting programmes with their own cash.
+        self.discount_cores = [
+            k for k in self.by_role["core_enterprise"] if self.orgs[k].currency == "CNY"
+        ][::2]
+        self._dd_set = set(self.discount_cores)
+
+    # ------------------------------------------------------------ financial health
+
+    def _health_paths(self) -> None:
+        """Each SME's latent financial health month by month, and the month it defaults.
+
+        Health starts at a level that registration data (age, capital) hints at only weakly,
+        wanders month to month, and for some firms turns into a slide (a lost customer, a
+        margin squeeze) from a random month on. The chance of defaulting in a month rises
+        steeply as health falls, so the slide shows in the firm's trade - falling and more
+        irregular sales, orders left only from its main buyer, debtors paying later, fewer
+        confirmed and received invoices - months before the default. Its own random stream:
+        the rest of the set does not move with it.
+        """
+        rng = self.rng(11)
+        months = self.size.months
+        # The fraud schemes' companies run on their controller's plan, not on their health.
+        schemers = {k for ring in self.rings for k in ring}
+        schemers |= {k for pair in self.self_pairs for k in pair}
+        schemers |= {shell for shell, _buyer in self.shells}
+        keys = [
+            k
+            for k, o in self.orgs.items()
+            if o.roles[0] in ("supplier", "distributor") and k not in schemers
+        ]
+        self.path_row = {k: i for i, k in enumerate(keys)}
+        n = len(keys)
+        h0 = np.array([self.health[k] for k in keys], dtype=float)
+        level = 0.25 * h0 + rng.normal(0.0, 0.45, n)
+        steps = rng.normal(0.0, 0.15, (n, months))
+        sliding = rng.random(n) < SLIDE_SHARE
+        onset = rng.integers(0, max(months - 5, 1), n)
+        slope = rng.uniform(0.15, 0.4, n)
+        t = np.arange(months)[None, :]
+        slide = np.where(sliding[:, None] & (t >= onset[:, None]), t - onset[:, None] + 1, 0)
+        x = level[:, None] + np.cumsum(steps, axis=1) - slope[:, None] * slide
+        self.path = x
+        # Irregular sales: the worse off, the more a month's orders swing.
+        sigma = 0.12 + 0.3 * np.clip(-x, 0.0, 2.5)
+        self.noise = np.exp(rng.normal(0.0, 1.0, (n, months)) * sigma - sigma**2 / 2)
+        hazard = 1.0 / (1.0 + np.exp(-(HAZARD_ALPHA + HAZARD_BETA * x)))
+        hazard[:, :FIRST_DEFAULT_MONTH] = 0.0
+        hit = rng.random((n, months)) < hazard
+        self.default_month = {
+            keys[i]: int(hit[i].argmax()) for i in np.flatnonzero(hit.any(axis=1))
+        }
+        rates: dict[str, float] = {}
+        for seller, buyer, _cur, rate, _term in self.links:
+            if rate > rates.get(seller, -1.0):
+                rates[seller] = rate
+                self.main_buyer[seller] = buyer
+
+    def health_at(self, org: str, m: int) -> float:
+        """An SME's latent health in month `m` (0 for firms outside the study)."""
+        i = self.path_row.get(org)
+        if i is None:
+            return 0.0
+        return float(self.path[i, min(max(m, 0), self.size.months - 1)])
+
+    def _activity(self, seller: str, buyer: str, m: int) -> float:
+        """How much a relationship orders this month, against its usual rate."""
+        d = self.default_month.get(buyer)
+        if d is not None and m > d:
+            return 0.0  # a defaulted buyer stops ordering
+        i = self.path_row.get(seller)
+        if i is None:
+            return 1.0
+        d = self.default_month.get(seller)
+        if d is not None and m >= d:
+            return 0.0 if m > d else 0.3
+        x = float(self.path[i, m])
+        f = float(np.exp(0.15 * min(max(x, -3.0), 1.5))) * float(self.noise[i, m])
+        if buyer != self.main_buyer.get(seller):
+            f *= float(np.exp(0.35 * min(x, 0.0)))  # smaller customers leave first
+        return f
 
     def _other_institutions(self) -> Iterator[Record]:
         """A microcredit company (a local financial organization), a financing guarantee
@@ -712,6 +823,7 @@ class Generator:
         with_order: bool = True,
         order_by_seller: bool = False,
         confirmed: bool = True,
+        received: bool = True,
         lag: int | None = None,
     ) -> Trade | None:
         s_org = self.orgs[seller]
@@ -751,19 +863,31 @@ class Generator:
             order_date=on,
             lines=tuple(lines),
             delivery_date=ship if deliver else None,
-            receipt_date=receipt if deliver and receipt <= self.end else None,
+            receipt_date=receipt if deliver and received and receipt <= self.end else None,
             invoice_no=self._invoice_no(),
             invoice_date=inv_date,
             due_date=due,
             net_minor=net,
             tax_minor=tax,
-            payment_date=pay if pay <= self.end and fraud is None else None,
+            payment_date=(
+                pay if pay <= self.end and fraud is None and self._pays(buyer, pay) else None
+            ),
             confirmed=confirmed,
             order_by_seller=order_by_seller,
             fraud=fraud,
         )
         self._count_trade(t)
         return t
+
+    def _gone(self, org: str, m: int) -> bool:
+        """The firm defaulted before month `m`."""
+        d = self.default_month.get(org)
+        return d is not None and m > d
+
+    def _pays(self, buyer: str, on: date) -> bool:
+        """A buyer that has defaulted pays nothing due after its default month."""
+        d = self.default_month.get(buyer)
+        return d is None or on < month_start(d + 1)
 
     def _count_trade(self, t: Trade) -> None:
         self.documents += t.documents()
@@ -808,7 +932,9 @@ class Generator:
                 idx = order[c0 : c0 + chunk]
                 counts = rng.poisson(
                     [
-                        self.links[i][3] * SEASON[m % 12] * self._trend(self.links[i][0], m)
+                        self.links[i][3]
+                        * SEASON[m % 12]
+                        * self._activity(self.links[i][0], self.links[i][1], m)
                         for i in idx
                     ]
                 )
@@ -819,13 +945,9 @@ class Generator:
                             rng, seller, buyer, cur, term, m, held, p_fict, p_near, p_dup
                         )
             yield from self._month_end_finance(rng, held, m)
+            yield from self._month_discounting(m)
             yield from self._month_fraud(rng, m)
             yield from self._goods_month(rng, m)
-
-    def _trend(self, org: str, m: int) -> float:
-        """Sales drift with the firm's health: failing firms lose orders over the year."""
-        h = self.health.get(org, 0.0)
-        return float(np.exp(np.clip(0.8 * h, -1.6, 0.6) * (m - self.size.months / 2) / 6))
 
     def _one(
         self,
@@ -841,9 +963,19 @@ class Generator:
         p_dup: float,
     ) -> Iterator[Record]:
         on = self._date_in(rng, m)
-        late = 3.0 - 8.0 * min(self.health.get(buyer, 0.0), 1.0)
+        # Debtors pay later when they are in trouble themselves, and when the seller is:
+        # a weak supplier cannot insist, and quarrels over its goods hold payments up.
+        hb = self.health_at(buyer, m) if buyer in self.path_row else self.health.get(buyer, 0.0)
+        hs = self.health_at(seller, m)
+        late = 3.0 - 4.0 * min(hb, 1.0) + 9.0 * max(-hb, 0.0) + 12.0 * max(-hs, 0.0)
+        # ... and its buyers confirm and book the receipt of fewer of its invoices.
+        shaky = min(0.85, 0.7 * max(-hs - 0.2, 0.0))
         u = rng.random()
-        if u < p_fict and self.orgs[seller].tier > 0:
+        # Late in the year a set that has drawn no fictitious invoice yet gets one, so that
+        # every fraud type is there to score even in the tiny size.
+        if (u < p_fict or (not self.injected[FICTITIOUS_INVOICE] and m >= self._late)) and (
+            self.orgs[seller].tier > 0
+        ):
             no_order = rng.random() < 0.3
             t = self._trade(
                 rng,
@@ -860,9 +992,22 @@ class Generator:
             )
             if t is not None:
                 yield t
+                self.injected[FICTITIOUS_INVOICE] += 1
                 yield Label(FICTITIOUS_INVOICE, t.key, "no order" if no_order else "no delivery")
             return
-        t = self._trade(rng, seller, buyer, cur, term, on, late_mean=max(late, 0.0))
+        confirmed = not shaky or rng.random() >= shaky
+        received = not shaky or rng.random() >= shaky
+        t = self._trade(
+            rng,
+            seller,
+            buyer,
+            cur,
+            term,
+            on,
+            late_mean=max(late, 0.0),
+            confirmed=confirmed,
+            received=received,
+        )
         if t is None:
             return
         yield t
@@ -899,8 +1044,8 @@ class Generator:
                 yield Label(NEAR_DUPLICATE, t.key, f"re-issued as {r.key}")
                 return
         s_org, b_org = self.orgs[seller], self.orgs[buyer]
-        if cur != "CNY":
-            return
+        if cur != "CNY" or not t.confirmed:
+            return  # nothing is financed on a receivable its debtor has not confirmed
         if b_org.tier == 0 and buyer in self.lines and rng.random() < 0.3:
             issue_on = t.invoice_date + timedelta(days=int(rng.integers(2, 12)))
             maturity = max(t.due_date, issue_on + timedelta(days=45))
@@ -937,10 +1082,12 @@ class Generator:
                         on2,
                     )
             return
+        factored = False
+        need_dup = not self.injected[DUPLICATE_FINANCING] and m >= self._late
         if (
             s_org.tier > 0
             and b_org.tier in (0, 1)
-            and rng.random() < 0.06
+            and (rng.random() < 0.06 or need_dup)
             and t.invoice_date + timedelta(days=25) <= self.end
         ):
             f = InvoiceFinance(
@@ -950,7 +1097,8 @@ class Generator:
                 t.invoice_date + timedelta(days=int(rng.integers(3, 15))),
             )
             yield f
-            if rng.random() < p_dup:
+            factored = True
+            if rng.random() < p_dup or need_dup:
                 other = self._pick(rng, [x for x in self.funders if x != f.funder])
                 g = InvoiceFinance(
                     self._key("i"),
@@ -959,8 +1107,14 @@ class Generator:
                     f.on + timedelta(days=int(rng.integers(2, 10))),
                     fraud=DUPLICATE_FINANCING,
                 )
-                yield g
-                yield Label(DUPLICATE_FINANCING, g.key, f"second funder of {t.key}")
+                # The platform sees the month's applications at its end: a second financing
+                # of a receivable that is due by then would be refused as due, not caught.
+                if month_start(_month_of(g.on) + 1) - timedelta(days=1) < t.due_date:
+                    yield g
+                    self.injected[DUPLICATE_FINANCING] += 1
+                    yield Label(DUPLICATE_FINANCING, g.key, f"second funder of {t.key}")
+        if not factored and buyer in self._dd_set and len(self._dd[buyer]) < DD_MAX_BIDS:
+            self._dd[buyer].append(t)
 
     @staticmethod
     def _pick(rng: np.random.Generator, keys: list[str]) -> str:
@@ -982,6 +1136,49 @@ class Generator:
                             f"0.0{int(rng.integers(25, 40))}",
                             on,
                         )
+
+    def _month_discounting(self, m: int) -> Iterator[Record]:
+        """At the month's end each programme core offers cash to pay the month's confirmed
+        receivables early; a supplier short of cash is likelier to bid, and bids a steeper
+        discount (its own random stream, so the rest of the set does not move)."""
+        rng = self.rng(12, m)
+        last = month_start(m + 1) - timedelta(days=1)
+        pay_on = last + timedelta(days=DD_PAY_AFTER_DAYS)
+        for buyer in self.discount_cores:
+            cands = self._dd.pop(buyer, [])
+            bids = []
+            for t in cands:
+                if (
+                    _month_of(t.invoice_date) != m
+                    or t.due_date <= pay_on + timedelta(days=15)
+                    or pay_on > self.end
+                ):
+                    continue
+                need = max(-self.health_at(t.seller, m), 0.0)
+                if rng.random() >= 0.3 + 0.3 * min(need, 1.0):
+                    continue
+                bp = int(rng.integers(500, 1100)) + int(300 * min(need, 2.0))
+                bids.append(DiscountBid(t.seller, t.key, f"0.{bp:04d}"))
+            if not bids:
+                continue
+            faces = [self._face(b.trade, cands) for b in bids]
+            # Cash for the biggest receivable at least, and often not for every bid.
+            cash = max(max(faces), sum(faces) * int(rng.integers(50, 100)) // 100)
+            yield DiscountProgram(
+                self._key("d"),
+                buyer,
+                "CNY",
+                cash,
+                DD_HURDLE,
+                pay_on,
+                last,
+                tuple(bids),
+            )
+        self._dd.clear()
+
+    @staticmethod
+    def _face(key: str, trades: list[Trade]) -> int:
+        return next(t.total_minor for t in trades if t.key == key)
 
     def _month_fraud(self, rng: np.random.Generator, m: int) -> Iterator[Record]:
         last = self.size.months - 1
@@ -1061,7 +1258,7 @@ class Generator:
         # Legitimate toll processing: a core sends materials out and buys the parts back.
         if m % 3 == 1:
             for seller, buyer, cur, _r, term in self.links[: self._count(6)]:
-                if self.orgs[buyer].tier != 0 or cur != "CNY":
+                if self.orgs[buyer].tier != 0 or cur != "CNY" or self._gone(seller, m):
                     continue
                 on = self._date_in(rng, m)
                 out = self._trade(rng, buyer, seller, cur, 30, on, lag=2)
@@ -1192,14 +1389,10 @@ class Generator:
         """The population-level labels and the defaults of the year."""
         yield from self.special
         rng = self.rng(3)
-        for key in sorted(self.health):
-            o = self.orgs[key]
-            if o.roles[0] not in ("supplier", "distributor"):
-                continue
-            h = self.health[key]
-            pd = 1.0 / (1.0 + np.exp(2.2 + 2.0 * h))
-            if rng.random() < pd:
-                yield Default(key, self.end - timedelta(days=int(rng.integers(0, 60))))
+        for key in sorted(self.default_month):
+            first = month_start(self.default_month[key])
+            days = _cal.monthrange(first.year, first.month)[1]
+            yield Default(key, first + timedelta(days=int(rng.integers(days))))
 
     def stream(self) -> Iterator[Record]:
         yield from self.population()

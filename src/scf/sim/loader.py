@@ -5,9 +5,10 @@ of receivables platforms: the clock stands at the month's last day while that mo
 documents are filed (each batch by the party that files it in real life: orders by the
 buyer, delivery notes by the seller or its logistics firm, receipts and confirmations by
 the buyer, invoices and payments received by the seller), then the month's certificates,
-financings, warehouse receipts and pledges run one command at a time. Checks that happen at
-the moment of a financing (the invoice fingerprint, the pledge guard) are recorded as
-observations for the evaluation.
+financings, dynamic-discounting programmes, warehouse receipts and pledges run one command at
+a time (a payer in trouble repays a month late). Checks that happen at the moment of a
+financing (the invoice fingerprint, the pledge guard) are recorded as observations for the
+evaluation.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from scf.sim.model import (
     CertTransfer,
     CreditLine,
     Default,
+    DiscountProgram,
     Goods,
     Holding,
     InvoiceFinance,
@@ -63,6 +65,9 @@ CAUGHT_BY = {
     DUPLICATE_FINANCING: {"duplicate_invoice", "already_pledged", "not_confirmed"},
     SELF_FINANCING: {"self_financing"},
 }
+# A payer whose latent health (`Generator.health_at`) is below this when a financing falls
+# due repays it a month late.
+LATE_BELOW = -1.0
 CLOSING_DAYS = 75  # the closing settlement runs this long after the year's last day
 PO_EVERY = 23  # one confirmed order in this many is financed (purchase-order financing)
 
@@ -116,8 +121,16 @@ def _month_of(d: date) -> int:
     return (d.year - START.year) * 12 + d.month - START.month
 
 
+# Called with the platform (its clock at the month's last day), the month's index and the
+# report so far, after each month is loaded: a point-in-time view for studies such as the
+# default study of `scf.sim.eval`. Its time is kept apart from the load time.
+MonthHook = Callable[[Platform, int, "LoadReport"], None]
+
+
 class Loader:
-    def __init__(self, platform: Platform, data: SimData) -> None:
+    def __init__(
+        self, platform: Platform, data: SimData, *, at_month_end: MonthHook | None = None
+    ) -> None:
         self.clock = FixedClock(_noon(START - timedelta(days=1)))
         # The same database and settings, with a clock the loader moves through the year.
         self.p = Platform(
@@ -137,6 +150,8 @@ class Loader:
         self.defaults: dict[str, date] = {}  # org key -> the day it stops paying
         self.order_ids: dict[str, str] = {}  # trade key -> order id (buyer-filed orders)
         self.covers: dict[tuple[str, str], str | None] = {}  # (seller, debtor) -> policy id
+        self.at_month_end = at_month_end
+        self.paid_early: set[str] = set()  # trade keys the buyer paid early (discounting)
 
     # ------------------------------------------------------------ helpers
 
@@ -176,7 +191,14 @@ class Loader:
         events: dict[int, list[Any]] = defaultdict(list)
         for r in recs:
             if isinstance(
-                r, CertIssue | CertTransfer | CertFinance | InvoiceFinance | Goods | Pledge
+                r,
+                CertIssue
+                | CertTransfer
+                | CertFinance
+                | InvoiceFinance
+                | DiscountProgram
+                | Goods
+                | Pledge,
             ):
                 events[_month_of(r.on)].append(r)
         lines = [r for r in recs if isinstance(r, CreditLine)]
@@ -188,6 +210,7 @@ class Loader:
         for h in holdings:
             owned[h.org].append(h)
         months = self.data.size.months
+        aside = 0.0  # time spent in the month-end hook, not loading
         self.clock.set(_noon(START - timedelta(days=1)))
         pending = self._register(pending, owned, START - timedelta(days=1))
         self._lines(lines)
@@ -211,6 +234,10 @@ class Loader:
             self.r.phases["organizations"] += t1 - t0
             self.r.phases["trade documents"] += t2 - t1
             self.r.phases["financing and goods"] += time.perf_counter() - t2
+            if self.at_month_end is not None:
+                t4 = time.perf_counter()
+                self.at_month_end(self.p, m, self.r)
+                aside += time.perf_counter() - t4
             if progress:
                 progress("loading", m + 1, months)
         # A closing run after the year: what fell due is repaid, or goes overdue and into
@@ -218,12 +245,14 @@ class Loader:
         t3 = time.perf_counter()
         closing = self.data.end + timedelta(days=CLOSING_DAYS)
         self.clock.set(_noon(closing))
-        self._settle(closing)
+        self._settle(closing, final=True)
         self.r.phases["financing and goods"] += time.perf_counter() - t3
         t3 = time.perf_counter()
         self.resolve_receivables()
         self.r.phases["receivable lookup"] += time.perf_counter() - t3
-        self.r.seconds = time.perf_counter() - started
+        self.r.seconds = time.perf_counter() - started - aside
+        if aside:
+            self.r.phases["month-end hook (not counted)"] = aside
         return self.r
 
     # ------------------------------------------------------------ population
@@ -416,7 +445,9 @@ class Loader:
                     "confirmations", partial(trade.record_invoices, uow, items6, commit=False)
                 ):
                     self.r.counts["confirmations"] += len(items6)
-            pay = [t for t in payments if t.key in self.r.invoice_ids]
+            pay = [
+                t for t in payments if t.key in self.r.invoice_ids and t.key not in self.paid_early
+            ]
             for filer, group in _by(pay, lambda t: t.seller):
                 uow.actor = self.actor(filer)
                 items5 = [
@@ -517,6 +548,8 @@ class Loader:
             self._cert_finance(ev)
         elif isinstance(ev, InvoiceFinance):
             self._invoice_finance(ev)
+        elif isinstance(ev, DiscountProgram):
+            self._discount(ev)
         elif isinstance(ev, Goods):
             self._goods(ev)
         elif isinstance(ev, Pledge):
@@ -631,6 +664,78 @@ class Loader:
                 self.r.observations.append(Observation(kind, ev.key, code in codes, code or ""))
         if code is None:
             self.r.counts["invoice_financings"] += 1
+
+    def _discount(self, ev: DiscountProgram) -> None:
+        """Dynamic discounting through the financing room: the core opens a programme with its
+        own cash, suppliers bid a discount on confirmed receivables, the core clears the book
+        and pays the winners early; each supplier then books the payment of its invoice."""
+        from scf.financing import service as fin
+        from scf.trade import service as trade
+
+        with self.p.uow(self.actor(ev.buyer)) as uow:
+            prog = self._try(
+                "discount programme",
+                lambda: fin.open_program(
+                    uow, Money(ev.cash_minor, ev.currency), Decimal(ev.hurdle_rate), ev.pay_on
+                ),
+            )
+        if prog is None:
+            return
+        self.r.counts["discount_programs"] += 1
+        by_receivable: dict[str, Trade] = {}
+        for b in ev.bids:
+            rid = self.receivable(b.trade)
+            if rid is None:
+                continue
+            with self.p.uow(self.actor(b.supplier)) as uow:
+                if self._try("discount bid", partial(fin.bid, uow, prog.id, rid, Decimal(b.rate))):
+                    self.r.counts["discount_bids"] += 1
+                    by_receivable[rid] = self.trades[b.trade]
+        with self.p.uow(self.actor(ev.buyer)) as uow:
+            out = self._try(
+                "discount clearing", partial(fin.clear_program, uow, prog.id, f"sim-clr-{ev.key}")
+            )
+        if out is None:
+            return
+        for won in out["bids"]:
+            if won["status"] != "won" or not won["application_id"]:
+                continue
+            with self.p.uow(self.actor(ev.buyer)) as uow:
+                paid = self._try(
+                    "early payment",
+                    partial(fin.pay_early, uow, won["application_id"], f"sim-ddp-{won['id']}"),
+                )
+            if not paid:
+                continue
+            self.r.counts["early_payments"] += 1
+            t = by_receivable[won["receivable_id"]]
+            self.paid_early.add(t.key)
+            o = self.orgs
+            with self.p.uow(self.actor(t.seller)) as uow:
+                self._try(
+                    "early payment booked",
+                    partial(
+                        trade.record_payments,
+                        uow,
+                        [
+                            trade.PaymentInput(
+                                amount=_amount(t.total_minor),
+                                currency=t.currency,
+                                value_date=date.fromisoformat(paid["instruction"]["value_date"]),
+                                reference=f"DD{t.invoice_no}",
+                                # settled in full by the programme; the supplier
+                                # bore the discount as a finance cost
+                                remittance=(
+                                    f"invoice {t.invoice_no} settled early by programme "
+                                    f"{prog.id} (discount {won['discount']['amount']})"
+                                ),
+                                payer_uscc=o[t.buyer].uscc,
+                                payee_uscc=o[t.seller].uscc,
+                                invoice_number=t.invoice_no,
+                            )
+                        ],
+                    ),
+                )
 
     def _cover(self, seller: str, debtor: str, currency: str) -> str | None:
         """A policy on the seller's receivables from `debtor` (insurer or guarantee company)."""
@@ -766,20 +871,26 @@ class Loader:
             self.r.refusals[f"{scenario}:{step}:{exc.code}"] += 1
             return exc.code
         stops = self.defaults.get(defaulter) if defaulter else None
+        gen = self.data.generator
+        late = defaulter is not None and gen.health_at(defaulter, _month_of(due_on)) < LATE_BELOW
         self.live[app_id] = _Live(
-            key, funder, due_on, amount, stops is not None and stops <= due_on
+            key, funder, due_on, amount, stops is not None and stops <= due_on, late
         )
         self.r.counts["financings_disbursed"] += 1
         return None
 
-    def _settle(self, today: date) -> None:
-        """At the month's end: funders book repayments of what fell due; the operator marks
-        the rest overdue; past the grace period the funder declares default, which opens a
-        claim where cover exists, and the insurer pays it."""
+    def _settle(self, today: date, *, final: bool = False) -> None:
+        """At the month's end: funders book repayments of what fell due (a payer in trouble
+        pays a month late); the operator marks the rest overdue; past the grace period the
+        funder declares default, which opens a claim where cover exists, and the insurer
+        pays it."""
         from scf.financing import service as fin
 
         for app_id, lv in sorted(self.live.items(), key=lambda x: (x[1].due_on, x[1].key)):
             if lv.due_on > today or lv.defaults:
+                continue
+            if lv.late and not final:
+                lv.late = False  # overdue this month, repaid at the next month's end
                 continue
             with self.p.uow(self.actor(lv.funder)) as uow:
                 fin.repay(uow, app_id, lv.amount, f"sim-rep-{lv.key}")
@@ -791,7 +902,7 @@ class Loader:
             self.r.counts["financings_overdue"] += len(fin.run_overdue(uow))
         grace = fin.default_grace_working_days()
         for app_id, lv in sorted(self.live.items(), key=lambda x: (x[1].due_on, x[1].key)):
-            if self.p.calendar.add_working_days(lv.due_on, grace) > today:
+            if not lv.defaults or self.p.calendar.add_working_days(lv.due_on, grace) > today:
                 continue
             with self.p.uow(self.actor(lv.funder)) as uow:
                 out = fin.declare_default(uow, app_id)
@@ -899,6 +1010,7 @@ class _Live:
     due_on: date
     amount: Money
     defaults: bool  # the party that pays stops paying before the due date
+    late: bool = False  # the party that pays is in trouble: it pays a month late
 
 
 def trade_service() -> Any:
@@ -914,9 +1026,15 @@ def _by(items: list[Trade], key: Callable[[Trade], str]) -> list[tuple[str, list
     return sorted(groups.items())
 
 
-def load(platform: Platform, data: SimData, *, progress: bool = False) -> LoadReport:
+def load(
+    platform: Platform,
+    data: SimData,
+    *,
+    progress: bool = False,
+    at_month_end: MonthHook | None = None,
+) -> LoadReport:
     """Load a generated set through the services; show a progress bar when asked."""
-    loader = Loader(platform, data)
+    loader = Loader(platform, data, at_month_end=at_month_end)
     if not progress:
         return loader.run()
     from rich.progress import Progress

@@ -50,7 +50,7 @@ class Size:
 
 SIZES: Final[dict[str, Size]] = {
     "tiny": Size("tiny", 24, 4, 2, 3, 2, 1, 2, 2, 0.25, fraud_rate=0.5),
-    "small": Size("small", 200, 10, 16, 5, 3, 2, 2, 3, 0.35),
+    "small": Size("small", 200, 10, 16, 5, 3, 2, 2, 3, 0.48),
     "large": Size("large", 96_000, 400, 3_000, 60, 40, 20, 240, 240, 1.75, fraud_rate=100.0),
 }
 
@@ -197,6 +197,30 @@ class InvoiceFinance:
 
 
 @dataclass(frozen=True, slots=True)
+class DiscountBid:
+    """A supplier bids an annualized discount to be paid one of its receivables early."""
+
+    supplier: str
+    trade: str  # the confirmed receivable from the programme's buyer
+    rate: str  # annual discount rate, decimal string
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountProgram:
+    """Dynamic discounting: a core enterprise offers its own cash to pay suppliers early on
+    `pay_on`, clearing the bids at or above its hurdle rate that earn it the most."""
+
+    key: str
+    buyer: str
+    currency: str
+    cash_minor: int
+    hurdle_rate: str  # annual, decimal string
+    pay_on: date
+    on: date
+    bids: tuple[DiscountBid, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Goods:
     key: str
     warehouse: str
@@ -250,6 +274,7 @@ Record = (
     | CertTransfer
     | CertFinance
     | InvoiceFinance
+    | DiscountProgram
     | Goods
     | Pledge
     | Default
