@@ -28,7 +28,7 @@ from scf.parties import service as parties
 from scf.parties.model import make_uscc
 from scf.platform import Platform
 from scf.registry import merkle, service
-from scf.registry.model import CollateralRef
+from scf.registry.model import CollateralRef, collateral_key
 from scf.registry.tables import (
     EntryRow,
     LogStateRow,
@@ -252,14 +252,24 @@ def _insert(engine: Any, pg: bool, rows: list[tuple[Any, ...]], nodes: list[Any]
 def measure(p: Platform, n: int, label: str, bank: str, supplier: str, factor: str) -> list[Figure]:
     rng = random.Random(7)
     figs: list[Figure] = []
-    # conflict check: half hits on live registrations, half misses
-    samples = []
+    # conflict check: half hits on live registrations, half misses; interleaved with the
+    # general path (one OR query, then grantors, collateral and objections by id) as baseline
+    samples: list[float] = []
+    general: list[float] = []
     for k in range(1500):
         ref = CollateralRef("receivable", fp(rng.randint(1, n)) if k % 2 else fp(n + 1 + k))
         t = time.perf_counter()
         with p.uow() as uow:
-            service.conflicts(uow, [ref])
+            fast = service.conflicts(uow, [ref])
         samples.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        with p.uow() as uow:
+            keys = [collateral_key(ref)]
+            slow = service._info_many(
+                uow, service._live_conflict_rows(uow, keys), with_objections=True
+            )
+        general.append((time.perf_counter() - t) * 1000)
+        assert fast == slow
     v = p99(samples)
     figs.append(
         Figure(
@@ -268,9 +278,12 @@ def measure(p: Platform, n: int, label: str, bank: str, supplier: str, factor: s
             v,
             "ms",
             "<= 2 ms",
+            baseline=p99(general),
+            baseline_name="general path, up to 4 statements",
             met=v <= 2.0,
             notes=f"{n:,} live registrations; 1,500 checks, half hits; median "
-            f"{statistics.median(samples):.3f} ms",
+            f"{statistics.median(samples):.3f} ms (general path "
+            f"{statistics.median(general):.3f} ms); one statement per identifier",
         )
     )
     for kind in ("inclusion", "consistency"):
@@ -298,57 +311,88 @@ def measure(p: Platform, n: int, label: str, bank: str, supplier: str, factor: s
         )
     # sustained filing through the service, with log appends and heads every second
     p.clock = _RealClock()
-    writers = [1, 8] if p.engine.dialect.name == "postgresql" else [1]
-    for w in writers:
-        heads_before = _heads(p)
-        count, elapsed = _file_for(p, bank, supplier, n, w, duration=6.0)
-        rate = count / elapsed
-        heads = _heads(p) - heads_before
-        who = "one writer" if w == 1 else f"{w} concurrent writers"
-        figs.append(
-            Figure(
-                4,
-                f"filings per second, {who} ({label})",
-                rate,
-                "/s",
-                ">= 1,000/s",
-                met=rate >= 1000,
-                notes=f"{count:,} initial registrations in {elapsed:.1f} s through "
-                f"service.file_registration (one unit of work and commit each, {who}) on top "
-                f"of {n:,} loaded; {heads} signed tree heads in that time (one per second)",
-            )
-        )
+    pg = p.engine.dialect.name == "postgresql"
+    single = [
+        _rate_figure(p, bank, supplier, n, label, w, batch=1) for w in ([1, 8] if pg else [1, 4])
+    ]
+    figs.extend(single)
+    for w in [1, 4] if pg else [1]:
+        f = _rate_figure(p, bank, supplier, n, label, w, batch=BATCH)
+        f.baseline, f.baseline_name = single[0].value, "single filings, one writer"
+        figs.append(f)
     with p.uow() as uow:
         size = uow.session.scalar(select(LogStateRow.size))
         seqs = uow.session.scalar(select(func.count()).select_from(EntryRow))
-    assert size == seqs, f"log state says {size} entries, {seqs} stored"
+        top = uow.session.scalar(select(func.max(EntryRow.seq)))
+    assert size == seqs == top, f"log state says {size} entries, {seqs} stored, last {top}"
     return figs
 
 
+BATCH = 250  # filings per bulk call (a factoring pool); calls under 0.5 s keep heads <= 1 s apart
+
+
+def _rate_figure(
+    p: Platform, bank: str, supplier: str, n: int, label: str, writers: int, batch: int
+) -> Figure:
+    heads_before = _head_times(p)
+    count, elapsed = _file_for(p, bank, supplier, n, writers, duration=8.0, batch=batch)
+    new = sorted(set(_head_times(p)) - set(heads_before))
+    gaps = [(b - a) / 1000 for a, b in itertools.pairwise(new)]
+    rate = count / elapsed
+    who = "one writer" if writers == 1 else f"{writers} concurrent writers"
+    how = (
+        "service.file_registration, one unit of work and commit per filing"
+        if batch == 1
+        else f"service.file_registrations, {batch:,} filings (each its own sequence number, "
+        "leaf and audit entry) per call and commit"
+    )
+    name = "filings per second" if batch == 1 else f"batch filings per second ({batch:,} a call)"
+    return Figure(
+        4,
+        f"{name}, {who} ({label})",
+        rate,
+        "/s",
+        ">= 1,000/s",
+        met=rate >= 1000 and max(gaps, default=0.0) <= 1.0,
+        notes=f"{count:,} initial registrations in {elapsed:.1f} s through {how}, {who}, on "
+        f"top of {n:,} loaded; {len(new)} signed tree heads in that time (largest gap "
+        f"between heads {max(gaps, default=0.0):.2f} s)",
+    )
+
+
 def _file_for(
-    p: Platform, bank: str, supplier: str, n: int, writers: int, duration: float
+    p: Platform,
+    bank: str,
+    supplier: str,
+    n: int,
+    writers: int,
+    duration: float,
+    batch: int = 1,
 ) -> tuple[int, float]:
     actor = Actor(None, bank, frozenset({"bank"}), "bench")
-    counter = itertools.count(10 * n + 1_000_000 * writers)
+    counter = itertools.count(10 * n + 10_000_000 * writers + 100_000_000 * batch)
     done = [0] * writers
     stop = time.perf_counter() + duration
+
+    def filing() -> service.FilingInput:
+        return service.FilingInput(
+            kind="pledge",
+            grantor_org_ids=[supplier],
+            secured_party_org_id=bank,
+            collateral=[CollateralRef("receivable", fp(next(counter)))],
+            collateral_descriptions=None,
+            amount=Money.of("100", "CNY"),
+            period_months=12,
+        )
 
     def work(slot: int) -> None:
         while time.perf_counter() < stop:
             with p.uow(actor) as uow:
-                service.file_registration(
-                    uow,
-                    service.FilingInput(
-                        kind="pledge",
-                        grantor_org_ids=[supplier],
-                        secured_party_org_id=bank,
-                        collateral=[CollateralRef("receivable", fp(next(counter)))],
-                        collateral_descriptions=None,
-                        amount=Money.of("100", "CNY"),
-                        period_months=12,
-                    ),
-                )
-            done[slot] += 1
+                if batch == 1:
+                    service.file_registration(uow, filing())
+                else:
+                    service.file_registrations(uow, [filing() for _ in range(batch)])
+            done[slot] += batch
 
     t0 = time.perf_counter()
     threads = [threading.Thread(target=work, args=(i,)) for i in range(writers)]
@@ -367,9 +411,9 @@ class _RealClock:
         return self.now().date()
 
 
-def _heads(p: Platform) -> int:
+def _head_times(p: Platform) -> list[int]:
     with p.uow() as uow:
-        return len(list(uow.session.scalars(select(TreeHeadRow.tree_size))))
+        return list(uow.session.scalars(select(TreeHeadRow.timestamp_ms)))
 
 
 def run(ctx: BenchContext) -> list[Figure]:
@@ -395,7 +439,10 @@ def run(ctx: BenchContext) -> list[Figure]:
                 f"bulk load of background registrations ({label})",
                 load,
                 "s",
-                notes=f"{n:,} registrations, collateral, log leaves and subtree hashes",
+                notes=f"{n:,} registrations with grantor and collateral generated by the "
+                "database (INSERT ... SELECT over generate_series / a recursive CTE), log leaves "
+                "and subtree hashes computed here and sent by COPY (PostgreSQL) or executemany "
+                "(SQLite); the collateral index is built after the load",
             )
         )
         figs.extend(measure(p, n, label, bank, supplier, factor))

@@ -22,6 +22,7 @@ R = "/api/v1/registry"
 
 RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", f"{R}/registrations"): PARTICIPANTS,
+    ("POST", f"{R}/registrations/batch"): PARTICIPANTS,
     ("POST", f"{R}/registrations/{{number}}/amendments"): PARTICIPANTS,
     ("POST", f"{R}/registrations/{{number}}/extensions"): PARTICIPANTS,
     ("POST", f"{R}/registrations/{{number}}/cancellation"): PARTICIPANTS,

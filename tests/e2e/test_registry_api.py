@@ -220,3 +220,21 @@ def test_goods_api_and_empty_pledge(client: TestClient, w: World) -> None:
         headers=wh,
     )
     assert r.status_code == 422
+
+
+def test_batch_filing_over_http(client: TestClient, w: World) -> None:
+    bank = w.headers(client, "bank")
+    pool = [filing(w, "bank", fp) for fp in (11, 12, 11)]
+    r = client.post(f"{R}/registrations/batch", json={"filings": pool}, headers=bank)
+    assert r.status_code == 201, r.text
+    got = r.json()["filings"]
+    assert [f["registration"]["seq"] for f in got] == [1, 2, 3]
+    assert [p["number"] for p in got[2]["prior_conflicts"]] == [got[0]["registration"]["number"]]
+    # one bad filing refuses the batch, naming it; nothing lands
+    bad = [filing(w, "bank", 13), filing(w, "bank", 14, period_months=0)]
+    r = client.post(f"{R}/registrations/batch", json={"filings": bad}, headers=bank)
+    assert r.status_code == 422, r.text
+    assert "filings[1].period_months" in r.text
+    assert client.get(f"{R}/log/sth").json()["tree_size"] == 3
+    r = client.post(f"{R}/registrations/batch", json={"filings": []}, headers=bank)
+    assert r.status_code == 422

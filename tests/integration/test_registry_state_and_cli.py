@@ -202,10 +202,27 @@ def test_cli_files_amends_extends_objects_cancels_searches_and_verifies(
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["status"] == "cancelled"
 
+    # a JSON list files a batch: each its own sequence number, reported in order
+    pool = [
+        {
+            "kind": "factoring",
+            "grantor_org_ids": [w.orgs["supplier"]],
+            "collateral": [{"kind": "receivable", "identifier": fingerprint(n)}],
+            "period_months": 6,
+        }
+        for n in (3, 4, 3)
+    ]
+    filing.write_text(json.dumps(pool), encoding="utf-8")
+    r = run("file", str(filing), user="bank")
+    assert r.exit_code == 0, r.output
+    landed = json.loads(r.output)
+    assert [x["registration"]["seq"] for x in landed] == [6, 7, 8]
+    assert landed[2]["prior_conflicts"] == [landed[0]["registration"]["number"]]
+
     r = run("verify")
     assert r.exit_code == 0, r.output
     report = json.loads(r.output)
-    assert report["ok"] and report["tree_size"] == 5 and report["registrations_checked"] == 1
+    assert report["ok"] and report["tree_size"] == 8 and report["registrations_checked"] == 4
 
 
 def test_cli_refusals_exit_with_the_error_code(w: World, run: Any, tmp_path: Path) -> None:

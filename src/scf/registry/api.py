@@ -64,6 +64,10 @@ class RegistrationIn(Strict):
     description: str = Field(default="", max_length=4000)
 
 
+class BatchIn(Strict):
+    filings: list[RegistrationIn] = Field(min_length=1, max_length=service.MAX_BATCH)
+
+
 class AmendmentIn(Strict):
     add_collateral: list[CollateralIn] = []
     remove_collateral: list[CollateralIn] = []
@@ -153,6 +157,28 @@ def file_registration(body: RegistrationIn, uow: Uow) -> dict[str, Any]:
         ),
     )
     return _filing_out(result)
+
+
+@router.post("/registrations/batch", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
+def file_registrations(body: BatchIn, uow: Uow) -> dict[str, Any]:
+    """Bulk filing (a whole pool): each filing its own sequence number and leaf; all or none."""
+    results = service.file_registrations(
+        uow,
+        [
+            service.FilingInput(
+                kind=f.kind,
+                grantor_org_ids=f.grantor_org_ids,
+                secured_party_org_id=f.secured_party_org_id,
+                collateral=_refs(f.collateral, f"filings[{i}].collateral"),
+                collateral_descriptions=[c.description for c in f.collateral],
+                amount=f.amount.to_money() if f.amount else None,
+                period_months=f.period_months,
+                description=f.description,
+            )
+            for i, f in enumerate(body.filings)
+        ],
+    )
+    return {"filings": [_filing_out(r) for r in results]}
 
 
 @router.post("/registrations/{number}/amendments", dependencies=[FILER])

@@ -100,9 +100,29 @@ def search(
         _fail(exc)
 
 
+def _filing_input(data: dict[str, Any], org_id: str | None, at: str = "") -> Any:
+    amount = data.get("amount")
+    return service.FilingInput(
+        kind=str(data.get("kind", "")),
+        grantor_org_ids=list(data.get("grantor_org_ids", [])),
+        secured_party_org_id=str(data.get("secured_party_org_id") or org_id),
+        collateral=service.parse_collateral(data.get("collateral", []), f"{at}collateral"),
+        collateral_descriptions=[str(c.get("description", "")) for c in data.get("collateral", [])],
+        amount=Money.of(amount["amount"], amount["currency"]) if amount else None,
+        period_months=int(data.get("period_months", 0)),
+        description=str(data.get("description", "")),
+    )
+
+
 @app.command("file")
 def file(
-    filing: Annotated[Path, typer.Argument(help="JSON: kind, grantor_org_ids, collateral, ...")],
+    filing: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON: kind, grantor_org_ids, collateral, ...; a list of them files a batch "
+            "(all land, each with its own sequence number, or none does)"
+        ),
+    ],
     user: User,
     password: Password = None,
 ) -> None:
@@ -111,29 +131,22 @@ def file(
     data = json.loads(filing.read_text(encoding="utf-8"))
     try:
         actor = _as_user(p, user, password)
-        amount = data.get("amount")
         with p.uow(actor) as uow:
-            result = service.file_registration(
-                uow,
-                service.FilingInput(
-                    kind=str(data.get("kind", "")),
-                    grantor_org_ids=list(data.get("grantor_org_ids", [])),
-                    secured_party_org_id=str(data.get("secured_party_org_id") or actor.org_id),
-                    collateral=service.parse_collateral(data.get("collateral", [])),
-                    collateral_descriptions=[
-                        str(c.get("description", "")) for c in data.get("collateral", [])
-                    ],
-                    amount=Money.of(amount["amount"], amount["currency"]) if amount else None,
-                    period_months=int(data.get("period_months", 0)),
-                    description=str(data.get("description", "")),
-                ),
-            )
-        _out(
+            if isinstance(data, list):
+                results = service.file_registrations(
+                    uow,
+                    [_filing_input(d, actor.org_id, f"filings[{i}].") for i, d in enumerate(data)],
+                )
+            else:
+                results = [service.file_registration(uow, _filing_input(data, actor.org_id))]
+        out = [
             {
-                "registration": result.registration.as_dict(),
-                "prior_conflicts": [r.number for r in result.prior_conflicts],
+                "registration": r.registration.as_dict(),
+                "prior_conflicts": [c.number for c in r.prior_conflicts],
             }
-        )
+            for r in results
+        ]
+        _out(out if isinstance(data, list) else out[0])
     except DomainError as exc:
         _fail(exc)
 

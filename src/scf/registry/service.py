@@ -15,12 +15,24 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, bindparam, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    LargeBinary,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from scf.core.db import UTCDateTime
 from scf.core.errors import (
@@ -85,7 +97,11 @@ __all__ = [
     "register_in",
 ]
 
+# The promise: while the log grows, a signed tree head at least every second. An append signs
+# one when the last is half that old, so appends (single or batch) at most half a second apart
+# never leave more than a second between heads; `latest_tree_head` signs on request.
 STH_INTERVAL = timedelta(seconds=1)
+STH_DUE = STH_INTERVAL / 2
 LOG_STATE_ID = 1
 
 # ---------------------------------------------------------------- value objects
@@ -183,32 +199,80 @@ def _sign(uow: UnitOfWork, message: bytes) -> tuple[str, bytes]:
 # ---------------------------------------------------------------- the log
 
 
-def _lock_state(uow: UnitOfWork) -> LogStateRow:
-    """Lock the single log row (SELECT ... FOR UPDATE); every append queues behind it."""
-    s = uow.session
-    # populate_existing: a row read earlier in this session may be stale by the time the
-    # lock is granted, and a stale size would hand out a taken sequence number.
-    stmt = (
-        select(LogStateRow)
-        .where(LogStateRow.id == LOG_STATE_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    row = s.scalar(stmt)
-    if row is None:
-        values = {"id": LOG_STATE_ID, "size": 0, "last_sth_size": 0}
-        ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-            LogStateRow
-        )
-        s.execute(ins.values(**values).on_conflict_do_nothing())
-        row = s.scalar(stmt.execution_options(populate_existing=True))
-    assert row is not None
-    return row
+def _table(mapped: Any) -> Table:
+    """The Core table of a mapped class, for statements that load no ORM object."""
+    return cast(Table, mapped.__table__)
 
 
-_NODES = select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
-    tuple_(NodeRow.level, NodeRow.idx).in_(bindparam("keys", expanding=True))
+@dataclass
+class _LogState:
+    """The locked log row, read and written with Core statements (no ORM object)."""
+
+    size: int
+    last_sth_size: int
+    last_sth_at: datetime | None
+    frontier: bytes | None
+
+
+_STATE = _table(LogStateRow)
+_LOCK_STATE = (
+    select(_STATE.c.size, _STATE.c.last_sth_size, _STATE.c.last_sth_at, _STATE.c.frontier)
+    .where(_STATE.c.id == LOG_STATE_ID)
+    .with_for_update()
 )
+_SAVE_STATE = (
+    update(_STATE)
+    .where(_STATE.c.id == LOG_STATE_ID)
+    .values(
+        size=bindparam("s_size"),
+        last_sth_size=bindparam("s_sth_size"),
+        last_sth_at=bindparam("s_sth_at", type_=UTCDateTime),
+        frontier=bindparam("s_frontier", type_=LargeBinary),
+    )
+)
+
+
+def _lock_state(uow: UnitOfWork) -> _LogState:
+    """Lock the single log row (SELECT ... FOR UPDATE); every append queues behind it.
+
+    A Core read, so a copy of the row read earlier in this session can never hand out a
+    taken sequence number; `_save_state` writes it back before the commit.
+    """
+    conn = uow.session.connection()
+    row = conn.execute(_LOCK_STATE).first()
+    if row is None:
+        ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(_STATE)
+        conn.execute(ins.values(id=LOG_STATE_ID, size=0, last_sth_size=0).on_conflict_do_nothing())
+        row = conn.execute(_LOCK_STATE).first()
+    assert row is not None
+    return _LogState(
+        int(row.size),
+        int(row.last_sth_size),
+        row.last_sth_at,
+        bytes(row.frontier) if row.frontier is not None else None,
+    )
+
+
+def _save_state(uow: UnitOfWork, state: _LogState) -> None:
+    uow.session.connection().execute(
+        _SAVE_STATE,
+        {
+            "s_size": state.size,
+            "s_sth_size": state.last_sth_size,
+            "s_sth_at": state.last_sth_at,
+            "s_frontier": state.frontier,
+        },
+    )
+
+
+# PostgreSQL gets the wanted (level, index) pairs as two arrays joined to the primary key:
+# one statement text whatever the number of pairs (so the driver prepares it once), and a
+# nested loop of index seeks instead of planning a bitmap OR of every pair.
+_NODES_PG = text(
+    "SELECT n.level, n.idx, n.hash FROM unnest(CAST(:levels AS smallint[]), "
+    "CAST(:idxs AS bigint[])) AS k(level, idx) "
+    "JOIN registry_log_node AS n ON n.level = k.level AND n.idx = k.idx"
+).columns(NodeRow.level, NodeRow.idx, NodeRow.hash)
 
 
 def _blocks(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
@@ -224,29 +288,35 @@ def _blocks(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, in
     return got
 
 
+# SQLite scans the whole table for a row-value IN list, so it gets the wanted (level, index)
+# pairs as one JSON array and joins it to the primary key: one prebuilt statement, one seek
+# per subtree, whatever the number of pairs.
+_NODES_SQLITE = text(
+    "SELECT n.level, n.idx, n.hash FROM json_each(:keys) AS j "
+    "JOIN registry_log_node AS n "
+    "ON n.level = json_extract(j.value, '$[0]') AND n.idx = json_extract(j.value, '$[1]')"
+).columns(NodeRow.level, NodeRow.idx, NodeRow.hash)
+
+
 def _blocks_or_none(uow: UnitOfWork, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
     conn = uow.session.connection()
+    keys = sorted(wanted)
     if conn.dialect.name == "sqlite":
-        # SQLite scans the whole table for a row-value IN list, but answers an OR of
-        # (level, idx) equalities from the primary key, one seek per subtree.
-        keys = sorted(wanted)
-        stmt = select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
-            or_(*(and_(NodeRow.level == lv, NodeRow.idx == ix) for lv, ix in keys))
-        )
-        rows = conn.execute(stmt)
+        rows = conn.execute(_NODES_SQLITE, {"keys": json.dumps(keys)})
     else:
-        rows = conn.execute(_NODES, {"keys": sorted(wanted)})
+        rows = conn.execute(
+            _NODES_PG, {"levels": [lv for lv, _ in keys], "idxs": [ix for _, ix in keys]}
+        )
     return {(lv, ix): bytes(h) for lv, ix, h in rows}
 
 
-def _frontier(uow: UnitOfWork, state: LogStateRow) -> list[bytes]:
+def _frontier(uow: UnitOfWork, state: _LogState) -> list[bytes]:
     """The compact range at the state's size (largest subtree first), from the row if kept."""
     blocks = merkle.aligned_blocks(0, state.size)
     kept = state.frontier
     if kept is not None and len(kept) == 32 * len(blocks):
-        kept = bytes(kept)
         return [kept[i : i + 32] for i in range(0, len(kept), 32)]
     got = _blocks(uow, set(blocks))
     return [got[b] for b in blocks]
@@ -257,39 +327,68 @@ class _Appended:
     seq: int
 
 
+_ENTRY_INSERT = _table(EntryRow).insert()
+_NODE_INSERT = _table(NodeRow).insert()
+
+
 def _append(
     uow: UnitOfWork,
-    state: LogStateRow,
+    state: _LogState,
     op: Operation,
     registration_id: str | None,
     record: dict[str, Any],
 ) -> _Appended:
-    """Append one leaf at the locked state's size; sign a head if the last is over 1 s old.
+    """Append one leaf at the locked state's size; sign a head if one is due (`STH_DUE`)."""
+    return _append_many(uow, state, [(op, registration_id, record)])[0]
 
-    The new subtree hashes come from the frontier kept in the locked state row, so an append
-    is two inserts (the leaf, its completed subtrees) and no read of the tree.
+
+def _append_many(
+    uow: UnitOfWork,
+    state: _LogState,
+    items: Sequence[tuple[Operation, str | None, dict[str, Any]]],
+) -> list[_Appended]:
+    """Append leaves in order at the locked state's size, then sign a head if one is due.
+
+    The new subtree hashes come from the frontier kept in the locked state row, so appending
+    is three statements whatever the number of leaves (the leaves, their completed subtrees,
+    the state row) and no read of the tree. The head, when due, covers every leaf appended.
     """
     now = uow.now()
+    at = now.isoformat()
     size = state.size
-    seq = size + 1
-    data = canonical({"seq": seq, "op": op.value, "at": now.isoformat(), **record})
-    leaf = merkle.leaf_hash(data)
     old = dict(zip(merkle.aligned_blocks(0, size), _frontier(uow, state), strict=True))
     siblings = {lv: h for (lv, _), h in old.items()}
-    added = merkle.new_blocks(size, leaf, siblings)
-    s = uow.session
-    s.execute(
-        insert(EntryRow),
-        [{"seq": seq, "op": op.value, "registration_id": registration_id, "at": now, "data": data}],
-    )
-    s.execute(insert(NodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in added])
-    old.update(((lv, ix), h) for lv, ix, h in added)
-    front = [old[b] for b in merkle.aligned_blocks(0, seq)]
-    state.size = seq
+    entries: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    out: list[_Appended] = []
+    for op, registration_id, record in items:
+        seq = size + 1
+        data = canonical({"seq": seq, "op": op.value, "at": at, **record})
+        added = merkle.new_blocks(size, merkle.leaf_hash(data), siblings)
+        # the completed subtrees are the left siblings the next appends combine with
+        siblings.update((lv, h) for lv, _, h in added)
+        nodes.extend({"level": lv, "idx": ix, "hash": h} for lv, ix, h in added)
+        entries.append(
+            {
+                "seq": seq,
+                "op": op.value,
+                "registration_id": registration_id,
+                "at": now,
+                "data": data,
+            }
+        )
+        out.append(_Appended(seq))
+        size = seq
+    conn = uow.session.connection()
+    conn.execute(_ENTRY_INSERT, entries)
+    conn.execute(_NODE_INSERT, nodes)
+    front = [siblings[lv] for lv, _ in merkle.aligned_blocks(0, size)]
+    state.size = size
     state.frontier = b"".join(front)
-    if state.last_sth_at is None or now - state.last_sth_at >= STH_INTERVAL:
+    if state.last_sth_at is None or now - state.last_sth_at >= STH_DUE:
         _sign_head(uow, state, merkle.fold_blocks(front))
-    return _Appended(seq)
+    _save_state(uow, state)
+    return out
 
 
 def _root(uow: UnitOfWork, size: int) -> bytes:
@@ -299,7 +398,8 @@ def _root(uow: UnitOfWork, size: int) -> bytes:
     return merkle.stored_subtree(blocks)(0, size)
 
 
-def _sign_head(uow: UnitOfWork, state: LogStateRow, root: bytes | None = None) -> TreeHeadRow:
+def _sign_head(uow: UnitOfWork, state: _LogState, root: bytes | None = None) -> TreeHeadRow:
+    """Sign a head at the state's size; the caller saves the state (`_save_state`)."""
     now = uow.now()
     if root is None:
         uow.session.flush()
@@ -332,11 +432,12 @@ def head_dict(head: TreeHeadRow) -> dict[str, Any]:
 
 def latest_tree_head(uow: UnitOfWork) -> dict[str, Any]:
     """The newest signed tree head; signs one first if the log grew since the last."""
-    state = uow.session.get(LogStateRow, LOG_STATE_ID)
-    if state is not None and state.size > state.last_sth_size:
+    seen = uow.session.get(LogStateRow, LOG_STATE_ID)
+    if seen is not None and seen.size > seen.last_sth_size:
         state = _lock_state(uow)
         if state.size > state.last_sth_size:
             _sign_head(uow, state)
+            _save_state(uow, state)
             uow.commit()
     head = uow.session.scalar(select(TreeHeadRow).order_by(TreeHeadRow.tree_size.desc()).limit(1))
     if head is None:
@@ -1011,45 +1112,48 @@ def _info_many(
             objections[o.registration_id].append(_objection_dict(o, now))
     grantors: dict[str, list[Any]] = {i: [] for i in ids}
     for g in conn.execute(_GRANTORS_OF, {"ids": ids}):
-        grantors[g.registration_id].append(g)
+        grantors[g.registration_id].append((g.org_id, g.uscc, g.name))
     coll: dict[str, list[Any]] = {i: [] for i in ids}
     for c in conn.execute(_COLLATERAL_OF, {"ids": ids}):
-        coll[c.registration_id].append(c)
-    out = []
-    for r in regs:
-        amount = (
-            Money(r.amount_minor, r.currency) if r.amount_minor is not None and r.currency else None
-        )
-        out.append(
-            RegistrationInfo(
-                id=r.id,
-                number=r.number,
-                seq=r.seq,
-                kind=r.kind,
-                status=status_at(r.cancelled_at is not None, r.expires_at, now).value,
-                grantor_org_ids=tuple(g.org_id for g in grantors[r.id]),
-                secured_party_org_id=r.secured_party_org_id,
-                collateral=tuple(
-                    CollateralRef(
-                        c.kind,
-                        c.identifier,
-                        units_to_decimal(c.quantity_units) if c.quantity_units else None,
-                    )
-                    for c in coll[r.id]
-                ),
-                amount=amount,
-                starts_at=r.starts_at,
-                expires_at=r.expires_at,
-                registered_at=r.registered_at,
-                grantors=tuple({"uscc": g.uscc, "name": g.name} for g in grantors[r.id]),
-                secured_party={"uscc": r.secured_party_uscc, "name": r.secured_party_name},
-                description=r.description,
-                cancelled_at=r.cancelled_at,
-                last_seq=r.last_seq,
-                objections=tuple(objections[r.id]),
-            )
-        )
-    return out
+        coll[c.registration_id].append((c.kind, c.identifier, c.quantity_units))
+    return [_info_of(r, grantors[r.id], coll[r.id], objections[r.id], now) for r in regs]
+
+
+def _info_of(
+    r: Any,
+    grantors: Sequence[Sequence[Any]],
+    collateral: Sequence[Sequence[Any]],
+    objections: Sequence[dict[str, Any]],
+    now: datetime,
+) -> RegistrationInfo:
+    """One registration view: grantors as (org id, USCC, name) in position order, live
+    collateral as (kind, identifier, quantity units) in insertion order."""
+    amount = (
+        Money(r.amount_minor, r.currency) if r.amount_minor is not None and r.currency else None
+    )
+    return RegistrationInfo(
+        id=r.id,
+        number=r.number,
+        seq=r.seq,
+        kind=r.kind,
+        status=status_at(r.cancelled_at is not None, r.expires_at, now).value,
+        grantor_org_ids=tuple(g[0] for g in grantors),
+        secured_party_org_id=r.secured_party_org_id,
+        collateral=tuple(
+            CollateralRef(kind, ident, units_to_decimal(qty) if qty else None)
+            for kind, ident, qty in collateral
+        ),
+        amount=amount,
+        starts_at=r.starts_at,
+        expires_at=r.expires_at,
+        registered_at=r.registered_at,
+        grantors=tuple({"uscc": g[1], "name": g[2]} for g in grantors),
+        secured_party={"uscc": r.secured_party_uscc, "name": r.secured_party_name},
+        description=r.description,
+        cancelled_at=r.cancelled_at,
+        last_seq=r.last_seq,
+        objections=tuple(objections),
+    )
 
 
 def _reg_by_number(uow: UnitOfWork, number: str) -> RegistrationRow:
@@ -1236,9 +1340,88 @@ def _live_conflict_rows(
     return out
 
 
+def _conflict_full(dialect: str) -> Any:
+    """`_CONFLICT_ONE` that also carries each registration's grantors and live collateral.
+
+    Both come aggregated as JSON arrays by correlated subqueries on their registration
+    index, so a conflict check with hits is still one statement; objections are read only
+    for the registrations that have any.
+    """
+    g, c = GrantorRow, CollateralRow
+    if dialect == "postgresql":
+        agg, arr = func.json_agg, func.json_build_array
+    else:
+        agg, arr = func.json_group_array, func.json_array
+    grantors = (
+        select(agg(arr(g.position, g.id, g.org_id, g.uscc, g.name)))
+        .where(g.registration_id == RegistrationRow.id)
+        .scalar_subquery()
+    )
+    live = aliased(CollateralRow)
+    collateral = (
+        select(agg(arr(live.id, live.kind, live.identifier, live.quantity_units)))
+        .where(live.registration_id == RegistrationRow.id, live.removed_seq.is_(None))
+        .scalar_subquery()
+    )
+    objected = exists().where(ObjectionRow.registration_id == RegistrationRow.id)
+    return (
+        select(
+            *_REG_COLUMNS,
+            grantors.label("j_grantors"),
+            collateral.label("j_collateral"),
+            objected.label("objected"),
+        )
+        .join_from(c, RegistrationRow, c.registration_id == RegistrationRow.id)
+        .where(
+            c.kind == bindparam("kind"),
+            c.key == bindparam("key"),
+            c.lo <= bindparam("hi"),
+            c.hi >= bindparam("lo"),
+            c.removed_seq.is_(None),
+            RegistrationRow.cancelled_at.is_(None),
+            RegistrationRow.expires_at > bindparam("now", type_=UTCDateTime),
+        )
+    )
+
+
+_CONFLICT_FULL = {d: _conflict_full(d) for d in ("postgresql", "sqlite")}
+
+
+def _json_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(json.loads(value) if isinstance(value, str | bytes) else value)
+
+
 def conflicts(uow: UnitOfWork, collateral: list[CollateralRef]) -> list[RegistrationInfo]:
-    """Every live registration on any of the collateral, in priority (sequence) order."""
-    return _info_many(uow, _live_conflict_rows(uow, _keys(collateral)), with_objections=True)
+    """Every live registration on any of the collateral, in priority (sequence) order.
+
+    For up to four identifiers (every financing path): one prebuilt indexed statement per
+    identifier returns the registrations with their grantors and collateral, no ORM object.
+    """
+    keys = _keys(collateral)
+    conn = uow.session.connection()
+    stmt = _CONFLICT_FULL.get(conn.dialect.name)
+    if stmt is None or len(keys) > 4:
+        return _info_many(uow, _live_conflict_rows(uow, keys), with_objections=True)
+    now = uow.now()
+    found: dict[str, Any] = {}
+    for k in keys:
+        params = {"kind": k.kind, "key": k.key, "lo": k.lo, "hi": k.hi, "now": now}
+        for row in conn.execute(stmt, params):
+            found.setdefault(row.id, row)
+    rows = sorted(found.values(), key=lambda r: r.seq)
+    objections: dict[str, list[dict[str, Any]]] = {r.id: [] for r in rows}
+    objected = [r.id for r in rows if r.objected]
+    if objected:
+        for o in conn.execute(_OBJECTIONS_OF, {"ids": objected}):
+            objections[o.registration_id].append(_objection_dict(o, now))
+    out = []
+    for r in rows:
+        grantors = [g[2:] for g in sorted(_json_list(r.j_grantors), key=lambda g: (g[0], g[1]))]
+        coll = [c[1:] for c in sorted(_json_list(r.j_collateral), key=lambda c: c[0])]
+        out.append(_info_of(r, grantors, coll, objections[r.id], now))
+    return out
 
 
 def priority_report(
@@ -1411,6 +1594,270 @@ def register_in(
     ).registration
 
 
+@dataclass
+class _Checked:
+    """A filing that passed every check that needs no lock."""
+
+    kind: RegistrationKind
+    keys: list[CollateralKey]
+    collateral: list[CollateralRef]
+    descriptions: list[str]
+    grantors: list[Any]
+    secured: Any
+    amount: Money | None
+    period_months: int
+    description: str
+    agent: str | None = None
+
+
+def _check_filing(
+    data: FilingInput, orgs: dict[str, Any], errs: ErrorCollector, at: str = ""
+) -> _Checked | None:
+    """Collect every error of one filing into `errs` (fields prefixed with `at`)."""
+    before = len(errs.errors)
+    try:
+        reg_kind = parse_kind(data.kind)
+    except InvalidInput as exc:
+        errs.add(f"{at}kind", exc.message)
+        reg_kind = RegistrationKind.OTHER
+    try:
+        check_period(data.period_months)
+    except InvalidInput as exc:
+        errs.add(f"{at}period_months", exc.message)
+    if data.amount is not None and not data.amount.is_positive():
+        errs.add(f"{at}amount", "the secured or maximum amount must be positive")
+    grantor_org_ids, collateral = data.grantor_org_ids, data.collateral
+    if not grantor_org_ids:
+        errs.add(f"{at}grantor_org_ids", "at least one grantor is required")
+    if len(set(grantor_org_ids)) != len(grantor_org_ids):
+        errs.add(f"{at}grantor_org_ids", "a grantor is listed twice")
+    if not collateral:
+        errs.add(f"{at}collateral", "at least one collateral is required")
+    if len(collateral) > 1000:
+        errs.add(f"{at}collateral", "at most 1,000 collateral per registration")
+    descs = data.collateral_descriptions
+    if descs is not None and len(descs) != len(collateral):
+        errs.add(f"{at}collateral_descriptions", "give one description per collateral, or none")
+    if len(data.description) > 4000:
+        errs.add(f"{at}description", "at most 4,000 characters")
+    keys: list[CollateralKey] = []
+    for i, ref in enumerate(collateral):
+        try:
+            keys.append(collateral_key(ref, f"{at}collateral[{i}]"))
+        except InvalidInput as exc:
+            for e in exc.errors:
+                errs.add(e.field, e.reason)
+    if len({(k.kind, k.key, k.lo, k.hi) for k in keys}) != len(keys):
+        errs.add(f"{at}collateral", "the same collateral is listed twice")
+    grantors = []
+    for g in grantor_org_ids:
+        if g in orgs:
+            grantors.append(orgs[g])
+        else:
+            errs.add(f"{at}grantor_org_ids", f"no organization {g!r} on the platform")
+    secured = orgs.get(data.secured_party_org_id)
+    if secured is None:
+        errs.add(
+            f"{at}secured_party_org_id",
+            f"no organization {data.secured_party_org_id!r} on the platform",
+        )
+    if len(errs.errors) > before:
+        return None
+    return _Checked(
+        kind=reg_kind,
+        keys=keys,
+        collateral=list(collateral),
+        descriptions=[d.strip() for d in descs] if descs is not None else [""] * len(keys),
+        grantors=grantors,
+        secured=secured,
+        amount=data.amount,
+        period_months=data.period_months,
+        description=data.description.strip(),
+    )
+
+
+def _check_filer(uow: UnitOfWork, c: _Checked, at: str = "") -> None:
+    """The rules checked after the field errors: parties apart, and who may file."""
+    if c.secured.id in {g.id for g in c.grantors}:
+        raise InvalidInput(
+            "the secured party cannot also be a grantor", field=f"{at}grantor_org_ids"
+        )
+    c.agent = _may_file_for(uow, c.secured.id)
+
+
+def _goods_draws(uow: UnitOfWork, c: _Checked, at: str = "") -> list[tuple[str | None, int | None]]:
+    """The empty-pledge guard under the log lock: goods and units drawn per collateral."""
+    draws: list[tuple[str | None, int | None]] = []
+    grantor_ids = [g.id for g in c.grantors]
+    for i, (ref, key) in enumerate(zip(c.collateral, c.keys, strict=True)):
+        if key.kind in GOODS_KINDS:
+            goods, units = pledge_capacity_in(
+                uow, ref, grantor_org_ids=grantor_ids, field_name=f"{at}collateral[{i}]"
+            )
+            draws.append((goods.id, units))
+        else:
+            if ref.quantity is not None:
+                raise InvalidInput(
+                    "a quantity applies only to warehouse receipts and inventory",
+                    field=f"{at}collateral[{i}].quantity",
+                )
+            draws.append((None, None))
+    return draws
+
+
+_REG_INSERT = _table(RegistrationRow).insert()
+_GRANTOR_INSERT = _table(GrantorRow).insert()
+_COLLATERAL_INSERT = _table(CollateralRow).insert()
+
+
+@dataclass
+class _Pending:
+    """Rows of landed filings not yet sent: one executemany per table when flushed."""
+
+    regs: list[dict[str, Any]] = field(default_factory=list)
+    grantors: list[dict[str, Any]] = field(default_factory=list)
+    collateral: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, uow: UnitOfWork) -> None:
+        conn = uow.session.connection()
+        for stmt, rows in (
+            (_REG_INSERT, self.regs),
+            (_GRANTOR_INSERT, self.grantors),
+            (_COLLATERAL_INSERT, self.collateral),
+        ):
+            if rows:
+                conn.execute(stmt, rows)
+                rows.clear()
+
+
+def _land(
+    uow: UnitOfWork,
+    c: _Checked,
+    seq: int,
+    now: datetime,
+    draws: list[tuple[str | None, int | None]],
+    prior_numbers: list[str],
+    pending: _Pending,
+) -> tuple[dict[str, Any], RegistrationInfo]:
+    """The rows, log record and view of an initial registration taking sequence `seq`."""
+    reg_id = new_id("reg")
+    number = registration_number(now, seq)
+    expires_at = add_months(now, c.period_months)
+    secured, amount = c.secured, c.amount
+    actor = uow.actor
+    pending.regs.append(
+        {
+            "id": reg_id,
+            "number": number,
+            "seq": seq,
+            "kind": c.kind.value,
+            "secured_party_org_id": secured.id,
+            "secured_party_uscc": secured.uscc,
+            "secured_party_name": secured.name,
+            "filer_user_id": actor.user_id,
+            "filer_org_id": actor.org_id,
+            "amount_minor": amount.minor if amount is not None else None,
+            "currency": amount.currency if amount is not None else None,
+            "description": c.description,
+            "starts_at": now,
+            "expires_at": expires_at,
+            "registered_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "cancel_reason": None,
+            "last_seq": seq,
+            "version": 1,
+        }
+    )
+    pending.grantors.extend(
+        {
+            "registration_id": reg_id,
+            "org_id": g.id,
+            "uscc": g.uscc,
+            "name": g.name,
+            "name_folded": fold_name(g.name),
+            "position": pos,
+        }
+        for pos, g in enumerate(c.grantors)
+    )
+    coll_records = []
+    refs = []
+    for key, desc, (goods_id, qty) in zip(c.keys, c.descriptions, draws, strict=True):
+        pending.collateral.append(
+            {
+                "registration_id": reg_id,
+                "kind": key.kind,
+                "key": key.key,
+                "lo": key.lo,
+                "hi": key.hi,
+                "identifier": key.identifier,
+                "description": desc,
+                "goods_id": goods_id,
+                "quantity_units": qty,
+                "added_seq": seq,
+                "removed_seq": None,
+            }
+        )
+        quantity = units_to_decimal(qty) if qty else None
+        coll_records.append(
+            {
+                "kind": key.kind,
+                "identifier": key.identifier,
+                "description": desc,
+                "quantity": str(quantity) if quantity is not None else None,
+            }
+        )
+        refs.append(CollateralRef(key.kind, key.identifier, quantity))
+    grantors = tuple({"uscc": g.uscc, "name": g.name} for g in c.grantors)
+    record = {
+        "registration": number,
+        "kind": c.kind.value,
+        "grantors": [dict(g) for g in grantors],
+        "secured_party": {"uscc": secured.uscc, "name": secured.name},
+        "collateral": coll_records,
+        "amount": amount.as_json() if amount is not None else None,
+        "description": c.description,
+        "starts_at": now.isoformat(),
+        "expires_at": expires_at.isoformat(),
+        "filer": {
+            "user_id": actor.user_id,
+            "org_id": actor.org_id,
+            "as_agent": c.agent is not None,
+        },
+        "prior_conflicts": prior_numbers,
+    }
+    info = RegistrationInfo(
+        id=reg_id,
+        number=number,
+        seq=seq,
+        kind=c.kind.value,
+        status=Status.ACTIVE.value,
+        grantor_org_ids=tuple(g.id for g in c.grantors),
+        secured_party_org_id=secured.id,
+        collateral=tuple(refs),
+        amount=amount,
+        starts_at=now,
+        expires_at=expires_at,
+        registered_at=now,
+        grantors=grantors,
+        secured_party={"uscc": secured.uscc, "name": secured.name},
+        description=c.description,
+        cancelled_at=None,
+        last_seq=seq,
+    )
+    return record, info
+
+
+def _audit_registered(uow: UnitOfWork, record: dict[str, Any], info: RegistrationInfo) -> None:
+    uow.audit(
+        "registry.registered",
+        "registration",
+        info.id,
+        after={**record, "seq": info.seq},
+        org_id=info.secured_party_org_id,
+    )
+
+
 def _register(
     uow: UnitOfWork,
     *,
@@ -1424,55 +1871,25 @@ def _register(
     refuse_on_conflict: bool,
     collateral_descriptions: list[str] | None,
 ) -> FilingResult:
+    data = FilingInput(
+        kind=kind,
+        grantor_org_ids=grantor_org_ids,
+        secured_party_org_id=secured_party_org_id,
+        collateral=collateral,
+        collateral_descriptions=collateral_descriptions,
+        amount=amount,
+        period_months=period_months,
+        description=description,
+    )
+    orgs = parties.organizations_by_id(uow, [*grantor_org_ids, secured_party_org_id])
     errs = ErrorCollector()
-    try:
-        reg_kind = parse_kind(kind)
-    except InvalidInput as exc:
-        errs.add("kind", exc.message)
-        reg_kind = RegistrationKind.OTHER
-    try:
-        check_period(period_months)
-    except InvalidInput as exc:
-        errs.add("period_months", exc.message)
-    _parse_amount(amount, errs)
-    if not grantor_org_ids:
-        errs.add("grantor_org_ids", "at least one grantor is required")
-    if len(set(grantor_org_ids)) != len(grantor_org_ids):
-        errs.add("grantor_org_ids", "a grantor is listed twice")
-    if not collateral:
-        errs.add("collateral", "at least one collateral is required")
-    if len(collateral) > 1000:
-        errs.add("collateral", "at most 1,000 collateral per registration")
-    if len(description) > 4000:
-        errs.add("description", "at most 4,000 characters")
-    keys: list[CollateralKey] = []
-    for i, ref in enumerate(collateral):
-        try:
-            keys.append(collateral_key(ref, f"collateral[{i}]"))
-        except InvalidInput as exc:
-            for e in exc.errors:
-                errs.add(e.field, e.reason)
-    if len({(k.kind, k.key, k.lo, k.hi) for k in keys}) != len(keys):
-        errs.add("collateral", "the same collateral is listed twice")
-    grantors = []
-    for g in grantor_org_ids:
-        try:
-            grantors.append(_org_or_invalid(uow, g, "grantor_org_ids"))
-        except InvalidInput as exc:
-            errs.add("grantor_org_ids", exc.message)
-    secured = None
-    try:
-        secured = _org_or_invalid(uow, secured_party_org_id, "secured_party_org_id")
-    except InvalidInput as exc:
-        errs.add("secured_party_org_id", exc.message)
+    checked = _check_filing(data, orgs, errs)
     errs.raise_if_any("the registration was refused")
-    assert secured is not None
-    if secured_party_org_id in grantor_org_ids:
-        raise InvalidInput("the secured party cannot also be a grantor", field="grantor_org_ids")
-    agent = _may_file_for(uow, secured_party_org_id)
+    assert checked is not None
+    _check_filer(uow, checked)
 
     state = _lock_state(uow)  # from here on, filings are serialized
-    prior = _live_conflict_rows(uow, keys)
+    prior = _live_conflict_rows(uow, checked.keys)
     if prior and refuse_on_conflict:
         first = prior[0]
         raise Conflict(
@@ -1480,144 +1897,16 @@ def _register(
             code="already_pledged",
             details={"registration_number": first.number, "seq": first.seq},
         )
-    goods_draws: list[tuple[str | None, int | None]] = []
-    for i, (ref, key) in enumerate(zip(collateral, keys, strict=True)):
-        if key.kind in GOODS_KINDS:
-            goods, units = pledge_capacity_in(
-                uow, ref, grantor_org_ids=grantor_org_ids, field_name=f"collateral[{i}]"
-            )
-            goods_draws.append((goods.id, units))
-        else:
-            if ref.quantity is not None:
-                raise InvalidInput(
-                    "a quantity applies only to warehouse receipts and inventory",
-                    field=f"collateral[{i}].quantity",
-                )
-            goods_draws.append((None, None))
-
-    now = uow.now()
-    seq = state.size + 1
-    reg_id = new_id("reg")
-    number = registration_number(now, seq)
-    expires_at = add_months(now, period_months)
-    desc_text = description.strip()
-    # Core inserts, a few statements per filing: the lock is held from `_lock_state` to the
-    # commit, so every statement here is paid once per filing by every writer in the queue.
-    reg_values = {
-        "id": reg_id,
-        "number": number,
-        "seq": seq,
-        "kind": reg_kind.value,
-        "secured_party_org_id": secured.id,
-        "secured_party_uscc": secured.uscc,
-        "secured_party_name": secured.name,
-        "filer_user_id": uow.actor.user_id,
-        "filer_org_id": uow.actor.org_id,
-        "amount_minor": amount.minor if amount is not None else None,
-        "currency": amount.currency if amount is not None else None,
-        "description": desc_text,
-        "starts_at": now,
-        "expires_at": expires_at,
-        "registered_at": now,
-        "updated_at": now,
-        "cancelled_at": None,
-        "cancel_reason": None,
-        "last_seq": seq,
-        "version": 1,
-    }
-    s = uow.session
-    s.execute(insert(RegistrationRow), [reg_values])
-    s.execute(
-        insert(GrantorRow),
-        [
-            {
-                "registration_id": reg_id,
-                "org_id": g.id,
-                "uscc": g.uscc,
-                "name": g.name,
-                "name_folded": fold_name(g.name),
-                "position": pos,
-            }
-            for pos, g in enumerate(grantors)
-        ],
+    draws = _goods_draws(uow, checked)
+    # Core statements, a few per filing: the lock is held from `_lock_state` to the commit,
+    # so every statement here is paid once per filing by every writer in the queue.
+    pending = _Pending()
+    record, info = _land(
+        uow, checked, state.size + 1, uow.now(), draws, [p.number for p in prior], pending
     )
-    descs = collateral_descriptions or [""] * len(keys)
-    coll_values: list[dict[str, Any]] = []
-    coll_records = []
-    for key, desc, (goods_id, qty) in zip(keys, descs, goods_draws, strict=True):
-        coll_values.append(
-            {
-                "registration_id": reg_id,
-                "kind": key.kind,
-                "key": key.key,
-                "lo": key.lo,
-                "hi": key.hi,
-                "identifier": key.identifier,
-                "description": desc.strip(),
-                "goods_id": goods_id,
-                "quantity_units": qty,
-                "added_seq": seq,
-                "removed_seq": None,
-            }
-        )
-        coll_records.append(
-            {
-                "kind": key.kind,
-                "identifier": key.identifier,
-                "description": desc.strip(),
-                "quantity": str(units_to_decimal(qty)) if qty else None,
-            }
-        )
-    s.execute(insert(CollateralRow), coll_values)
-    record = {
-        "registration": number,
-        "kind": reg_kind.value,
-        "grantors": [{"uscc": g.uscc, "name": g.name} for g in grantors],
-        "secured_party": {"uscc": secured.uscc, "name": secured.name},
-        "collateral": coll_records,
-        "amount": amount.as_json() if amount is not None else None,
-        "description": desc_text,
-        "starts_at": now.isoformat(),
-        "expires_at": expires_at.isoformat(),
-        "filer": {
-            "user_id": uow.actor.user_id,
-            "org_id": uow.actor.org_id,
-            "as_agent": agent is not None,
-        },
-        "prior_conflicts": [p.number for p in prior],
-    }
-    entry = _append(uow, state, Operation.INITIAL, reg_id, record)
-    uow.audit(
-        "registry.registered",
-        "registration",
-        reg_id,
-        after={**record, "seq": seq},
-        org_id=secured.id,
-    )
-    info = RegistrationInfo(
-        id=reg_id,
-        number=number,
-        seq=seq,
-        kind=reg_kind.value,
-        status=Status.ACTIVE.value,
-        grantor_org_ids=tuple(g.id for g in grantors),
-        secured_party_org_id=secured.id,
-        collateral=tuple(
-            CollateralRef(c["kind"], c["identifier"], units_to_decimal(c["quantity_units"]))
-            if c["quantity_units"]
-            else CollateralRef(c["kind"], c["identifier"], None)
-            for c in coll_values
-        ),
-        amount=amount,
-        starts_at=now,
-        expires_at=expires_at,
-        registered_at=now,
-        grantors=tuple({"uscc": g.uscc, "name": g.name} for g in grantors),
-        secured_party={"uscc": secured.uscc, "name": secured.name},
-        description=desc_text,
-        cancelled_at=None,
-        last_seq=seq,
-    )
+    pending.flush(uow)
+    entry = _append(uow, state, Operation.INITIAL, info.id, record)
+    _audit_registered(uow, record, info)
     return FilingResult(info, _info_many(uow, prior), entry.seq)
 
 
@@ -1653,6 +1942,117 @@ def file_registration(uow: UnitOfWork, data: FilingInput) -> FilingResult:
     )
     uow.commit()
     return result
+
+
+MAX_BATCH = 10_000
+_CHUNK = 500
+
+
+def _live_rows_by_key(
+    uow: UnitOfWork, keys: Sequence[CollateralKey]
+) -> dict[tuple[str, str], list[Any]]:
+    """Live registrations on many keys: per kind, one indexed `key IN (...)` query a chunk.
+
+    Rows carry the registration's columns plus the collateral's key, lo and hi; the caller
+    keeps those whose range overlaps its own.
+    """
+    by_kind: dict[str, set[str]] = {}
+    for k in keys:
+        by_kind.setdefault(k.kind, set()).add(k.key)
+    out: dict[tuple[str, str], list[Any]] = {}
+    conn = uow.session.connection()
+    now = uow.now()
+    for kind, wanted in by_kind.items():
+        ordered = sorted(wanted)
+        for i in range(0, len(ordered), _CHUNK):
+            params = {"kind": kind, "keys": ordered[i : i + _CHUNK], "now": now}
+            for row in conn.execute(_CONFLICT_MANY, params):
+                out.setdefault((kind, row.c_key), []).append(row)
+    return out
+
+
+_CONFLICT_MANY = (
+    select(
+        *_REG_COLUMNS,
+        CollateralRow.key.label("c_key"),
+        CollateralRow.lo.label("c_lo"),
+        CollateralRow.hi.label("c_hi"),
+    )
+    .join_from(CollateralRow, RegistrationRow, CollateralRow.registration_id == RegistrationRow.id)
+    .where(
+        CollateralRow.kind == bindparam("kind"),
+        CollateralRow.key.in_(bindparam("keys", expanding=True)),
+        CollateralRow.removed_seq.is_(None),
+        RegistrationRow.cancelled_at.is_(None),
+        RegistrationRow.expires_at > bindparam("now", type_=UTCDateTime),
+    )
+)
+
+
+def file_registrations(uow: UnitOfWork, filings: Sequence[FilingInput]) -> list[FilingResult]:
+    """Bulk notice filing (a whole factoring pool in one call): all land or none does.
+
+    Each filing is checked exactly as `file_registration` checks it (field errors of every
+    filing are collected and named `filings[i].<field>`), takes its own sequence number and
+    log leaf in input order, reports the live registrations ranking ahead of it (earlier
+    filings of the same call included) and leaves the same audit entry. One lock, one
+    conflict query per kind and chunk, one insert per table and one commit for the batch.
+    """
+    if not filings:
+        raise InvalidInput("at least one filing is required", field="filings")
+    if len(filings) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH:,} filings per call", field="filings")
+    ids = {i for f in filings for i in (*f.grantor_org_ids, f.secured_party_org_id)}
+    orgs = parties.organizations_by_id(uow, ids)
+    errs = ErrorCollector()
+    checked = [_check_filing(f, orgs, errs, f"filings[{i}].") for i, f in enumerate(filings)]
+    errs.raise_if_any(f"the batch of {len(filings)} filings was refused")
+    ready = [c for c in checked if c is not None]
+    for i, c in enumerate(ready):
+        _check_filer(uow, c, f"filings[{i}].")
+
+    state = _lock_state(uow)
+    db_rows = _live_rows_by_key(uow, [k for c in ready for k in c.keys])
+    now = uow.now()
+    seq = state.size
+    pending = _Pending()
+    landed: dict[tuple[str, str], list[tuple[int, int, RegistrationInfo]]] = {}
+    staged: list[tuple[dict[str, Any], RegistrationInfo, list[Any], list[RegistrationInfo]]] = []
+    for i, c in enumerate(ready):
+        if any(k.kind in GOODS_KINDS for k in c.keys):
+            pending.flush(uow)  # the guard must count the goods pledged earlier in the batch
+        draws = _goods_draws(uow, c, f"filings[{i}].")
+        from_db: dict[str, Any] = {}
+        from_batch: dict[str, RegistrationInfo] = {}
+        for k in c.keys:
+            for r in db_rows.get((k.kind, k.key), ()):
+                if r.c_lo <= k.hi and r.c_hi >= k.lo:
+                    from_db.setdefault(r.id, r)
+            for lo, hi, info in landed.get((k.kind, k.key), ()):
+                if lo <= k.hi and hi >= k.lo:
+                    from_batch.setdefault(info.id, info)
+        db_prior = sorted(from_db.values(), key=lambda r: r.seq)
+        batch_prior = sorted(from_batch.values(), key=lambda r: r.seq)
+        seq += 1
+        numbers = [r.number for r in db_prior] + [r.number for r in batch_prior]
+        record, info = _land(uow, c, seq, now, draws, numbers, pending)
+        for k in c.keys:
+            landed.setdefault((k.kind, k.key), []).append((k.lo, k.hi, info))
+        staged.append((record, info, db_prior, batch_prior))
+    pending.flush(uow)
+    appended = _append_many(
+        uow, state, [(Operation.INITIAL, info.id, record) for record, info, _, _ in staged]
+    )
+    for record, info, _, _ in staged:
+        _audit_registered(uow, record, info)
+    # the earlier registrations reported, read once for the whole batch
+    wanted = {r.id: r for _, _, db_prior, _ in staged for r in db_prior}
+    views = {v.id: v for v in _info_many(uow, sorted(wanted.values(), key=lambda r: r.seq))}
+    uow.commit()
+    return [
+        FilingResult(info, [views[r.id] for r in db_prior] + batch_prior, entry.seq)
+        for (_, info, db_prior, batch_prior), entry in zip(staged, appended, strict=True)
+    ]
 
 
 def _require_active(uow: UnitOfWork, reg: RegistrationRow, doing: str) -> None:
