@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -156,3 +157,40 @@ def test_duplicate_uscc_under_concurrency_lands_once(platform: Platform) -> None
     assert set(outcomes) <= {"ok", "duplicate_uscc", "integrity_conflict"}
     with platform.uow() as uow:
         assert parties.find_by_uscc(uow, uscc) is not None
+
+
+def test_audit_many_writes_what_audit_writes_in_call_order(platform: Platform) -> None:
+    from decimal import Decimal
+
+    from scf.core.uow import AuditItem
+
+    def entries(first_id: int) -> list[tuple[Any, ...]]:
+        with platform.uow() as uow:
+            rows = uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.id > first_id).order_by(AuditEntry.id)
+            )
+            return [
+                (e.action, e.aggregate_type, e.aggregate_id, e.org_id, e.user_id, e.before, e.after)
+                for e in rows
+            ]
+
+    def last_id() -> int:
+        with platform.uow() as uow:
+            return int(uow.session.scalar(select(func.max(AuditEntry.id))) or 0)
+
+    after = {"amount": Money.of("10.00", "CNY"), "rate": Decimal("0.035")}
+    items = [AuditItem(f"agg{i}", None, after, "org_x" if i % 2 else None) for i in range(3)]
+    start = last_id()
+    with platform.uow(Actor.system()) as uow:
+        uow.audit("test.first", "thing", "head")
+        for it in items:
+            uow.audit("test.bulk", "thing", it.aggregate_id, after=it.after, org_id=it.org_id)
+        uow.commit()
+    one_by_one = entries(start)
+    start = last_id()
+    with platform.uow(Actor.system()) as uow:
+        uow.audit("test.first", "thing", "head")  # still pending in the session
+        uow.audit_many("test.bulk", "thing", items)
+        uow.commit()
+    assert entries(start) == one_by_one
+    assert one_by_one[1][-1] == {"amount": {"amount": "10.00", "currency": "CNY"}, "rate": "0.035"}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +25,15 @@ from scf.core.money import Money
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
+
+
+class AuditItem(NamedTuple):
+    """One entry of a bulk command for `UnitOfWork.audit_many`."""
+
+    aggregate_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    org_id: str | None = None
 
 
 def jsonable(value: Any) -> Any:
@@ -154,4 +165,37 @@ class UnitOfWork:
                 after=jsonable(after) if after is not None else None,
                 request_id=request_id_var.get(),
             )
+        )
+
+    def audit_many(
+        self,
+        action: str,
+        aggregate_type: str,
+        entries: Sequence[AuditItem],
+    ) -> None:
+        """Append one entry per item of a bulk command in a single statement.
+
+        The same rows `audit` would write, in the same order: whatever the session still holds
+        is flushed first, so ids follow the order of the calls.
+        """
+        if not entries:
+            return
+        self.session.flush()
+        at, user_id, request_id = self.now(), self.actor.user_id, request_id_var.get()
+        self.session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": at,
+                    "user_id": user_id,
+                    "org_id": e.org_id if e.org_id is not None else self.actor.org_id,
+                    "action": action,
+                    "aggregate_type": aggregate_type,
+                    "aggregate_id": e.aggregate_id,
+                    "before": jsonable(e.before) if e.before is not None else None,
+                    "after": jsonable(e.after) if e.after is not None else None,
+                    "request_id": request_id,
+                }
+                for e in entries
+            ],
         )
