@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -181,10 +182,27 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
 ]
 
 
+def _lifespan(platform: Platform) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Background work that lives as long as the server: the risk follower, when enabled."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not platform.settings.risk_follow:
+            yield
+            return
+        from scf.risk.follower import background
+
+        async with background(platform, platform.settings.risk_follow_seconds):
+            yield
+
+    return lifespan
+
+
 def create_app(platform: Platform | None = None) -> FastAPI:
     """Build the application around a platform (engine, clock, settings)."""
     platform = platform or Platform.create()
     app = FastAPI(
+        lifespan=_lifespan(platform),
         title="scf: supply chain finance platform",
         version=__version__,
         docs_url="/docs",

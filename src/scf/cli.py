@@ -56,6 +56,9 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
+    risk_follow: Annotated[
+        bool, typer.Option(help="re-evaluate risk signals and limits as events arrive")
+    ] = True,
 ) -> None:
     """Serve the platform; refuses to start on an unmigrated database."""
     import uvicorn
@@ -64,6 +67,7 @@ def serve(
     from scf.core.migrate import pending
 
     p = _platform()
+    p.settings.risk_follow = risk_follow
     missing = pending(p.engine)
     if missing:
         console.print(
@@ -168,6 +172,9 @@ def calendar_load(file: Path) -> None:
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    risk_follow: Annotated[
+        bool, typer.Option(help="re-evaluate risk signals and limits as events arrive")
+    ] = True,
 ) -> None:
     """Load the demo data through the platform's services and serve it."""
     from scf.core.migrate import upgrade
@@ -195,7 +202,7 @@ def demo(
             f"\nserving on http://{p.settings.host}:{p.settings.port}  (API docs at /docs)"
         )
     if serve_after:
-        serve(None, None)
+        serve(None, None, risk_follow)
 
 
 @app.command("eval")

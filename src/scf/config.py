@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     log_json: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    # The risk follower (scf.risk.follower) as a background task of the server: `scf serve`
+    # and `scf demo` turn it on unless told --no-risk-follow; tests leave it off.
+    risk_follow: bool = False
+    risk_follow_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("secret_key")
     @classmethod

@@ -159,11 +159,23 @@ def _random_graph(n: int, m: int, seed: int) -> tuple[G.EdgeList, set[tuple[int,
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_vectorized_cycles_match_the_networkx_reference(seed: int) -> None:
+@pytest.mark.parametrize("hop", [None, 0.05])
+def test_vectorized_cycles_match_the_networkx_reference(seed: int, hop: float | None) -> None:
     edges, planted = _random_graph(200, 2500, seed)
-    found = {tuple(sorted(c.edges)) for c in G.find_cycles(edges, chunk=4096)}
-    assert found == G.find_cycles_reference(edges)
+    found = {tuple(sorted(c.edges)) for c in G.find_cycles(edges, hop_tolerance=hop, chunk=4096)}
+    assert found == G.find_cycles_reference(edges, hop_tolerance=hop)
     assert planted <= found
+
+
+def test_thin_margins_round_a_ring_are_circular_trade_toll_processing_is_not() -> None:
+    # four companies pass the goods round adding 3% each: 9% more comes back
+    ring = G.EdgeList.of([0, 1, 2, 3], [1, 2, 3, 0], [100, 103, 106, 109], [1, 2, 3, 4], 4)
+    # a processor returns the goods 15% dearer: its work, not a round trip
+    toll = G.EdgeList.of([0, 1], [1, 0], [100, 115], [1, 12], 2)
+    assert len(G.find_cycles(ring, tolerance=0.2, hop_tolerance=0.08)) == 1
+    assert len(G.find_cycles(toll)) == 1  # one tolerance for both: toll processing flagged
+    assert G.find_cycles(toll, tolerance=0.2, hop_tolerance=0.08) == []
+    assert G.find_cycles_reference(toll, tolerance=0.2, hop_tolerance=0.08) == set()
 
 
 def test_cycles_respect_time_window_and_amounts() -> None:

@@ -162,30 +162,74 @@ class RelatedLink:
     via: str = ""
 
 
+class _LinkIndex:
+    """The related-party links as an undirected rustworkx graph, built once per link list.
+
+    Between two parties the last link added stands for them (as in a simple graph), so the
+    chain `related` returns names one reason per hop.
+    """
+
+    def __init__(self, links: list[RelatedLink]) -> None:
+        import rustworkx as rx
+
+        self.links = links
+        self.count = len(links)
+        graph: rx.PyGraph[str, RelatedLink] = rx.PyGraph(multigraph=False)
+        node: dict[str, int] = {}
+        for link in links:
+            for party in (link.a, link.b):
+                if party not in node:
+                    node[party] = graph.add_node(party)
+            graph.add_edge(node[link.a], node[link.b], link)
+        self.graph = graph
+        self.node = node
+        self.components: list[frozenset[str]] = [
+            frozenset(graph[i] for i in c) for c in rx.connected_components(graph)
+        ]
+        self.component_of: dict[str, frozenset[str]] = {
+            party: c for c in self.components for party in c
+        }
+
+    def fresh(self, links: list[RelatedLink]) -> bool:
+        return links is self.links and len(links) == self.count
+
+
 @dataclass
 class RelatedPartyGraph:
+    """Related-party links and who controls what. The graph over the links is built on the
+    first question and reused for every later one (links are not changed after that)."""
+
     links: list[RelatedLink] = field(default_factory=list)
     controllers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    _index: _LinkIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _graph(self) -> _LinkIndex:
+        index = self._index
+        if index is None or not index.fresh(self.links):
+            index = self._index = _LinkIndex(self.links)
+        return index
 
     def groups(self) -> list[set[str]]:
-        import networkx as nx
+        """The connected groups of linked parties (a party with no link is in none)."""
+        return [set(c) for c in self._graph().components]
 
-        g: nx.Graph[str] = nx.Graph()
-        for link in self.links:
-            g.add_edge(link.a, link.b)
-        return [set(c) for c in nx.connected_components(g)]
+    def group_of(self, party: str) -> set[str]:
+        """The party's group, or the party alone when nothing links it to another."""
+        return set(self._graph().component_of.get(party, (party,)))
 
     def related(self, a: str, b: str) -> list[RelatedLink]:
         """Return the chain of links that relate two parties, empty when they are not related."""
-        import networkx as nx
+        import rustworkx as rx
 
-        g: nx.Graph[str] = nx.Graph()
-        for link in self.links:
-            g.add_edge(link.a, link.b, link=link)
-        if a not in g or b not in g or not nx.has_path(g, a, b):
+        index = self._graph()
+        ia, ib = index.node.get(a), index.node.get(b)
+        if ia is None or ib is None or ia == ib:
             return []
-        path = nx.shortest_path(g, a, b)
-        return [g.edges[u, v]["link"] for u, v in itertools.pairwise(path)]
+        paths = rx.dijkstra_shortest_paths(index.graph, ia, target=ib)
+        if ib not in paths:
+            return []
+        path = list(paths[ib])
+        return [index.graph.get_edge_data(u, v) for u, v in itertools.pairwise(path)]
 
 
 CONTROL_THRESHOLD = Decimal("0.5")

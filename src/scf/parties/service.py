@@ -406,7 +406,7 @@ def related_parties_of(uow: UnitOfWork, org_id: str) -> dict[str, Any]:
     """Return an organization's related-party group and the links that make it."""
     authorize_read(uow, org_id, ConsentScope.PROFILE, f"organization/{org_id}/related-parties")
     graph = related_party_graph(uow)
-    group: set[str] = next((g for g in graph.groups() if org_id in g), {org_id})
+    group = graph.group_of(org_id)
     links = [lk for lk in graph.links if lk.a in group and lk.b in group]
     return {
         "org_id": org_id,

@@ -105,3 +105,53 @@ def features_cmd() -> None:
 
     for f in FEATURES:
         print(f"{f.name:<26} {f.group:<13} {f.kind:<12} {f.description}")
+
+
+@app.command("follow")
+def follow_cmd(
+    watch: Annotated[bool, typer.Option("--watch", help="keep following, every --every s")] = False,
+    every: Annotated[float, typer.Option(min=0.1, help="seconds between rounds")] = 5.0,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="audit entries a batch")] = 500,
+    max_enterprises: Annotated[
+        int, typer.Option(min=1, help="organizations a batch may touch (a short transaction)")
+    ] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Re-evaluate signals and limits of the enterprises the new audit entries touch."""
+    import threading
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from scf.platform import Platform
+    from scf.risk import follower
+
+    p = Platform.create()
+    stop = threading.Event()
+    try:
+        while True:
+            try:
+                report = follower.follow(p, batch=batch, max_enterprises=max_enterprises, stop=stop)
+            except DomainError as exc:  # another follower moved the cursor first
+                if not watch:
+                    _fail(exc)
+                console.print(f"[yellow]retrying[/yellow] {exc.code}: {exc.message}")
+            except (IntegrityError, OperationalError) as exc:  # a race or a busy database
+                if not watch:
+                    raise
+                console.print(f"[yellow]retrying[/yellow] {type(exc).__name__}")
+            else:
+                if as_json:
+                    print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
+                else:
+                    console.print(
+                        f"{report.entries} audit entries up to {report.last_id}, "
+                        f"{len(report.enterprises)} enterprises re-evaluated, "
+                        f"{len(report.alerts)} alerts raised"
+                    )
+            if not watch:
+                return
+            stop.wait(every)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        p.dispose()

@@ -29,7 +29,15 @@ class RiskSettings(BaseSettings):
         default=3.0, gt=1, description="certificate inflow x previous"
     )
     cycle_window_days: int = Field(default=30, ge=1)
-    cycle_tolerance: float = Field(default=0.2, gt=0, lt=1)
+    cycle_tolerance: float = Field(
+        default=0.2, gt=0, lt=1, description="returned amount vs the amount that left"
+    )
+    cycle_hop_tolerance: float = Field(
+        default=0.08,
+        gt=0,
+        lt=1,
+        description="each hop vs the one before: a thin margin per party, not value added",
+    )
     cycle_max_hops: int = Field(default=6, ge=2, le=8)
     control_levels: int = Field(default=4, ge=1, le=8)
     fan_counterparties: int = Field(default=10, ge=2)

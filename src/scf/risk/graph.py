@@ -109,15 +109,17 @@ def find_cycles(
     max_hops: int = 6,
     window_days: int = 30,
     tolerance: float = 0.2,
+    hop_tolerance: float | None = None,
     chunk: int = 2_000_000,
 ) -> list[Cycle]:
     """Find loops of min..max hops whose amounts come back within a time window.
 
     A loop counts when each hop happens on or after the previous one, the whole loop closes
-    within `window_days`, each hop's amount is within `tolerance` of the previous hop's, and
-    the amount that returns is within `tolerance` of the amount that left: goods or money
-    going round and round to inflate receivables, not ordinary trade that happens to close a
-    ring over a year.
+    within `window_days`, each hop's amount is within `hop_tolerance` (by default
+    `tolerance`) of the previous hop's, and the amount that returns is within `tolerance` of
+    the amount that left: goods or money going round and round to inflate receivables, each
+    party adding a thin margin, not ordinary trade that happens to close a ring over a year,
+    nor toll processing, where the goods come back carrying the processor's value added.
     """
     if not 2 <= min_hops <= max_hops:
         raise InvalidInput("hops must satisfy 2 <= min_hops <= max_hops", field="max_hops")
@@ -137,6 +139,8 @@ def find_cycles(
     indptr = np.cumsum(indptr)
     deg = indptr[1:] - indptr[:-1]
     lo_f, hi_f = 1.0 - tolerance, 1.0 + tolerance
+    step = tolerance if hop_tolerance is None else hop_tolerance
+    lo_h, hi_h = 1.0 - step, 1.0 + step
 
     # frontier: one row per open path
     nodes = np.stack([e_src, e_dst], axis=1)
@@ -160,7 +164,7 @@ def find_cycles(
             last_e = pe[rows, -1]
             ok = (e_day[cand] >= e_day[last_e]) & (e_day[cand] - e_day[first_e] <= window_days)
             amt, last_amt = e_amt[cand], e_amt[last_e]
-            ok &= (amt >= lo_f * last_amt) & (amt <= hi_f * last_amt)
+            ok &= (amt >= lo_h * last_amt) & (amt <= hi_h * last_amt)
             rows, cand = rows[ok], cand[ok]
             if len(rows) == 0:
                 continue
@@ -209,6 +213,7 @@ def find_cycles_reference(
     max_hops: int = 6,
     window_days: int = 30,
     tolerance: float = 0.2,
+    hop_tolerance: float | None = None,
 ) -> set[tuple[int, ...]]:
     """The same rule as `find_cycles`, as a plain depth-first search on a networkx graph.
 
@@ -221,6 +226,8 @@ def find_cycles_reference(
         g.add_edge(int(edges.src[i]), int(edges.dst[i]), key=i)
     day, amt = edges.day.tolist(), edges.amount.tolist()
     lo_f, hi_f = 1.0 - tolerance, 1.0 + tolerance
+    step = tolerance if hop_tolerance is None else hop_tolerance
+    lo_h, hi_h = 1.0 - step, 1.0 + step
     out: set[tuple[int, ...]] = set()
 
     def dfs(start: int, node: int, path_nodes: list[int], path_e: list[int]) -> None:
@@ -228,7 +235,7 @@ def find_cycles_reference(
         for _, nxt, key in g.out_edges(node, keys=True):
             if not (day[key] >= day[last] and day[key] - day[first] <= window_days):
                 continue
-            if not (lo_f * amt[last] <= amt[key] <= hi_f * amt[last]):
+            if not (lo_h * amt[last] <= amt[key] <= hi_h * amt[last]):
                 continue
             hops = len(path_e) + 1
             if nxt == start:

@@ -206,6 +206,7 @@ def _settings_key(s: RiskSettings) -> tuple[Any, ...]:
         s.cycle_max_hops,
         s.cycle_window_days,
         s.cycle_tolerance,
+        s.cycle_hop_tolerance,
         s.fan_counterparties,
         s.fan_window_days,
     )
@@ -234,6 +235,7 @@ def _build_derived_from(related: Any, pg: PlatformGraph, s: RiskSettings) -> Der
             max_hops=s.cycle_max_hops,
             window_days=s.cycle_window_days,
             tolerance=s.cycle_tolerance,
+            hop_tolerance=s.cycle_hop_tolerance,
         ):
             for n in dict.fromkeys(c.nodes):
                 cycles_by_node[n].append(c)
@@ -740,6 +742,7 @@ def _latest_score(uow: UnitOfWork, org_id: str) -> RiskScoreRow | None:
     )
 
 
+_CUT_PLACES = Decimal("0.0001")  # risk_limits.cut is NUMERIC(6, 4)
 ALERT_CUT = {Severity.HIGH.value: Decimal("0.5"), Severity.MEDIUM.value: Decimal("0.25")}
 
 
@@ -753,16 +756,25 @@ def _alert_cut(uow: UnitOfWork, org_id: str) -> Decimal:
     return min(cut, Decimal(1))
 
 
-def limit_for(uow: UnitOfWork, org_id: str, *, commit: bool = True) -> Money | None:
+def limit_for(
+    uow: UnitOfWork,
+    org_id: str,
+    *,
+    commit: bool = True,
+    inputs: F.EnterpriseInputs | None = None,
+) -> Money | None:
     """Return the enterprise's headroom from its grade, capacity, exposure and live alerts.
 
     SMEs: trailing-year confirmed sales x the grade's advance rate; core enterprises:
     registered capital x the grade's certificate multiple; both less current exposure and cut
     by open early-warning alerts. None when the grade or the record supports no line.
+    `inputs`: the enterprise's inputs when the caller has just gathered them in this unit of
+    work (alerts and limits are no input, so they are what `enterprise_inputs` would give).
     """
     org = _org_or_404(uow, org_id)
     parties.authorize_read(uow, org_id, CREDIT, f"risk/limits/{org_id}")
-    inputs = enterprise_inputs(uow, org_id)
+    if inputs is None or inputs.org_id != org_id:
+        inputs = enterprise_inputs(uow, org_id)
     result = score_inputs(champion(uow), inputs)
     core = inputs.is_core
     if core:
@@ -788,7 +800,7 @@ def limit_for(uow: UnitOfWork, org_id: str, *, commit: bool = True) -> Money | N
     row.currency = capacity.currency
     row.exposure_minor = exposure.minor
     row.grade = result.grade
-    row.cut = cut
+    row.cut = cut.quantize(_CUT_PLACES)  # as stored, so an unchanged limit compares equal
     row.basis = basis
     row.updated_at = uow.now()
     uow.flush()
@@ -927,6 +939,14 @@ def evaluate_signals(uow: UnitOfWork, org_id: str) -> list[RiskAlertRow]:
     An alert already open for the same signal is not raised again. The limit is recomputed
     afterwards, so open alerts cut the headroom at once.
     """
+    raised = refresh_enterprise(uow, org_id)
+    uow.commit()
+    return raised
+
+
+def refresh_enterprise(uow: UnitOfWork, org_id: str) -> list[RiskAlertRow]:
+    """`evaluate_signals` without the commit: the risk follower (`scf.risk.follower`) joins
+    each enterprise it re-evaluates to the transaction that also moves its cursor."""
     _org_or_404(uow, org_id)
     parties.require_role(uow.actor, *PLATFORM_ROLES, *FUNDERS)
     parties.authorize_read(uow, org_id, CREDIT, f"risk/signals/{org_id}")
@@ -948,8 +968,7 @@ def evaluate_signals(uow: UnitOfWork, org_id: str) -> list[RiskAlertRow]:
             continue
         raised.append(_raise_alert(uow, org_id, sig, audience))
     uow.flush()
-    limit_for(uow, org_id, commit=False)
-    uow.commit()
+    limit_for(uow, org_id, commit=False, inputs=inputs)
     return raised
 
 
@@ -1234,7 +1253,7 @@ def shell_reasons(
     else:
         related = related if related is not None else derived_graphs(uow).related
         pg = pg if pg is not None else derived_graphs(uow).pg
-        group = next((g for g in related.groups() if org_id in g), {org_id})
+        group = related.group_of(org_id)
     share = None
     if org_id in pg.nodes.index and len(pg.edges):
         share = _in_group_share(org_id, group, pg)

@@ -6,7 +6,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
@@ -96,7 +106,19 @@ class RiskLimitRow(Base):
 
 class RiskAlertRow(Base):
     __tablename__ = "risk_alerts"
-    __table_args__ = (Index("ix_risk_alerts_org_status", "org_id", "status"),)
+    __table_args__ = (
+        Index("ix_risk_alerts_org_status", "org_id", "status"),
+        # One open alert per enterprise and signal, even when the follower and an evaluate
+        # call race: the loser's transaction fails and changes nothing.
+        Index(
+            "uq_risk_alerts_open_signal",
+            "org_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'open' AND org_id IS NOT NULL"),
+            postgresql_where=text("status = 'open' AND org_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[str | None] = mapped_column(String(40))
@@ -140,3 +162,20 @@ class RiskStabilityRow(Base):
     feature: Mapped[str] = mapped_column(String(120))
     psi: Mapped[Decimal] = mapped_column(Numeric(12, 6))
     alert: Mapped[bool] = mapped_column(Boolean)
+
+
+class RiskFollowerRow(Base):
+    """Where the risk follower stands in the audit log: the last entry it handled, and the
+    ids below that it has not seen yet (a transaction that drew a lower id may still commit),
+    each with the time it was first missed."""
+
+    __tablename__ = "risk_follower"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    gaps: Mapped[dict[str, str]] = mapped_column(JSONType)
+    entries: Mapped[int] = mapped_column(BigInteger)  # audit entries handled so far
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -189,6 +189,7 @@ def evaluate(
             max_hops=cfg.cycle_max_hops,
             window_days=cfg.cycle_window_days,
             tolerance=cfg.cycle_tolerance,
+            hop_tolerance=cfg.cycle_hop_tolerance,
         )
         on_cycle = {by_id.get(pg.nodes.ids[n], "") for c in cycles for n in c.nodes}
         enterprises = {
