@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # and `scf demo` turn it on unless told --no-risk-follow; tests leave it off.
     risk_follow: bool = False
     risk_follow_seconds: float = Field(default=5.0, gt=0)
+    # Single registry filings from concurrent callers share one commit (scf.registry.sequencer,
+    # docs/registry.md); SCF_REGISTRY_GROUP_COMMIT=false files each in its own transaction.
+    registry_group_commit: bool = True
 
     @field_validator("secret_key")
     @classmethod

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +17,8 @@ from scf.core.clock import Clock, SystemClock
 from scf.core.db import make_engine, make_session_factory
 from scf.core.uow import UnitOfWork
 
+T = TypeVar("T")
+
 
 @dataclass
 class Platform:
@@ -23,6 +27,10 @@ class Platform:
     session_factory: sessionmaker[Session]
     clock: Clock
     calendar: ChinaCalendar
+    # Long-lived helpers a room runs per process (the registry's sequencer thread), made on
+    # first use and closed (their `close()`) by `dispose`, newest first.
+    extensions: dict[str, Any] = field(default_factory=dict)
+    _extensions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def create(
@@ -52,5 +60,20 @@ class Platform:
             calendar=self.calendar,
         )
 
+    def extension(self, name: str, make: Callable[[Platform], T]) -> T:
+        """The helper kept under `name`, made once by `make(self)` on first use."""
+        with self._extensions_lock:
+            if name not in self.extensions:
+                self.extensions[name] = make(self)
+            made: T = self.extensions[name]
+            return made
+
     def dispose(self) -> None:
+        with self._extensions_lock:
+            helpers = list(self.extensions.values())[::-1]
+            self.extensions.clear()
+        for helper in helpers:
+            close = getattr(helper, "close", None)
+            if callable(close):
+                close()
         self.engine.dispose()

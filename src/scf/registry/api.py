@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scf.core.errors import InvalidInput
 from scf.core.schema import MoneyIn
-from scf.deps import PublicUow, Uow, roles_allowed
+from scf.deps import PublicUow, Uow, get_platform, roles_allowed
 from scf.parties.model import Role
-from scf.registry import service
+from scf.registry import sequencer, service
 from scf.registry.model import CollateralRef
 
 router = APIRouter(prefix="/registry", tags=["registry"])
@@ -141,22 +141,28 @@ def _filing_out(result: service.FilingResult) -> dict[str, Any]:
 
 
 @router.post("/registrations", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
-def file_registration(body: RegistrationIn, uow: Uow) -> dict[str, Any]:
-    """Initial registration; lands at commit with the next sequence number, reporting priors."""
-    result = service.file_registration(
-        uow,
-        service.FilingInput(
-            kind=body.kind,
-            grantor_org_ids=body.grantor_org_ids,
-            secured_party_org_id=body.secured_party_org_id,
-            collateral=_refs(body.collateral, "collateral"),
-            collateral_descriptions=[c.description for c in body.collateral],
-            amount=body.amount.to_money() if body.amount else None,
-            period_months=body.period_months,
-            description=body.description,
-        ),
+def file_registration(body: RegistrationIn, uow: Uow, request: Request) -> dict[str, Any]:
+    """Initial registration; lands at commit with the next sequence number, reporting priors.
+
+    Concurrent requests are filed together by the registry's sequencer (group commit): each
+    request still gets its own result, or its own refusal, only after the commit.
+    """
+    data = service.FilingInput(
+        kind=body.kind,
+        grantor_org_ids=body.grantor_org_ids,
+        secured_party_org_id=body.secured_party_org_id,
+        collateral=_refs(body.collateral, "collateral"),
+        collateral_descriptions=[c.description for c in body.collateral],
+        amount=body.amount.to_money() if body.amount else None,
+        period_months=body.period_months,
+        description=body.description,
     )
-    return _filing_out(result)
+    platform = get_platform(request)
+    if not sequencer.enabled(platform.settings):
+        return _filing_out(service.file_registration(uow, data))
+    # give back this request's read transaction (on SQLite, the write lock) before waiting
+    uow.rollback()
+    return _filing_out(sequencer.for_platform(platform).file(uow.actor, data))
 
 
 @router.post("/registrations/batch", status_code=status.HTTP_201_CREATED, dependencies=[FILER])

@@ -12,7 +12,7 @@ import typer
 from scf.core.errors import DomainError
 from scf.core.money import Money
 from scf.platform import Platform
-from scf.registry import service
+from scf.registry import sequencer, service
 from scf.registry.model import CollateralRef
 
 app = typer.Typer(help="The registry of pledges and assignments", no_args_is_help=True)
@@ -125,19 +125,26 @@ def file(
     ],
     user: User,
     password: Password = None,
+    direct: Annotated[
+        bool, typer.Option(help="file in this command's own transaction, not the sequencer")
+    ] = False,
 ) -> None:
     """Initial registration from a JSON file, as the given user (the secured party or agent)."""
     p = Platform.create()
     data = json.loads(filing.read_text(encoding="utf-8"))
+    results: list[service.FilingResult] = []
     try:
         actor = _as_user(p, user, password)
-        with p.uow(actor) as uow:
-            if isinstance(data, list):
+        if isinstance(data, list):
+            with p.uow(actor) as uow:
                 results = service.file_registrations(
                     uow,
                     [_filing_input(d, actor.org_id, f"filings[{i}].") for i, d in enumerate(data)],
                 )
-            else:
+        elif not direct and sequencer.enabled(p.settings):
+            results = [sequencer.for_platform(p).file(actor, _filing_input(data, actor.org_id))]
+        else:
+            with p.uow(actor) as uow:
                 results = [service.file_registration(uow, _filing_input(data, actor.org_id))]
         out = [
             {
@@ -149,6 +156,8 @@ def file(
         _out(out if isinstance(data, list) else out[0])
     except DomainError as exc:
         _fail(exc)
+    finally:
+        p.dispose()
 
 
 @app.command("amend")

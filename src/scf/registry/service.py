@@ -12,6 +12,7 @@ import base64
 import html
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -34,9 +35,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
+from scf.core.actor import Actor
 from scf.core.db import UTCDateTime
 from scf.core.errors import (
     Conflict,
+    DomainError,
     ErrorCollector,
     InvalidInput,
     NotFound,
@@ -44,7 +47,7 @@ from scf.core.errors import (
 )
 from scf.core.ids import new_id
 from scf.core.money import Money
-from scf.core.uow import UnitOfWork
+from scf.core.uow import AuditItem, UnitOfWork, request_id_var
 from scf.parties import service as parties
 from scf.parties.model import validate_uscc
 from scf.registry import merkle, signing
@@ -1848,13 +1851,19 @@ def _land(
     return record, info
 
 
+def _registered_item(record: dict[str, Any], info: RegistrationInfo) -> AuditItem:
+    """The audit entry of an initial registration (one per filing, on every path)."""
+    return AuditItem(info.id, after={**record, "seq": info.seq}, org_id=info.secured_party_org_id)
+
+
 def _audit_registered(uow: UnitOfWork, record: dict[str, Any], info: RegistrationInfo) -> None:
+    item = _registered_item(record, info)
     uow.audit(
         "registry.registered",
         "registration",
-        info.id,
-        after={**record, "seq": info.seq},
-        org_id=info.secured_party_org_id,
+        item.aggregate_id,
+        after=item.after,
+        org_id=item.org_id,
     )
 
 
@@ -2012,47 +2021,175 @@ def file_registrations(uow: UnitOfWork, filings: Sequence[FilingInput]) -> list[
         _check_filer(uow, c, f"filings[{i}].")
 
     state = _lock_state(uow)
-    db_rows = _live_rows_by_key(uow, [k for c in ready for k in c.keys])
+    staged = _stage_many(uow, state, [(i, c, f"filings[{i}].", None) for i, c in enumerate(ready)])
+    uow.audit_many(
+        "registry.registered",
+        "registration",
+        [_registered_item(s.record, s.info) for s in staged],
+    )
+    results = _results(uow, staged)
+    uow.commit()
+    return results
+
+
+@dataclass
+class _Staged:
+    """A filing landed in the current transaction, not yet committed."""
+
+    index: int
+    record: dict[str, Any]
+    info: RegistrationInfo
+    db_prior: list[Any]
+    batch_prior: list[RegistrationInfo]
+
+
+def _stage_many(
+    uow: UnitOfWork,
+    state: _LogState,
+    ready: Sequence[tuple[int, _Checked, str, QueuedFiling | None]],
+    refused: dict[int, DomainError] | None = None,
+) -> list[_Staged]:
+    """Land checked filings in order under the log lock: rows, leaves and subtree hashes.
+
+    Each filing takes the next sequence number and reports as prior conflicts the live
+    registrations on its collateral, those landed earlier in the same call included: one
+    `key IN (...)` query per kind and chunk for the database, the call's own landings kept
+    here. A filing with a `QueuedFiling` lands as that filer. The checks that need the lock
+    (the empty-pledge guard) run before the filing writes anything; with `refused` a refusal
+    is kept there under the filing's index and the others go on, without it it is raised.
+    """
+    db_rows = _live_rows_by_key(uow, [k for _, c, _, _ in ready for k in c.keys])
     now = uow.now()
     seq = state.size
     pending = _Pending()
     landed: dict[tuple[str, str], list[tuple[int, int, RegistrationInfo]]] = {}
-    staged: list[tuple[dict[str, Any], RegistrationInfo, list[Any], list[RegistrationInfo]]] = []
-    for i, c in enumerate(ready):
-        if any(k.kind in GOODS_KINDS for k in c.keys):
-            pending.flush(uow)  # the guard must count the goods pledged earlier in the batch
-        draws = _goods_draws(uow, c, f"filings[{i}].")
-        from_db: dict[str, Any] = {}
-        from_batch: dict[str, RegistrationInfo] = {}
-        for k in c.keys:
-            for r in db_rows.get((k.kind, k.key), ()):
-                if r.c_lo <= k.hi and r.c_hi >= k.lo:
-                    from_db.setdefault(r.id, r)
-            for lo, hi, info in landed.get((k.kind, k.key), ()):
-                if lo <= k.hi and hi >= k.lo:
-                    from_batch.setdefault(info.id, info)
-        db_prior = sorted(from_db.values(), key=lambda r: r.seq)
-        batch_prior = sorted(from_batch.values(), key=lambda r: r.seq)
-        seq += 1
-        numbers = [r.number for r in db_prior] + [r.number for r in batch_prior]
-        record, info = _land(uow, c, seq, now, draws, numbers, pending)
+    staged: list[_Staged] = []
+    for index, c, at, item in ready:
+        with _acting(uow, item):
+            if any(k.kind in GOODS_KINDS for k in c.keys):
+                pending.flush(uow)  # the guard must count the goods pledged earlier in the call
+            try:
+                draws = _goods_draws(uow, c, at)
+            except DomainError as exc:
+                if refused is None:
+                    raise
+                refused[index] = exc
+                continue
+            from_db: dict[str, Any] = {}
+            from_batch: dict[str, RegistrationInfo] = {}
+            for k in c.keys:
+                for r in db_rows.get((k.kind, k.key), ()):
+                    if r.c_lo <= k.hi and r.c_hi >= k.lo:
+                        from_db.setdefault(r.id, r)
+                for lo, hi, info in landed.get((k.kind, k.key), ()):
+                    if lo <= k.hi and hi >= k.lo:
+                        from_batch.setdefault(info.id, info)
+            db_prior = sorted(from_db.values(), key=lambda r: r.seq)
+            batch_prior = sorted(from_batch.values(), key=lambda r: r.seq)
+            seq += 1
+            numbers = [r.number for r in db_prior] + [r.number for r in batch_prior]
+            record, info = _land(uow, c, seq, now, draws, numbers, pending)
         for k in c.keys:
             landed.setdefault((k.kind, k.key), []).append((k.lo, k.hi, info))
-        staged.append((record, info, db_prior, batch_prior))
+        staged.append(_Staged(index, record, info, db_prior, batch_prior))
     pending.flush(uow)
-    appended = _append_many(
-        uow, state, [(Operation.INITIAL, info.id, record) for record, info, _, _ in staged]
-    )
-    for record, info, _, _ in staged:
-        _audit_registered(uow, record, info)
-    # the earlier registrations reported, read once for the whole batch
-    wanted = {r.id: r for _, _, db_prior, _ in staged for r in db_prior}
+    if staged:
+        appended = _append_many(
+            uow, state, [(Operation.INITIAL, s.info.id, s.record) for s in staged]
+        )
+        assert [a.seq for a in appended] == [s.info.seq for s in staged]
+    return staged
+
+
+def _results(uow: UnitOfWork, staged: Sequence[_Staged]) -> list[FilingResult]:
+    """Each staged filing's result; the earlier registrations reported are read once."""
+    wanted = {r.id: r for s in staged for r in s.db_prior}
     views = {v.id: v for v in _info_many(uow, sorted(wanted.values(), key=lambda r: r.seq))}
-    uow.commit()
     return [
-        FilingResult(info, [views[r.id] for r in db_prior] + batch_prior, entry.seq)
-        for (_, info, db_prior, batch_prior), entry in zip(staged, appended, strict=True)
+        FilingResult(s.info, [views[r.id] for r in s.db_prior] + s.batch_prior, s.info.seq)
+        for s in staged
     ]
+
+
+# ---------------------------------------------------------------- group commit
+
+
+@dataclass(frozen=True)
+class QueuedFiling:
+    """One caller's single filing waiting for a group commit: what, by whom, under which request."""
+
+    actor: Actor
+    data: FilingInput
+    request_id: str | None = None
+
+
+@contextmanager
+def _acting(uow: UnitOfWork, item: QueuedFiling | None) -> Iterator[None]:
+    """Act as the filing's own filer (rights, filer fields, audit user and request id)."""
+    if item is None:
+        yield
+        return
+    actor, token = uow.actor, request_id_var.set(item.request_id)
+    uow.actor = item.actor
+    try:
+        yield
+    finally:
+        uow.actor = actor
+        request_id_var.reset(token)
+
+
+def file_registrations_each(
+    uow: UnitOfWork, items: Sequence[QueuedFiling]
+) -> list[FilingResult | DomainError]:
+    """Group commit of independent single filings (the sequencer's step): one commit for all.
+
+    Each filing is checked and lands as `file_registration` would land it had the earlier
+    filings of the group committed just before it: as its own filer (rights, filer fields and
+    audit entry are that filer's), with the next sequence number in the order of `items`, its
+    prior conflicts and its audit entry. A refused filing gets its own error back and writes
+    nothing (every refusal is raised before the filing writes a row; its leaf, rows and audit
+    entry are written for the filings that passed only), the others go on. One commit ends
+    the group: a failure there, or any error that is not a refusal, fails the whole group and
+    leaves nothing. Returns, per item in order, its result or its refusal; nothing is durable
+    before this returns, so callers must hear of their results only afterwards.
+    """
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH:,} filings per group", field="filings")
+    refused: dict[int, DomainError] = {}
+    ids = {i for it in items for i in (*it.data.grantor_org_ids, it.data.secured_party_org_id)}
+    orgs = parties.organizations_by_id(uow, ids)
+    ready: list[tuple[int, _Checked, str, QueuedFiling | None]] = []
+    for i, item in enumerate(items):
+        with _acting(uow, item):
+            errs = ErrorCollector()
+            checked = _check_filing(item.data, orgs, errs)
+            try:
+                errs.raise_if_any("the registration was refused")
+                assert checked is not None
+                _check_filer(uow, checked)
+            except DomainError as exc:
+                refused[i] = exc
+                continue
+        ready.append((i, checked, "", item))
+    staged: list[_Staged] = []
+    if ready:
+        state = _lock_state(uow)  # from here on, filings are serialized
+        staged = _stage_many(uow, state, ready, refused)
+        # one audit statement per run of filings by the same filer in the same request
+        run: list[AuditItem] = []
+        for k, s in enumerate(staged):
+            run.append(_registered_item(s.record, s.info))
+            here = items[s.index]
+            nxt = items[staged[k + 1].index] if k + 1 < len(staged) else None
+            if nxt is None or (nxt.actor, nxt.request_id) != (here.actor, here.request_id):
+                with _acting(uow, here):
+                    uow.audit_many("registry.registered", "registration", run)
+                run = []
+    results = _results(uow, staged)
+    uow.commit()
+    outcomes: dict[int, FilingResult | DomainError] = dict(refused)
+    outcomes.update((s.index, r) for s, r in zip(staged, results, strict=True))
+    return [outcomes[i] for i in range(len(items))]
 
 
 def _require_active(uow: UnitOfWork, reg: RegistrationRow, doing: str) -> None:
