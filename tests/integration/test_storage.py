@@ -153,7 +153,7 @@ def test_duplicate_uscc_under_concurrency_lands_once(platform: Platform) -> None
         t.start()
     for t in threads:
         t.join()
-    assert outcomes.count("ok") == 1
+    assert len(outcomes) == 4 and outcomes.count("ok") == 1, outcomes
     assert set(outcomes) <= {"ok", "duplicate_uscc", "integrity_conflict"}
     with platform.uow() as uow:
         assert parties.find_by_uscc(uow, uscc) is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -112,8 +112,16 @@ class UnitOfWork:
         return self._calendar
 
     def commit(self) -> None:
+        self._write(self.session.commit)
+        self.committed = True
+
+    def flush(self) -> None:
+        self._write(self.session.flush)
+
+    def _write(self, step: Callable[[], None]) -> None:
+        """Flush or commit; a lost race with another writer becomes a Conflict, rolled back."""
         try:
-            self.session.commit()
+            step()
         except StaleDataError:
             self.session.rollback()
             raise Conflict(
@@ -125,17 +133,6 @@ class UnitOfWork:
             raise Conflict(
                 f"the change collides with an existing record: {exc.orig}",
                 code="integrity_conflict",
-            ) from None
-        self.committed = True
-
-    def flush(self) -> None:
-        try:
-            self.session.flush()
-        except StaleDataError:
-            self.session.rollback()
-            raise Conflict(
-                "the record was changed by someone else meanwhile; reload it and try again",
-                code="stale_version",
             ) from None
 
     def rollback(self) -> None:

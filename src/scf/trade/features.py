@@ -307,7 +307,7 @@ def trade_features(uow: UnitOfWork, org_id: str) -> dict[str, Any]:
         elif amount > 0 and due < today:
             late.append((today - due).days)
     delivered = s.scalar(_DELIVERED, params)
-    first_trade: dict[str, date] = dict(s.execute(_FIRST_TRADE, params).tuples().all())
+    first_trade: dict[str, date] = {b: on for b, on in s.execute(_FIRST_TRADE, params)}
     orgs = parties.organizations_by_id(uow, list(first_trade))
     tenure = [
         (today - first_trade[b]).days
