@@ -19,6 +19,7 @@ from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
 from scf.core.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
 from scf.core.money import Money
+from scf.parties import service as parties
 from scf.platform import Platform
 from scf.trade import service as trade
 from tests.integration.certificates_helpers import Chain
@@ -249,3 +250,161 @@ def test_refusals_after_the_guarded_update_leave_the_piece_live(platform: Platfo
             certs.transfer_piece(uow, a, to, amount=amount)
         assert e.value.code == code, (to, e.value.message)
         assert pieces() == before, code
+
+
+def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turn off the PostgreSQL shortcuts of the transfer path: statements run on the
+    driver's cursor with the recipient read in the spend's RETURNING, the receivable use as
+    one statement, the pieces and audit rows as one statement (on SQLite they are off)."""
+    from scf.trade import receivables
+
+    monkeypatch.setattr(certs, "DRIVER_STATEMENTS", frozenset())
+    monkeypatch.setattr(certs, "ONE_STATEMENT_WRITES", frozenset())
+    monkeypatch.setattr(receivables, "ONE_STATEMENT_USE", frozenset())
+
+
+def _uses(platform: Platform, chain: Chain) -> list[Any]:
+    """The receivable uses of the chain's receivables, ids normalized."""
+    from scf.trade.tables import ReceivableUseRow
+
+    names: dict[str, str] = {}
+    rids = [chain.receivables[t] for t in chain.tiers]
+    _normalize([chain.core, chain.bank, *chain.tiers, *rids], names)
+    with platform.uow(Actor.system()) as uow:
+        rows = uow.session.scalars(
+            select(ReceivableUseRow).where(ReceivableUseRow.receivable_id.in_(rids))
+        )
+        found = [
+            (names[u.receivable_id], u.amount_minor, u.released_minor, u.purpose, u.at, u.reference)
+            for u in rows
+        ]
+    return _normalize(sorted(found, key=lambda u: u[:3]), names)
+
+
+def test_postgresql_shortcuts_leave_what_the_plain_path_leaves(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Driver-cursor statements, the recipient in the spend's RETURNING and the one-statement
+    receivable use must leave the rows, uses and audit entries of the plain SQLAlchemy path
+    (on SQLite both runs take the plain path)."""
+
+    def run(chain: Chain, a: str, b: str) -> list[Any]:
+        t1, t2, t3 = chain.tiers[:3]
+        with platform.uow(chain.actors[t1]) as uow:
+            got = [certs.transfer_piece(uow, a, t2, amount=m("250000.00"))]  # split
+        with platform.uow(chain.actors[t1]) as uow:
+            got.append(certs.transfer_piece(uow, b, t2, receivable_id=chain.receivables[t2]))
+        with platform.uow(chain.actors[t2]) as uow:  # whole, the receivable found for it
+            got.append(certs.transfer_piece(uow, got[0].id, t3))
+        with platform.uow(chain.actors[t2]) as uow:  # a group commit
+            outcomes = certs.transfer_pieces(
+                uow,
+                [
+                    certs.TransferRequest(got[1].id, t3, amount=m("1.23")),
+                    certs.TransferRequest(got[1].id, t3),  # already spent: refused
+                ],
+            )
+        assert outcomes[1].error is not None and outcomes[1].error.code == "piece_not_live"
+        got += [o.piece for o in outcomes if o.piece]
+        return [(p.face, p.tier, p.origin, p.status, p.created_at, p.spent_at) for p in got]
+
+    fast, fast_cert, fast_a, fast_b = _prepare(platform)
+    fast_pieces = run(fast, fast_a, fast_b)
+    plain, plain_cert, plain_a, plain_b = _prepare(platform)
+    _plain_paths(monkeypatch)
+    assert run(plain, plain_a, plain_b) == fast_pieces
+    assert _state(platform, fast, fast_cert) == _state(platform, plain, plain_cert)
+    assert _uses(platform, fast) == _uses(platform, plain)
+
+
+def test_postgresql_shortcuts_refuse_as_the_plain_path_refuses(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same error type, code, field and message on both paths, and nothing changed."""
+    chain, _, a, b = _prepare(platform)
+    t1, t2, t3 = chain.tiers[:3]
+    with platform.uow(chain.actors[t1]) as uow:
+        certs.transfer_piece(uow, b, t2)
+    regulator = Actor(None, None, frozenset({"regulator"}), "regulator")
+    with platform.uow(regulator) as uow:
+        parties.add_list_entry(uow, "black", t3, "fraudulent invoices")
+    cases: list[tuple[str, str, str, Money | None, str | None]] = [
+        (t1, a, t1, None, None),  # to its own holder
+        (t1, a, "org_nope", None, None),  # no such organization
+        (t1, a, chain.bank, None, None),  # not a supplier
+        (t1, a, t3, None, None),  # black-listed recipient
+        (t1, a, t2, m("400000.01"), None),  # more than the piece
+        (t1, a, t2, Money.of("1.00", "USD"), None),  # another currency
+        (t1, a, t2, None, chain.receivables[t3]),  # a receivable owed to someone else
+        (t1, b, t2, None, None),  # already transferred
+        (t2, a, t3, None, None),  # not the holder
+        (t1, "pce_nope", t2, None, None),
+    ]
+
+    def refusals() -> list[tuple[Any, ...]]:
+        out = []
+        for who, piece, to, amount, rid in cases:
+            with pytest.raises(DomainError) as e, platform.uow(chain.actors[who]) as uow:
+                certs.transfer_piece(uow, piece, to, amount=amount, receivable_id=rid)
+            err = e.value
+            out.append((type(err), err.code, getattr(err, "field", None), err.message))
+        return out
+
+    def state() -> Any:
+        with platform.uow(Actor.system()) as uow:
+            pieces = [
+                (p.id, p.status, p.holder_org_id, p.version)
+                for p in uow.session.scalars(select(PieceRow).order_by(PieceRow.id))
+            ]
+            n_audit = len(list(uow.session.scalars(select(AuditEntry.id))))
+            used = [trade.receivable_info(uow, chain.receivables[t]).used for t in chain.tiers]
+        return pieces, n_audit, used
+
+    before = state()
+    fast = refusals()
+    assert state() == before
+    assert [c[1] for c in fast] == [
+        "invalid_input",
+        "invalid_input",
+        "invalid_input",
+        "black_listed",
+        "exceeds_piece",
+        "currency_mismatch",
+        "no_trade_background",
+        "piece_not_live",
+        "piece_not_found",
+        "piece_not_found",
+    ]
+    _plain_paths(monkeypatch)
+    assert refusals() == fast
+    assert state() == before
+
+
+def test_driver_statements_raise_what_sqlalchemy_raises(platform: Platform) -> None:
+    """A driver error on the PostgreSQL shortcut is wrapped as SQLAlchemy wraps it (the group
+    commit and the unit of work catch IntegrityError and OperationalError), and the unit of
+    work rolls back as usual."""
+    if platform.engine.dialect.name != "postgresql":
+        pytest.skip("the driver-cursor statements run on PostgreSQL only")
+    from sqlalchemy import bindparam, literal_column
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    from scf.certificates.tables import CertificateRow
+
+    _, cert_id, a, _ = _prepare(platform)
+    boom = certs._DriverStatement(select(literal_column("1") / bindparam("zero")))
+    with platform.uow(Actor.system()) as uow:
+        with pytest.raises(DataError):
+            boom.rows(uow.session.connection(), {"zero": 0})
+        uow.rollback()
+        assert uow.session.get(CertificateRow, cert_id) is not None
+    with platform.uow(Actor.system()) as uow:
+        row = uow.session.get(PieceRow, a)
+        assert row is not None
+        values = {c: getattr(row, c) for c in certs._PIECE_COLUMNS}
+    dup = certs._DriverStatement(certs._INSERT_PIECES)
+    with platform.uow(Actor.system()) as uow, pytest.raises(IntegrityError):
+        dup.rows(uow.session.connection(), values)
+    with platform.uow(Actor.system()) as uow:
+        assert dup.rows(uow.session.connection(), {**values, "id": "pce_other"}) == []
+        uow.rollback()

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from scf.certificates.config import CertificateSettings, get_certificate_settings
 from scf.certificates.iso20022 import (
@@ -69,6 +70,10 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork, request_id_var
 from scf.parties import service as parties
 
+# Imported here rather than on the first transfer: a new process (an API instance) would
+# otherwise pay about 60 ms of imports inside its first transfer.
+from scf.trade import service as _trade_service
+
 ENTERPRISE = ("supplier", "distributor", "core_enterprise")
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
 
@@ -85,9 +90,7 @@ def settings_of(uow: UnitOfWork) -> CertificateSettings:
 
 
 def _trade() -> Any:
-    from scf.trade import service as trade
-
-    return trade
+    return _trade_service
 
 
 def _registry() -> Any:
@@ -627,21 +630,103 @@ def _write_rows_statement(n_pieces: int, n_audits: int) -> Any:
     return stmt
 
 
-def _write_rows(
-    uow: UnitOfWork, pieces: list[dict[str, Any]], audits: list[dict[str, Any]]
-) -> None:
-    """Insert new pieces and audit rows: one statement on PostgreSQL, two elsewhere."""
-    conn = uow.session.connection()
-    if conn.dialect.name not in ONE_STATEMENT_WRITES:
+def _write_rows(conn: Any, pieces: list[dict[str, Any]], audits: list[dict[str, Any]]) -> None:
+    """Insert new pieces and audit rows: one statement on PostgreSQL (on the driver's
+    cursor), two elsewhere."""
+    dialect = conn.dialect.name
+    if dialect not in ONE_STATEMENT_WRITES:
         conn.execute(_INSERT_PIECES, pieces)
         conn.execute(_INSERT_AUDIT, audits)
         return
     params = {f"p{i}_{k}": v for i, row in enumerate(pieces) for k, v in row.items()}
     params.update({f"a{i}_{k}": v for i, row in enumerate(audits) for k, v in row.items()})
-    conn.execute(_write_rows_statement(len(pieces), len(audits)), params)
+    key = (len(pieces), len(audits))
+    if dialect not in DRIVER_STATEMENTS:
+        conn.execute(_write_rows_statement(*key), params)
+        return
+    stmt = _WRITE_ROWS_PG.get(key)
+    if stmt is None:
+        stmt = _WRITE_ROWS_PG[key] = _DriverStatement(_write_rows_statement(*key))
+    stmt.rows(conn, params)
 
 
 _PIECE_COLUMNS = tuple(_table(PieceRow).c.keys())
+
+
+class _DriverStatement:
+    """A Core statement compiled once per dialect and run straight on the driver's cursor.
+
+    For the transfer path on PostgreSQL, where SQLAlchemy's own work per statement (cache
+    key, execution context, result metadata, Row objects) costs more client CPU than the
+    statement itself. The values go through the type processors SQLAlchemy would apply
+    (UTC datetimes, JSON) both ways, and driver errors are wrapped as SQLAlchemy wraps them
+    (IntegrityError, OperationalError, ...), so callers see the same values and exceptions.
+    (A psycopg pipeline would not save the BEGIN's round trip: psycopg syncs after it.)
+    """
+
+    def __init__(self, stmt: Any) -> None:
+        self._stmt = stmt
+        self._by_dialect: WeakKeyDictionary[Any, tuple[str, dict[str, Any], list[Any], list[Any]]]
+        self._by_dialect = WeakKeyDictionary()
+
+    def _compiled(self, dialect: Any) -> tuple[str, dict[str, Any], list[Any], list[Any]]:
+        got = self._by_dialect.get(dialect)
+        if got is None:
+            c = cast(Any, self._stmt.compile(dialect=dialect))
+            fixed = {k: v for k, v in c.params.items() if v is not None}
+            binds = list(c._bind_processors.items())
+            results = [e.type._cached_result_processor(dialect, None) for e in c._result_columns]
+            got = (c.string, fixed, binds, results)
+            self._by_dialect[dialect] = got
+        return got
+
+    def rows(self, conn: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run with `params` in the connection's transaction; the rows it returns."""
+        dialect = conn.dialect
+        sql, fixed, binds, results = self._compiled(dialect)
+        values = {**fixed, **params}
+        for key, process in binds:
+            v = values.get(key)
+            if v is not None:
+                values[key] = process(v)
+        dbapi = conn.connection.dbapi_connection
+        cur = dbapi.cursor()
+        try:
+            cur.execute(sql, values)
+            got = cur.fetchall() if results else []
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, dbapi, cur)
+            if lost:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                sql,
+                values,
+                exc,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from exc
+        finally:
+            cur.close()
+        if any(results):
+            return [
+                tuple(
+                    v if f is None or v is None else f(v) for f, v in zip(results, row, strict=True)
+                )
+                for row in got
+            ]
+        return got
+
+
+# Dialects whose transfers run their statements on the driver's cursor.
+DRIVER_STATEMENTS = frozenset({"postgresql"})
+# On PostgreSQL the spend also returns the recipient as `parties.counterparty` reads it
+# (name, roles, black-listed today), which saves that read's round trip.
+_RECIPIENT = parties.counterparty_columns(bindparam("to"), bindparam("today"))
+_SPEND_ANY_LIVE_PG = _DriverStatement(_SPEND_ANY_LIVE.returning(*_RECIPIENT))
+_SPEND_HELD_LIVE_PG = _DriverStatement(_SPEND_HELD_LIVE.returning(*_RECIPIENT))
+_N_PIECE = len(_PIECE_COLUMNS)
+_WRITE_ROWS_PG: dict[tuple[int, int], _DriverStatement] = {}
 
 
 def _locked_piece_row(uow: UnitOfWork, piece_id: str, holder_org_id: str | None) -> Any:
@@ -833,7 +918,9 @@ def _transfer_in(
     """One transfer inside the caller's unit of work; returns the recipient's piece values.
 
     One guarded UPDATE ... RETURNING checks, locks and spends the piece; the recipient is
-    read in one statement; the trade background is checked and consumed in one guarded
+    read in one statement (on PostgreSQL, in that UPDATE's RETURNING, through
+    `parties.counterparty_columns`, and the statements run on the driver's cursor, see
+    `_DriverStatement`); the trade background is checked and consumed in one guarded
     UPDATE through the trade room's service; the pieces and the audit rows go in with one
     INSERT each, and no ORM object is flushed. Should a guarded statement find nothing, the
     detailed checks run to name the reason, and the caller's rollback undoes the spend.
@@ -842,39 +929,50 @@ def _transfer_in(
     now = uow.now()
     conn = uow.session.connection()
     params: dict[str, Any] = {"pid": piece_id, "now": now, "today": uow.today()}
-    if holder_org_id is None:
-        row = conn.execute(_SPEND_ANY_LIVE, params).first()
-    else:
+    if holder_org_id is not None:
         params["holder"] = holder_org_id
-        row = conn.execute(_SPEND_HELD_LIVE, params).first()
+    recipient: tuple[Any, ...] | None = None
+    if conn.dialect.name in DRIVER_STATEMENTS:
+        spend = _SPEND_ANY_LIVE_PG if holder_org_id is None else _SPEND_HELD_LIVE_PG
+        got = spend.rows(conn, {**params, "to": to_org_id})
+        row = got[0][:_N_PIECE] if got else None
+        recipient = got[0][_N_PIECE:] if got else None
+    else:
+        spend_stmt = _SPEND_ANY_LIVE if holder_org_id is None else _SPEND_HELD_LIVE
+        row = conn.execute(spend_stmt, params).first()
     if row is None:
         # Not live, not the actor's, closed or matured: the locking read names the reason.
         _locked_piece_row(uow, piece_id, holder_org_id)
         raise Conflict(
             f"piece {piece_id} was changed by someone else meanwhile", code="stale_version"
         )
-    holder = row.holder_org_id
-    face = Money(row.face_minor, row.currency)
-    amount = positive_amount(amount if amount is not None else face, row.currency)
+    parent = dict(zip(_PIECE_COLUMNS, row, strict=True))
+    holder = parent["holder_org_id"]
+    face = Money(parent["face_minor"], parent["currency"])
+    amount = positive_amount(amount if amount is not None else face, face.currency)
     parts = split_off(face, amount)
     if to_org_id == holder:
         raise InvalidInput("a piece cannot be passed to its own holder", field="to_org_id")
-    try:
-        name, roles, black = parties.counterparty(uow, to_org_id)
-    except NotFound:
-        raise InvalidInput(f"organization {to_org_id} does not exist", field="to_org_id") from None
+    if recipient is None:
+        try:
+            recipient = parties.counterparty(uow, to_org_id)
+        except NotFound:
+            recipient = (None, (), False)
+    name, roles, black = recipient
+    if name is None:
+        raise InvalidInput(f"organization {to_org_id} does not exist", field="to_org_id")
     if not set(roles) & {"supplier", "distributor"}:
         raise InvalidInput(f"{name} is not a supplier", field="to_org_id")
     if black:
         parties.require_not_blacklisted(uow, to_org_id)
-    cert_id = row.certificate_id
+    cert_id = parent["certificate_id"]
+    tier = parent["tier"]
     audits: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
-    parent = dict(zip(_PIECE_COLUMNS, row, strict=True))
     given = parent
     if len(parts) == 2:
         halves = [
-            _piece_values(cert_id, row.id, holder, p, PieceOrigin.SPLIT, row.tier, None, now)
+            _piece_values(cert_id, parent["id"], holder, p, PieceOrigin.SPLIT, tier, None, now)
             for p in parts
         ]
         audits.append(
@@ -892,7 +990,7 @@ def _transfer_in(
         given = halves[0]
         given.update(status=PieceStatus.SPENT.value, spent_at=now)
     child = _piece_values(
-        cert_id, given["id"], to_org_id, amount, PieceOrigin.TRANSFER, row.tier + 1, holder, now
+        cert_id, given["id"], to_org_id, amount, PieceOrigin.TRANSFER, tier + 1, holder, now
     )
     trade = _trade()
     rid = trade.consume_receivable(
@@ -925,7 +1023,7 @@ def _transfer_in(
             holder,
         )
     )
-    _write_rows(uow, new_rows, audits)
+    _write_rows(conn, new_rows, audits)
     return child
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     or_,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 
 from scf.core.audit import AuditEntry
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound
@@ -244,6 +247,87 @@ def _consume_statement(by_id: bool, financing: bool) -> Any:
 _CONSUME: dict[tuple[bool, bool], Any] = {}
 _INSERT_USE = insert(_table(ReceivableUseRow))
 _INSERT_AUDIT = insert(_table(AuditEntry))
+_CONSUME_AND_USE: dict[tuple[bool, bool], Any] = {}
+# Dialects where the guarded UPDATE and the INSERT of the use go in one statement.
+ONE_STATEMENT_USE = frozenset({"postgresql"})
+
+
+def _consume_and_use_statement(by_id: bool, financing: bool) -> Any:
+    """For PostgreSQL: the guarded UPDATE of `_consume_statement` and the INSERT of the use
+    in one statement (one round trip), built once per shape. The UPDATE is a writable CTE;
+    the INSERT selects from its RETURNING, so it inserts nothing when the guard finds no
+    receivable, and the statement returns what the UPDATE returned."""
+    key = (by_id, financing)
+    stmt = _CONSUME_AND_USE.get(key)
+    if stmt is None:
+        use = _table(ReceivableUseRow)
+        u = _consume_statement(by_id, financing).cte("u")
+        names = ["id", "receivable_id", "amount_minor", "released_minor", "purpose"]
+        names += ["reference", "at"]
+        values = [
+            bindparam("use_id", type_=use.c.id.type),
+            u.c.id,
+            bindparam("amount", type_=use.c.amount_minor.type),
+            literal(0, type_=use.c.released_minor.type),
+            bindparam("purpose", type_=use.c.purpose.type),
+            bindparam("reference", type_=use.c.reference.type),
+            bindparam("at", type_=use.c.at.type),
+        ]
+        added = insert(use).from_select(names, select(*values).select_from(u)).cte("i")
+        stmt = select(u).add_cte(added)
+        _CONSUME_AND_USE[key] = stmt
+    return stmt
+
+
+# The combined statement compiled per dialect: (SQL, fixed binds, bind processors, keys).
+_CONSUME_SQL: WeakKeyDictionary[Any, dict[tuple[bool, bool], Any]] = WeakKeyDictionary()
+
+
+def _consume_and_use(conn: Any, by_id: bool, financing: bool, params: dict[str, Any]) -> Any:
+    """Run `_consume_and_use_statement` straight on the driver's cursor, compiled once per
+    dialect: SQLAlchemy's own work per statement costs more client CPU than the statement.
+    Binds go through SQLAlchemy's type processors and driver errors are wrapped as it wraps
+    them; the returned columns need no processing. (The certificates room's
+    `_DriverStatement` does the same; both could live in `scf.core.db`.)"""
+    dialect = conn.dialect
+    compiled = _CONSUME_SQL.setdefault(dialect, {})
+    got = compiled.get((by_id, financing))
+    if got is None:
+        c = cast(Any, _consume_and_use_statement(by_id, financing).compile(dialect=dialect))
+        keys = [e.keyname for e in c._result_columns]
+        assert not any(e.type._cached_result_processor(dialect, None) for e in c._result_columns)
+        fixed = {k: v for k, v in c.params.items() if v is not None}
+        got = compiled[(by_id, financing)] = (
+            c.string,
+            fixed,
+            list(c._bind_processors.items()),
+            keys,
+        )
+    sql, fixed, binds, keys = got
+    values = {**fixed, **params}
+    for key, process in binds:
+        if values.get(key) is not None:
+            values[key] = process(values[key])
+    dbapi = conn.connection.dbapi_connection
+    cur = dbapi.cursor()
+    try:
+        cur.execute(sql, values)
+        row = cur.fetchone()
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, dbapi, cur)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql,
+            values,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
+    finally:
+        cur.close()
+    return None if row is None else SimpleNamespace(**dict(zip(keys, row, strict=True)))
 
 
 def consume_receivable(
@@ -263,8 +347,10 @@ def consume_receivable(
     concurrent uses can never both pass; without `receivable_id` the earliest-due receivable
     that covers the amount is taken. Returns the receivable's id, or None when none
     qualifies: the caller then asks `receivable_info`/`use_receivable` for the precise
-    reason. Joins the caller's unit of work. Audit rows go to `audit_into` when given (the
-    caller inserts them with its own), else straight to the audit log.
+    reason. On PostgreSQL the UPDATE and the INSERT of the use are one statement
+    (`_consume_and_use_statement`), run on the driver's cursor. Joins the caller's unit of
+    work. Audit rows go to `audit_into` when given (the caller inserts them with its own),
+    else straight to the audit log.
     """
     if not amount.is_positive():
         raise InvalidInput("must be greater than zero", field="amount")
@@ -278,24 +364,31 @@ def consume_receivable(
     }
     if receivable_id is not None:
         params["rid"] = receivable_id
-    got = conn.execute(_consume_statement(receivable_id is not None, financing), params).first()
-    if got is None:
-        return None
+    by_id = receivable_id is not None
     now = uow.now()
-    conn.execute(
-        _INSERT_USE,
-        [
-            {
-                "id": new_id("use"),
-                "receivable_id": got.id,
-                "amount_minor": amount.minor,
-                "released_minor": 0,
-                "purpose": purpose,
-                "reference": reference,
-                "at": now,
-            }
-        ],
-    )
+    if conn.dialect.name in ONE_STATEMENT_USE:
+        params.update(use_id=new_id("use"), purpose=purpose, reference=reference, at=now)
+        got = _consume_and_use(conn, by_id, financing, params)
+        if got is None:
+            return None
+    else:
+        got = conn.execute(_consume_statement(by_id, financing), params).first()
+        if got is None:
+            return None
+        conn.execute(
+            _INSERT_USE,
+            [
+                {
+                    "id": new_id("use"),
+                    "receivable_id": got.id,
+                    "amount_minor": amount.minor,
+                    "released_minor": 0,
+                    "purpose": purpose,
+                    "reference": reference,
+                    "at": now,
+                }
+            ],
+        )
     after = {
         "face_minor": got.face_minor,
         "credited_minor": got.credited_minor,
