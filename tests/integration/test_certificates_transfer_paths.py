@@ -390,9 +390,10 @@ def test_driver_statements_raise_what_sqlalchemy_raises(platform: Platform) -> N
     from sqlalchemy.exc import DataError, IntegrityError
 
     from scf.certificates.tables import CertificateRow
+    from scf.core.db import DriverStatement
 
     _, cert_id, a, _ = _prepare(platform)
-    boom = certs._DriverStatement(select(literal_column("1") / bindparam("zero")))
+    boom = DriverStatement(select(literal_column("1") / bindparam("zero")))
     with platform.uow(Actor.system()) as uow:
         with pytest.raises(DataError):
             boom.rows(uow.session.connection(), {"zero": 0})
@@ -402,7 +403,7 @@ def test_driver_statements_raise_what_sqlalchemy_raises(platform: Platform) -> N
         row = uow.session.get(PieceRow, a)
         assert row is not None
         values = {c: getattr(row, c) for c in certs._PIECE_COLUMNS}
-    dup = certs._DriverStatement(certs._INSERT_PIECES)
+    dup = DriverStatement(certs._INSERT_PIECES)
     with platform.uow(Actor.system()) as uow, pytest.raises(IntegrityError):
         dup.rows(uow.session.connection(), values)
     with platform.uow(Actor.system()) as uow:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scf.certificates.config import CertificateSettings, get_certificate_settings
 from scf.certificates.iso20022 import (
@@ -57,6 +56,7 @@ from scf.certificates.tables import (
 )
 from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
+from scf.core.db import DriverStatement
 from scf.core.errors import (
     Conflict,
     DomainError,
@@ -646,76 +646,11 @@ def _write_rows(conn: Any, pieces: list[dict[str, Any]], audits: list[dict[str, 
         return
     stmt = _WRITE_ROWS_PG.get(key)
     if stmt is None:
-        stmt = _WRITE_ROWS_PG[key] = _DriverStatement(_write_rows_statement(*key))
+        stmt = _WRITE_ROWS_PG[key] = DriverStatement(_write_rows_statement(*key))
     stmt.rows(conn, params)
 
 
 _PIECE_COLUMNS = tuple(_table(PieceRow).c.keys())
-
-
-class _DriverStatement:
-    """A Core statement compiled once per dialect and run straight on the driver's cursor.
-
-    For the transfer path on PostgreSQL, where SQLAlchemy's own work per statement (cache
-    key, execution context, result metadata, Row objects) costs more client CPU than the
-    statement itself. The values go through the type processors SQLAlchemy would apply
-    (UTC datetimes, JSON) both ways, and driver errors are wrapped as SQLAlchemy wraps them
-    (IntegrityError, OperationalError, ...), so callers see the same values and exceptions.
-    (A psycopg pipeline would not save the BEGIN's round trip: psycopg syncs after it.)
-    """
-
-    def __init__(self, stmt: Any) -> None:
-        self._stmt = stmt
-        self._by_dialect: WeakKeyDictionary[Any, tuple[str, dict[str, Any], list[Any], list[Any]]]
-        self._by_dialect = WeakKeyDictionary()
-
-    def _compiled(self, dialect: Any) -> tuple[str, dict[str, Any], list[Any], list[Any]]:
-        got = self._by_dialect.get(dialect)
-        if got is None:
-            c = cast(Any, self._stmt.compile(dialect=dialect))
-            fixed = {k: v for k, v in c.params.items() if v is not None}
-            binds = list(c._bind_processors.items())
-            results = [e.type._cached_result_processor(dialect, None) for e in c._result_columns]
-            got = (c.string, fixed, binds, results)
-            self._by_dialect[dialect] = got
-        return got
-
-    def rows(self, conn: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """Run with `params` in the connection's transaction; the rows it returns."""
-        dialect = conn.dialect
-        sql, fixed, binds, results = self._compiled(dialect)
-        values = {**fixed, **params}
-        for key, process in binds:
-            v = values.get(key)
-            if v is not None:
-                values[key] = process(v)
-        dbapi = conn.connection.dbapi_connection
-        cur = dbapi.cursor()
-        try:
-            cur.execute(sql, values)
-            got = cur.fetchall() if results else []
-        except dialect.loaded_dbapi.Error as exc:
-            lost = dialect.is_disconnect(exc, dbapi, cur)
-            if lost:
-                conn.invalidate(exc)
-            raise DBAPIError.instance(
-                sql,
-                values,
-                exc,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=lost,
-                dialect=dialect,
-            ) from exc
-        finally:
-            cur.close()
-        if any(results):
-            return [
-                tuple(
-                    v if f is None or v is None else f(v) for f, v in zip(results, row, strict=True)
-                )
-                for row in got
-            ]
-        return got
 
 
 # Dialects whose transfers run their statements on the driver's cursor.
@@ -723,10 +658,10 @@ DRIVER_STATEMENTS = frozenset({"postgresql"})
 # On PostgreSQL the spend also returns the recipient as `parties.counterparty` reads it
 # (name, roles, black-listed today), which saves that read's round trip.
 _RECIPIENT = parties.counterparty_columns(bindparam("to"), bindparam("today"))
-_SPEND_ANY_LIVE_PG = _DriverStatement(_SPEND_ANY_LIVE.returning(*_RECIPIENT))
-_SPEND_HELD_LIVE_PG = _DriverStatement(_SPEND_HELD_LIVE.returning(*_RECIPIENT))
+_SPEND_ANY_LIVE_PG = DriverStatement(_SPEND_ANY_LIVE.returning(*_RECIPIENT))
+_SPEND_HELD_LIVE_PG = DriverStatement(_SPEND_HELD_LIVE.returning(*_RECIPIENT))
 _N_PIECE = len(_PIECE_COLUMNS)
-_WRITE_ROWS_PG: dict[tuple[int, int], _DriverStatement] = {}
+_WRITE_ROWS_PG: dict[tuple[int, int], DriverStatement] = {}
 
 
 def _locked_piece_row(uow: UnitOfWork, piece_id: str, holder_org_id: str | None) -> Any:
@@ -920,7 +855,7 @@ def _transfer_in(
     One guarded UPDATE ... RETURNING checks, locks and spends the piece; the recipient is
     read in one statement (on PostgreSQL, in that UPDATE's RETURNING, through
     `parties.counterparty_columns`, and the statements run on the driver's cursor, see
-    `_DriverStatement`); the trade background is checked and consumed in one guarded
+    `DriverStatement`); the trade background is checked and consumed in one guarded
     UPDATE through the trade room's service; the pieces and the audit rows go in with one
     INSERT each, and no ORM object is flushed. Should a guarded statement find nothing, the
     detailed checks run to name the reason, and the caller's rollback undoes the spend.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any, cast
-from weakref import WeakKeyDictionary
+from typing import Any
 
 from sqlalchemy import (
     bindparam,
@@ -15,9 +14,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.exc import DBAPIError
 
 from scf.core.audit import AuditEntry
+from scf.core.db import DriverStatement
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -279,55 +278,22 @@ def _consume_and_use_statement(by_id: bool, financing: bool) -> Any:
     return stmt
 
 
-# The combined statement compiled per dialect: (SQL, fixed binds, bind processors, keys).
-_CONSUME_SQL: WeakKeyDictionary[Any, dict[tuple[bool, bool], Any]] = WeakKeyDictionary()
+# The combined statements, each compiled once per dialect.
+_CONSUME_DRIVER: dict[tuple[bool, bool], DriverStatement] = {}
 
 
 def _consume_and_use(conn: Any, by_id: bool, financing: bool, params: dict[str, Any]) -> Any:
-    """Run `_consume_and_use_statement` straight on the driver's cursor, compiled once per
-    dialect: SQLAlchemy's own work per statement costs more client CPU than the statement.
-    Binds go through SQLAlchemy's type processors and driver errors are wrapped as it wraps
-    them; the returned columns need no processing. (The certificates room's
-    `_DriverStatement` does the same; both could live in `scf.core.db`.)"""
-    dialect = conn.dialect
-    compiled = _CONSUME_SQL.setdefault(dialect, {})
-    got = compiled.get((by_id, financing))
-    if got is None:
-        c = cast(Any, _consume_and_use_statement(by_id, financing).compile(dialect=dialect))
-        keys = [e.keyname for e in c._result_columns]
-        assert not any(e.type._cached_result_processor(dialect, None) for e in c._result_columns)
-        fixed = {k: v for k, v in c.params.items() if v is not None}
-        got = compiled[(by_id, financing)] = (
-            c.string,
-            fixed,
-            list(c._bind_processors.items()),
-            keys,
+    """Run `_consume_and_use_statement` straight on the driver's cursor (`DriverStatement`):
+    SQLAlchemy's own work per statement costs more client CPU than the statement."""
+    drv = _CONSUME_DRIVER.get((by_id, financing))
+    if drv is None:
+        drv = _CONSUME_DRIVER[(by_id, financing)] = DriverStatement(
+            _consume_and_use_statement(by_id, financing)
         )
-    sql, fixed, binds, keys = got
-    values = {**fixed, **params}
-    for key, process in binds:
-        if values.get(key) is not None:
-            values[key] = process(values[key])
-    dbapi = conn.connection.dbapi_connection
-    cur = dbapi.cursor()
-    try:
-        cur.execute(sql, values)
-        row = cur.fetchone()
-    except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, dbapi, cur)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            sql,
-            values,
-            exc,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=lost,
-            dialect=dialect,
-        ) from exc
-    finally:
-        cur.close()
-    return None if row is None else SimpleNamespace(**dict(zip(keys, row, strict=True)))
+    rows = drv.rows(conn, params)
+    if not rows:
+        return None
+    return SimpleNamespace(**dict(zip(drv.keys(conn.dialect), rows[0], strict=True)))
 
 
 def consume_receivable(
