@@ -351,14 +351,20 @@ def _rate_figure(
         else f"service.file_registrations, {batch:,} filings (each its own sequence number, "
         "leaf and audit entry) per call and commit"
     )
-    name = "filings per second" if batch == 1 else f"batch filings per second ({batch:,} a call)"
+    name = (
+        "direct single filings per second (a commit each)"
+        if batch == 1
+        else f"batch filings per second ({batch:,} a call)"
+    )
     return Figure(
         4,
         f"{name}, {who} ({label})",
         rate,
         "/s",
-        ">= 1,000/s",
-        met=rate >= 1000 and max(gaps, default=0.0) <= 1.0,
+        # The direct path is the sequencer's baseline and what other rooms use inside their
+        # own transactions; the registry's own single-filing route goes through the sequencer.
+        "" if batch == 1 else ">= 1,000/s",
+        met=None if batch == 1 else rate >= 1000 and max(gaps, default=0.0) <= 1.0,
         notes=f"{count:,} initial registrations in {elapsed:.1f} s through {how}, {who}, on "
         f"top of {n:,} loaded; {len(new)} signed tree heads in that time (largest gap "
         f"between heads {max(gaps, default=0.0):.2f} s)",
