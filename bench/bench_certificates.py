@@ -327,8 +327,10 @@ def run(ctx: BenchContext) -> list[Figure]:
     url = ctx.pg_database("bench_certificates")
     pgb = ctx.pg_database("bench_certificates_pgbench")
     if url and pgb:
-        platform, holder, jobs = _setup(url, 4, n)
-        half = n // 2
+        # Longer runs than on SQLite: four clients need a few seconds to settle.
+        each = max(100, int(2000 * ctx.scale))
+        platform, holder, jobs = _setup(url, 4, each)
+        half = each // 2
         # pgbench runs before, between and after the transfers; the mean is the baseline.
         runs = [_pgbench(pgb, 10, 4)]
         try:
