@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
 from scf.core.clock import FixedClock
+from scf.core.errors import Conflict
 from scf.core.money import Money
 from scf.financing import service as financing
 from scf.platform import Platform
@@ -229,8 +229,9 @@ def test_the_database_keeps_one_open_alert_per_signal(platform: Platform) -> Non
         sig = risk.Signal("sales_drop", risk.Severity.MEDIUM, "s", {})
         risk._raise_alert(uow, sup, sig, [])
         uow.commit()
-    with platform.uow(Actor.system()) as uow, pytest.raises(IntegrityError):
+    with platform.uow(Actor.system()) as uow, pytest.raises(Conflict) as refused:
         risk._raise_alert(uow, sup, sig, [])
+    assert refused.value.code == "integrity_conflict"
 
 
 def test_affected_enterprises_come_from_the_entries_and_their_aggregates(
