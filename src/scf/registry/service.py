@@ -1269,18 +1269,24 @@ _REG_COLUMNS = tuple(
 )
 
 
-_CONFLICT_ONE = (
-    select(*_REG_COLUMNS)
-    .join_from(CollateralRow, RegistrationRow, CollateralRow.registration_id == RegistrationRow.id)
-    .where(
-        CollateralRow.kind == bindparam("kind"),
-        CollateralRow.key == bindparam("key"),
-        CollateralRow.lo <= bindparam("hi"),
-        CollateralRow.hi >= bindparam("lo"),
-        CollateralRow.removed_seq.is_(None),
+def _live_overlap(c: Any) -> tuple[Any, ...]:
+    """Live registrations whose collateral `c` (the table or an alias of it) overlaps the
+    identifier in the binds kind, key, lo..hi, as of the bind now."""
+    return (
+        c.kind == bindparam("kind"),
+        c.key == bindparam("key"),
+        c.lo <= bindparam("hi"),
+        c.hi >= bindparam("lo"),
+        c.removed_seq.is_(None),
         RegistrationRow.cancelled_at.is_(None),
         RegistrationRow.expires_at > bindparam("now", type_=UTCDateTime),
     )
+
+
+_CONFLICT_ONE = (
+    select(*_REG_COLUMNS)
+    .join_from(CollateralRow, RegistrationRow, CollateralRow.registration_id == RegistrationRow.id)
+    .where(*_live_overlap(CollateralRow))
 )
 
 
@@ -1375,15 +1381,7 @@ def _conflict_full(dialect: str) -> Any:
             objected.label("objected"),
         )
         .join_from(c, RegistrationRow, c.registration_id == RegistrationRow.id)
-        .where(
-            c.kind == bindparam("kind"),
-            c.key == bindparam("key"),
-            c.lo <= bindparam("hi"),
-            c.hi >= bindparam("lo"),
-            c.removed_seq.is_(None),
-            RegistrationRow.cancelled_at.is_(None),
-            RegistrationRow.expires_at > bindparam("now", type_=UTCDateTime),
-        )
+        .where(*_live_overlap(c))
     )
 
 
