@@ -209,6 +209,20 @@ def _qty(value: object, field: str, errors: ErrorCollector, line: int | None) ->
     return dec
 
 
+def _unit_price(
+    value: object, field: str, errors: ErrorCollector, line: int | None
+) -> Decimal | None:
+    """A line's unit price: a decimal of zero or more; None when it is not a number."""
+    try:
+        dec = to_decimal(value, field)
+    except InvalidInput as exc:
+        errors.add(field, exc.message, line)
+        return None
+    if dec < 0:
+        errors.add(field, "must not be negative", line)
+    return dec
+
+
 class _Parties:
     """Resolve USCCs to platform organizations once per batch."""
 

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select
 
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput
 from scf.core.ids import new_id
-from scf.core.money import CURRENCY_EXPONENTS, Money, to_decimal
+from scf.core.money import CURRENCY_EXPONENTS, Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.trade.common import (
@@ -34,6 +34,7 @@ from scf.trade.common import (
     _secret,
     _snapshot,
     _table,
+    _unit_price,
 )
 from scf.trade.fingerprints import _mark_many
 from scf.trade.model import (
@@ -97,13 +98,7 @@ def record_orders(
         parsed_lines = []
         for j, line in enumerate(it.lines, start=1):
             q = _qty(line.quantity, f"lines[{j}].quantity", errors, ln)
-            try:
-                p = to_decimal(line.unit_price, f"lines[{j}].unit_price")
-                if p < 0:
-                    errors.add(f"lines[{j}].unit_price", "must not be negative", ln)
-            except InvalidInput as exc:
-                errors.add(f"lines[{j}].unit_price", exc.message, ln)
-                p = None
+            p = _unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
             if not line.item.strip():
                 errors.add(f"lines[{j}].item", "an item is required", ln)
             if q is not None and p is not None:
@@ -387,13 +382,7 @@ def record_invoices(
         line_sum = Decimal(0)
         for j, line in enumerate(it.lines, start=1):
             q = _qty(line.quantity, f"lines[{j}].quantity", errors, ln)
-            try:
-                p = to_decimal(line.unit_price, f"lines[{j}].unit_price")
-                if p < 0:
-                    errors.add(f"lines[{j}].unit_price", "must not be negative", ln)
-            except InvalidInput as exc:
-                errors.add(f"lines[{j}].unit_price", exc.message, ln)
-                p = None
+            p = _unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
             if q is not None and p is not None:
                 line_sum += q * p
                 line_rows.append(
