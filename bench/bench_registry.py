@@ -410,7 +410,7 @@ def _sequenced_figure(
         notes=f"{count:,} initial registrations in {elapsed:.1f} s, each caller waiting for "
         f"its own result after its group's commit (sequencer.Sequencer: one unit of work "
         f"and one commit per group, refusals per filing); {st.groups:,} groups, mean "
-        f"{st.filings / max(st.groups, 1):.1f} and largest {st.largest_group} filings; on top "
+        f"{st.items / max(st.groups, 1):.1f} and largest {st.largest_group} filings; on top "
         f"of {n:,} loaded; {len(new)} signed tree heads in that time (largest gap between "
         f"heads {max(gaps, default=0.0):.2f} s)",
     )

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Single registry filings from concurrent callers share one commit (scf.registry.sequencer,
     # docs/registry.md); SCF_REGISTRY_GROUP_COMMIT=false files each in its own transaction.
     registry_group_commit: bool = True
+    # Single certificate transfers from concurrent callers share one commit
+    # (scf.certificates.sequencer, docs/certificates.md); SCF_CERTIFICATE_GROUP_COMMIT=false
+    # runs each in its own transaction.
+    certificate_group_commit: bool = True
 
     @field_validator("secret_key")
     @classmethod

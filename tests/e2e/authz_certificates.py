@@ -30,6 +30,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/api/v1/certificate-pieces"): ALL,
     ("POST", "/api/v1/certificate-pieces/{piece_id}/split"): (*ENTERPRISE, *FUNDERS),
     ("POST", "/api/v1/certificate-pieces/{piece_id}/transfer"): ENTERPRISE,
+    ("POST", "/api/v1/certificate-pieces/transfers"): ENTERPRISE,
     ("POST", "/api/v1/certificate-pieces/{piece_id}/financing-offers"): ENTERPRISE,
     ("GET", "/api/v1/certificate-financings/{financing_id}"): ALL,
     ("POST", "/api/v1/certificate-financings/{financing_id}/accept"): FUNDERS,

@@ -126,3 +126,47 @@ def test_refusals_under_threads_change_nothing(platform: Platform) -> None:
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(bad, range(16))) == {"no_trade_background"}
     assert chain.live(chain.tiers[0]) == [(piece, m("1000.00"))]
+
+
+def test_two_sequencers_racing_for_the_same_pieces_move_each_once(platform: Platform) -> None:
+    """Two API instances, each with its own transfer sequencer (group commit), take the same
+    callers' requests for the same pieces at once: their groups race on the server, each
+    piece moves exactly once, and the receivable counts each move once."""
+    _pg_only(platform)
+    from scf.certificates import sequencer
+
+    chain = Chain.build(platform)
+    chain.issue("400000.00")
+    t1, t2 = chain.tiers[:2]
+    ((root, _),) = chain.live(t1)
+    with platform.uow(chain.actors[t1]) as uow:
+        pieces = [p.id for p in certs.split_piece(uow, root, [m("10000.00")] * 40)]
+    instances = [
+        sequencer.TransferSequencer(lambda: platform.uow(), max_wait=0.01) for _ in range(2)
+    ]
+    barrier = threading.Barrier(32)
+
+    def caller(k: int) -> list[str]:
+        seq = instances[k % 2]
+        barrier.wait()
+        out = []
+        for pid in pieces[(k // 2) % 16 :: 16]:  # each piece asked by two callers, one per instance
+            try:
+                seq.transfer(chain.actors[t1], certs.TransferRequest(pid, t2))
+                out.append("moved")
+            except Conflict as exc:
+                out.append(exc.code)
+        return out
+
+    try:
+        with ThreadPoolExecutor(32) as pool:
+            results = Counter(r for rs in pool.map(caller, range(32)) for r in rs)
+    finally:
+        for seq in instances:
+            seq.close()
+    assert results["moved"] == 40, results
+    assert set(results) <= {"moved", "piece_not_live", "stale_version", "lock_conflict"}
+    assert sum(results.values()) == 80
+    assert sorted(f for _, f in chain.live(t2)) == [m("10000.00")] * 40
+    with platform.uow(Actor.system()) as uow:
+        assert trade.receivable_info(uow, chain.receivables[t2]).used == m("400000.00")

@@ -182,7 +182,7 @@ def test_a_failed_commit_fails_the_whole_group_and_leaves_nothing(
     monkeypatch.setattr(UnitOfWork, "commit", boom)
     seq = sequencer.Sequencer(lambda: w.platform.uow(), max_wait=0.05)
     try:
-        futures = [seq.submit(w.actors["bank"], f) for f in pool(w, 600)]
+        futures = [seq.submit_filing(w.actors["bank"], f) for f in pool(w, 600)]
         for fut in futures:
             with pytest.raises(RuntimeError, match="the disk is gone"):
                 fut.result(30)
@@ -205,7 +205,7 @@ def test_refusals_reach_only_their_caller_through_the_sequencer(w: World) -> Non
     filings[2].collateral = [CollateralRef("spaceship", "x")]
     seq = sequencer.Sequencer(lambda: w.platform.uow(), max_wait=0.05)
     try:
-        futures = [seq.submit(w.actors["bank"], f) for f in filings]
+        futures = [seq.submit_filing(w.actors["bank"], f) for f in filings]
         outcomes: list[Any] = []
         for fut in futures:
             try:
@@ -220,7 +220,7 @@ def test_refusals_reach_only_their_caller_through_the_sequencer(w: World) -> Non
     assert len(landed) == 5
     assert sorted(r.registration.seq for r in landed) == list(range(1, 6))
     with pytest.raises(RuntimeError, match="stopped"):
-        seq.submit(w.actors["bank"], filings[0])
+        seq.submit_filing(w.actors["bank"], filings[0])
 
 
 def test_the_route_files_through_the_platform_sequencer(w: World, client: Any) -> None:
@@ -236,7 +236,7 @@ def test_the_route_files_through_the_platform_sequencer(w: World, client: Any) -
     assert got.status_code == 201, got.text
     assert got.json()["entry_seq"] == 1
     seq = w.platform.extensions[sequencer.SEQUENCER]
-    assert seq.stats.filings == 1
+    assert seq.stats.items == 1
     again = client.post("/api/v1/registry/registrations", json=body, headers=headers)
     assert [p["number"] for p in again.json()["prior_conflicts"]] == [
         got.json()["registration"]["number"]

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
-from scf.certificates import service
+from scf.certificates import sequencer, service
 from scf.certificates.tables import (
     CertificateAlertRow,
     CertificateRow,
@@ -17,11 +18,11 @@ from scf.certificates.tables import (
     FinancingRow,
     PieceRow,
 )
-from scf.core.errors import InvalidInput
+from scf.core.errors import DomainError, InvalidInput
 from scf.core.money import Money
 from scf.core.rates import rate as parse_rate
 from scf.core.schema import MoneyIn, MoneyOut
-from scf.deps import Uow, roles_allowed
+from scf.deps import Uow, get_platform, roles_allowed
 
 router = APIRouter(tags=["certificates"])
 
@@ -423,17 +424,79 @@ def split(piece_id: str, body: SplitIn, uow: Uow) -> list[PieceOut]:
 
 
 @router.post("/certificate-pieces/{piece_id}/transfer", dependencies=[HOLDER])
-def transfer(piece_id: str, body: TransferIn, uow: Uow) -> PieceOut:
-    """Pass a piece, or an amount of it, to a supplier the holder owes (trade background)."""
-    return PieceOut.of(
-        service.transfer_piece(
-            uow,
-            piece_id,
-            body.to_org_id,
-            amount=body.amount.to_money() if body.amount else None,
-            receivable_id=body.receivable_id,
-        )
+async def transfer(piece_id: str, body: TransferIn, uow: Uow, request: Request) -> PieceOut:
+    """Pass a piece, or an amount of it, to a supplier the holder owes (trade background).
+
+    Concurrent requests are committed together by the transfer sequencer (group commit):
+    each still gets its own piece, or its own refusal, only after the commit. The request
+    waits for it on the event loop, holding no worker thread, so any number of concurrent
+    transfers can share a commit.
+    """
+    req = service.TransferRequest(
+        piece_id,
+        body.to_org_id,
+        amount=body.amount.to_money() if body.amount else None,
+        receivable_id=body.receivable_id,
     )
+    platform = get_platform(request)
+    if not sequencer.enabled(platform.settings):
+        piece = await run_in_threadpool(
+            service.transfer_piece,
+            uow,
+            req.piece_id,
+            req.to_org_id,
+            amount=req.amount,
+            receivable_id=req.receivable_id,
+        )
+        return PieceOut.of(piece)
+    # give back this request's read transaction (on SQLite, the write lock) before waiting
+    await run_in_threadpool(uow.rollback)
+    return PieceOut.of(await sequencer.for_platform(platform).transfer_async(uow.actor, req))
+
+
+class TransferItemIn(TransferIn):
+    piece_id: str
+
+
+class TransfersIn(Strict):
+    transfers: list[TransferItemIn] = Field(min_length=1, max_length=service.MAX_BATCH)
+
+
+class TransferOutcomeOut(BaseModel):
+    piece_id: str
+    piece: PieceOut | None = None
+    error: dict[str, Any] | None = None
+
+
+@router.post("/certificate-pieces/transfers", dependencies=[HOLDER])
+def transfer_many(body: TransfersIn, uow: Uow) -> list[TransferOutcomeOut]:
+    """Several transfers at once (a holder paying several suppliers), one commit: each is
+    atomic on its own and answered in order with its piece or its refusal (code, message,
+    field errors), as the single route would answer it."""
+    reqs = [
+        service.TransferRequest(
+            t.piece_id,
+            t.to_org_id,
+            amount=t.amount.to_money(f"transfers.{i}.amount") if t.amount else None,
+            receivable_id=t.receivable_id,
+        )
+        for i, t in enumerate(body.transfers)
+    ]
+    return [
+        TransferOutcomeOut(
+            piece_id=o.request.piece_id,
+            piece=PieceOut.of(o.piece) if o.piece is not None else None,
+            error=_refusal(o.error) if o.error is not None else None,
+        )
+        for o in service.transfer_pieces(uow, reqs)
+    ]
+
+
+def _refusal(exc: DomainError) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": exc.code, "detail": exc.message}
+    if exc.errors:
+        out["errors"] = [e.as_dict() for e in exc.errors]
+    return out
 
 
 @router.post(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Table, bindparam, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+from scf.core.db import Base, BigIntPK, DriverStatement, JSONType, UTCDateTime
 
 
 class AuditEntry(Base):
@@ -42,3 +42,14 @@ class AuditEntry(Base):
             "after": self.after,
             "request_id": self.request_id,
         }
+
+
+def _insert_rows() -> DriverStatement:
+    table = cast(Table, AuditEntry.__table__)
+    values = {c.key: bindparam(c.key, type_=c.type) for c in table.c if c.key != "id"}
+    return DriverStatement(insert(table).values(values))
+
+
+# Audit rows given as dicts of every column but the id, inserted on the driver's cursor
+# (`.many(conn, rows)`), in order, for hot paths.
+INSERT_AUDIT_ROWS = _insert_rows()

@@ -1,4 +1,5 @@
-"""Group commit for single filings: an in-process sequencer, as transparency logs run one.
+"""Group commit for single filings: an in-process sequencer, as transparency logs run one
+(the mechanism is `scf.core.sequencer`).
 
 Priority at commit with gapless sequence numbers holds the log lock through the durable
 commit, so one filing per transaction caps single filings at one commit each. Concurrent
@@ -17,15 +18,13 @@ one: the log row lock keeps their groups in a strict order.
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scf.core.actor import Actor
+from scf.core.errors import DomainError
+from scf.core.sequencer import GroupCommitter
 from scf.core.uow import UnitOfWork, request_id_var
 from scf.registry import service
 
@@ -34,131 +33,30 @@ if TYPE_CHECKING:
     from scf.platform import Platform
 
 MAX_GROUP = 256
-MAX_WAIT = 0.002  # seconds a group waits for more callers, only while callers come together
 
 
-@dataclass
-class _Job:
-    item: service.QueuedFiling
-    future: Future[service.FilingResult] = field(default_factory=Future)
-
-
-@dataclass
-class SequencerStats:
-    """What the sequencer did, for the benchmark and for operators."""
-
-    groups: int = 0
-    filings: int = 0
-    largest_group: int = 0
-
-
-class Sequencer:
+class Sequencer(GroupCommitter[service.QueuedFiling, service.FilingResult]):
     """One thread that files queued single filings in groups, one commit per group."""
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        *,
-        max_group: int = MAX_GROUP,
-        max_wait: float = MAX_WAIT,
-    ) -> None:
-        if not 1 <= max_group <= service.MAX_BATCH:
-            raise ValueError(f"max_group must be 1 to {service.MAX_BATCH}")
-        self._uow_factory = uow_factory
-        self.max_group = max_group
-        self.max_wait = max_wait
-        self.stats = SequencerStats()
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stopped = False
+    NAME = "registry sequencer"
+    LARGEST = service.MAX_BATCH
 
-    def submit(self, actor: Actor, data: service.FilingInput) -> Future[service.FilingResult]:
+    def step(
+        self, uow: UnitOfWork, items: Sequence[service.QueuedFiling]
+    ) -> Sequence[service.FilingResult | DomainError]:
+        return service.file_registrations_each(uow, items)
+
+    def submit_filing(
+        self, actor: Actor, data: service.FilingInput
+    ) -> Future[service.FilingResult]:
         """Queue one filing as `actor`; the future holds its result or refusal after commit."""
-        job = _Job(service.QueuedFiling(actor, data, request_id_var.get()))
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("the registry sequencer is stopped")
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="registry-sequencer", daemon=True
-                )
-                self._thread.start()
-            self._queue.put(job)
-        return job.future
+        return self.submit(service.QueuedFiling(actor, data, request_id_var.get()))
 
     def file(
         self, actor: Actor, data: service.FilingInput, timeout: float | None = 60.0
     ) -> service.FilingResult:
         """File and wait for the commit; raises the filing's refusal or the group's error."""
-        return self.submit(actor, data).result(timeout)
-
-    def close(self) -> None:
-        """Stop taking filings, file what is queued, and end the thread."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-            thread = self._thread
-            self._queue.put(None)
-        if thread is not None:
-            thread.join()
-
-    # ------------------------------------------------------------ the thread
-
-    def _run(self) -> None:
-        last = 1
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            group, stop = self._gather(first, wait=last > 1)
-            self._file(group)
-            last = len(group)
-            if stop:
-                return
-
-    def _gather(self, first: _Job, *, wait: bool) -> tuple[list[_Job], bool]:
-        """Whatever is queued, up to `max_group`; waits for more only if the last group had
-        company (a lone caller is never delayed)."""
-        group = [first]
-        deadline = time.monotonic() + self.max_wait if wait else 0.0
-        while len(group) < self.max_group:
-            try:
-                remaining = deadline - time.monotonic()
-                job = (
-                    self._queue.get(timeout=remaining)
-                    if remaining > 0
-                    else self._queue.get_nowait()
-                )
-            except queue.Empty:
-                break
-            if job is None:
-                return group, True
-            group.append(job)
-        return group, False
-
-    def _file(self, group: list[_Job]) -> None:
-        live = [j for j in group if j.future.set_running_or_notify_cancel()]
-        if not live:
-            return
-        try:
-            with self._uow_factory() as uow:
-                outcomes = service.file_registrations_each(uow, [j.item for j in live])
-        except BaseException as exc:  # the whole group failed: nothing was committed
-            for j in live:
-                j.future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        self.stats.groups += 1
-        self.stats.filings += len(live)
-        self.stats.largest_group = max(self.stats.largest_group, len(live))
-        for j, outcome in zip(live, outcomes, strict=True):
-            if isinstance(outcome, service.FilingResult):
-                j.future.set_result(outcome)
-            else:
-                j.future.set_exception(outcome)
+        return self.submit_filing(actor, data).result(timeout)
 
 
 SEQUENCER = "registry.sequencer"

@@ -47,7 +47,8 @@ from scf.core.errors import (
 )
 from scf.core.ids import new_id
 from scf.core.money import Money
-from scf.core.uow import AuditItem, UnitOfWork, request_id_var
+from scf.core.sequencer import acting
+from scf.core.uow import AuditItem, UnitOfWork
 from scf.parties import service as parties
 from scf.parties.model import validate_uscc
 from scf.registry import merkle, signing
@@ -2127,13 +2128,8 @@ def _acting(uow: UnitOfWork, item: QueuedFiling | None) -> Iterator[None]:
     if item is None:
         yield
         return
-    actor, token = uow.actor, request_id_var.set(item.request_id)
-    uow.actor = item.actor
-    try:
+    with acting(uow, item.actor, item.request_id):
         yield
-    finally:
-        uow.actor = actor
-        request_id_var.reset(token)
 
 
 def file_registrations_each(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,7 +17,7 @@ from sqlalchemy import (
     select,
 )
 
-from scf.core.audit import AuditEntry
+from scf.core.audit import INSERT_AUDIT_ROWS, AuditEntry
 from scf.core.db import DriverStatement
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound
 from scf.core.ids import new_id
@@ -278,18 +280,36 @@ def _consume_and_use_statement(by_id: bool, financing: bool) -> Any:
     return stmt
 
 
-# The combined statements, each compiled once per dialect.
+# The statements, each compiled once per dialect and run on the driver's cursor.
 _CONSUME_DRIVER: dict[tuple[bool, bool], DriverStatement] = {}
+_CONSUME_ONLY_DRIVER: dict[tuple[bool, bool], DriverStatement] = {}
+_INSERT_USE_DRIVER = DriverStatement(_INSERT_USE)
+_INSERT_AUDIT_DRIVER = INSERT_AUDIT_ROWS
+
+
+def _consume(conn: Any, by_id: bool, financing: bool, params: dict[str, Any]) -> Any:
+    """Run `_consume_statement` on the driver's cursor; the receivable it used, or None."""
+    return _first(conn, _CONSUME_ONLY_DRIVER, _consume_statement, (by_id, financing), params)
 
 
 def _consume_and_use(conn: Any, by_id: bool, financing: bool, params: dict[str, Any]) -> Any:
-    """Run `_consume_and_use_statement` straight on the driver's cursor (`DriverStatement`):
-    SQLAlchemy's own work per statement costs more client CPU than the statement."""
-    drv = _CONSUME_DRIVER.get((by_id, financing))
+    """Run `_consume_and_use_statement` on the driver's cursor; the receivable, or None."""
+    return _first(conn, _CONSUME_DRIVER, _consume_and_use_statement, (by_id, financing), params)
+
+
+def _first(
+    conn: Any,
+    cache: dict[tuple[bool, bool], DriverStatement],
+    build: Callable[[bool, bool], Any],
+    key: tuple[bool, bool],
+    params: dict[str, Any],
+) -> Any:
+    """The first row of a statement of one of the consume shapes, built and compiled once
+    (`DriverStatement`: SQLAlchemy's own work per statement costs more client CPU than the
+    statement), with its columns as attributes; None when it returns nothing."""
+    drv = cache.get(key)
     if drv is None:
-        drv = _CONSUME_DRIVER[(by_id, financing)] = DriverStatement(
-            _consume_and_use_statement(by_id, financing)
-        )
+        drv = cache[key] = DriverStatement(build(*key))
     rows = drv.rows(conn, params)
     if not rows:
         return None
@@ -306,6 +326,7 @@ def consume_receivable(
     reference: str,
     receivable_id: str | None = None,
     audit_into: list[dict[str, Any]] | None = None,
+    uses_into: list[dict[str, Any]] | None = None,
 ) -> str | None:
     """Consume `amount` of a confirmed, undisputed receivable the debtor owes the creditor.
 
@@ -314,9 +335,10 @@ def consume_receivable(
     that covers the amount is taken. Returns the receivable's id, or None when none
     qualifies: the caller then asks `receivable_info`/`use_receivable` for the precise
     reason. On PostgreSQL the UPDATE and the INSERT of the use are one statement
-    (`_consume_and_use_statement`), run on the driver's cursor. Joins the caller's unit of
-    work. Audit rows go to `audit_into` when given (the caller inserts them with its own),
-    else straight to the audit log.
+    (`_consume_and_use_statement`); every statement runs on the driver's cursor
+    (`DriverStatement`). Joins the caller's unit of work. Audit rows go to `audit_into` and,
+    where the use is its own INSERT (SQLite), the use's row to `uses_into` when given (the
+    caller inserts them with its own rows, `insert_uses`), else straight to their tables.
     """
     if not amount.is_positive():
         raise InvalidInput("must be greater than zero", field="amount")
@@ -338,23 +360,35 @@ def consume_receivable(
         if got is None:
             return None
     else:
-        got = conn.execute(_consume_statement(by_id, financing), params).first()
+        got = _consume(conn, by_id, financing, params)
         if got is None:
             return None
-        conn.execute(
-            _INSERT_USE,
-            [
-                {
-                    "id": new_id("use"),
-                    "receivable_id": got.id,
-                    "amount_minor": amount.minor,
-                    "released_minor": 0,
-                    "purpose": purpose,
-                    "reference": reference,
-                    "at": now,
-                }
-            ],
-        )
+        use = {
+            "id": new_id("use"),
+            "receivable_id": got.id,
+            "amount_minor": amount.minor,
+            "released_minor": 0,
+            "purpose": purpose,
+            "reference": reference,
+            "at": now,
+        }
+        if uses_into is not None:
+            uses_into.append(use)
+        else:
+            insert_uses(conn, [use])
+    entry = used_entry(uow, got, amount.minor, purpose, reference, now)
+    if audit_into is not None:
+        audit_into.append(entry)
+    else:
+        _INSERT_AUDIT_DRIVER.many(conn, [entry])
+    return str(got.id)
+
+
+def used_entry(
+    uow: UnitOfWork, got: Any, amount_minor: int, purpose: str, reference: str, at: datetime
+) -> dict[str, Any]:
+    """The `receivable.used` audit row of one use made `at`, from the receivable's state just
+    after it (`got`: the guarded UPDATE's RETURNING), as the acting caller of `uow`."""
     after = {
         "face_minor": got.face_minor,
         "credited_minor": got.credited_minor,
@@ -364,11 +398,11 @@ def consume_receivable(
         "disputed": got.disputed,
     }
     # RETURNING gives only the new row; a financing use may just have set `financed`.
-    before = {**after, "used_minor": got.used_minor - amount.minor}
+    before = {**after, "used_minor": got.used_minor - amount_minor}
     before["status"] = _status(SimpleNamespace(**before, financed=got.financed))  # type: ignore[arg-type]
     after["status"] = _status(SimpleNamespace(**after, financed=got.financed))  # type: ignore[arg-type]
-    entry = {
-        "at": now,
+    return {
+        "at": at,
         "user_id": uow.actor.user_id,
         "org_id": uow.actor.org_id,
         "action": "receivable.used",
@@ -378,11 +412,80 @@ def consume_receivable(
         "after": {**after, "purpose": purpose, "reference": reference},
         "request_id": request_id_var.get(),
     }
-    if audit_into is not None:
-        audit_into.append(entry)
-    else:
-        conn.execute(_INSERT_AUDIT, [entry])
-    return str(got.id)
+
+
+@dataclass(frozen=True)
+class UseRequest:
+    """One use of a named receivable in `consume_receivables`."""
+
+    receivable_id: str
+    creditor_org_id: str
+    debtor_org_id: str
+    amount: Money
+    reference: str
+
+
+@dataclass(frozen=True)
+class Used:
+    """What one use of `consume_receivables` did: the receivable's state just after it (for
+    `used_entry`) and the use's row (for `insert_uses`)."""
+
+    state: Any
+    use: dict[str, Any]
+
+
+def consume_receivables(
+    uow: UnitOfWork, requests: Sequence[UseRequest], *, purpose: str
+) -> list[Used] | None:
+    """Several uses of named receivables at once, as `consume_receivable` would make them one
+    after the other: one guarded UPDATE per receivable for the sum of its uses (the guard
+    holds the whole sum, so the uses pass together or not at all). Returns, per request in
+    order, the state it left and its use row (to insert with `insert_uses`); or None when
+    some receivable does not cover its uses (or is not owed by the debtor to the creditor,
+    or is disputed). Receivables updated before that one stay updated: the caller runs this
+    inside a savepoint, rolls back to it on None and makes the uses one by one, for each
+    one's precise outcome.
+    """
+    if not requests:
+        return []
+    financing = purpose in FINANCING_PURPOSES
+    conn = uow.session.connection()
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    for i, r in enumerate(requests):
+        if not r.amount.is_positive():
+            return None
+        key = (r.receivable_id, r.creditor_org_id, r.debtor_org_id, r.amount.currency)
+        groups.setdefault(key, []).append(i)
+    now = uow.now()
+    out: list[Used | None] = [None] * len(requests)
+    for (rid, creditor, debtor, currency), idx in groups.items():
+        total = sum(requests[i].amount.minor for i in idx)
+        params = {"rid": rid, "creditor": creditor, "debtor": debtor, "cur": currency}
+        got = _consume(conn, True, financing, {**params, "amount": total})
+        if got is None:
+            return None
+        used = got.used_minor - total
+        for i in idx:
+            r = requests[i]
+            used += r.amount.minor
+            state = SimpleNamespace(**{**vars(got), "used_minor": used})
+            use = {
+                "id": new_id("use"),
+                "receivable_id": rid,
+                "amount_minor": r.amount.minor,
+                "released_minor": 0,
+                "purpose": purpose,
+                "reference": r.reference,
+                "at": now,
+            }
+            out[i] = Used(state, use)
+    return [u for u in out if u is not None]
+
+
+def insert_uses(conn: Any, uses: Sequence[dict[str, Any]]) -> None:
+    """Insert receivable uses gathered by `consume_receivable(uses_into=...)`, in order."""
+    if uses:
+        _INSERT_USE_DRIVER.many(conn, uses)
 
 
 def release_receivable(
