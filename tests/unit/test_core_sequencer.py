@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 import pytest
 
 from scf.core.errors import Conflict, DomainError
 from scf.core.sequencer import GroupCommitter
+
+T = TypeVar("T")
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run` on a thread of its own: the browser tests' Playwright keeps an event loop
+    running on the main thread for the whole session."""
+    out: list[T] = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(make())))
+    thread.start()
+    thread.join(30)
+    assert out, "the coroutine did not finish"
+    return out[0]
 
 
 class _Uow:
@@ -72,8 +85,8 @@ def test_coroutines_await_their_outcomes_and_a_failed_step_fails_its_group() -> 
         return list(await asyncio.gather(*(one(i) for i in (2, 3, 4))))
 
     try:
-        assert asyncio.run(main()) == [20, "odd", 40]
-        failed = asyncio.run(_failing(seq))  # 13 fails its whole group, 14 with it
+        assert _run(main) == [20, "odd", 40]
+        failed = _run(lambda: _failing(seq))  # 13 fails its whole group, 14 with it
     finally:
         seq.close()
     assert failed == ["the commit failed", "the commit failed"]
@@ -110,7 +123,7 @@ def test_a_cancelled_coroutine_does_not_stop_the_others() -> None:
         return await second
 
     try:
-        assert asyncio.run(main()) == 20
+        assert _run(main) == 20
     finally:
         seq.close()
     assert [i for g in groups for i in g] == [0, 2]
