@@ -384,3 +384,38 @@ def test_small_transactions_raise_what_one_big_batch_raises(
     big = follower.follow(platform, name="again", max_enterprises=10_000)
     assert big.batches == 1 and sorted(big.enterprises) == sorted(small.enterprises)
     assert big.alerts == []
+
+
+def test_a_backlog_pauses_between_batches_and_stops_when_told(
+    platform: Platform, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The background follower gives other transactions their turn between the batches of a
+    backlog (on SQLite every transaction takes the write lock at BEGIN), and a stop during
+    the pause ends it after the batch it has committed."""
+    import threading
+
+    world = World.build(platform)
+    _disbursed_financing(world)
+    _go_overdue(world, clock)
+    between: list[int] = []
+    stop = threading.Event()
+    real = follower.follow_batch
+
+    def one_batch(uow: Any, **kw: Any) -> follower.FollowReport:
+        report = real(uow, **kw)
+        # a request between two batches: it gets the database at once and writes
+        with platform.uow(Actor.system()) as other:
+            other.audit("test.between", "test", f"between-{len(between)}")
+            other.commit()
+        between.append(report.last_id)
+        if len(between) == 3:
+            stop.set()
+        return report
+
+    monkeypatch.setattr(follower, "follow_batch", one_batch)
+    report = follower.follow(platform, batch=5, stop=stop, pause=0.01)
+    assert report.batches == 3 and not report.caught_up, report.as_dict()
+    assert between == sorted(between) and len(set(between)) == 3
+    monkeypatch.setattr(follower, "follow_batch", real)
+    rest = follower.follow(platform, batch=500)
+    assert rest.caught_up and rest.entries > 0

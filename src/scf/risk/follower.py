@@ -47,6 +47,11 @@ BATCH = 500
 GAP_TTL = timedelta(minutes=5)
 MAX_GAPS = 1000
 MAX_ENTERPRISES = 50
+# Between the batches of a backlog, the background follower pauses this long: on SQLite every
+# transaction takes the write lock at BEGIN, and a follower that began its next batch at once
+# would win the lock over requests waiting in SQLite's busy handler (which sleeps up to 100 ms
+# between tries) until the whole backlog was through.
+PAUSE = 0.15
 ENTERPRISE_ROLES = frozenset({"core_enterprise", "supplier", "distributor"})
 
 # What the features, signals and limits read: trade documents, confirmations, payments and
@@ -276,14 +281,17 @@ def follow(
     name: str = FOLLOWER,
     max_enterprises: int = MAX_ENTERPRISES,
     stop: threading.Event | None = None,
+    pause: float = 0.0,
 ) -> FollowReport:
-    """Run batches until the follower has caught up with the audit log (or is told to stop)."""
+    """Run batches until the follower has caught up with the audit log (or is told to stop),
+    pausing `pause` seconds between them so that other transactions get their turn."""
     total = FollowReport()
-    while stop is None or not stop.is_set():
+    stop = stop or threading.Event()
+    while not stop.is_set():
         with platform.uow(Actor.system()) as uow:
             report = follow_batch(uow, batch=batch, name=name, max_enterprises=max_enterprises)
         total.add(report)
-        if report.caught_up:
+        if report.caught_up or (pause and stop.wait(pause)):
             break
     return total
 
@@ -292,7 +300,7 @@ def follow_quietly(platform: Platform, *, batch: int = BATCH, stop: threading.Ev
     """One background round: a follower that lost a race or hit a busy database tries again
     at the next tick; anything else is logged, never raised into the server."""
     try:
-        report = follow(platform, batch=batch, stop=stop)
+        report = follow(platform, batch=batch, stop=stop, pause=PAUSE)
     except (Conflict, IntegrityError, OperationalError) as exc:
         log.info("risk follower will retry: %s", exc)
         return
