@@ -180,3 +180,19 @@ def fingerprint(n: int) -> str:
     import hashlib
 
     return hashlib.sha256(f"invoice-{n}".encode()).hexdigest()
+
+
+def overlapping_pledge(secured_party_org_id: str, grantor_org_id: str, n: int, spread: int) -> Any:
+    """A six-month pledge filing on receivable `n % spread`: concurrent writers filing these
+    keep landing on the same collateral (prior conflicts, one log)."""
+    from scf.registry.service import CollateralRef, FilingInput
+
+    return FilingInput(
+        kind="pledge",
+        grantor_org_ids=[grantor_org_id],
+        secured_party_org_id=secured_party_org_id,
+        collateral=[CollateralRef("receivable", fingerprint(n % spread))],
+        collateral_descriptions=None,
+        amount=None,
+        period_months=6,
+    )

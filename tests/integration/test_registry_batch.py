@@ -22,7 +22,14 @@ from scf.registry import service
 from scf.registry.model import collateral_key
 from scf.registry.service import CollateralRef
 from scf.registry.tables import EntryRow, TreeHeadRow
-from tests.factories import World, add_org, add_user, fingerprint, use_registry_key
+from tests.factories import (
+    World,
+    add_org,
+    add_user,
+    fingerprint,
+    overlapping_pledge,
+    use_registry_key,
+)
 
 
 @pytest.fixture
@@ -305,15 +312,7 @@ def test_sixteen_writers_mixing_batches_and_single_filings(w: World) -> None:
     barrier = threading.Barrier(16)
 
     def filing(actor: Any, n: int) -> service.FilingInput:
-        return service.FilingInput(
-            kind="pledge",
-            grantor_org_ids=[w.orgs["supplier"]],
-            secured_party_org_id=actor.org_id or "",
-            collateral=[CollateralRef("receivable", fingerprint(n % 37))],  # many overlaps
-            collateral_descriptions=None,
-            amount=None,
-            period_months=6,
-        )
+        return overlapping_pledge(actor.org_id or "", w.orgs["supplier"], n, 37)
 
     def writer(n: int) -> None:
         try:

@@ -23,7 +23,14 @@ from scf.platform import Platform
 from scf.registry import sequencer, service
 from scf.registry.service import CollateralRef
 from scf.registry.tables import EntryRow, RegistrationRow
-from tests.factories import World, add_org, add_user, fingerprint, use_registry_key
+from tests.factories import (
+    World,
+    add_org,
+    add_user,
+    fingerprint,
+    overlapping_pledge,
+    use_registry_key,
+)
 from tests.integration.test_registry_batch import landing, log_size, pool
 
 
@@ -282,15 +289,7 @@ def test_sixteen_callers_and_two_sequencers_keep_the_log_gapless(w: World) -> No
     barrier = threading.Barrier(16)
 
     def filing(actor: Actor, n: int) -> service.FilingInput:
-        return service.FilingInput(
-            kind="pledge",
-            grantor_org_ids=[w.orgs["supplier"]],
-            secured_party_org_id=actor.org_id or "",
-            collateral=[CollateralRef("receivable", fingerprint(n % 29))],  # many overlaps
-            collateral_descriptions=None,
-            amount=None,
-            period_months=6,
-        )
+        return overlapping_pledge(actor.org_id or "", w.orgs["supplier"], n, 29)
 
     def caller(n: int) -> None:
         try:
