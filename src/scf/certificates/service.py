@@ -900,11 +900,13 @@ def transfer_pieces(uow: UnitOfWork, requests: Sequence[TransferRequest]) -> lis
 
 def transfer_each(uow: UnitOfWork, items: Sequence[QueuedTransfer]) -> list[PieceRow | DomainError]:
     """Independent single transfers in one transaction (the sequencer's step, and
-    `transfer_pieces`): each as its own caller (rights, audit user, request id), in its own
-    savepoint, landing as `transfer_piece` would land it had the earlier transfers of the
-    group committed just before; a refusal rolls back that transfer only and goes back as
-    its outcome. The rows of all transfers go in with one INSERT per table, then one commit;
-    a failure there, or any error that is not a refusal, fails the whole group and leaves
+    `transfer_pieces`): each as its own caller (rights, audit user, request id), landing as
+    `transfer_piece` would land it had the earlier transfers of the group committed just
+    before. The group first runs as one batch in a savepoint (`_transfer_batch`); should any
+    transfer be refused, that is rolled back and the transfers run one at a time, each in
+    its own savepoint, a refusal rolling back that transfer only and going back as its
+    outcome. The rows of all transfers go in with one INSERT per table, then one commit; a
+    failure there, or any error that is not a refusal, fails the whole group and leaves
     nothing. Returns, per item in order, the recipient's piece or the refusal.
     """
     if len(items) > MAX_BATCH:
