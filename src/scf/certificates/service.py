@@ -687,7 +687,7 @@ def _write_rows(conn: Any, writes: _Writes) -> None:
         stmt.rows(conn, params)
         return
     _INSERT_PIECES_DRIVER.many(conn, writes.pieces)
-    _INSERT_AUDIT_DRIVER.many(conn, writes.audits)
+    INSERT_AUDIT_ROWS.many(conn, writes.audits)
 
 
 _PIECE_COLUMNS = tuple(_table(PieceRow).c.keys())
@@ -703,7 +703,6 @@ _RECIPIENT = parties.counterparty_columns(bindparam("to"), bindparam("today"))
 _SPEND_ANY_LIVE_DRIVER = DriverStatement(_SPEND_ANY_LIVE.returning(*_RECIPIENT))
 _SPEND_HELD_LIVE_DRIVER = DriverStatement(_SPEND_HELD_LIVE.returning(*_RECIPIENT))
 _INSERT_PIECES_DRIVER = DriverStatement(_INSERT_PIECES)
-_INSERT_AUDIT_DRIVER = INSERT_AUDIT_ROWS
 _N_SPENT = len(_SPENT_COLUMNS)
 # A group's spend: every piece of one holder in one statement, the ids as a JSON array
 # (SQLite) or an array (PostgreSQL).
@@ -848,6 +847,12 @@ def transfer_piece(
 _LOCK_CONFLICTS = frozenset({"40P01", "40001"})
 
 
+def _lock_conflict(exc: OperationalError) -> bool:
+    """Whether PostgreSQL failed the statement to break a lock cycle (or a serialization
+    conflict): only the savepoint it ran in needs to give up."""
+    return getattr(exc.orig, "sqlstate", None) in _LOCK_CONFLICTS
+
+
 @dataclass(frozen=True)
 class TransferRequest:
     """One transfer of a batch: as the arguments of `transfer_piece`."""
@@ -920,7 +925,7 @@ def transfer_each(uow: UnitOfWork, items: Sequence[QueuedTransfer]) -> list[Piec
         except (DomainError, IntegrityError):
             batch = None
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) not in _LOCK_CONFLICTS:
+            if not _lock_conflict(exc):
                 raise
             batch = None
         if batch is not None:
@@ -957,7 +962,7 @@ def transfer_each(uow: UnitOfWork, items: Sequence[QueuedTransfer]) -> list[Piec
                 # Two groups that lock the same pieces or receivables in opposite orders:
                 # PostgreSQL breaks the cycle by failing one statement, which only this
                 # savepoint needs to give up.
-                if getattr(exc.orig, "sqlstate", None) not in _LOCK_CONFLICTS:
+                if not _lock_conflict(exc):
                     raise
                 error = Conflict(
                     "another transfer held the same piece or receivable meanwhile; try again",

@@ -94,7 +94,6 @@ class GroupCommitter(Generic[I, R]):
         self._uow_factory = uow_factory
         if step is not None:
             self.step = step  # type: ignore[method-assign,assignment]
-        self.name = self.NAME
         self.max_group = max_group
         self.max_wait = max_wait
         self.stats = SequencerStats()
@@ -124,9 +123,9 @@ class GroupCommitter(Generic[I, R]):
     def _put(self, job: _Job[I, R]) -> None:
         with self._lock:
             if self._stopped:
-                raise RuntimeError(f"the {self.name} is stopped")
+                raise RuntimeError(f"the {self.NAME} is stopped")
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread = threading.Thread(target=self._run, name=self.NAME, daemon=True)
                 self._thread.start()
             self._queue.put(job)
 

@@ -284,7 +284,6 @@ def _consume_and_use_statement(by_id: bool, financing: bool) -> Any:
 _CONSUME_DRIVER: dict[tuple[bool, bool], DriverStatement] = {}
 _CONSUME_ONLY_DRIVER: dict[tuple[bool, bool], DriverStatement] = {}
 _INSERT_USE_DRIVER = DriverStatement(_INSERT_USE)
-_INSERT_AUDIT_DRIVER = INSERT_AUDIT_ROWS
 
 
 def _consume(conn: Any, by_id: bool, financing: bool, params: dict[str, Any]) -> Any:
@@ -363,15 +362,7 @@ def consume_receivable(
         got = _consume(conn, by_id, financing, params)
         if got is None:
             return None
-        use = {
-            "id": new_id("use"),
-            "receivable_id": got.id,
-            "amount_minor": amount.minor,
-            "released_minor": 0,
-            "purpose": purpose,
-            "reference": reference,
-            "at": now,
-        }
+        use = _use_row(got.id, amount.minor, purpose, reference, now)
         if uses_into is not None:
             uses_into.append(use)
         else:
@@ -380,7 +371,7 @@ def consume_receivable(
     if audit_into is not None:
         audit_into.append(entry)
     else:
-        _INSERT_AUDIT_DRIVER.many(conn, [entry])
+        INSERT_AUDIT_ROWS.many(conn, [entry])
     return str(got.id)
 
 
@@ -469,17 +460,24 @@ def consume_receivables(
             r = requests[i]
             used += r.amount.minor
             state = SimpleNamespace(**{**vars(got), "used_minor": used})
-            use = {
-                "id": new_id("use"),
-                "receivable_id": rid,
-                "amount_minor": r.amount.minor,
-                "released_minor": 0,
-                "purpose": purpose,
-                "reference": r.reference,
-                "at": now,
-            }
+            use = _use_row(rid, r.amount.minor, purpose, r.reference, now)
             out[i] = Used(state, use)
     return [u for u in out if u is not None]
+
+
+def _use_row(
+    receivable_id: str, amount_minor: int, purpose: str, reference: str, at: datetime
+) -> dict[str, Any]:
+    """A new receivable use as the row `insert_uses` inserts."""
+    return {
+        "id": new_id("use"),
+        "receivable_id": receivable_id,
+        "amount_minor": amount_minor,
+        "released_minor": 0,
+        "purpose": purpose,
+        "reference": reference,
+        "at": at,
+    }
 
 
 def insert_uses(conn: Any, uses: Sequence[dict[str, Any]]) -> None:
