@@ -29,12 +29,14 @@ from scf.parties import service as parties
 from scf.parties.model import make_uscc
 from scf.platform import Platform
 from scf.registry import merkle, sequencer, service
+from scf.registry.conflicts import live_conflict_rows
 from scf.registry.model import CollateralRef, collateral_key
 from scf.registry.tables import (
     EntryRow,
     LogStateRow,
     TreeHeadRow,
 )
+from scf.registry.views import info_many
 
 KEY = "c2NmLXJlZ2lzdHJ5LWJlbmNoLWtleS0wMTIzNDU2Nzg="
 T0 = datetime(2025, 1, 2, 1, 0, tzinfo=UTC)
@@ -276,9 +278,7 @@ def measure(p: Platform, n: int, label: str, bank: str, supplier: str, factor: s
         t = time.perf_counter()
         with p.uow() as uow:
             keys = [collateral_key(ref)]
-            slow = service._info_many(
-                uow, service._live_conflict_rows(uow, keys), with_objections=True
-            )
+            slow = info_many(uow, live_conflict_rows(uow, keys), with_objections=True)
         general.append((time.perf_counter() - t) * 1000)
         assert fast == slow
     v = p99(samples)

@@ -2,7 +2,7 @@
 
 `file_registrations` must land exactly what the same filings made one by one land: the same
 checks, sequence numbers, log leaves, audit entries and reported conflicts. The one-statement
-conflict check must return what the general path (`_info_many`) returns.
+conflict check must return what the general path (`info_many`) returns.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from sqlalchemy import func, select, text
 from scf.core.audit import AuditEntry
 from scf.core.errors import Conflict, InvalidInput, PermissionDenied
 from scf.core.money import Money
-from scf.registry import service
+from scf.registry import merkle, service
+from scf.registry.conflicts import live_conflict_rows
 from scf.registry.model import collateral_key
 from scf.registry.service import CollateralRef
 from scf.registry.tables import EntryRow, TreeHeadRow
+from scf.registry.views import info_many
 from tests.factories import (
     World,
     add_org,
@@ -271,9 +273,7 @@ def test_one_statement_conflict_check_matches_the_general_path(w: World, clock: 
         for refs in refs_all:
             fast = service.conflicts(uow, refs)
             keys = [collateral_key(r) for r in refs]
-            slow = service._info_many(
-                uow, service._live_conflict_rows(uow, keys), with_objections=True
-            )
+            slow = info_many(uow, live_conflict_rows(uow, keys), with_objections=True)
             assert fast == slow, refs
         objected = service.conflicts(uow, refs_all[1])
         assert objected[0].objections and objected[0].objections[0]["status"] == "active"
@@ -287,20 +287,18 @@ def test_proofs_read_the_stored_hashes_on_both_backends(w: World) -> None:
     with w.platform.uow() as uow:
         size = service.latest_tree_head(uow)["tree_size"]
         leaves = [
-            service.merkle.leaf_hash(bytes(e.data))
+            merkle.leaf_hash(bytes(e.data))
             for e in uow.session.scalars(select(EntryRow).order_by(EntryRow.seq))
         ]
-        sub = service.merkle.list_subtree(leaves)
+        sub = merkle.list_subtree(leaves)
         for n in range(1, size + 1):
             for m in range(n):
                 got = service.inclusion_proof(uow, m, n)
-                want = service.merkle.inclusion_path(m, n, sub)
+                want = merkle.inclusion_path(m, n, sub)
                 assert got["audit_path"] == [h.hex() for h in want]
             for m in range(1, n + 1):
                 got = service.consistency(uow, m, n)
-                assert got["consistency"] == [
-                    h.hex() for h in service.merkle.consistency_proof(m, n, sub)
-                ]
+                assert got["consistency"] == [h.hex() for h in merkle.consistency_proof(m, n, sub)]
 
 
 def test_sixteen_writers_mixing_batches_and_single_filings(w: World) -> None:

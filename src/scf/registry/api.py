@@ -234,17 +234,17 @@ def litigated(objection_id: str, body: LitigationIn, uow: Uow) -> dict[str, Any]
 @router.post("/agencies", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
 def grant_agency(body: AgencyIn, uow: Uow) -> dict[str, Any]:
     """Appoint another organization to file on the caller's behalf."""
-    return service._agency_dict(service.grant_agency(uow, body.agent_org_id))
+    return service.agency_dict(service.grant_agency(uow, body.agent_org_id))
 
 
 @router.get("/agencies", dependencies=[FILER])
 def list_agencies(uow: Uow) -> list[dict[str, Any]]:
-    return [service._agency_dict(a) for a in service.list_agencies(uow)]
+    return [service.agency_dict(a) for a in service.list_agencies(uow)]
 
 
 @router.post("/agencies/{agency_id}/revoke", dependencies=[FILER])
 def revoke_agency(agency_id: str, uow: Uow) -> dict[str, Any]:
-    return service._agency_dict(service.revoke_agency(uow, agency_id))
+    return service.agency_dict(service.revoke_agency(uow, agency_id))
 
 
 # ---------------------------------------------------------------- goods

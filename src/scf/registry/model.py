@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from scf.core.errors import InvalidInput
+from scf.core.errors import ErrorCollector, InvalidInput
 
 
 class RegistrationKind(StrEnum):
@@ -173,6 +174,29 @@ def collateral_key(ref: CollateralRef, field: str = "collateral") -> CollateralK
     if kind == CollateralKind.CERTIFICATE_PIECE:
         return CollateralKey(kind, ident, 0, 0)
     return CollateralKey(kind, ident.casefold(), 0, 0)
+
+
+def keys_into(
+    collateral: Sequence[CollateralRef], field_name: str, errs: ErrorCollector
+) -> list[CollateralKey]:
+    """Normalize collateral to keys; add each refusal to `errs` under `field_name[i]`."""
+    keys: list[CollateralKey] = []
+    for i, ref in enumerate(collateral):
+        try:
+            keys.append(collateral_key(ref, f"{field_name}[{i}]"))
+        except InvalidInput as exc:
+            errs.errors.extend(exc.errors)
+    return keys
+
+
+def collateral_keys(
+    collateral: Sequence[CollateralRef], field_name: str = "collateral"
+) -> list[CollateralKey]:
+    """Normalize collateral to keys; refuse every bad one at once."""
+    errs = ErrorCollector()
+    keys = keys_into(collateral, field_name, errs)
+    errs.raise_if_any("collateral refused")
+    return keys
 
 
 def fold(text: str) -> str:

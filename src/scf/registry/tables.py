@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -205,3 +207,8 @@ class SigningKeyRow(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     algorithm: Mapped[str] = mapped_column(String(20), default="ed25519")
     first_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def core_table(mapped: Any) -> Table:
+    """The Core table of a mapped class, for statements that load no ORM object."""
+    return cast(Table, mapped.__table__)
