@@ -132,22 +132,25 @@ def _finish(request: Request, resp: Response) -> Response:
 
 
 def render(request: Request, template: str, status_code: int = 200, **ctx: Any) -> Response:
-    """Render a template in the visitor's language, with the layout's context."""
+    """Render a template in the visitor's language, with the layout's context.
+
+    `ctx` may set the layout's own `msg` or `error` (a page that answers a form directly).
+    """
     lang = language(request)
     actor: Actor | None = getattr(request.state, "page_actor", None)
-    html = env.get_template(template).render(
-        t=lambda key: translate(lang, key),
-        money=lambda v: money(lang, v),
-        pct=lambda v: percent(lang, v),
-        lang=lang,
-        csrf=_csrf(request),
-        actor=actor,
-        path=request.url.path,
-        msg=request.query_params.get("ok"),
-        error=request.query_params.get("error"),
-        nav=_nav(actor),
-        **ctx,
-    )
+    layout = {
+        "t": lambda key: translate(lang, key),
+        "money": lambda v: money(lang, v),
+        "pct": lambda v: percent(lang, v),
+        "lang": lang,
+        "csrf": _csrf(request),
+        "actor": actor,
+        "path": request.url.path,
+        "msg": request.query_params.get("ok"),
+        "error": request.query_params.get("error"),
+        "nav": _nav(actor),
+    }
+    html = env.get_template(template).render({**layout, **ctx})
     return _finish(request, HTMLResponse(html, status_code=status_code))
 
 
