@@ -7,6 +7,7 @@ its delivery."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 from scf.certificates import service as certificates
 from scf.core.actor import Actor
 from scf.core.money import Money
+from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.parties import service as parties
 from scf.parties.model import make_uscc
@@ -137,50 +139,57 @@ def _receivable(
         return rcv.id
 
 
-def load_sample(platform: Platform, prefix: str = "", uscc_base: int = 700) -> Sample:
-    """Load the sample chain; usernames are the keys above with the prefix."""
-    s = Sample()
-    system = Actor.system()
-    for i, (key, name, district, role, size, chains, licence) in enumerate(ORGS):
-        with platform.uow(system) as uow:
-            org = parties.register_organization(
-                uow,
-                parties.OrganizationInput(
-                    uscc=make_uscc(f"91440300{uscc_base + i:09d}"),
-                    name=name,
-                    district=district,
-                    roles=[role],
-                    size_class=size,
-                    founded_on=date(2012 + i, 1 + i, 1),
-                    registered_capital=Money.of(str(10_000_000 * (i + 1)), "CNY"),
-                    chain_tags=chains,
-                    licence_no=licence,
-                    licence_authority="国家金融监督管理总局深圳监管局" if licence else None,
-                ),
-            )
-            s.orgs[key] = org.id
-            s.usccs[key] = org.uscc
-            user = parties.create_user(
-                uow, org.id, f"{prefix}{key}", SAMPLE_PASSWORD, is_admin=True
-            )
-            s.actors[key] = Actor(user.id, org.id, frozenset([role]), user.username, True)
-    reg = s.actors["regulator"]
-    with platform.uow(reg) as uow:
-        parties.add_list_entry(
-            uow,
-            "white",
-            s.orgs["bank"],
-            "持牌银行，准入平台 licensed",
-            authority="深圳市地方金融管理局",
-        )
-    with platform.uow(reg) as uow:
-        parties.add_list_entry(
-            uow,
-            "white",
-            s.orgs["factoring"],
-            "持牌商业保理 licensed factoring",
-            authority="深圳市地方金融管理局",
-        )
+def _register(
+    platform: Platform,
+    s: Sample,
+    key: str,
+    org: parties.OrganizationInput,
+    prefix: str,
+) -> None:
+    """Onboard one organization with an administrator named after its key."""
+    with platform.uow(Actor.system()) as uow:
+        row = parties.register_organization(uow, org)
+        s.orgs[key] = row.id
+        s.usccs[key] = row.uscc
+        user = parties.create_user(uow, row.id, f"{prefix}{key}", SAMPLE_PASSWORD, is_admin=True)
+        s.actors[key] = Actor(user.id, row.id, frozenset(org.roles), user.username, True)
+
+
+def _organization(
+    uscc_serial: int,
+    name: str,
+    district: str,
+    role: str,
+    size: str,
+    *,
+    founded_on: date,
+    capital: int,
+    licence: str | None,
+    chains: Sequence[str] = (),
+) -> parties.OrganizationInput:
+    """The onboarding input of a sample organization, with a valid USCC from `uscc_serial`."""
+    return parties.OrganizationInput(
+        uscc=make_uscc(f"91440300{uscc_serial:09d}"),
+        name=name,
+        district=district,
+        roles=[role],
+        size_class=size,
+        founded_on=founded_on,
+        registered_capital=Money.of(str(capital), "CNY"),
+        chain_tags=chains,
+        licence_no=licence,
+        licence_authority="国家金融监督管理总局深圳监管局" if licence else None,
+    )
+
+
+def _list(platform: Platform, s: Sample, kind: str, key: str, reason: str, authority: str) -> None:
+    """Put a sample organization on a list, as the regulator."""
+    with platform.uow(s.actors["regulator"]) as uow:
+        parties.add_list_entry(uow, kind, s.orgs[key], reason, authority=authority)
+
+
+def _products(platform: Platform, s: Sample) -> None:
+    """Both licensed funders offer receivables factoring; the factor's SME spread is lower."""
     for funder, spread in (("bank", "0.010"), ("factoring", "0.006")):
         with platform.uow(s.actors[funder]) as uow:
             financing.create_product(
@@ -194,79 +203,95 @@ def load_sample(platform: Platform, prefix: str = "", uscc_base: int = 700) -> S
                     {"name": "sme", "size_classes": ["micro", "small", "medium"], "spread": spread},
                 ],
             )
-    with platform.uow(reg) as uow:
-        parties.add_list_entry(
-            uow,
-            "black",
-            s.orgs["shell"],
-            "虚构贸易背景 fictitious invoices",
-            authority="深圳市地方金融管理局",
-        )
+
+
+def _order(platform: Platform, s: Sample, prefix: str) -> None:
+    """sme1's purchase order from the core enterprise, awaiting its delivery."""
     with platform.uow(s.actors["sme1"]) as uow:
         s.order_number = f"{prefix}{ORDER_NUMBER}"
-        ids = {k: parties.find_organization(uow, s.orgs[k]).uscc for k in ("sme1", "core")}
         trade.record_orders(
             uow,
             [
                 trade.OrderInput(
                     number=s.order_number,
-                    seller_uscc=ids["sme1"],
-                    buyer_uscc=ids["core"],
+                    seller_uscc=s.usccs["sme1"],
+                    buyer_uscc=s.usccs["core"],
                     issue_date=uow.today(),
                     currency="CNY",
                     lines=[trade.LineInput("磷酸铁锂正极材料 LFP cathode", "20", "15000.00")],
                 )
             ],
         )
+
+
+def _receivables(platform: Platform, s: Sample, uscc_base: int) -> None:
+    """Confirmed receivables up the chain, and one the core enterprise has yet to confirm."""
     base = 24440000000000000000 + uscc_base * 1_000_000
     s.receivables["sme1"] = _receivable(platform, s, "sme1", "core", "1000000.00", True, base)
     s.receivables["sme2"] = _receivable(platform, s, "sme2", "sme1", "400000.00", True, base)
     s.receivables["sme1_short"] = _receivable(platform, s, "sme1", "core", "50000.00", True, base)
     s.receivables["pending"] = _receivable(platform, s, "sme1", "core", "200000.00", False, base)
+
+
+def _issue(
+    platform: Platform, s: Sample, line_id: str, receivable: str, face: str, days: int
+) -> str:
+    """The core enterprise issues sme1 a certificate maturing in `days`."""
+    with platform.uow(s.actors["core"]) as uow:
+        return certificates.issue_certificate(
+            uow,
+            line_id=line_id,
+            supplier_org_id=s.orgs["sme1"],
+            receivable_ids=[s.receivables[receivable]],
+            face=Money.of(face, "CNY"),
+            maturity_on=uow.today() + timedelta(days=days),
+        ).id
+
+
+def _certificates(platform: Platform, s: Sample) -> None:
+    """The bank's credit line to the core enterprise, and two certificates issued on it."""
     with platform.uow(s.actors["bank"]) as uow:
         line = certificates.grant_line(
             uow, s.orgs["core"], Money.of("5000000.00", "CNY"), uow.today() + timedelta(days=365)
         )
-    with platform.uow(s.actors["core"]) as uow:
-        today = uow.today()
-        cert = certificates.issue_certificate(
-            uow,
-            line_id=line.id,
-            supplier_org_id=s.orgs["sme1"],
-            receivable_ids=[s.receivables["sme1"]],
-            face=Money.of("600000.00", "CNY"),
-            maturity_on=today + timedelta(days=150),
-        )
-        s.certificate_id = cert.id
-    with platform.uow(s.actors["core"]) as uow:
-        short = certificates.issue_certificate(
-            uow,
-            line_id=line.id,
-            supplier_org_id=s.orgs["sme1"],
-            receivable_ids=[s.receivables["sme1_short"]],
-            face=Money.of("50000.00", "CNY"),
-            maturity_on=today + timedelta(days=20),
-        )
-        s.short_certificate_id = short.id
+    s.certificate_id = _issue(platform, s, line.id, "sme1", "600000.00", 150)
+    s.short_certificate_id = _issue(platform, s, line.id, "sme1_short", "50000.00", 20)
+
+
+def _certificate_piece(uow: UnitOfWork, certificate_id: str) -> str:
+    """The piece of the certificate that the user of `uow` holds."""
+    return next(p.id for p in certificates.list_pieces(uow) if p.certificate_id == certificate_id)
+
+
+def _pass_up_and_finance(platform: Platform, s: Sample) -> None:
+    """sme1 passes part of the certificate to sme2, which gets it financed at the bank; sme1
+    offers the rest, which stays open."""
     with platform.uow(s.actors["sme1"]) as uow:
-        root = next(p for p in certificates.list_pieces(uow) if p.certificate_id == cert.id)
-        piece2 = certificates.transfer_piece(
-            uow, root.id, s.orgs["sme2"], amount=Money.of("300000.00", "CNY")
-        )
-        piece2_id = piece2.id
+        piece2_id = certificates.transfer_piece(
+            uow,
+            _certificate_piece(uow, s.certificate_id),
+            s.orgs["sme2"],
+            amount=Money.of("300000.00", "CNY"),
+        ).id
     with platform.uow(s.actors["sme2"]) as uow:
-        offer = certificates.offer_financing(
+        offer_id = certificates.offer_financing(
             uow, piece2_id, s.orgs["bank"], Decimal("0.036"), amount=Money.of("200000.00", "CNY")
-        )
-        offer_id = offer.id
+        ).id
     with platform.uow(s.actors["bank"]) as uow:
         s.financing_id = certificates.accept_financing(uow, offer_id).id
     with platform.uow(s.actors["sme1"]) as uow:
-        rest = next(p for p in certificates.list_pieces(uow) if p.certificate_id == cert.id)
         s.open_offer_id = certificates.offer_financing(
-            uow, rest.id, s.orgs["bank"], Decimal("0.038"), amount=Money.of("100000.00", "CNY")
+            uow,
+            _certificate_piece(uow, s.certificate_id),
+            s.orgs["bank"],
+            Decimal("0.038"),
+            amount=Money.of("100000.00", "CNY"),
         ).id
-    with platform.uow(s.actors["sme1"]) as uow:  # on a key chain: offers from both at once
+
+
+def _application(platform: Platform, s: Sample) -> None:
+    """sme1, on a key chain, applies to both funders at once."""
+    with platform.uow(s.actors["sme1"]) as uow:
         s.application_id = financing.submit_application(
             uow,
             financing.ApplicationInput(
@@ -276,10 +301,35 @@ def load_sample(platform: Platform, prefix: str = "", uscc_base: int = 700) -> S
                 funder_org_ids=[s.orgs["bank"], s.orgs["factoring"]],
             ),
         ).id
-    with platform.uow(reg) as uow:
-        parties.add_list_entry(
-            uow, "red", s.orgs["sme2"], "专精特新 specialised SME", authority="深圳市工业和信息化局"
+
+
+def load_sample(platform: Platform, prefix: str = "", uscc_base: int = 700) -> Sample:
+    """Load the sample chain; usernames are the keys above with the prefix."""
+    s = Sample()
+    for i, (key, name, district, role, size, chains, licence) in enumerate(ORGS):
+        org = _organization(
+            uscc_base + i,
+            name,
+            district,
+            role,
+            size,
+            founded_on=date(2012 + i, 1 + i, 1),
+            capital=10_000_000 * (i + 1),
+            licence=licence,
+            chains=chains,
         )
+        _register(platform, s, key, org, prefix)
+    regulator = "深圳市地方金融管理局"
+    _list(platform, s, "white", "bank", "持牌银行，准入平台 licensed", regulator)
+    _list(platform, s, "white", "factoring", "持牌商业保理 licensed factoring", regulator)
+    _products(platform, s)
+    _list(platform, s, "black", "shell", "虚构贸易背景 fictitious invoices", regulator)
+    _order(platform, s, prefix)
+    _receivables(platform, s, uscc_base)
+    _certificates(platform, s)
+    _pass_up_and_finance(platform, s)
+    _application(platform, s)
+    _list(platform, s, "red", "sme2", "专精特新 specialised SME", "深圳市工业和信息化局")
     return s
 
 
@@ -303,27 +353,17 @@ def load_more_roles(platform: Platform, s: Sample, prefix: str = "", uscc_base: 
     """The operator, an insurer with a cover policy on sme1's receivables from the core
     enterprise, a distributor owing the core enterprise a payable to confirm, a marketplace."""
     for i, (key, name, district, role, size, licence) in enumerate(MORE_ORGS):
-        with platform.uow(Actor.system()) as uow:
-            org = parties.register_organization(
-                uow,
-                parties.OrganizationInput(
-                    uscc=make_uscc(f"91440300{uscc_base + 50 + i:09d}"),
-                    name=name,
-                    district=district,
-                    roles=[role],
-                    size_class=size,
-                    founded_on=date(2015, 1 + i, 1),
-                    registered_capital=Money.of(str(50_000_000 * (i + 1)), "CNY"),
-                    licence_no=licence,
-                    licence_authority="国家金融监督管理总局深圳监管局" if licence else None,
-                ),
-            )
-            s.orgs[key] = org.id
-            s.usccs[key] = org.uscc
-            user = parties.create_user(
-                uow, org.id, f"{prefix}{key}", SAMPLE_PASSWORD, is_admin=True
-            )
-            s.actors[key] = Actor(user.id, org.id, frozenset([role]), user.username, True)
+        org = _organization(
+            uscc_base + 50 + i,
+            name,
+            district,
+            role,
+            size,
+            founded_on=date(2015, 1 + i, 1),
+            capital=50_000_000 * (i + 1),
+            licence=licence,
+        )
+        _register(platform, s, key, org, prefix)
     with platform.uow(s.actors["insurer"]) as uow:
         s.policy_id = financing.write_cover(
             uow,

@@ -1,0 +1,419 @@
+"""What every page shares: rendering, the session, CSRF, forms, refusals and a role's routes.
+
+Security: the session is the API token in an HttpOnly, SameSite=Lax cookie (Secure over
+https); every form carries a CSRF token that must equal the `scf_csrf` cookie (double
+submit) and is checked on every POST; the Content-Security-Policy allows scripts only from
+/static (no inline script: pages hand data to JS through data- attributes and JSON
+endpoints); Jinja2 autoescapes every template.
+
+A role's page is a small function plus a template: `Pages.view` renders the template with
+the dict its function returns, `Pages.command` reads a posted form, runs its function and
+goes back to the role's page, with the reason when the command is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import inspect
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from scf.core.actor import Actor
+from scf.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+from scf.platform import Platform
+from scf.web.i18n import DEFAULT_LANG, LANGS, money, percent, translate
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+SESSION_COOKIE = "scf_session"
+CSRF_COOKIE = "scf_csrf"
+LANG_COOKIE = "scf_lang"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+# The first role a user's organization has decides its home page.
+HOME_BY_ROLE = [
+    ("regulator", "/regulator"),
+    ("operator", "/operator"),
+    ("core_enterprise", "/core"),
+    ("supplier", "/sme"),
+    ("distributor", "/sme"),
+    ("marketplace", "/sme"),
+    ("insurer", "/cover"),
+    ("guarantee_company", "/cover"),
+    ("bank", "/fi"),
+    ("factoring_company", "/fi"),
+    ("local_financial_org", "/fi"),
+    ("warehouse", "/services"),
+    ("logistics", "/services"),
+]
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def platform_of(request: Request) -> Platform:
+    """Return the platform the app serves."""
+    p: Platform = request.app.state.platform
+    return p
+
+
+def language(request: Request) -> str:
+    """Return the language the visitor chose, Chinese unless told otherwise."""
+    lang = request.cookies.get(LANG_COOKIE, DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def over_https(request: Request) -> bool:
+    """Tell whether cookies must be Secure."""
+    return request.url.scheme == "https"
+
+
+def local_path(value: str | None) -> str:
+    """Return a path on this site to go on to, never another site's address."""
+    nxt = value or "/"
+    return "/" if not nxt.startswith("/") or nxt.startswith("//") else nxt
+
+
+def _csrf(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def _finish(request: Request, resp: Response) -> Response:
+    for k, v in SECURITY_HEADERS.items():
+        resp.headers[k] = v
+    resp.headers["Cache-Control"] = "no-store"
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        resp.set_cookie(
+            CSRF_COOKIE, new, httponly=True, samesite="lax", secure=over_https(request), path="/"
+        )
+    return resp
+
+
+def render(request: Request, template: str, status_code: int = 200, **ctx: Any) -> Response:
+    """Render a template in the visitor's language, with the layout's context.
+
+    `ctx` may set the layout's own `msg` or `error` (a page that answers a form directly).
+    """
+    lang = language(request)
+    actor: Actor | None = getattr(request.state, "page_actor", None)
+    layout = {
+        "t": lambda key: translate(lang, key),
+        "money": lambda v: money(lang, v),
+        "pct": lambda v: percent(lang, v),
+        "lang": lang,
+        "csrf": _csrf(request),
+        "actor": actor,
+        "path": request.url.path,
+        "msg": request.query_params.get("ok"),
+        "error": request.query_params.get("error"),
+        "nav": _nav(actor),
+    }
+    html = env.get_template(template).render({**layout, **ctx})
+    return _finish(request, HTMLResponse(html, status_code=status_code))
+
+
+def _nav(actor: Actor | None) -> list[tuple[str, str]]:
+    if actor is None:
+        return [("/registry", "registry"), ("/login", "login")]
+    items = [(url, "home") for role, url in HOME_BY_ROLE if actor.has(role)][:1]
+    if actor.is_regulator:
+        items += [
+            ("/regulator/alerts", "alerts"),
+            ("/regulator/lists", "lists"),
+            ("/regulator/enterprises", "enterprises"),
+        ]
+    return [*items, ("/registry", "registry")]
+
+
+def redirect(request: Request, url: str) -> Response:
+    """Send the browser on to `url` (303, so a posted form is not posted again)."""
+    return _finish(request, RedirectResponse(url, status_code=303))
+
+
+def back(path: str, **query: str | None) -> str:
+    """Return `path` with the query parameters that have a value."""
+    q = {k: v for k, v in query.items() if v}
+    return f"{path}?{urlencode(q)}" if q else path
+
+
+def _session_token(request: Request) -> str:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise _Redirect("/login?next=" + quote(request.url.path))
+    return token
+
+
+@contextmanager
+def signed_in(request: Request, *roles: str) -> Iterator[UnitOfWork]:
+    """A unit of work as the logged-in user; log in first, and only the given roles."""
+    token = _session_token(request)
+    with platform_of(request).uow() as uow:
+        try:
+            uow.actor = parties.authenticate(uow, token)
+        except Unauthenticated:
+            raise _Redirect("/login?next=" + quote(request.url.path)) from None
+        request.state.page_actor = uow.actor
+        if roles and not uow.actor.has(*roles):
+            raise _Forbidden
+        yield uow
+
+
+@contextmanager
+def visiting(request: Request) -> Iterator[UnitOfWork]:
+    """A unit of work for a public page; a logged-in visitor still sees their own header."""
+    with platform_of(request).uow() as uow:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            try:
+                request.state.page_actor = parties.authenticate(uow, token)
+            except Unauthenticated:
+                pass
+        yield uow
+
+
+def money_in(value: str, currency: str, field: str) -> Money:
+    """Read an amount typed in a form (thousands separators allowed)."""
+    try:
+        return Money.of(value.replace(",", "").strip(), currency, field=field)
+    except DomainError:
+        raise
+    except Exception:
+        raise InvalidInput("write an amount such as 1000.00", field=field) from None
+
+
+def rate_in(value: str, field: str = "rate") -> Decimal:
+    """A rate typed as a percentage (3.6) into a decimal fraction (0.036)."""
+    try:
+        pct = Decimal(value.strip())
+    except InvalidOperation:
+        raise InvalidInput("write the annual rate in percent, such as 3.6", field=field) from None
+    if not Decimal(0) < pct < Decimal(100):
+        raise InvalidInput("between 0 and 100 percent", field=field)
+    return pct / 100
+
+
+class Form(dict[str, Any]):
+    """A posted form: each field a string, or a list of strings for a name ending in []."""
+
+    def text(self, name: str) -> str:
+        """Return the field as typed ('' when missing)."""
+        return str(self.get(name, ""))
+
+    def optional(self, name: str) -> str | None:
+        """Return the field without surrounding spaces, None when left empty."""
+        return self.text(name).strip() or None
+
+    def uscc(self, name: str) -> str:
+        """Return a unified social credit code as the registry spells it."""
+        return self.text(name).strip().upper()
+
+    def idem(self) -> str | None:
+        """Return the idempotency key the page rendered into the form, None when missing."""
+        return self.text("idem") or None
+
+    def many(self, name: str) -> list[str]:
+        """Return every value of a field that may repeat (checkboxes, multiple selects)."""
+        values = self.get(name, [])
+        return [values] if isinstance(values, str) else list(values)
+
+    def date(self, name: str) -> date:
+        """Return the field as a date, or refuse it naming the field."""
+        try:
+            return date.fromisoformat(self.text(name))
+        except ValueError:
+            raise InvalidInput("write the date as YYYY-MM-DD", field=name) from None
+
+    def money(self, name: str, currency: str = "CNY") -> Money:
+        """Return the field as an amount in `currency`."""
+        return money_in(self.text(name), currency, name)
+
+    def rate(self, name: str) -> Decimal:
+        """Return the field, an annual rate typed in percent, as a fraction."""
+        return rate_in(self.text(name), name)
+
+
+async def read_form(request: Request) -> Form:
+    """Read a posted form and check its CSRF token against the cookie."""
+    form = await request.form()
+    sent = str(form.get("csrf", "")) or request.headers.get("x-csrf-token", "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+        raise _Forbidden
+    out = Form()
+    for k in form:
+        values = form.getlist(k)
+        out[k] = [str(v) for v in values] if len(values) > 1 or k.endswith("[]") else str(values[0])
+    return out
+
+
+def error_text(e: DomainError) -> str:
+    """Say why a command was refused, field by field when it names fields."""
+    if e.errors:
+        return "; ".join(f"{x.field}: {x.reason}" for x in e.errors)
+    return e.message
+
+
+def refused(request: Request, path: str, e: DomainError) -> Response:
+    """Go back to the page showing why the command was refused.
+
+    A record the user may not know of still answers 404, as everywhere else.
+    """
+    if isinstance(e, NotFound):
+        raise e
+    return redirect(request, back(path, error=error_text(e)))
+
+
+def page(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn redirects, refusals and domain errors of a page handler into responses."""
+
+    @functools.wraps(fn)
+    async def wrapper(request: Request, **kw: Any) -> Response:
+        try:
+            out = fn(request, **kw)
+            if inspect.isawaitable(out):
+                out = await out
+            resp: Response = out
+            return resp
+        except _Redirect as r:
+            return redirect(request, r.url)
+        except _Forbidden:
+            return render(
+                request,
+                "error.html",
+                status_code=403,
+                message=translate(language(request), "forbidden"),
+            )
+        except NotFound as e:
+            return render(request, "error.html", status_code=404, message=e.message)
+
+    return wrapper
+
+
+def org_names(uow: UnitOfWork, ids: set[str]) -> dict[str, str]:
+    """Return the names of the organizations with these ids."""
+    return {k: v.name for k, v in parties.organizations_by_id(uow, ids).items()}
+
+
+def idem_key() -> str:
+    """A key rendered into a money-moving form: a double submit replays, a new page is new."""
+    return secrets.token_urlsafe(12)
+
+
+View = Callable[..., dict[str, Any] | Response]
+Command = Callable[..., dict[str, str] | None]
+
+
+class Pages:
+    """The pages of one role: views render a template, commands run a posted form.
+
+    `roles` may open them unless a page names its own; `home` is where a command goes back.
+    """
+
+    def __init__(self, *roles: str, home: str) -> None:
+        self.roles = roles
+        self.home = home
+        self.router = APIRouter(include_in_schema=False)
+
+    def view(
+        self, path: str, template: str, *, roles: tuple[str, ...] = ()
+    ) -> Callable[[View], View]:
+        """Serve GET `path`: `fn(request, uow, **path_params)` returns the template's context.
+
+        `fn` may return a response of its own instead (a redirect, a refusal).
+        """
+
+        def register(fn: View) -> View:
+            async def endpoint(request: Request, **params: Any) -> Response:
+                with signed_in(request, *(roles or self.roles)) as uow:
+                    out = fn(request, uow, **params)
+                    if isinstance(out, Response):
+                        return out
+                    return render(request, template, **out)
+
+            self._route("GET", path, endpoint, fn)
+            return fn
+
+        return register
+
+    def command(
+        self, path: str, *, roles: tuple[str, ...] = (), back_to: str = ""
+    ) -> Callable[[Command], Command]:
+        """Serve POST `path`: `fn(uow, form, **path_params)` does the work in one unit.
+
+        A refusal goes back to `back_to` (the role's home by default) showing why; success
+        goes back with `ok=saved`, or with the query parameters `fn` returns.
+        """
+
+        def register(fn: Command) -> Command:
+            async def endpoint(request: Request, **params: Any) -> Response:
+                to = back_to or self.home
+                form = await read_form(request)
+                with signed_in(request, *(roles or self.roles)) as uow:
+                    try:
+                        query = fn(uow, form, **params)
+                    except DomainError as e:
+                        return refused(request, to, e)
+                return redirect(request, back(to, **(query or {"ok": "saved"})))
+
+            self._route("POST", path, endpoint, fn)
+            return fn
+
+        return register
+
+    def _route(
+        self, method: str, path: str, endpoint: Callable[..., Any], fn: Callable[..., Any]
+    ) -> None:
+        # FastAPI reads the path parameters from the signature: the request, then what `fn`
+        # takes after its first two arguments (request and uow, or uow and form).
+        params = list(inspect.signature(fn, eval_str=True).parameters.values())[2:]
+        request = inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+        )
+        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [request, *params], return_annotation=Response
+        )
+        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(endpoint, attr, getattr(fn, attr))
+        self.router.add_api_route(path, page(endpoint), methods=[method])

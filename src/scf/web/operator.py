@@ -1,0 +1,95 @@
+"""The platform operator's pages: onboard an organization and give it users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from scf.core.errors import InvalidInput, NotFound
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+from scf.web.common import Form, Pages
+
+ONBOARD_ROLES = (
+    "supplier",
+    "distributor",
+    "core_enterprise",
+    "marketplace",
+    "bank",
+    "factoring_company",
+    "local_financial_org",
+    "insurer",
+    "guarantee_company",
+    "warehouse",
+    "logistics",
+)
+DISTRICTS = (
+    "futian",
+    "luohu",
+    "nanshan",
+    "yantian",
+    "baoan",
+    "longgang",
+    "longhua",
+    "pingshan",
+    "guangming",
+    "dapeng",
+    "qianhai",
+    "shenshan",
+)
+SIZES = ("micro", "small", "medium", "large")
+
+pages = Pages("operator", home="/operator")
+router = pages.router
+
+
+@pages.view("/operator", "operator/home.html")
+def operator(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Show the organizations, newest first, and the onboarding forms."""
+    orgs, _ = parties.list_organizations(uow, limit=500)
+    return {
+        "orgs": sorted(orgs, key=lambda o: o.created_at, reverse=True),
+        "roles": ONBOARD_ROLES,
+        "districts": DISTRICTS,
+        "sizes": SIZES,
+        "today": uow.today(),
+        "new_org": request.query_params.get("org") or "",
+    }
+
+
+@pages.command("/operator/organizations")
+def operator_onboard(uow: UnitOfWork, form: Form) -> dict[str, str]:
+    """Onboard an organization with one role; the page then offers to add its first user."""
+    org = parties.register_organization(
+        uow,
+        parties.OrganizationInput(
+            uscc=form.uscc("uscc"),
+            name=form.text("name"),
+            district=form.text("district"),
+            roles=[form.text("role")],
+            size_class=form.text("size_class"),
+            founded_on=form.date("founded_on"),
+            registered_capital=form.money("registered_capital"),
+            licence_no=form.optional("licence_no"),
+            licence_authority=form.optional("licence_authority"),
+        ),
+    )
+    return {"ok": "saved", "org": org.id}
+
+
+@pages.command("/operator/users")
+def operator_user(uow: UnitOfWork, form: Form) -> None:
+    """Give an organization a user (an administrator when ticked)."""
+    org_id = form.text("org_id")
+    try:
+        parties.find_organization(uow, org_id)
+    except NotFound:
+        raise InvalidInput("choose an organization", field="org_id") from None
+    parties.create_user(
+        uow,
+        org_id,
+        form.text("username"),
+        form.text("password"),
+        is_admin=form.get("is_admin") == "1",
+    )

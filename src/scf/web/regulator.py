@@ -1,0 +1,91 @@
+"""The regulator's pages: the live indicators, the alert workflow, the white, black and red
+lists, and any enterprise's full view with its graph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from scf.core.errors import DomainError, NotFound
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+from scf.supervision import service as supervision
+from scf.web.common import Form, Pages, refused
+
+pages = Pages("regulator", home="/regulator")
+router = pages.router
+
+
+@pages.view("/regulator", "regulator/home.html")
+def regulator(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Show the indicators, with this month's report."""
+    ind = supervision.indicators(uow)
+    return {"ind": ind, "month": uow.today().strftime("%Y-%m")}
+
+
+@pages.view("/regulator/alerts", "regulator/alerts.html")
+def regulator_alerts(request: Request, uow: UnitOfWork) -> dict[str, Any] | Response:
+    """Show every room's alerts, filtered by status."""
+    status = request.query_params.get("status") or None
+    try:
+        alerts = supervision.alert_inbox(uow, status)
+    except DomainError as e:
+        return refused(request, "/regulator/alerts", e)
+    return {"alerts": alerts, "status": status}
+
+
+@pages.command("/regulator/alerts/{source}/{alert_id}/{action}", back_to="/regulator/alerts")
+def regulator_alert_action(
+    uow: UnitOfWork, form: Form, source: str, alert_id: str, action: str
+) -> None:
+    """Assign an alert to someone with a note, or resolve it."""
+    if action == "assign":
+        supervision.assign_alert(uow, source, alert_id, form.text("assignee"), form.text("note"))
+    elif action == "resolve":
+        supervision.resolve_alert(uow, source, alert_id, form.text("resolution"))
+    else:
+        raise NotFound("no such action")
+
+
+@pages.view("/regulator/lists", "regulator/lists.html")
+def regulator_lists(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Show the list entries and the form to add one."""
+    entries = supervision.listings(uow)
+    orgs, _ = parties.list_organizations(uow, limit=500)
+    return {"entries": entries, "orgs": orgs}
+
+
+@pages.command("/regulator/lists", back_to="/regulator/lists")
+def regulator_add_entry(uow: UnitOfWork, form: Form) -> None:
+    """Put an organization on a list, naming the reason and the authority."""
+    parties.add_list_entry(
+        uow,
+        form.text("kind"),
+        form.text("org_id"),
+        form.text("reason"),
+        authority=form.text("authority"),
+    )
+
+
+@pages.command("/regulator/lists/{entry_id}/lift", back_to="/regulator/lists")
+def regulator_lift(uow: UnitOfWork, form: Form, entry_id: str) -> None:
+    """Lift a list entry, with the reason."""
+    parties.lift_list_entry(uow, entry_id, form.text("reason"))
+
+
+@pages.view("/regulator/enterprises", "regulator/enterprises.html")
+def regulator_enterprises(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Find enterprises by name or USCC."""
+    q = request.query_params.get("q") or None
+    orgs, _ = parties.list_organizations(uow, q=q, limit=200)
+    return {"orgs": orgs, "q": q or ""}
+
+
+@pages.view("/regulator/enterprises/{org_id}", "regulator/enterprise.html")
+def regulator_enterprise(request: Request, uow: UnitOfWork, org_id: str) -> dict[str, Any]:
+    """Show one enterprise's whole view and its graph."""
+    view = supervision.enterprise_view(uow, org_id)
+    return {"v": view, "graph_json": json.dumps(view["graph"], ensure_ascii=False)}
