@@ -170,6 +170,14 @@ def field_str(asset: Mapping[str, Any], name: str) -> str:
     return value.strip()
 
 
+def field_count(asset: Mapping[str, Any], name: str, reason: str) -> int:
+    """A whole number from 1 (not a bool); else refuse the field with the reason."""
+    value = asset.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput(reason, field=f"asset.{name}")
+    return value
+
+
 @lru_cache
 def _loaded() -> dict[str, Scenario]:
     found: dict[str, Scenario] = {}
