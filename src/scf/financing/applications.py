@@ -12,6 +12,7 @@ from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
+from scf.financing.common import watches_all
 from scf.financing.tables import CoverPolicyRow, FinancingApplicationRow, FinancingOfferRow
 
 S = M.Status
@@ -112,8 +113,7 @@ def _parties_of(uow: UnitOfWork, app: FinancingApplicationRow) -> set[str]:
 
 def may_see(uow: UnitOfWork, app: FinancingApplicationRow) -> bool:
     """Tell whether the caller watches the platform or is a party to the application."""
-    a = uow.actor
-    return a.is_system or a.is_regulator or a.is_operator or a.org_id in _parties_of(uow, app)
+    return watches_all(uow.actor) or uow.actor.org_id in _parties_of(uow, app)
 
 
 def get_application(uow: UnitOfWork, app_id: str) -> FinancingApplicationRow:

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf.core.errors import InvalidInput, NotFound, PermissionDenied
+from scf.core.errors import InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
-from scf.financing.common import INSURERS, add_audited
+from scf.financing.common import INSURERS, acting_org, add_audited, watches_all
 from scf.financing.inbox import notify
 from scf.financing.tables import ClaimRow, CoverPolicyRow, FinancingApplicationRow
 from scf.parties import service as parties
@@ -45,10 +45,7 @@ def write_cover(
     expires_on: date,
 ) -> CoverPolicyRow:
     """An insurer or guarantee company covers a seller's receivables on one debtor."""
-    parties.require_role(uow.actor, *INSURERS)
-    insurer = uow.actor.org_id
-    if insurer is None:
-        raise PermissionDenied("cover is written by an insurer or guarantee company")
+    insurer = acting_org(uow, INSURERS, "cover is written by an insurer or guarantee company")
     parties.require_not_blacklisted(uow, insurer)
     for f, org in (("insured_org_id", insured_org_id), ("debtor_org_id", debtor_org_id)):
         try:
@@ -86,7 +83,7 @@ def write_cover(
 def list_policies(uow: UnitOfWork) -> list[CoverPolicyRow]:
     stmt = select(CoverPolicyRow)
     a = uow.actor
-    if not (a.is_regulator or a.is_operator or a.is_system):
+    if not watches_all(a):
         stmt = stmt.where(
             (CoverPolicyRow.insurer_org_id == a.org_id)
             | (CoverPolicyRow.insured_org_id == a.org_id)
@@ -166,7 +163,7 @@ def open_claim(uow: UnitOfWork, app: FinancingApplicationRow) -> ClaimRow:
 def list_claims(uow: UnitOfWork) -> list[ClaimRow]:
     a = uow.actor
     stmt = select(ClaimRow).order_by(ClaimRow.opened_at)
-    if not (a.is_regulator or a.is_operator or a.is_system):
+    if not watches_all(a):
         stmt = stmt.where(
             (ClaimRow.insurer_org_id == a.org_id) | (ClaimRow.claimant_org_id == a.org_id)
         )

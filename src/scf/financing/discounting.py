@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from scf.core.errors import Conflict, InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.financing import model as M
 from scf.financing.applications import S, move, new_application
 from scf.financing.checks import passed
-from scf.financing.common import add_audited
+from scf.financing.common import acting_org, add_audited, watches_all
 from scf.financing.context import scenario_context
 from scf.financing.idempotency import idempotent
 from scf.financing.offers import accept, price_offer
@@ -45,7 +45,7 @@ def program_dict(uow: UnitOfWork, p: DiscountProgramRow) -> dict[str, Any]:
         uow.session.scalars(select(DiscountBidRow).where(DiscountBidRow.program_id == p.id))
     )
     a = uow.actor
-    if not (a.is_system or a.is_regulator or a.is_operator or a.org_id == p.buyer_org_id):
+    if not (watches_all(a) or a.org_id == p.buyer_org_id):
         bids = [b for b in bids if b.supplier_org_id == a.org_id]
     return {
         "id": p.id,
@@ -63,10 +63,7 @@ def open_program(
     uow: UnitOfWork, cash: Money, hurdle_rate: Decimal, pay_on: date
 ) -> DiscountProgramRow:
     """The core enterprise offers its own cash for early payment above a hurdle rate."""
-    parties.require_role(uow.actor, "core_enterprise")
-    buyer = uow.actor.org_id
-    if buyer is None:
-        raise PermissionDenied("a programme is opened by a core enterprise")
+    buyer = acting_org(uow, ["core_enterprise"], "a programme is opened by a core enterprise")
     parties.require_not_blacklisted(uow, buyer)
     if not cash.is_positive():
         raise InvalidInput("above zero", field="cash")
@@ -147,7 +144,7 @@ def list_programs(uow: UnitOfWork) -> list[dict[str, Any]]:
     """The caller's own programmes as the buyer (every programme for watchers), newest first."""
     stmt = select(DiscountProgramRow).order_by(DiscountProgramRow.created_at.desc())
     a = uow.actor
-    if not (a.is_system or a.is_regulator or a.is_operator):
+    if not watches_all(a):
         stmt = stmt.where(DiscountProgramRow.buyer_org_id == a.org_id)
     return [program_dict(uow, p) for p in uow.session.scalars(stmt)]
 

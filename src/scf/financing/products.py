@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf.core.errors import InvalidInput, PermissionDenied
+from scf.core.errors import InvalidInput
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.financing import model as M
-from scf.financing.common import FUNDERS, add_audited
+from scf.financing.common import FUNDERS, acting_org, add_audited
 from scf.financing.config import get_financing_settings
 from scf.financing.scenario import get_scenario, scenarios
 from scf.financing.tables import FunderProductRow
@@ -49,10 +49,7 @@ def create_product(
     offer_validity_hours: int | None = None,
 ) -> FunderProductRow:
     """A white-listed funder publishes a product for a scenario with its own rate groups."""
-    parties.require_role(uow.actor, *FUNDERS)
-    funder = uow.actor.org_id
-    if funder is None:
-        raise PermissionDenied("a product is offered by an institution")
+    funder = acting_org(uow, FUNDERS, "a product is offered by an institution")
     parties.require_licensed_funder(uow, funder)
     sc = get_scenario(scenario)
     if sc.self_funded:

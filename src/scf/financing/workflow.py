@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from scf.core.errors import Conflict, InvalidInput, NotFound
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
@@ -34,7 +34,7 @@ from scf.financing.checks_parties import (
     check_funders,
     check_related_party,
 )
-from scf.financing.common import FUNDERS
+from scf.financing.common import FUNDERS, acting_org
 from scf.financing.config import get_financing_settings
 from scf.financing.context import scenario_context
 from scf.financing.inbox import notify
@@ -81,10 +81,7 @@ def application_checks(ctx: CheckContext) -> Iterator[Check]:
 
 def _check_context(uow: UnitOfWork, data: ApplicationInput) -> CheckContext:
     sc = get_scenario(data.scenario)
-    parties.require_role(uow.actor, *sc.applicant_roles)
-    applicant = uow.actor.org_id
-    if applicant is None:
-        raise PermissionDenied("an application is made by an enterprise")
+    applicant = acting_org(uow, sc.applicant_roles, "an application is made by an enterprise")
     settings = get_financing_settings()
     return CheckContext(
         uow=uow,
