@@ -18,8 +18,8 @@ from scf.financing.scenario import describe, scenarios
 
 router = APIRouter(prefix="/financing", tags=["financing"])
 
-FUNDERS = ("bank", "factoring_company", "local_financial_org")
-ENTERPRISE = ("core_enterprise", "supplier", "distributor")
+FUNDERS = svc.FUNDERS
+ENTERPRISE = svc.ENTERPRISE
 WATCHERS = ("regulator", "operator")
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 

@@ -13,10 +13,10 @@ from scf.core.errors import InvalidInput, NotFound, PermissionDenied
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
+from scf.financing.common import ENTERPRISE, add_audited, watches_all
 from scf.financing.tables import BillRow
 from scf.parties import service as parties
 
-ENTERPRISE = ("core_enterprise", "supplier", "distributor")
 # Supply chain bills run at most six months (the bill rules for the new-generation system).
 MAX_TENOR_MONTHS = 6
 
@@ -115,9 +115,7 @@ def record_bill(
         status="held",
         created_at=uow.now(),
     )
-    uow.session.add(row)
-    uow.flush()
-    uow.audit("financing.bill.recorded", "bill", row.id, after=bill_dict(row))
+    add_audited(uow, row, "financing.bill.recorded", ("bill", row.id), bill_dict)
     uow.commit()
     return row
 
@@ -181,7 +179,7 @@ def list_bills(uow: UnitOfWork) -> list[BillRow]:
     """Live intervals the caller holds, drew or accepted (all for watchers)."""
     stmt = select(BillRow).where(BillRow.status == "held")
     a = uow.actor
-    if not (a.is_regulator or a.is_operator or a.is_system):
+    if not watches_all(a):
         stmt = stmt.where(
             (BillRow.holder_org_id == a.org_id)
             | (BillRow.drawer_org_id == a.org_id)

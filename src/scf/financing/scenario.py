@@ -1,20 +1,21 @@
 """The scenario plug-in interface and the entry-point loader (group `scf.scenarios`).
 
 A scenario says what asset it finances, who may apply, which evidence it needs, what enters
-its price, its limits and what it files in the registry. The workflow in `service.py` runs
-every scenario the same way, so a new scenario is one module plus its tests: declare it under
-`[project.entry-points."scf.scenarios"]` and reinstall; no core file changes.
+its price, its limits, the checks of its own and what it files in the registry. The workflow
+(`workflow.py`, through `service.py`) runs every scenario the same way, so a new scenario is
+one module plus its tests: declare it under `[project.entry-points."scf.scenarios"]` and
+reinstall; no core file changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,9 @@ from scf.core.errors import InvalidInput, NotFound
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.registry import service as registry
+
+if TYPE_CHECKING:
+    from scf.financing.checks import Check
 
 ENTRY_POINT_GROUP = "scf.scenarios"
 
@@ -129,6 +133,10 @@ class Scenario:
         """Check eligibility of the asset and describe it; refuse naming the field."""
         raise NotImplementedError
 
+    def checks(self) -> Sequence[Check]:
+        """Return the scenario's own checks (`scf.financing.checks`), run after the platform's."""
+        return ()
+
     def spread(self, asset: Mapping[str, Any]) -> Decimal:
         """The scenario's spread for this asset (e.g. more without recourse)."""
         return self.scenario_spread
@@ -168,6 +176,14 @@ def field_str(asset: Mapping[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{name} is required", field=f"asset.{name}")
     return value.strip()
+
+
+def field_count(asset: Mapping[str, Any], name: str, reason: str) -> int:
+    """A whole number from 1 (not a bool); else refuse the field with the reason."""
+    value = asset.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput(reason, field=f"asset.{name}")
+    return value
 
 
 @lru_cache

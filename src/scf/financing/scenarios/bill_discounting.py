@@ -12,16 +12,13 @@ from typing import Any, ClassVar
 from scf.core.errors import InvalidInput
 from scf.core.money import Money
 from scf.financing import bills
-from scf.financing.scenario import AssetView, Context, Limits, Scenario, field_str
+from scf.financing.scenario import AssetView, Context, Limits, Scenario, field_count, field_str
 from scf.parties import service as parties
 from scf.registry.service import CollateralRef
 
 
-def _int(asset: Mapping[str, Any], name: str) -> int:
-    v = asset.get(name)
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-        raise InvalidInput("a sub-bill number (a whole number from 1)", field=f"asset.{name}")
-    return v
+def _sub_bill(asset: Mapping[str, Any], name: str) -> int:
+    return field_count(asset, name, "a sub-bill number (a whole number from 1)")
 
 
 class BillDiscounting(Scenario):
@@ -29,7 +26,7 @@ class BillDiscounting(Scenario):
     title: ClassVar[str] = "Supply chain bill discounting (splittable bills)"
     asset_kind: ClassVar[str] = "bill"
     required_evidence: ClassVar[tuple[str, ...]] = ("bill_package", "acceptor")
-    pricing_inputs: ClassVar[tuple[str, ...]] = ("base_rate", "rate_group", "red_list", "tenor")
+    pricing_inputs: ClassVar[tuple[str, ...]] = (*Scenario.pricing_inputs, "tenor")
     limits: ClassVar[Limits] = Limits(max_tenor_days=184, max_advance=Decimal(1))
     registry_kind: ClassVar[str | None] = "assignment"
 
@@ -37,7 +34,7 @@ class BillDiscounting(Scenario):
         package = field_str(asset, "package_no")
         if not package.isalnum():
             raise InvalidInput("letters and digits only", field="asset.package_no")
-        lo, hi = _int(asset, "sub_from"), _int(asset, "sub_to")
+        lo, hi = _sub_bill(asset, "sub_from"), _sub_bill(asset, "sub_to")
         if hi < lo:
             raise InvalidInput("the interval runs from sub_from up to sub_to", field="asset.sub_to")
         acceptor = field_str(asset, "acceptor_org_id")

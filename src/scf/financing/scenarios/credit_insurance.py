@@ -6,21 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from scf.financing.scenario import Limits
+from scf.financing.scenario import Limits, Scenario
 from scf.financing.scenarios.receivables_factoring import ReceivablesFactoring
 
 
 class CreditInsurance(ReceivablesFactoring):
     code: ClassVar[str] = "credit_insurance"
     title: ClassVar[str] = "Credit insurance or guarantee cover on receivables"
-    pricing_inputs: ClassVar[tuple[str, ...]] = (
-        "base_rate",
-        "rate_group",
-        "red_list",
-        "cover_ratio",
-        "premium_rate",
-        "tenor",
-    )
+    pricing_inputs = (*Scenario.pricing_inputs, "cover_ratio", "premium_rate", "tenor")
     limits: ClassVar[Limits] = Limits(max_tenor_days=365, max_advance=Decimal("0.95"))
     # The workflow checks the policy (asset.policy_id), prices the cover, adds the premium
     # and opens a claim on default.

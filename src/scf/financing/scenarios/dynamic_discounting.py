@@ -9,8 +9,10 @@ from typing import Any, ClassVar
 
 from scf.core.errors import InvalidInput
 from scf.financing.scenario import AssetView, Context, Limits, Scenario
-from scf.financing.scenarios.receivables_factoring import receivable_view
-from scf.trade import service as trade
+from scf.financing.scenarios.receivables_factoring import (
+    receivable_view,
+    use_financed_receivable,
+)
 
 
 class DynamicDiscounting(Scenario):
@@ -36,13 +38,7 @@ class DynamicDiscounting(Scenario):
     def register(
         self, ctx: Context, app: Any, funder_org_id: str, rate: Decimal, months: int
     ) -> list[dict[str, Any]]:
-        trade.use_receivable(
-            ctx.uow,
-            app.asset["receivable_id"],
-            app.amount,
-            purpose="early_payment",
-            reference=app.id,
-        )
+        use_financed_receivable(ctx, app, "early_payment")
         return []
 
 

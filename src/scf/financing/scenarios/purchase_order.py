@@ -22,7 +22,7 @@ class PurchaseOrderFinancing(Scenario):
     title: ClassVar[str] = "Purchase-order financing on confirmed orders"
     asset_kind: ClassVar[str] = "purchase_order"
     required_evidence: ClassVar[tuple[str, ...]] = ("purchase_order", "buyer_confirmation")
-    pricing_inputs: ClassVar[tuple[str, ...]] = ("base_rate", "rate_group", "red_list", "tenor")
+    pricing_inputs: ClassVar[tuple[str, ...]] = (*Scenario.pricing_inputs, "tenor")
     limits: ClassVar[Limits] = Limits(max_tenor_days=180, max_advance=Decimal("0.70"))
     registry_kind: ClassVar[str | None] = "pledge"
     # An order is not yet a receivable: the funder takes more risk than on an invoice.

@@ -20,6 +20,13 @@ EVIDENCE = {
 }
 
 
+def use_financed_receivable(ctx: Context, app: Any, purpose: str) -> None:
+    """Book the application's amount as a use of its receivable in the trade room."""
+    trade.use_receivable(
+        ctx.uow, app.asset["receivable_id"], app.amount, purpose=purpose, reference=app.id
+    )
+
+
 def receivable_view(ctx: Context, asset: Mapping[str, Any], *, purpose: str) -> AssetView:
     """Check a confirmed receivable of the applicant and describe it with its evidence."""
     rid = field_str(asset, "receivable_id")
@@ -72,13 +79,7 @@ class ReceivablesFactoring(Scenario):
         "delivery",
         "receipt",
     )
-    pricing_inputs: ClassVar[tuple[str, ...]] = (
-        "base_rate",
-        "rate_group",
-        "red_list",
-        "recourse",
-        "tenor",
-    )
+    pricing_inputs: ClassVar[tuple[str, ...]] = (*Scenario.pricing_inputs, "recourse", "tenor")
     limits: ClassVar[Limits] = Limits(max_tenor_days=365, max_advance=Decimal("0.9"))
     registry_kind: ClassVar[str | None] = "assignment"
     # Without recourse the funder carries the debtor's risk: priced higher.
@@ -99,13 +100,7 @@ class ReceivablesFactoring(Scenario):
         self, ctx: Context, app: Any, funder_org_id: str, rate: Decimal, months: int
     ) -> list[dict[str, Any]]:
         filings = super().register(ctx, app, funder_org_id, rate, months)
-        trade.use_receivable(
-            ctx.uow,
-            app.asset["receivable_id"],
-            app.amount,
-            purpose="factoring",
-            reference=app.id,
-        )
+        use_financed_receivable(ctx, app, "factoring")
         for fp in app.evidence.get("fingerprints", []):
             trade.mark_fingerprint(ctx.uow, fp, "financed", by_org_id=funder_org_id)
         return filings

@@ -21,7 +21,7 @@ class ReverseFactoring(Scenario):
     title: ClassVar[str] = "Reverse factoring on payable certificates"
     asset_kind: ClassVar[str] = "certificate_piece"
     required_evidence: ClassVar[tuple[str, ...]] = ("certificate_piece_held",)
-    pricing_inputs: ClassVar[tuple[str, ...]] = ("base_rate", "rate_group", "red_list", "tenor")
+    pricing_inputs: ClassVar[tuple[str, ...]] = (*Scenario.pricing_inputs, "tenor")
     limits: ClassVar[Limits] = Limits(max_tenor_days=366, max_advance=Decimal(1))
     registry_kind: ClassVar[str | None] = "assignment"
     applicant_roles: ClassVar[frozenset[str]] = frozenset({"supplier", "distributor"})

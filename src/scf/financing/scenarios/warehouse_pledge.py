@@ -11,15 +11,13 @@ from typing import Any, ClassVar
 
 from scf.core.errors import InvalidInput
 from scf.financing.model import collateral_value
-from scf.financing.scenario import AssetView, Context, Limits, Scenario, field_str
+from scf.financing.scenario import AssetView, Context, Limits, Scenario, field_count, field_str
 from scf.registry import service as registry
 from scf.registry.model import units_to_decimal
 
 
 def tenor_days(asset: Mapping[str, Any], limits: Limits) -> int:
-    days = asset.get("tenor_days")
-    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
-        raise InvalidInput("a whole number of days above zero", field="asset.tenor_days")
+    days = field_count(asset, "tenor_days", "a whole number of days above zero")
     if days > limits.max_tenor_days:
         raise InvalidInput(f"at most {limits.max_tenor_days} days", field="asset.tenor_days")
     return days
@@ -30,13 +28,7 @@ class WarehousePledge(Scenario):
     title: ClassVar[str] = "Warehouse-receipt pledge with mark-to-market"
     asset_kind: ClassVar[str] = "warehouse_receipt"
     required_evidence: ClassVar[tuple[str, ...]] = ("warehouse_confirmation", "commodity_price")
-    pricing_inputs: ClassVar[tuple[str, ...]] = (
-        "base_rate",
-        "rate_group",
-        "red_list",
-        "loan_to_value",
-        "tenor",
-    )
+    pricing_inputs: ClassVar[tuple[str, ...]] = (*Scenario.pricing_inputs, "loan_to_value", "tenor")
     limits: ClassVar[Limits] = Limits(max_tenor_days=365, max_advance=Decimal("0.60"))
     registry_kind: ClassVar[str | None] = "pledge"
     margin_call_ltv: ClassVar[Decimal | None] = Decimal("0.75")

@@ -1,0 +1,245 @@
+"""Dynamic discounting: the buyer's programmes of early payment, suppliers' bids, clearing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from scf.core.errors import Conflict, InvalidInput, NotFound
+from scf.core.ids import new_id
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork
+from scf.financing import model as M
+from scf.financing.applications import S, move, new_application
+from scf.financing.checks import passed
+from scf.financing.common import acting_org, add_audited, watches_all
+from scf.financing.context import scenario_context
+from scf.financing.idempotency import idempotent
+from scf.financing.offers import accept, price_offer
+from scf.financing.repayment import disburse
+from scf.financing.scenario import Scenario, get_scenario
+from scf.financing.tables import DiscountBidRow, DiscountProgramRow
+from scf.financing.workflow import register_financing
+from scf.parties import service as parties
+
+
+def bid_dict(b: DiscountBidRow) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "supplier_org_id": b.supplier_org_id,
+        "receivable_id": b.receivable_id,
+        "amount": Money(b.amount_minor, b.currency).as_json(),
+        "rate": str(b.rate),
+        "days": b.days,
+        "discount": Money(b.discount_minor, b.currency).as_json(),
+        "status": b.status,
+        "application_id": b.application_id,
+    }
+
+
+def program_dict(uow: UnitOfWork, p: DiscountProgramRow) -> dict[str, Any]:
+    bids = list(
+        uow.session.scalars(select(DiscountBidRow).where(DiscountBidRow.program_id == p.id))
+    )
+    a = uow.actor
+    if not (watches_all(a) or a.org_id == p.buyer_org_id):
+        bids = [b for b in bids if b.supplier_org_id == a.org_id]
+    return {
+        "id": p.id,
+        "buyer_org_id": p.buyer_org_id,
+        "cash": Money(p.cash_minor, p.currency).as_json(),
+        "hurdle_rate": str(p.hurdle_rate),
+        "pay_on": p.pay_on.isoformat(),
+        "status": p.status,
+        "result": p.result,
+        "bids": [bid_dict(b) for b in bids],
+    }
+
+
+def open_program(
+    uow: UnitOfWork, cash: Money, hurdle_rate: Decimal, pay_on: date
+) -> DiscountProgramRow:
+    """The core enterprise offers its own cash for early payment above a hurdle rate."""
+    buyer = acting_org(uow, ["core_enterprise"], "a programme is opened by a core enterprise")
+    parties.require_not_blacklisted(uow, buyer)
+    if not cash.is_positive():
+        raise InvalidInput("above zero", field="cash")
+    pay_on = uow.calendar.adjust(pay_on)
+    if pay_on < uow.today():
+        raise InvalidInput("in the past", field="pay_on")
+    row = DiscountProgramRow(
+        id=new_id("ddp"),
+        buyer_org_id=buyer,
+        currency=cash.currency,
+        cash_minor=cash.minor,
+        hurdle_rate=hurdle_rate,
+        pay_on=pay_on,
+        status="open",
+        created_at=uow.now(),
+    )
+    add_audited(
+        uow,
+        row,
+        "financing.discount.opened",
+        ("discount_program", row.id),
+        lambda p: program_dict(uow, p),
+    )
+    uow.commit()
+    return row
+
+
+def _program(uow: UnitOfWork, program_id: str) -> DiscountProgramRow:
+    row = uow.session.get(DiscountProgramRow, program_id)
+    if row is None:
+        raise NotFound(f"programme {program_id} not found")
+    return row
+
+
+def bid(uow: UnitOfWork, program_id: str, receivable_id: str, rate: Decimal) -> DiscountBidRow:
+    """A supplier bids an annualized discount to be paid a confirmed receivable early."""
+    parties.require_role(uow.actor, "supplier", "distributor")
+    prog = _program(uow, program_id)
+    supplier = uow.actor.org_id
+    assert supplier is not None
+    if prog.status != "open":
+        raise Conflict(f"programme {prog.id} is {prog.status}", code="program_closed")
+    parties.require_not_blacklisted(uow, supplier)
+    sc = get_scenario("dynamic_discounting")
+    view = sc.assess(
+        scenario_context(uow, supplier),
+        {"receivable_id": receivable_id, "buyer_org_id": prog.buyer_org_id},
+    )
+    due = uow.calendar.adjust(view.due_on)
+    days = (due - prog.pay_on).days
+    if days <= 0:
+        raise InvalidInput(
+            "the receivable falls due before the early payment date", field="receivable_id"
+        )
+    amount = view.value
+    b = M.Bid("", amount.minor, rate, days)
+    row = DiscountBidRow(
+        id=new_id("ddb"),
+        program_id=prog.id,
+        supplier_org_id=supplier,
+        receivable_id=receivable_id,
+        currency=amount.currency,
+        amount_minor=amount.minor,
+        rate=rate,
+        days=days,
+        discount_minor=b.discount_minor(),
+        status="open",
+        created_at=uow.now(),
+    )
+    add_audited(
+        uow, row, "financing.discount.bid", ("discount_program", prog.id), bid_dict, supplier
+    )
+    uow.commit()
+    return row
+
+
+def list_programs(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The caller's own programmes as the buyer (every programme for watchers), newest first."""
+    stmt = select(DiscountProgramRow).order_by(DiscountProgramRow.created_at.desc())
+    a = uow.actor
+    if not watches_all(a):
+        stmt = stmt.where(DiscountProgramRow.buyer_org_id == a.org_id)
+    return [program_dict(uow, p) for p in uow.session.scalars(stmt)]
+
+
+def get_program(uow: UnitOfWork, program_id: str) -> dict[str, Any]:
+    return program_dict(uow, _program(uow, program_id))
+
+
+def clear_program(uow: UnitOfWork, program_id: str, key: str | None) -> dict[str, Any]:
+    """Pick the bids that earn the buyer the most within its cash; each winner becomes an
+    accepted dynamic-discounting financing the buyer then pays."""
+    parties.require_role(uow.actor, "core_enterprise")
+
+    def run() -> dict[str, Any]:
+        prog = _program(uow, program_id)
+        if prog.buyer_org_id != uow.actor.org_id:
+            raise NotFound(f"programme {program_id} not found")
+        if prog.status != "open":
+            raise Conflict(f"programme {prog.id} is {prog.status}", code="program_closed")
+        bids = list(
+            uow.session.scalars(
+                select(DiscountBidRow)
+                .where(DiscountBidRow.program_id == prog.id)
+                .order_by(DiscountBidRow.id)
+            )
+        )
+        winners = set(
+            M.clear_bids(
+                prog.cash_minor,
+                Decimal(prog.hurdle_rate),
+                [M.Bid(b.id, b.amount_minor, Decimal(b.rate), b.days) for b in bids],
+            )
+        )
+        sc = get_scenario("dynamic_discounting")
+        spent = 0
+        earned = 0
+        for b in bids:
+            if b.id not in winners:
+                b.status = "lost"
+                continue
+            b.status = "won"
+            spent += b.amount_minor - b.discount_minor
+            earned += b.discount_minor
+            b.application_id = _won_bid_financing(uow, prog, b, sc)
+        prog.status = "cleared"
+        prog.cleared_at = uow.now()
+        prog.result = {
+            "winners": sorted(winners),
+            "cash_used": Money(spent, prog.currency).as_json(),
+            "discount_earned": Money(earned, prog.currency).as_json(),
+        }
+        uow.flush()
+        uow.audit("financing.discount.cleared", "discount_program", prog.id, after=prog.result)
+        return program_dict(uow, prog)
+
+    return idempotent(uow, key, f"clear:{program_id}", {}, run)
+
+
+def _won_bid_financing(
+    uow: UnitOfWork, prog: DiscountProgramRow, b: DiscountBidRow, sc: Scenario
+) -> str:
+    supplier = parties.find_organization(uow, b.supplier_org_id)
+    app = new_application(
+        uow,
+        scenario=sc.code,
+        applicant=supplier,
+        debtor_org_id=prog.buyer_org_id,
+        amount=Money(b.amount_minor, b.currency),
+        due_on=prog.pay_on + timedelta(days=b.days),
+        asset={"receivable_id": b.receivable_id, "program_id": prog.id, "bid_id": b.id},
+        collateral=[],
+        evidence={"bid": bid_dict(b)},
+        checks=[passed("clearing", f"bid {b.id} won programme {prog.id}").record()],
+        funder_org_ids=[prog.buyer_org_id],
+        channel=M.Channel.GREEN,
+        priority=0,
+        chain_tags=list(supplier.chain_tags),
+        tier=1,
+        red_listed=parties.is_red_listed(uow, supplier.id),
+        submitted_at=b.created_at,
+    )
+    move(uow, app, S.SENT, "send")
+    offer = price_offer(
+        uow, app, sc, prog.buyer_org_id, None, automatic=True, rate_override=Decimal(b.rate)
+    )
+    # Price exactly as bid: the discount over the days between early payment and due.
+    offer.interest_minor = b.discount_minor
+    offer.proceeds_minor = b.amount_minor - b.discount_minor
+    # The supplier accepted when it bid; the buyer, clearing, is the acting party throughout.
+    accept(uow, app, offer)
+    register_financing(uow, app)
+    return app.id
+
+
+def pay_early(uow: UnitOfWork, app_id: str, key: str | None) -> dict[str, Any]:
+    """The buyer pays a won bid early: the disbursement settles the receivable."""
+    parties.require_role(uow.actor, "core_enterprise")
+    return disburse(uow, app_id, key)
