@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from scf.certificates import sequencer
+from scf.certificates import sequencer, transfer
 from scf.certificates import service as certs
 from scf.certificates.tables import PieceRow
 from scf.core.actor import Actor
@@ -32,7 +32,7 @@ def m(x: str) -> Money:
 def _batches(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Record, per group, whether it went through as one batch."""
     taken: list[bool] = []
-    real = certs._transfer_batch
+    real = transfer._transfer_batch
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -43,7 +43,7 @@ def _batches(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         taken.append(got is not None)
         return got
 
-    monkeypatch.setattr(certs, "_transfer_batch", spy)
+    monkeypatch.setattr(transfer, "_transfer_batch", spy)
     return taken
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from scf.certificates import service as certs
+from scf.certificates import transfer
 from scf.certificates.tables import PieceRow
 from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
@@ -128,7 +129,7 @@ def test_one_statement_writes_leave_what_separate_inserts_leave(
     fast, fast_cert, fast_a, fast_b = _prepare(platform)
     run(fast, fast_a, fast_b)
     plain, plain_cert, plain_a, plain_b = _prepare(platform)
-    monkeypatch.setattr(certs, "ONE_STATEMENT_WRITES", frozenset())
+    monkeypatch.setattr(transfer, "ONE_STATEMENT_WRITES", frozenset())
     run(plain, plain_a, plain_b)
     assert _state(platform, fast, fast_cert) == _state(platform, plain, plain_cert)
 
@@ -258,8 +259,8 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     one statement, the pieces and audit rows as one statement (on SQLite they are off)."""
     from scf.trade import receivables
 
-    monkeypatch.setattr(certs, "DRIVER_STATEMENTS", frozenset())
-    monkeypatch.setattr(certs, "ONE_STATEMENT_WRITES", frozenset())
+    monkeypatch.setattr(transfer, "DRIVER_STATEMENTS", frozenset())
+    monkeypatch.setattr(transfer, "ONE_STATEMENT_WRITES", frozenset())
     monkeypatch.setattr(receivables, "ONE_STATEMENT_USE", frozenset())
 
 
@@ -402,8 +403,8 @@ def test_driver_statements_raise_what_sqlalchemy_raises(platform: Platform) -> N
     with platform.uow(Actor.system()) as uow:
         row = uow.session.get(PieceRow, a)
         assert row is not None
-        values = {c: getattr(row, c) for c in certs._PIECE_COLUMNS}
-    dup = DriverStatement(certs._INSERT_PIECES)
+        values = {c: getattr(row, c) for c in transfer._PIECE_COLUMNS}
+    dup = DriverStatement(transfer._INSERT_PIECES)
     with platform.uow(Actor.system()) as uow, pytest.raises(IntegrityError):
         dup.rows(uow.session.connection(), values)
     with platform.uow(Actor.system()) as uow:
