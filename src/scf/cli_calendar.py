@@ -95,7 +95,11 @@ def show(year: int, as_json: Annotated[bool, typer.Option("--json")] = False) ->
 
 
 @app.command("load")
-def load(file: Path) -> None:
+def load(
+    file: Annotated[
+        Path, typer.Argument(help="the year's schedule (JSON, docs/calendar.md)", readable=False)
+    ],
+) -> None:
     """Check a year's official schedule file and install it; it replaces what decided that year."""
     from scf.core.calendar_schedule import parse_schedule
 

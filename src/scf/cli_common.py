@@ -34,7 +34,9 @@ def create_platform() -> Platform:
 
 def report(exc: DomainError) -> None:
     """Print a refusal on stderr: one line, then one per field error when there are several."""
-    print(f"error {exc.code}: {exc.message}", file=sys.stderr)
+    field = exc.errors[0].field if len(exc.errors) == 1 else ""
+    named = f"{field}: " if field and field not in exc.message else ""
+    print(f"error {exc.code}: {named}{exc.message}", file=sys.stderr)
     if len(exc.errors) > 1 or (exc.errors and exc.errors[0].reason not in exc.message):
         for e in exc.errors:
             where = f" (line {e.line})" if e.line is not None else ""
