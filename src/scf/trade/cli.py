@@ -15,9 +15,7 @@ app = command_group("Trade documents: validate and import")
 
 XML_EXPECTED = "a UBL or CII e-invoice or a camt statement (XML)"
 # The command reads and checks its files itself, so that a refusal is one line.
-XmlFiles = Annotated[
-    list[Path], typer.Argument(help=XML_EXPECTED, metavar="FILE", readable=False)
-]
+XmlFiles = Annotated[list[Path], typer.Argument(help=XML_EXPECTED, metavar="FILE", readable=False)]
 
 
 def _read_all_xml(files: list[Path]) -> list[tuple[Path, bytes]]:
