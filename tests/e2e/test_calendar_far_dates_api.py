@@ -4,23 +4,15 @@ provisional calendar instead of being refused."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from scf.core.clock import FixedClock
-from tests.factories import World, confirmed_receivable, use_registry_key
+from tests.e2e.test_financing_api import API as FINANCING
+from tests.e2e.test_financing_api import money, ok, setup, walk
+from tests.factories import World, confirmed_receivable
 
 API = "/api/v1"
-
-
-def money(x: str) -> dict[str, str]:
-    return {"amount": x, "currency": "CNY"}
-
-
-def ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def test_a_certificate_maturing_in_2027(
@@ -67,52 +59,25 @@ def test_a_certificate_maturing_in_2027(
 def test_a_financing_due_in_2030(client: TestClient, world: World, clock: FixedClock) -> None:
     # Factoring runs at most a year, so the platform's today is late 2029 (provisional too).
     clock.set(datetime(2029, 12, 3, 2, 0, tzinfo=UTC))
-    use_registry_key(world.platform)
-    p = world.platform
-    sup, core, bank = world.orgs["supplier"], world.orgs["core_enterprise"], world.orgs["bank"]
-    h = {r: world.headers(client, r) for r in ("supplier", "bank", "operator")}
-    ok(
-        client.post(
-            f"{API}/financing/products",
-            headers=h["bank"],
-            json={
-                "scenario": "receivables_factoring",
-                "name": "long receivables",
-                "base_rate": "0.03",
-                "max_amount": money("10000000.00"),
-                "rate_groups": [{"name": "small", "size_classes": ["small"], "spread": "0.01"}],
-            },
-        ),
-        201,
-    )
+    h = setup(client, world)
+    sup, core = world.orgs["supplier"], world.orgs["core_enterprise"]
     # due Saturday 2 March 2030: a provisional year, rolled to Monday 4 March
-    rid = confirmed_receivable(
-        p, sup, core, "100000.00", due_in_days=(date(2030, 3, 2) - date(2029, 12, 3)).days
-    )
+    days = (date(2030, 3, 2) - date(2029, 12, 3)).days
+    rid = confirmed_receivable(world.platform, sup, core, "100000.00", due_in_days=days)
     body = {
         "scenario": "receivables_factoring",
         "amount": money("80000.00"),
         "asset": {"receivable_id": rid, "recourse": False},
-        "funder_org_ids": [bank],
+        "funder_org_ids": [world.orgs["bank"]],
     }
-    app = ok(client.post(f"{API}/financing/applications", headers=h["supplier"], json=body), 201)
-    assert app["status"] in ("sent", "escalated"), app
+    app = ok(client.post(f"{FINANCING}/applications", headers=h["supplier"], json=body), 201)
     if app["status"] == "escalated":
         app = ok(
             client.post(
-                f"{API}/financing/applications/{app['id']}/review",
+                f"{FINANCING}/applications/{app['id']}/review",
                 headers=h["operator"],
                 json={"approve": True, "note": "checked"},
             )
         )
-    ok(client.post(f"{API}/financing/applications/{app['id']}/offers", headers=h["bank"]), 201)
-    app = ok(client.get(f"{API}/financing/applications/{app['id']}", headers=h["supplier"]))
-    assert app["due_on"] == "2030-03-04", app
-    offer = app["offers"][0]
-    accepted = ok(
-        client.post(
-            f"{API}/financing/offers/{offer['id']}/accept",
-            headers={**h["supplier"], "Idempotency-Key": "acc-2030"},
-        )
-    )
-    assert accepted["status"] == "accepted"
+    app = walk(client, h, app)
+    assert app["status"] == "disbursed" and app["due_on"] == "2030-03-04", app
