@@ -3,8 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+# Every package at the version CI tested, with its hashes: uv and plain pip install it alike.
+LOCK := requirements.lock
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench lock clean
 
 # uv installs the same packages from PyPI about three times faster than pip; pip is the
 # fallback when uv cannot be had.
@@ -15,21 +17,22 @@ $(BIN)/python:
 install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install -q --python $(BIN)/python $(1); \
 	else $(BIN)/pip install -q $(1); fi
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(call install,-e .)
-	touch $@
-
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(call install,-e '.[dev]')
+# The locked packages first (hash-checked), then the project itself without its dependencies,
+# so nothing unlocked slips in.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(call install,-r $(LOCK))
+	$(call install,--no-deps -e .)
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed: $(STAMP)
 
 demo: $(VENV)/.installed
 	$(BIN)/scf db upgrade
 	$(BIN)/scf demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -41,6 +44,13 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Re-resolve every dependency to the newest versions pyproject.toml allows, for every
+# supported Python and platform, with hashes. Needs uv (the venv brings it).
+lock: | $(BIN)/python
+	UV=$$(command -v $(BIN)/uv || command -v uv) || { echo "make lock needs uv" >&2; exit 1; }; \
+	$$UV pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		--python-version 3.11 --upgrade -q -o $(LOCK)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

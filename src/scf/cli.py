@@ -1,45 +1,90 @@
-"""The `scf` command line."""
+"""The `scf` command line.
+
+A command imports what it needs when it runs, and the groups of commands that live in their
+own modules (`calendar`, `trade`, `registry`, `risk`) are imported only when one of their
+commands runs, so that `scf --help`, `scf --version` and `scf trade validate` start at once.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import date
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from typer.core import TyperGroup
 
+import scf
+from scf.cli_common import command_group, create_platform, fail, report
 from scf.core.errors import DomainError
-from scf.platform import Platform
 
-app = typer.Typer(help="scf: an open supply chain finance platform", no_args_is_help=True)
-db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
-org_app = typer.Typer(help="Organizations", no_args_is_help=True)
-user_app = typer.Typer(help="Users", no_args_is_help=True)
-calendar_app = typer.Typer(help="The working-day calendar", no_args_is_help=True)
+# name -> (module with a Typer `app`, its help line: shown without importing the module)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "calendar": ("scf.cli_calendar", "The working-day calendar: official and provisional years"),
+    "risk": ("scf.risk.cli", "Credit scoring and risk models"),
+    "trade": ("scf.trade.cli", "Trade documents: validate and import"),
+    "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: a sub-app's module is imported when one of its commands is resolved."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for name, (_, help_line) in SUBCOMMANDS.items():
+            # A stand-in that only lists the group in `scf --help`.
+            self.commands.setdefault(name, TyperGroup(name=name, help=help_line))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and args[0] in SUBCOMMANDS:
+            self.commands[args[0]] = load_subcommand(args[0])
+        return super().resolve_command(ctx, args)
+
+
+def load_subcommand(name: str) -> Any:
+    """Import a group's module and build its click command."""
+    module = importlib.import_module(SUBCOMMANDS[name][0])
+    command = typer.main.get_command(module.app)
+    command.name = name
+    return command
+
+
+app = command_group(
+    "scf: an open supply chain finance platform", cls=LazyGroup, add_completion=True
+)
+db_app = command_group("Database migrations")
+org_app = command_group("Organizations")
+user_app = command_group("Users")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
-app.add_typer(calendar_app, name="calendar")
-app.add_typer(__import__("scf.risk.cli", fromlist=["app"]).app, name="risk")
-app.add_typer(__import__("scf.trade.cli", fromlist=["app"]).app, name="trade")
-app.add_typer(__import__("scf.registry.cli", fromlist=["app"]).app, name="registry")
-
-console = Console(stderr=True)
 
 
-def _platform() -> Platform:
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"scf {scf.__version__}")
+        raise typer.Exit()
 
-    return Platform.create()
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """scf: an open supply chain finance platform."""
 
 
-def _fail(exc: DomainError) -> None:
-    console.print(f"[red]error[/red] {exc.code}: {exc.message}")
-    for e in exc.errors:
-        console.print(f"  {e.field}: {e.reason}" + (f" (line {e.line})" if e.line else ""))
-    raise typer.Exit(2)
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 @db_app.command("upgrade")
@@ -47,9 +92,9 @@ def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     from scf.core.migrate import upgrade
 
-    p = _platform()
+    p = create_platform()
     upgrade(p.engine)
-    console.print(f"database at {p.engine.url.render_as_string(hide_password=True)} is current")
+    _console().print(f"database at {p.engine.url.render_as_string(hide_password=True)} is current")
 
 
 @app.command()
@@ -66,11 +111,11 @@ def serve(
     from scf.api import configure_logging, create_app
     from scf.core.migrate import pending
 
-    p = _platform()
+    p = create_platform()
     p.settings.risk_follow = risk_follow
     missing = pending(p.engine)
     if missing:
-        console.print(
+        _console().print(
             "[red]the database is not migrated[/red] (pending: "
             + ", ".join(sorted(missing))
             + "); run `scf db upgrade` first"
@@ -101,7 +146,7 @@ def org_add(
     from scf.core.money import Money
     from scf.parties import service
 
-    p = _platform()
+    p = create_platform()
     try:
         with p.uow() as uow:
             row = service.register_organization(
@@ -120,7 +165,7 @@ def org_add(
             )
             print(json.dumps(row.snapshot(), ensure_ascii=False))
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @user_app.command("add")
@@ -133,39 +178,13 @@ def user_add(
     """Create a user of an organization."""
     from scf.parties import service
 
-    p = _platform()
+    p = create_platform()
     try:
         with p.uow() as uow:
             row = service.create_user(uow, org_id, username, password, is_admin=admin)
             print(json.dumps({"id": row.id, "username": row.username, "org_id": row.org_id}))
     except DomainError as exc:
-        _fail(exc)
-
-
-@calendar_app.command("years")
-def calendar_years() -> None:
-    """Print the years whose official working-day schedule is loaded."""
-    p = _platform()
-    print(json.dumps(p.calendar.known_years))
-
-
-@calendar_app.command("load")
-def calendar_load(file: Path) -> None:
-    """Validate a year's official schedule and install it in the calendar directory."""
-    import shutil
-
-    from scf.core.calendar import ChinaCalendar
-
-    p = _platform()
-    try:
-        schedule = ChinaCalendar().load_file(file)
-    except DomainError as exc:
-        _fail(exc)
-        return
-    target_dir = p.settings.calendar_dir or Path("./var/calendar")
-    target_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target_dir / f"{schedule.year}.json")
-    console.print(f"loaded the {schedule.year} schedule ({len(schedule.holidays)} holidays)")
+        fail(exc)
 
 
 @app.command()
@@ -180,12 +199,13 @@ def demo(
     from scf.core.migrate import upgrade
     from scf.demo import load_demo
 
-    p = _platform()
+    p = create_platform()
     upgrade(p.engine)
     summary = load_demo(p, progress=not as_json)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
+        console = _console()
         console.print("[bold]scf demo[/bold] loaded:")
         for key, value in summary["counts"].items():
             console.print(f"  {key}: {value}")
@@ -221,14 +241,15 @@ def eval_(
     else:
         from scf.sim.cli import print_eval
 
-        print_eval(result, console)
+        print_eval(result, _console())
 
 
 def main() -> None:
+    """The `scf` entry point: a refusal that escapes a command is one line and exit code 2."""
     try:
         app()
     except DomainError as exc:
-        console.print(f"error {exc.code}: {exc.message}")
+        report(exc)
         sys.exit(2)
 
 

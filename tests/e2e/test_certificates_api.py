@@ -15,7 +15,7 @@ from scf.core.money import Money
 from tests.factories import World, add_org, add_user, confirmed_receivable, token
 from tests.integration.certificates_helpers import camt053
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "iso20022"
+SHARED = Path(__file__).resolve().parents[1] / "data" / "iso20022"
 API = "/api/v1"
 
 

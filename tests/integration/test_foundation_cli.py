@@ -92,10 +92,59 @@ def test_upgrade_then_org_and_user_add(fresh_sqlite: str) -> None:
     assert json.loads(user.stdout.strip().splitlines()[-1])["username"] == "clerk"
 
 
-def test_calendar_years_lists_known_years(fresh_sqlite: str) -> None:
+def test_calendar_years_lists_each_years_source(fresh_sqlite: str, tmp_path: Path) -> None:
     from scf.cli import app
 
-    result = CliRunner().invoke(app, ["calendar", "years"])
-    assert result.exit_code == 0
-    years = json.loads(result.stdout)
-    assert 2024 in years and 2025 in years
+    runner = CliRunner()
+    result = runner.invoke(app, ["calendar", "years", "--json", "--until", "2030"])
+    assert result.exit_code == 0, result.output
+    sources = {r["year"]: r["source"] for r in json.loads(result.stdout)}
+    assert sources[2004] == sources[2026] == "official-shipped"
+    assert sources[2027] == sources[2030] == "provisional"
+    notice = tmp_path / "notice-2027.json"
+    notice.write_text(
+        json.dumps(
+            {"year": 2027, "source": "国务院办公厅通知（测试）", "holidays": {"2027-01-01": "元旦"}}
+        ),
+        encoding="utf-8",
+    )
+    loaded = runner.invoke(app, ["calendar", "load", str(notice)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "replaces the provisional schedule" in loaded.stdout
+    assert (tmp_path / "calendar" / "2027.json").exists()
+    again = json.loads(runner.invoke(app, ["calendar", "years", "--json"]).stdout)
+    assert {r["year"]: r["source"] for r in again}[2027] == "official-loaded"
+    text = runner.invoke(app, ["calendar", "years", "--until", "2030"]).stdout
+    assert "2004-2026  official-shipped" in text
+    assert "2027       official-loaded   国务院办公厅通知（测试）" in text
+    assert "2028-2030  provisional" in text
+
+
+def test_calendar_load_refuses_a_bad_file_naming_each_line(
+    fresh_sqlite: str, tmp_path: Path
+) -> None:
+    from scf.cli import app
+
+    bad = tmp_path / "2027.json"
+    bad.write_text(
+        '{\n  "year": 2027,\n  "holidays": {\n    "2027-02-30": "春节",\n'
+        '    "2026-10-01": "国庆节"\n  },\n  "workdays": {"2027-02-08": "春节"}\n}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["calendar", "load", str(bad)])
+    assert result.exit_code == 2
+    assert "holidays (line 4): '2027-02-30' is not a date" in result.stderr
+    assert "holidays (line 5): 2026-10-01 is not in 2027" in result.stderr
+    assert "workdays (line 7): 2027-02-08 is a weekday" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "calendar" / "2027.json").exists()
+
+
+def test_calendar_show_a_provisional_year(fresh_sqlite: str) -> None:
+    from scf.cli import app
+
+    result = CliRunner().invoke(app, ["calendar", "show", "2030", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["source"] == "provisional" and out["workdays"] == []
+    assert {"date": "2030-02-03", "name": "春节", "name_en": "Spring Festival"} in out["holidays"]

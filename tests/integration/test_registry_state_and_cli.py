@@ -12,7 +12,6 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from scf.core.money import Money
-from scf.platform import Platform
 from scf.registry import cli, service
 from scf.registry.service import CollateralRef
 from tests.factories import PASSWORD, World, fingerprint, use_registry_key
@@ -134,12 +133,7 @@ def test_lapsed_objections_show_in_search_and_conflicts(w: World, clock: Any) ->
 def run(w: World, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Invoke `scf registry ...` against the test platform."""
 
-    class TestPlatform:
-        @staticmethod
-        def create(*_: Any, **__: Any) -> Platform:
-            return w.platform
-
-    monkeypatch.setattr(cli, "Platform", TestPlatform)
+    monkeypatch.setattr(cli, "create_platform", lambda: w.platform)
     runner = CliRunner()
 
     def invoke(*args: str, user: str | None = None) -> Any:

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from scf.cli import app
 
-GERMAN = Path(__file__).resolve().parents[3] / "shared" / "data" / "credit" / "germancredit.csv"
+GERMAN = Path(__file__).resolve().parents[1] / "data" / "credit" / "germancredit.csv"
 
 
 def test_german_credit_scorecard_reaches_auc_078() -> None:

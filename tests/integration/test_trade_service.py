@@ -20,7 +20,7 @@ from scf.trade import service as trade
 from scf.trade.tables import InvoiceRow
 from tests.factories import add_org, confirmed_receivable
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 _n = iter(range(1, 10_000))
 
 

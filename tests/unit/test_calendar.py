@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from scf.core.calendar import CalendarYearUnknown, ChinaCalendar, Roll
+from scf.core.calendar import ChinaCalendar, Roll, Rolled, Source
 from scf.core.daycount import DayCount, days_between, year_fraction
 from scf.core.errors import InvalidInput
 from scf.core.money import Money
 from scf.core.rates import simple_interest
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "calc-vectors"
+SHARED = Path(__file__).resolve().parents[1] / "data" / "calc-vectors"
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +44,47 @@ def test_modified_following_stays_in_month(cal: ChinaCalendar) -> None:
     assert cal.adjust(date(2025, 5, 30), Roll.MODIFIED_FOLLOWING) == date(2025, 5, 30)
 
 
-def test_unknown_year_is_flagged_not_guessed(cal: ChinaCalendar) -> None:
-    assert 2024 in cal.known_years and 2025 in cal.known_years
-    with pytest.raises(CalendarYearUnknown) as e:
-        cal.is_working_day(date(2031, 3, 3))
-    assert "2031" in e.value.message
-    assert e.value.code == "calendar_year_unknown"
+def test_a_year_without_a_notice_is_provisional_not_refused(cal: ChinaCalendar) -> None:
+    assert cal.source(2026) is Source.OFFICIAL_SHIPPED and not cal.is_provisional(2026)
+    assert cal.source(2031) is Source.PROVISIONAL and cal.is_provisional(2031)
+    assert cal.is_working_day(date(2031, 3, 3))  # a Monday with no holiday
+    assert not cal.is_working_day(date(2031, 10, 2))  # National Day
+    assert cal.holiday_name(date(2031, 1, 23)) == "春节"  # the first day of the lunar year
+
+
+def test_roll_marks_a_date_that_a_provisional_year_decided(cal: ChinaCalendar) -> None:
+    official = cal.roll(date(2026, 10, 1))
+    assert official == Rolled(date(2026, 10, 8), date(2026, 10, 1), False, ())
+    # 2027: Saturday 20 February rolls to Monday 22; Labour Day 1-2 May falls on the
+    # weekend, so it is made up on Monday 3 and Tuesday 4 May.
+    assert cal.roll(date(2027, 2, 20)) == Rolled(
+        date(2027, 2, 22), date(2027, 2, 20), True, (2027,)
+    )
+    assert cal.adjust(date(2027, 5, 1)) == date(2027, 5, 5)
+    assert cal.roll(date(2027, 5, 3), Roll.PRECEDING).date == date(2027, 4, 30)
+    # a working day of a provisional year is still only provisionally one
+    assert cal.roll(date(2027, 3, 2)) == Rolled(date(2027, 3, 2), date(2027, 3, 2), True, (2027,))
+    # from an official year into a provisional one: the mark names the year that decided
+    span = cal.shift(date(2026, 12, 31), 3)
+    assert span.date == date(2027, 1, 6) and span.provisional and span.provisional_years == (2027,)
+    assert not cal.shift(date(2026, 12, 1), 5).provisional
+
+
+def test_no_valid_date_is_refused() -> None:
+    cal = ChinaCalendar.default()
+    for d in (
+        date(1, 1, 1),
+        date(1582, 10, 10),
+        date(1999, 2, 16),
+        date(2100, 2, 9),
+        date(9999, 12, 31),
+    ):
+        assert cal.adjust(d) >= d
+        assert isinstance(cal.is_working_day(d), bool)
+    assert cal.adjust(date(9999, 12, 31), Roll.PRECEDING) == date(9999, 12, 31)
+    with pytest.raises(InvalidInput) as e:
+        cal.add_working_days(date(1, 1, 2), -1)
+    assert e.value.code == "date_out_of_range"
 
 
 def test_operator_loads_a_new_year(tmp_path: Path) -> None:
@@ -59,24 +94,51 @@ def test_operator_loads_a_new_year(tmp_path: Path) -> None:
             {
                 "year": 2031,
                 "source": "State Council notice (test)",
-                "holidays": {"2031-01-01": "New Year's Day", "2031-01-02": "New Year's Day"},
-                "workdays": {"2031-01-04": "New Year's Day"},
+                "holidays": {"2031-01-01": "元旦", "2031-01-02": "元旦"},
+                "workdays": {"2031-01-04": "元旦"},
             }
         )
     )
     cal = ChinaCalendar.default(tmp_path)
-    assert 2031 in cal.known_years
+    assert 2031 in cal.official_years and cal.source(2031) is Source.OFFICIAL_LOADED
     assert not cal.is_working_day(date(2031, 1, 1))
     assert cal.is_working_day(date(2031, 1, 4))  # a Saturday made a working day
     assert cal.adjust(date(2031, 1, 1)) == date(2031, 1, 3)
+    assert not cal.roll(date(2031, 1, 1)).provisional
+
+
+def test_loading_an_official_year_replaces_the_provisional_one(tmp_path: Path) -> None:
+    cal = ChinaCalendar.default()
+    provisional = cal.roll(date(2027, 2, 11))
+    assert provisional.date == date(2027, 2, 11) and provisional.provisional
+    f = tmp_path / "2027.json"
+    days = {f"2027-02-{d:02d}": "春节" for d in range(5, 14)}
+    f.write_text(json.dumps({"year": 2027, "holidays": days, "workdays": {"2027-02-20": "春节"}}))
+    result = cal.load_file(f)
+    assert result.replaced is Source.PROVISIONAL and result.replaced_provisional
+    # 11-12 February become holidays, 20 February a working Saturday, and every
+    # provisional holiday the file does not list becomes a working day again
+    assert {date(2027, 2, 11), date(2027, 2, 12), date(2027, 2, 20)} <= set(result.changed_days)
+    assert date(2027, 10, 4) in result.changed_days
+    assert cal.source(2027) is Source.OFFICIAL_LOADED
+    again = cal.roll(provisional.requested)
+    assert again == Rolled(date(2027, 2, 15), date(2027, 2, 11), False, ())
+    assert cal.is_working_day(date(2027, 2, 20))
 
 
 def test_bad_schedule_file_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "2032.json"
-    f.write_text(json.dumps({"year": 2032, "holidays": {}, "workdays": {"2032-01-05": "x"}}))
+    f.write_text(
+        json.dumps(
+            {"year": 2032, "holidays": {"2032-01-01": "元旦"}, "workdays": {"2032-01-05": "x"}}
+        )
+    )
+    cal = ChinaCalendar.default()
     with pytest.raises(InvalidInput) as e:
-        ChinaCalendar().load_file(f)
+        cal.load_file(f)
     assert e.value.errors[0].field == "workdays"
+    assert "weekday" in e.value.errors[0].reason
+    assert cal.source(2032) is Source.PROVISIONAL
 
 
 def test_add_working_days(cal: ChinaCalendar) -> None:

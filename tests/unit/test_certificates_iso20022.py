@@ -19,7 +19,7 @@ from scf.certificates.iso20022 import (
 from scf.core.errors import InvalidInput
 from scf.core.money import Money
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "iso20022"
+SHARED = Path(__file__).resolve().parents[1] / "data" / "iso20022"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 
 

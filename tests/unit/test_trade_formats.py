@@ -16,7 +16,7 @@ from scf.trade.formats.en16931 import IMPLEMENTED, validate_ubl
 from scf.trade.formats.xmlsafe import parse_xml
 from scf.trade.service import read_file
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 EINV = DATA / "einvoice"
 EXAMPLES = sorted(
     p

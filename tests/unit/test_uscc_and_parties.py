@@ -6,7 +6,7 @@ import pytest
 from scf.core.errors import InvalidInput
 from scf.parties.model import Holding, control_map, derive_related_parties, validate_uscc
 
-CN = Path(__file__).resolve().parents[3] / "shared" / "data" / "cn"
+CN = Path(__file__).resolve().parents[1] / "data" / "cn"
 
 
 def test_all_shared_valid_codes_pass() -> None:

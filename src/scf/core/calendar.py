@@ -1,26 +1,44 @@
-"""The mainland China working-day calendar: public holidays and adjusted weekend working days.
+"""The mainland China working-day calendar: public holidays and weekend working days.
 
-The State Council publishes each year's schedule late in the year before, and libraries lag
-behind it. The calendar therefore knows which years it covers, takes a new year's official
-schedule from a data file, and refuses to guess about any other year.
+The State Council publishes each year's schedule in November or December of the year before,
+and a certificate or a receivable may fall due years ahead. So the calendar never refuses a
+date: a year has the official schedule shipped with the package (2004 to the last year
+published when it was built), or one the operator loaded (`scf calendar load FILE`), or else
+a provisional one from the statutory rules (scf.core.calendar_rules). Every rolled date says
+whether a provisional year decided it, so that callers can store the mark and roll again when
+the official schedule arrives (docs/calendar.md).
 """
 
 from __future__ import annotations
 
-import json
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from scf.core.errors import DomainError, InvalidInput
+from scf.core.calendar_rules import HOLIDAY_NAMES, provisional_schedule
+from scf.core.calendar_schedule import (
+    Source,
+    YearSchedule,
+    parse_schedule,
+    shipped_schedule,
+    shipped_years,
+)
+from scf.core.errors import InvalidInput
 
-
-class CalendarYearUnknown(DomainError):
-    """The official schedule of this year is not loaded, so working days cannot be told."""
-
-    code = "calendar_year_unknown"
+__all__ = [
+    "HOLIDAY_NAMES",
+    "ChinaCalendar",
+    "LoadResult",
+    "Roll",
+    "Rolled",
+    "Source",
+    "YearSchedule",
+    "china_calendar",
+    "reset_calendar",
+]
 
 
 class Roll(StrEnum):
@@ -29,101 +47,102 @@ class Roll(StrEnum):
     PRECEDING = "preceding"
 
 
-@dataclass
-class YearSchedule:
-    """One year's official schedule: holidays and the weekend days worked in exchange."""
+@dataclass(frozen=True)
+class Rolled:
+    """A date moved onto a working day, and whether a provisional year decided it.
 
-    year: int
-    holidays: dict[date, str] = field(default_factory=dict)
-    workdays: dict[date, str] = field(default_factory=dict)
-    source: str = ""
+    Store `requested`, `roll` (or the working days added) and `provisional` beside `date`:
+    when the official schedule of a provisional year is loaded, roll `requested` again.
+    """
+
+    date: _dt.date
+    requested: _dt.date
+    provisional: bool
+    provisional_years: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """An official schedule taken in, and what it replaced."""
+
+    schedule: YearSchedule
+    replaced: Source
+    changed_days: tuple[date, ...] = field(default=())
+
+    @property
+    def replaced_provisional(self) -> bool:
+        return self.replaced is Source.PROVISIONAL
 
 
 class ChinaCalendar:
-    """Working days of mainland China, year by year from official schedules."""
+    """Working days of mainland China, year by year; never refuses a date."""
 
-    def __init__(self, schedules: Iterable[YearSchedule] = ()) -> None:
-        self._years: dict[int, YearSchedule] = {}
+    def __init__(self, schedules: Iterable[YearSchedule] = (), *, shipped: bool = True) -> None:
+        self._shipped = shipped
+        self._loaded: dict[int, YearSchedule] = {}
+        self._years: dict[int, YearSchedule] = {}  # the schedule deciding each year seen
         for s in schedules:
             self.add_year(s)
 
     @classmethod
     def default(cls, extra_dir: Path | None = None) -> ChinaCalendar:
-        """Build from the chinesecalendar package, then any operator files in `extra_dir`."""
-        cal = cls(_library_schedules())
+        """Build from the shipped schedules, then the operator's files in `extra_dir`."""
+        cal = cls()
         if extra_dir is not None and extra_dir.is_dir():
             for path in sorted(extra_dir.glob("*.json")):
                 cal.load_file(path)
         return cal
 
+    # ------------------------------------------------------------ years and their sources
+
     @property
-    def known_years(self) -> list[int]:
-        return sorted(self._years)
+    def official_years(self) -> list[int]:
+        """The years with an official schedule, shipped or loaded."""
+        shipped = shipped_years() if self._shipped else ()
+        return sorted({*shipped, *self._loaded})
 
-    def add_year(self, schedule: YearSchedule) -> None:
-        both = set(schedule.holidays) & set(schedule.workdays)
-        if both:
-            raise InvalidInput(
-                f"{min(both)} is listed both as a holiday and as a working day", field="schedule"
-            )
-        for d in [*schedule.holidays, *schedule.workdays]:
-            if d.year != schedule.year:
-                raise InvalidInput(f"{d} is not in year {schedule.year}", field="schedule")
-        for d in schedule.workdays:
-            if d.weekday() < 5:
-                raise InvalidInput(
-                    f"{d} is a weekday; adjusted working days fall on weekends", field="workdays"
-                )
-        self._years[schedule.year] = schedule
+    def schedule(self, year: int) -> YearSchedule:
+        """The schedule that decides `year`: loaded, else shipped, else provisional."""
+        got = self._years.get(year)
+        if got is None:
+            got = self._loaded.get(year)
+            if got is None and self._shipped:
+                got = shipped_schedule(year)
+            if got is None:
+                got = provisional_schedule(year)
+            self._years[year] = got
+        return got
 
-    def load_file(self, path: Path) -> YearSchedule:
-        """Load one year's official schedule from JSON.
+    def source(self, year: int) -> Source:
+        return self.schedule(year).source
 
-        Format: {"year": 2027, "source": "...", "holidays": {"2027-01-01": "New Year's Day"},
-        "workdays": {"2027-02-07": "Spring Festival"}}.
-        """
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            schedule = YearSchedule(
-                year=int(raw["year"]),
-                holidays={date.fromisoformat(k): str(v) for k, v in raw["holidays"].items()},
-                workdays={
-                    date.fromisoformat(k): str(v) for k, v in raw.get("workdays", {}).items()
-                },
-                source=str(raw.get("source", path.name)),
-            )
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise InvalidInput(
-                f"{path.name}: not a year schedule ({exc})", field="calendar_file"
-            ) from None
-        self.add_year(schedule)
-        return schedule
+    def is_provisional(self, year: int) -> bool:
+        return not self.source(year).official
 
-    def _year(self, d: date) -> YearSchedule:
-        try:
-            return self._years[d.year]
-        except KeyError:
-            known = self.known_years
-            span = f"{known[0]}-{known[-1]}" if known else "none"
-            raise CalendarYearUnknown(
-                f"the working-day schedule of {d.year} is not loaded (known years: {span}); "
-                f"load the State Council's schedule with `scf calendar load FILE`",
-                details={"date": d.isoformat(), "known_years": known},
-            ) from None
+    def provisional_years_between(self, start: date, end: date) -> tuple[int, ...]:
+        """The provisional years among those from `start` to `end` (either order)."""
+        lo, hi = sorted((start.year, end.year))
+        return tuple(y for y in range(lo, hi + 1) if self.is_provisional(y))
 
-    def is_known(self, d: date) -> bool:
-        return d.year in self._years
+    # ------------------------------------------------------------ loading official schedules
+
+    def add_year(self, schedule: YearSchedule) -> LoadResult:
+        """Take an official schedule in; it replaces whatever decided that year before."""
+        before = self.schedule(schedule.year)
+        self._loaded[schedule.year] = self._years[schedule.year] = schedule
+        return LoadResult(schedule, before.source, tuple(before.days_that_differ(schedule)))
+
+    def load_file(self, path: Path) -> LoadResult:
+        """Check an official schedule file whole and take it in (docs/calendar.md)."""
+        return self.add_year(read_schedule_file(path))
+
+    # ------------------------------------------------------------ working days
 
     def is_working_day(self, d: date) -> bool:
-        y = self._year(d)
-        if d in y.workdays:
-            return True
-        if d in y.holidays:
-            return False
-        return d.weekday() < 5
+        return self.schedule(d.year).is_working_day(d)
 
     def holiday_name(self, d: date) -> str | None:
-        return self._year(d).holidays.get(d)
+        return self.schedule(d.year).holidays.get(d)
 
     def adjust(self, d: date, roll: Roll = Roll.FOLLOWING) -> date:
         """Roll a date that is not a working day to one that is."""
@@ -136,12 +155,9 @@ class ChinaCalendar:
             return self._step(d, -1)
         return nxt
 
-    def _step(self, d: date, step: int) -> date:
-        cur = d
-        while True:
-            cur = cur + timedelta(days=step)
-            if self.is_working_day(cur):
-                return cur
+    def roll(self, d: date, roll: Roll = Roll.FOLLOWING) -> Rolled:
+        """`adjust`, with the provisional mark callers store beside the date."""
+        return self._rolled(d, self.adjust(d, roll))
 
     def add_working_days(self, d: date, n: int) -> date:
         """Return the date `n` working days after `d` (before it when `n` is negative)."""
@@ -150,6 +166,10 @@ class ChinaCalendar:
         for _ in range(abs(n)):
             cur = self._step(cur, step)
         return cur
+
+    def shift(self, d: date, n: int) -> Rolled:
+        """`add_working_days`, with the provisional mark callers store beside the date."""
+        return self._rolled(d, self.add_working_days(d, n))
 
     def working_days_between(self, start: date, end: date) -> int:
         """Count working days in (start, end]."""
@@ -161,27 +181,46 @@ class ChinaCalendar:
                 count += 1
         return count
 
+    def _rolled(self, requested: date, result: date) -> Rolled:
+        years = self.provisional_years_between(requested, result)
+        return Rolled(result, requested, bool(years), years)
 
-def _library_schedules() -> list[YearSchedule]:
-    from chinese_calendar import constants
+    def _step(self, d: date, step: int) -> date:
+        cur = d
+        try:
+            while True:
+                cur = cur + timedelta(days=step)
+                if self.is_working_day(cur):
+                    return cur
+        except OverflowError:
+            side = "after" if step > 0 else "before"
+            raise InvalidInput(
+                f"no working day {side} {d} within the years 1 to 9999",
+                field="date",
+                code="date_out_of_range",
+            ) from None
 
-    years: dict[int, YearSchedule] = {}
 
-    def year(y: int) -> YearSchedule:
-        return years.setdefault(y, YearSchedule(y, source="chinesecalendar"))
-
-    for d, name in constants.holidays.items():
-        year(d.year).holidays[d] = str(name)
-    for d, name in constants.workdays.items():
-        year(d.year).workdays[d] = str(name)
-    return list(years.values())
+def read_schedule_file(path: Path) -> YearSchedule:
+    """Read and check an official schedule file; refuse it whole, naming its lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"{path.name}: not UTF-8 text; a calendar file is JSON", field="calendar_file"
+        ) from None
+    except OSError as exc:
+        raise InvalidInput(
+            f"{path}: cannot be read ({exc.strerror or exc})", field="calendar_file"
+        ) from None
+    return parse_schedule(text, Source.OFFICIAL_LOADED)
 
 
 _default: ChinaCalendar | None = None
 
 
 def china_calendar() -> ChinaCalendar:
-    """Return the process-wide calendar (library years plus the operator's files)."""
+    """Return the process-wide calendar (shipped years plus the operator's files)."""
     global _default
     if _default is None:
         from scf.config import get_settings

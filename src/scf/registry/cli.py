@@ -1,32 +1,29 @@
-"""`scf registry`: verify the log, search, and file as a user from the command line."""
+"""`scf registry`: verify the log, search, and file as a user from the command line.
+
+The registry room is imported when a command runs, not when `scf` starts.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scf.core.errors import DomainError
-from scf.core.money import Money
-from scf.platform import Platform
-from scf.registry import sequencer, service
-from scf.registry.model import CollateralRef
+from scf.cli_common import command_group, create_platform, read_json, write_text
+from scf.cli_common import fail as _fail
+from scf.core.errors import DomainError, InvalidInput
 
-app = typer.Typer(help="The registry of pledges and assignments", no_args_is_help=True)
+if TYPE_CHECKING:
+    from scf.platform import Platform
+
+app = command_group("The registry of pledges and assignments")
 
 
 def _out(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
-
-
-def _fail(exc: DomainError) -> None:
-    typer.echo(f"error {exc.code}: {exc.message}", err=True)
-    for e in exc.errors:
-        typer.echo(f"  {e.field}: {e.reason}", err=True)
-    raise typer.Exit(2)
 
 
 def _as_user(p: Platform, username: str, password: str | None) -> Any:
@@ -47,7 +44,9 @@ Password = Annotated[str | None, typer.Option(help="or set SCF_PASSWORD")]
 @app.command("verify")
 def verify() -> None:
     """Recompute the log from stored entries, check every signed head, name the first bad one."""
-    p = Platform.create()
+    from scf.registry import service
+
+    p = create_platform()
     with p.uow() as uow:
         report = service.verify_log(uow)
     _out(report.as_dict())
@@ -59,7 +58,9 @@ def verify() -> None:
 @app.command("sign-head")
 def sign_head() -> None:
     """Sign a tree head now if the log grew since the last one."""
-    p = Platform.create()
+    from scf.registry import service
+
+    p = create_platform()
     with p.uow() as uow:
         _out(service.latest_tree_head(uow))
 
@@ -77,13 +78,16 @@ def search(
     html: Annotated[bool, typer.Option(help="write the certificate as a printable page")] = False,
 ) -> None:
     """Search by grantor USCC, grantor name or collateral; optionally save a certificate."""
+    from scf.registry import service
+    from scf.registry.model import CollateralRef
+
     coll = (
         CollateralRef(collateral_kind or "", collateral_identifier or "")
         if collateral_kind or collateral_identifier
         else None
     )
     q = service.SearchQuery(grantor_uscc, grantor_name, tolerant, coll)
-    p = Platform.create()
+    p = create_platform()
     try:
         with p.uow() as uow:
             if certificate is not None:
@@ -93,23 +97,49 @@ def search(
                     if html
                     else json.dumps(cert, ensure_ascii=False, indent=2)
                 )
-                certificate.write_text(text, encoding="utf-8")
+                write_text(certificate, text, "certificate")
                 typer.echo(f"certificate written to {certificate}", err=True)
             _out(service.search(uow, q))
     except DomainError as exc:
         _fail(exc)
 
 
-def _filing_input(data: dict[str, Any], org_id: str | None, at: str = "") -> Any:
+def _filing_input(data: Any, org_id: str | None, at: str = "") -> Any:
+    """A filing from its JSON form; a value of the wrong kind is refused, naming its field."""
+    from scf.core.money import Money
+    from scf.registry import service
+
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "a filing is a JSON object: kind, grantor_org_ids, collateral, ...",
+            field=at.rstrip(".") or "filing",
+        )
+    collateral = data.get("collateral", [])
+    if not isinstance(collateral, list) or not all(isinstance(c, dict) for c in collateral):
+        raise InvalidInput("a list of objects with kind and identifier", field=f"{at}collateral")
+    grantors = data.get("grantor_org_ids", [])
+    if not isinstance(grantors, list):
+        raise InvalidInput("a list of organization ids", field=f"{at}grantor_org_ids")
     amount = data.get("amount")
+    if amount is not None and not (
+        isinstance(amount, dict) and {"amount", "currency"} <= set(amount)
+    ):
+        raise InvalidInput(
+            'an object like {"amount": "1000000.00", "currency": "CNY"}', field=f"{at}amount"
+        )
+    months = data.get("period_months", 0)
+    if not isinstance(months, int) or isinstance(months, bool):
+        raise InvalidInput("a whole number of months", field=f"{at}period_months")
     return service.FilingInput(
         kind=str(data.get("kind", "")),
-        grantor_org_ids=list(data.get("grantor_org_ids", [])),
+        grantor_org_ids=[str(g) for g in grantors],
         secured_party_org_id=str(data.get("secured_party_org_id") or org_id),
-        collateral=service.parse_collateral(data.get("collateral", []), f"{at}collateral"),
-        collateral_descriptions=[str(c.get("description", "")) for c in data.get("collateral", [])],
-        amount=Money.of(amount["amount"], amount["currency"]) if amount else None,
-        period_months=int(data.get("period_months", 0)),
+        collateral=service.parse_collateral(collateral, f"{at}collateral"),
+        collateral_descriptions=[str(c.get("description", "")) for c in collateral],
+        amount=Money.of(amount["amount"], str(amount["currency"]), field=f"{at}amount")
+        if amount
+        else None,
+        period_months=months,
         description=str(data.get("description", "")),
     )
 
@@ -120,7 +150,8 @@ def file(
         Path,
         typer.Argument(
             help="JSON: kind, grantor_org_ids, collateral, ...; a list of them files a batch "
-            "(all land, each with its own sequence number, or none does)"
+            "(all land, each with its own sequence number, or none does)",
+            readable=False,
         ),
     ],
     user: User,
@@ -130,8 +161,13 @@ def file(
     ] = False,
 ) -> None:
     """Initial registration from a JSON file, as the given user (the secured party or agent)."""
-    p = Platform.create()
-    data = json.loads(filing.read_text(encoding="utf-8"))
+    from scf.registry import sequencer, service
+
+    try:
+        data = read_json(filing, "filing", "a JSON filing (or a list of them)")
+    except DomainError as exc:
+        _fail(exc)
+    p = create_platform()
     results: list[service.FilingResult] = []
     try:
         actor = _as_user(p, user, password)
@@ -171,13 +207,16 @@ def amend(
     description: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Amend a registration's collateral, amount or description."""
+    from scf.core.money import Money
+    from scf.registry import service
+    from scf.registry.model import CollateralRef
 
     def refs(items: list[str] | None) -> list[CollateralRef]:
         return [
             CollateralRef(i.split(":", 1)[0], i.split(":", 1)[1]) for i in items or [] if ":" in i
         ]
 
-    p = Platform.create()
+    p = create_platform()
     try:
         actor = _as_user(p, user, password)
         with p.uow(actor) as uow:
@@ -199,7 +238,9 @@ def amend(
 @app.command("extend")
 def extend(number: str, months: int, user: User, password: Password = None) -> None:
     """Extend a live registration by a number of months."""
-    p = Platform.create()
+    from scf.registry import service
+
+    p = create_platform()
     try:
         actor = _as_user(p, user, password)
         with p.uow(actor) as uow:
@@ -211,7 +252,9 @@ def extend(number: str, months: int, user: User, password: Password = None) -> N
 @app.command("cancel")
 def cancel(number: str, reason: str, user: User, password: Password = None) -> None:
     """Cancel a registration (it stays in history)."""
-    p = Platform.create()
+    from scf.registry import service
+
+    p = create_platform()
     try:
         actor = _as_user(p, user, password)
         with p.uow(actor) as uow:
@@ -223,7 +266,9 @@ def cancel(number: str, reason: str, user: User, password: Password = None) -> N
 @app.command("object")
 def object_(number: str, reason: str, user: User, password: Password = None) -> None:
     """Object to a registration as its grantor."""
-    p = Platform.create()
+    from scf.registry import service
+
+    p = create_platform()
     try:
         actor = _as_user(p, user, password)
         with p.uow(actor) as uow:

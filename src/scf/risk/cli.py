@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from scf.cli_common import command_group, create_platform, input_file
+from scf.cli_common import fail as _fail
 from scf.core.errors import DomainError
 
-app = typer.Typer(help="Credit scoring and risk models", no_args_is_help=True)
-console = Console(stderr=True)
+app = command_group("Credit scoring and risk models")
 
 
-def _fail(exc: DomainError) -> None:
-    console.print(f"[red]error[/red] {exc.code}: {exc.message}")
-    for e in exc.errors:
-        console.print(f"  {e.field}: {e.reason}")
-    raise typer.Exit(2)
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _read_table(data: Path) -> Any:
+    """The labelled CSV table, or a one-line refusal when the file is missing or unreadable."""
+    from scf.risk import training
+
+    return training.read_table(input_file(data, "data"))
 
 
 @app.command("train")
 def train(
-    data: Annotated[Path, typer.Option(help="labelled CSV table")],
+    data: Annotated[Path, typer.Option(help="labelled CSV table", readable=False)],
     target: Annotated[str, typer.Option(help="label column")],
     bad: Annotated[str | None, typer.Option(help="the label value meaning default")] = None,
     time_column: Annotated[
@@ -40,7 +46,7 @@ def train(
     from scf.risk import training
 
     try:
-        table = training.read_table(data)
+        table = _read_table(data)
         report = training.train(table, target, bad_label=bad, time_column=time_column, folds=folds)
     except DomainError as exc:
         _fail(exc)
@@ -48,10 +54,9 @@ def train(
     summary = report.summary()
     if register:
         from scf.core.actor import Actor
-        from scf.platform import Platform
         from scf.risk import service
 
-        p = Platform.create()
+        p = create_platform()
         operator = Actor(None, None, frozenset({"operator"}), "cli")
         with p.uow(operator) as uow:
             rows = service.register_models(uow, report, register)
@@ -60,6 +65,7 @@ def train(
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     cv = summary["cv"]
+    console = _console()
     console.print(
         f"[bold]{data}[/bold]: {summary['rows']} rows, bad rate {summary['bad_rate']:.1%}"
     )
@@ -78,21 +84,22 @@ def train(
 
 @app.command("uplift")
 def uplift(
-    data: Annotated[Path, typer.Option(help="labelled table of platform features")],
+    data: Annotated[Path, typer.Option(help="labelled table of platform features", readable=False)],
     target: Annotated[str, typer.Option(help="label column")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """AUC of supply-chain features against static firm data alone, on a labelled table."""
-    from scf.risk import service, training
+    from scf.risk import service
 
     try:
-        result = service.supply_chain_uplift(training.read_table(data), target)
+        result = service.supply_chain_uplift(_read_table(data), target)
     except DomainError as exc:
         _fail(exc)
         return
     if as_json:
         print(json.dumps(result, indent=2))
         return
+    console = _console()
     for k in ("static", "supply_chain", "combined"):
         console.print(f"  {k:<13} AUC {result[k]['auc_mean']:.4f}")
     console.print(f"  lift over static: {result['lift_combined_over_static']:+.4f}")
@@ -122,10 +129,10 @@ def follow_cmd(
 
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from scf.platform import Platform
     from scf.risk import follower
 
-    p = Platform.create()
+    p = create_platform()
+    console = _console()
     stop = threading.Event()
     try:
         while True:
