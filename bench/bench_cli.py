@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.run import BenchContext, Figure
 
-ISSUE = 0
+ISSUE = 15
 TARGET_S = 0.5  # "well under a second"
 INVOICE = Path(__file__).resolve().parents[1] / "tests/data/einvoice/cii-examples/CII_example2.xml"
 
