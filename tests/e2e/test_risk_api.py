@@ -16,7 +16,7 @@ from scf.core.money import Money
 from scf.parties import service as parties
 from scf.risk import features as F
 from scf.risk import graph as G
-from scf.risk import service, training
+from scf.risk import rooms, service, training
 from tests.factories import World, add_org
 
 
@@ -97,8 +97,8 @@ def test_circular_trade_and_signals_raise_alerts_and_cut_limit(
         dispute_rate=0.0,
     )
     trade = {"now": healthy}
-    monkeypatch.setattr(service, "trade_inputs_from_trade_room", lambda uow, org: trade["now"])
-    monkeypatch.setattr(service, "_exposed_institutions", lambda uow, org: [world.orgs["bank"]])
+    monkeypatch.setattr(rooms, "trade_inputs_from_trade_room", lambda uow, org: trade["now"])
+    monkeypatch.setattr(rooms, "exposed_institutions", lambda uow, org: [world.orgs["bank"]])
     reg = world.headers(client, "regulator")
     before = client.get(f"/api/v1/risk/limits/{a}", headers=reg).json()["limit"]
     assert before is not None and Decimal(before["amount"]) > 0
@@ -110,7 +110,7 @@ def test_circular_trade_and_signals_raise_alerts_and_cut_limit(
     kinds = {x["kind"] for x in r.json()}
     assert {"sales_drop", "near_duplicate_invoices"} <= kinds
     assert all(x["evidence"] for x in r.json())
-    monkeypatch.setattr(service, "platform_trade_graph", fake_graph)
+    monkeypatch.setattr(rooms, "platform_trade_graph", fake_graph)
     service.clear_derived_cache()  # the graphs are cached until the platform changes
     r = client.get(f"/api/v1/risk/findings/{a}", headers=reg)
     assert r.status_code == 200, r.text

@@ -18,7 +18,7 @@ from scf.core.errors import Conflict
 from scf.core.money import Money
 from scf.financing import service as financing
 from scf.platform import Platform
-from scf.risk import follower
+from scf.risk import follower, signals
 from scf.risk import service as risk
 from scf.risk.tables import RiskAlertRow, RiskFollowerRow, RiskLimitRow
 from tests.factories import World, confirmed_receivable, use_registry_key
@@ -227,10 +227,10 @@ def test_the_database_keeps_one_open_alert_per_signal(platform: Platform) -> Non
     sup = world.orgs["supplier"]
     with platform.uow(Actor.system()) as uow:
         sig = risk.Signal("sales_drop", risk.Severity.MEDIUM, "s", {})
-        risk._raise_alert(uow, sup, sig, [])
+        signals.raise_alert(uow, sup, sig, [])
         uow.commit()
     with platform.uow(Actor.system()) as uow, pytest.raises(Conflict) as refused:
-        risk._raise_alert(uow, sup, sig, [])
+        signals.raise_alert(uow, sup, sig, [])
     assert refused.value.code == "integrity_conflict"
 
 

@@ -352,7 +352,7 @@ def test_compiled_scorecard_matches_optbinning_and_logistic_regression() -> None
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_in_group_shares_of_all_nodes_at_once_equal_one_at_a_time(seed: int) -> None:
-    from scf.risk import service
+    from scf.risk import derived, service
 
     rng = np.random.default_rng(seed)
     nodes = G.NodeIndex()
@@ -369,9 +369,9 @@ def test_in_group_shares_of_all_nodes_at_once_equal_one_at_a_time(seed: int) -> 
         g = set(members[start : start + int(rng.integers(2, 7))]) | {f"person_{start}"}
         for org in g:
             groups.setdefault(org, g)
-    shares = service._in_group_shares(groups, pg)
+    shares = derived.in_group_shares(groups, pg)
     for org in nodes.ids:
-        one = service._in_group_share(org, groups.get(org, {org}), pg)
+        one = derived.in_group_share(org, groups.get(org, {org}), pg)
         assert shares[org] == one, org
     assert any(v is not None and 0 < v < 1 for v in shares.values())
 

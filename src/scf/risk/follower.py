@@ -38,6 +38,7 @@ from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.risk import service as risk
+from scf.risk.rooms import room_service
 from scf.risk.tables import RiskFollowerRow
 
 log = logging.getLogger("scf.risk.follower")
@@ -140,12 +141,12 @@ def _parties_of_aggregate(uow: UnitOfWork, kind: str, agg_id: str) -> set[str]:
     """The parties of a receivable or a financing, which its audit entries may not name."""
     try:
         if kind == "trade_receivable":
-            info = getattr(risk._room_service("trade"), "receivable_info", None)
+            info = getattr(room_service("trade"), "receivable_info", None)
             if info is not None:
                 r = info(uow, agg_id)
                 return {r.seller_org_id, r.debtor_org_id}
         elif kind == "financing_application":
-            get = getattr(risk._room_service("financing"), "get_application", None)
+            get = getattr(room_service("financing"), "get_application", None)
             if get is not None:
                 app = get(uow, agg_id)
                 return {x for x in (app.applicant_org_id, app.debtor_org_id) if x}

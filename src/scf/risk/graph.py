@@ -120,83 +120,46 @@ def find_cycles(
     the amount that left: goods or money going round and round to inflate receivables, each
     party adding a thin margin, not ordinary trade that happens to close a ring over a year,
     nor toll processing, where the goods come back carrying the processor's value added.
+
+    The search grows every open path by one hop at a time, all paths at once in numpy (in
+    slices of `chunk // 8` paths), inside the strongly connected components only.
     """
     if not 2 <= min_hops <= max_hops:
         raise InvalidInput("hops must satisfy 2 <= min_hops <= max_hops", field="max_hops")
     if len(edges) == 0:
         return []
-    labels = strongly_connected(edges)
-    keep = np.flatnonzero((labels[edges.src] == labels[edges.dst]) & (edges.src != edges.dst))
-    if len(keep) == 0:
+    adj = _component_adjacency(edges)
+    if adj is None:
         return []
-    order = keep[np.argsort(edges.src[keep], kind="stable")]
-    e_src = edges.src[order]
-    e_dst = edges.dst[order]
-    e_amt = edges.amount[order].astype(np.float64)
-    e_day = edges.day[order]
-    indptr = np.zeros(edges.n_nodes + 1, dtype=np.int64)
-    np.add.at(indptr, e_src + 1, 1)
-    indptr = np.cumsum(indptr)
-    deg = indptr[1:] - indptr[:-1]
-    lo_f, hi_f = 1.0 - tolerance, 1.0 + tolerance
     step = tolerance if hop_tolerance is None else hop_tolerance
-    lo_h, hi_h = 1.0 - step, 1.0 + step
-
-    # frontier: one row per open path
-    nodes = np.stack([e_src, e_dst], axis=1)
-    eids = np.arange(len(order), dtype=np.int64)[:, None]
+    rule = _CycleRule(window_days, 1.0 - step, 1.0 + step, 1.0 - tolerance, 1.0 + tolerance)
+    # the frontier: one row per open path, its nodes and its edges (indices into `adj`)
+    nodes = np.stack([adj.src, adj.dst], axis=1)
+    eids = np.arange(len(adj.order), dtype=np.int64)[:, None]
     found: dict[tuple[int, ...], Cycle] = {}
+    size = max(1, chunk // 8)
     for hop in range(2, max_hops + 1):
         next_nodes: list[IntArray] = []
         next_eids: list[IntArray] = []
-        for start in range(0, len(nodes), max(1, chunk // 8)):
-            pn = nodes[start : start + chunk // 8]
-            pe = eids[start : start + chunk // 8]
-            cur = pn[:, -1]
-            counts = deg[cur]
-            total = int(counts.sum())
-            if total == 0:
+        for start in range(0, len(nodes), size):
+            pn, pe = nodes[start : start + chunk // 8], eids[start : start + chunk // 8]
+            nxt = _next_hops(adj, rule, pn, pe)
+            if nxt is None:
                 continue
-            rows = np.repeat(np.arange(len(pn)), counts)
-            offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-            cand = indptr[cur][rows] + offs
-            first_e = pe[rows, 0]
-            last_e = pe[rows, -1]
-            ok = (e_day[cand] >= e_day[last_e]) & (e_day[cand] - e_day[first_e] <= window_days)
-            amt, last_amt = e_amt[cand], e_amt[last_e]
-            ok &= (amt >= lo_h * last_amt) & (amt <= hi_h * last_amt)
-            rows, cand = rows[ok], cand[ok]
-            if len(rows) == 0:
-                continue
-            new = e_dst[cand]
+            rows, cand = nxt
+            new = adj.dst[cand]
             closes = new == pn[rows, 0]
             if hop >= min_hops and closes.any():
-                cr, cc = rows[closes], cand[closes]
-                back = e_amt[cc]
-                first_amt = e_amt[pe[cr, 0]]
-                good = (back >= lo_f * first_amt) & (back <= hi_f * first_amt)
-                for r, c in zip(cr[good].tolist(), cc[good].tolist(), strict=True):
-                    path_e = [*pe[r].tolist(), c]
-                    key = tuple(sorted(path_e))
-                    if key in found:
-                        continue
-                    orig = [int(order[i]) for i in path_e]
-                    found[key] = Cycle(
-                        nodes=tuple(int(v) for v in pn[r].tolist()),
-                        edges=tuple(orig),
-                        first_day=int(edges.day[orig[0]]),
-                        last_day=int(edges.day[orig[-1]]),
-                        first_amount=int(edges.amount[orig[0]]),
-                        last_amount=int(edges.amount[orig[-1]]),
-                    )
+                _record_closed(
+                    found, edges, adj, rule, pn[rows[closes]], pe[rows[closes]], cand[closes]
+                )
             if hop == max_hops:
                 continue
-            # extend open paths that stay simple
-            rows, cand, new = rows[~closes], cand[~closes], new[~closes]
-            simple = ~(pn[rows] == new[:, None]).any(axis=1)
-            rows, cand, new = rows[simple], cand[simple], new[simple]
-            next_nodes.append(np.concatenate([pn[rows], new[:, None]], axis=1))
-            next_eids.append(np.concatenate([pe[rows], cand[:, None]], axis=1))
+            open_nodes, open_eids = _extend_simple(
+                pn, pe, rows[~closes], cand[~closes], new[~closes]
+            )
+            next_nodes.append(open_nodes)
+            next_eids.append(open_eids)
         if not next_nodes:
             break
         nodes = np.concatenate(next_nodes)
@@ -204,6 +167,123 @@ def find_cycles(
         if len(nodes) == 0:
             break
     return sorted(found.values(), key=lambda c: (c.first_day, c.nodes))
+
+
+@dataclass(frozen=True)
+class _CycleRule:
+    """The bounds a loop keeps: its window, each hop against the one before (`lo_hop`..
+    `hi_hop` of its amount), the amount that returns against the one that left."""
+
+    window_days: int
+    lo_hop: float
+    hi_hop: float
+    lo_return: float
+    hi_return: float
+
+
+@dataclass
+class _Adjacency:
+    """The edges inside strongly connected components, sorted by source, as CSR rows."""
+
+    order: IntArray  # positions in the original edge list
+    src: IntArray
+    dst: IntArray
+    amount: npt.NDArray[np.float64]
+    day: IntArray
+    indptr: IntArray  # a node's out-edges are indptr[node]:indptr[node + 1]
+    degree: IntArray
+
+
+def _component_adjacency(edges: EdgeList) -> _Adjacency | None:
+    """Only edges within one strongly connected component can lie on a loop; None if none do."""
+    labels = strongly_connected(edges)
+    keep = np.flatnonzero((labels[edges.src] == labels[edges.dst]) & (edges.src != edges.dst))
+    if len(keep) == 0:
+        return None
+    order = keep[np.argsort(edges.src[keep], kind="stable")]
+    e_src = edges.src[order]
+    indptr = np.zeros(edges.n_nodes + 1, dtype=np.int64)
+    np.add.at(indptr, e_src + 1, 1)
+    indptr = np.cumsum(indptr)
+    return _Adjacency(
+        order=order,
+        src=e_src,
+        dst=edges.dst[order],
+        amount=edges.amount[order].astype(np.float64),
+        day=edges.day[order],
+        indptr=indptr,
+        degree=indptr[1:] - indptr[:-1],
+    )
+
+
+def _next_hops(
+    adj: _Adjacency, rule: _CycleRule, pn: IntArray, pe: IntArray
+) -> tuple[IntArray, IntArray] | None:
+    """Every next edge each open path may take: (path row, edge) pairs, None if there is none.
+
+    The next edge leaves the path's last node on or after its last hop, within the window
+    from its first hop, with an amount within the hop tolerance of the last hop's.
+    """
+    cur = pn[:, -1]
+    counts = adj.degree[cur]
+    total = int(counts.sum())
+    if total == 0:
+        return None
+    rows = np.repeat(np.arange(len(pn)), counts)
+    offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    cand = adj.indptr[cur][rows] + offs
+    first_e = pe[rows, 0]
+    last_e = pe[rows, -1]
+    day = adj.day
+    ok = (day[cand] >= day[last_e]) & (day[cand] - day[first_e] <= rule.window_days)
+    amt, last_amt = adj.amount[cand], adj.amount[last_e]
+    ok &= (amt >= rule.lo_hop * last_amt) & (amt <= rule.hi_hop * last_amt)
+    rows, cand = rows[ok], cand[ok]
+    if len(rows) == 0:
+        return None
+    return rows, cand
+
+
+def _record_closed(
+    found: dict[tuple[int, ...], Cycle],
+    edges: EdgeList,
+    adj: _Adjacency,
+    rule: _CycleRule,
+    pn: IntArray,
+    pe: IntArray,
+    back_e: IntArray,
+) -> None:
+    """Keep the paths whose closing edge `back_e` returns an amount within the tolerance of
+    the amount that left, once each whatever node the loop was entered at."""
+    back = adj.amount[back_e]
+    first_amt = adj.amount[pe[:, 0]]
+    good = (back >= rule.lo_return * first_amt) & (back <= rule.hi_return * first_amt)
+    for r, c in zip(np.flatnonzero(good).tolist(), back_e[good].tolist(), strict=True):
+        path_e = [*pe[r].tolist(), c]
+        key = tuple(sorted(path_e))
+        if key in found:
+            continue
+        orig = [int(adj.order[i]) for i in path_e]
+        found[key] = Cycle(
+            nodes=tuple(int(v) for v in pn[r].tolist()),
+            edges=tuple(orig),
+            first_day=int(edges.day[orig[0]]),
+            last_day=int(edges.day[orig[-1]]),
+            first_amount=int(edges.amount[orig[0]]),
+            last_amount=int(edges.amount[orig[-1]]),
+        )
+
+
+def _extend_simple(
+    pn: IntArray, pe: IntArray, rows: IntArray, cand: IntArray, new: IntArray
+) -> tuple[IntArray, IntArray]:
+    """The open paths grown by one edge, where the new node is not on the path already."""
+    simple = ~(pn[rows] == new[:, None]).any(axis=1)
+    rows, cand, new = rows[simple], cand[simple], new[simple]
+    return (
+        np.concatenate([pn[rows], new[:, None]], axis=1),
+        np.concatenate([pe[rows], cand[:, None]], axis=1),
+    )
 
 
 def find_cycles_reference(

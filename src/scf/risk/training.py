@@ -301,7 +301,11 @@ def fit_scorecard(X: pd.DataFrame, y: IntArray, *, min_iv: float = 0.02) -> Fitt
 
 
 def _compile_variable(name: str, optb: Any, coef: float, column: pd.Series) -> BinnedFeature:
-    """Read each bin's WoE back through optbinning's own transform, times the coefficient."""
+    """Read each bin's WoE back through optbinning's own transform, times the coefficient.
+
+    One probe value per bin, then one for a missing value.
+    """
+    bins: dict[str, Any]
     if optb.dtype == "categorical":
         groups = [tuple(str(c) for c in g) for g in optb.splits]
         seen = {c for g in groups for c in g}
@@ -309,27 +313,23 @@ def _compile_variable(name: str, optb: Any, coef: float, column: pd.Series) -> B
         if others:
             groups.append(tuple(others))
         cat_probes: list[str | None] = [g[0] for g in groups]
-        woe = optb.transform(np.asarray([*cat_probes, None], dtype=object), metric="woe")
-        return BinnedFeature(
-            name=name,
-            kind="categorical",
-            categories=tuple(groups),
-            logits=tuple(float(coef * w) for w in woe[:-1]),
-            missing_logit=float(coef * woe[-1]),
-        )
-    splits = [float(s) for s in optb.splits]
-    probes: list[float]
-    if splits:
-        probes = [splits[0] - 1.0]
-        probes += [(a + b) / 2 for a, b in itertools.pairwise(splits)]
-        probes += [splits[-1] + 1.0]
+        probes = np.asarray([*cat_probes, None], dtype=object)
+        bins = {"kind": "categorical", "categories": tuple(groups)}
     else:
-        probes = [0.0]
-    woe = optb.transform(np.asarray([*probes, np.nan], dtype=float), metric="woe")
+        splits = [float(s) for s in optb.splits]
+        points: list[float]
+        if splits:
+            points = [splits[0] - 1.0]
+            points += [(a + b) / 2 for a, b in itertools.pairwise(splits)]
+            points += [splits[-1] + 1.0]
+        else:
+            points = [0.0]
+        probes = np.asarray([*points, np.nan], dtype=float)
+        bins = {"kind": "numeric", "splits": tuple(splits)}
+    woe = optb.transform(probes, metric="woe")
     return BinnedFeature(
         name=name,
-        kind="numeric",
-        splits=tuple(splits),
+        **bins,
         logits=tuple(float(coef * w) for w in woe[:-1]),
         missing_logit=float(coef * woe[-1]),
     )

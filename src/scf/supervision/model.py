@@ -119,6 +119,11 @@ class FinancingFact:
     disbursed: bool | None = None  # when the room says so; else read from the status
 
     @property
+    def decided_on(self) -> date:
+        """The day of the decision, or of the application while none was taken."""
+        return (self.decided_at or self.applied_at).date()
+
+    @property
     def funded(self) -> bool:
         if self.disbursed is not None:
             return self.disbursed

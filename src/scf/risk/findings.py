@@ -1,0 +1,241 @@
+"""Graph findings: the fraud detectors' results about one enterprise, with their evidence.
+
+The detectors themselves (cycles, fan patterns, control groups, shell indicators) are plain
+functions of `scf.risk.graph`; `scf.risk.derived` runs the whole-platform ones once and
+indexes what they find by node. This module reads those results for one enterprise or a pair
+(circular trade, fan patterns, self-financing through a control group, related parties,
+shell-company indicators) and turns them into `GraphFinding`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from scf.core.money import Money
+from scf.core.uow import UnitOfWork
+from scf.parties import service as parties
+from scf.risk import graph as G
+from scf.risk.config import RiskSettings, risk_settings
+from scf.risk.derived import (
+    DerivedGraphs,
+    derived_graphs,
+    in_group_share,
+    shared_reason,
+)
+from scf.risk.model import FindingKind, GraphFinding, Severity
+from scf.risk.rooms import CREDIT, PlatformGraph, org_or_404
+
+
+def graph_findings(uow: UnitOfWork, org_id: str) -> list[GraphFinding]:
+    """Cycles, fan patterns, self-financing trade and shell indicators involving the enterprise."""
+    org = org_or_404(uow, org_id)
+    parties.authorize_read(uow, org_id, CREDIT, f"risk/findings/{org_id}")
+    return _graph_findings_for(uow, org_id, org, derived_graphs(uow), risk_settings())
+
+
+def related_party_check(
+    uow: UnitOfWork, applicant_org_id: str, debtor_org_id: str
+) -> GraphFinding | None:
+    """Find whether applicant and debtor are one control group (self-financing) or otherwise
+    related; None when they are independent."""
+    org_or_404(uow, applicant_org_id)
+    org_or_404(uow, debtor_org_id)
+    return _related_party_check(derived_graphs(uow).related, applicant_org_id, debtor_org_id)
+
+
+def shell_reasons(
+    uow: UnitOfWork, org_id: str, *, related: Any = None, pg: PlatformGraph | None = None
+) -> list[str]:
+    """The shell-company indicators an enterprise shows (pass the graphs when doing many)."""
+    org = org_or_404(uow, org_id)
+    if related is None and pg is None:
+        d = derived_graphs(uow)
+        related, pg, group = d.related, d.pg, d.groups.get(org_id, {org_id})
+    else:
+        related = related if related is not None else derived_graphs(uow).related
+        pg = pg if pg is not None else derived_graphs(uow).pg
+        group = related.group_of(org_id)
+    share = None
+    if org_id in pg.nodes.index and len(pg.edges):
+        share = in_group_share(org_id, group, pg)
+    return shell_reasons_of(uow, org, _shared_of(related, org_id), share)
+
+
+def shell_reasons_of(
+    uow: UnitOfWork, org: Any, shared_reasons: set[str], in_group_share: float | None
+) -> list[str]:
+    """The shell-company indicators of an organization row, with the room's thresholds."""
+    s = risk_settings()
+    shared = sorted(shared_reasons)
+    return G.shell_indicators(
+        age_days=(uow.today() - org.founded_on).days,
+        capital_minor=org.registered_capital.minor,
+        shared_with=shared,
+        in_group_share=in_group_share,
+        t=G.ShellThresholds(
+            new_days=s.shell_new_days,
+            tiny_capital_minor=s.shell_tiny_capital_cny * 100,
+            min_indicators=s.shell_min_indicators,
+        ),
+    )
+
+
+def _shared_of(related: Any, org_id: str) -> set[str]:
+    return {
+        shared_reason(lk.reason)
+        for lk in related.links
+        if org_id in (lk.a, lk.b) and lk.reason.startswith("shared_")
+    }
+
+
+# ---------------------------------------------------------------- detector by detector
+
+
+def _graph_findings_for(
+    uow: UnitOfWork,
+    org_id: str,
+    org: Any,
+    d: DerivedGraphs,
+    s: RiskSettings,
+) -> list[GraphFinding]:
+    pg = d.pg
+    me = pg.nodes.index.get(org_id)
+    out: list[GraphFinding] = []
+    if me is not None and len(pg.edges):
+        out += _circular_trade(me, d.cycles_by_node.get(me, ()), pg.nodes.ids)
+        out += _fan_patterns(me, d.fans_by_node.get(me, ()), pg.nodes.ids, s)
+        out += _self_financing_trade(org_id, me, d.related, pg)
+    in_group = d.in_group_share.get(org_id) if me is not None else None
+    shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group)
+    if len(shell) >= s.shell_min_indicators:
+        out.append(
+            GraphFinding(
+                FindingKind.SHELL_COMPANY,
+                Severity.HIGH if len(shell) >= 3 else Severity.MEDIUM,
+                (org_id,),
+                f"{len(shell)} shell-company indicators",
+                (),
+                {"indicators": shell},
+            )
+        )
+    return out
+
+
+def _circular_trade(me: int, cycles: Iterable[G.Cycle], ids: Sequence[str]) -> list[GraphFinding]:
+    out: list[GraphFinding] = []
+    for c in cycles:
+        if me in c.nodes:
+            info = G.summarize_cycle(c, ids)
+            out.append(
+                GraphFinding(
+                    FindingKind.CIRCULAR_TRADE,
+                    Severity.HIGH,
+                    tuple(ids[n] for n in c.nodes),
+                    f"circular trade of {info['hops']} hops closing in {info['days']} days",
+                    tuple(info["path"]),
+                    {
+                        "first_amount": Money(c.first_amount, "CNY").as_json(),
+                        "returned_amount": Money(c.last_amount, "CNY").as_json(),
+                        "from": date.fromordinal(c.first_day).isoformat(),
+                        "to": date.fromordinal(c.last_day).isoformat(),
+                    },
+                )
+            )
+    return out
+
+
+def _fan_patterns(
+    me: int, fans: Iterable[G.FanPattern], ids: Sequence[str], s: RiskSettings
+) -> list[GraphFinding]:
+    out: list[GraphFinding] = []
+    for p in fans:
+        involved = p.node == me or p.sink == me or me in p.counterparties
+        if not involved:
+            continue
+        members = [ids[p.node], *(ids[c] for c in p.counterparties)]
+        if p.sink is not None:
+            members.append(ids[p.sink])
+        out.append(
+            GraphFinding(
+                FindingKind(p.kind),
+                Severity.MEDIUM,
+                tuple(members),
+                f"{p.kind.replace('_', '-')} around {ids[p.node]}: "
+                f"{len(p.counterparties)} counterparties within {s.fan_window_days} days",
+                (),
+                {
+                    "window_start": date.fromordinal(p.window_start).isoformat(),
+                    "sink": ids[p.sink] if p.sink is not None else None,
+                },
+            )
+        )
+    return out
+
+
+def _self_financing_trade(
+    org_id: str, me: int, related: Any, pg: PlatformGraph
+) -> list[GraphFinding]:
+    """Trade with its own control group: self-financing suspects among its counterparties."""
+    out: list[GraphFinding] = []
+    ids = pg.nodes.ids
+    forest_groups = {
+        h: set(c) | {h} for h, c in related.controllers.items() if org_id in c or h == org_id
+    }
+    group = set().union(*forest_groups.values()) if forest_groups else set()
+    e = pg.edges
+    cps = set(np.where(e.src == me, e.dst, e.src)[(e.src == me) | (e.dst == me)].tolist())
+    for cp in sorted(cps):
+        if ids[cp] in group and ids[cp] != org_id:
+            finding = _related_party_check(related, org_id, ids[cp])
+            if finding is not None:
+                out.append(finding)
+    return out
+
+
+# ---------------------------------------------------------------- a pair of enterprises
+
+
+def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
+    levels = risk_settings().control_levels
+    controllers = []
+    for holder, controlled in related.controllers.items():
+        covers_a = holder == a or a in controlled
+        covers_b = holder == b or b in controlled
+        if covers_a and covers_b:
+            controllers.append(holder)
+    links = related.related(a, b)
+    path = [a]
+    for lk in links:
+        path.append(lk.b if lk.a == path[-1] else lk.a)
+    evidence = {
+        "links": [{"a": lk.a, "b": lk.b, "reason": lk.reason, "via": lk.via} for lk in links],
+        "control_levels_searched": levels,
+    }
+    if controllers:
+        evidence["common_controllers"] = sorted(controllers)
+        if len(path) == 1:
+            path = [a, controllers[0], b]
+        return GraphFinding(
+            FindingKind.SELF_FINANCING,
+            Severity.HIGH,
+            (a, b),
+            f"applicant {a} and debtor {b} are in one control group "
+            f"(controlled by {', '.join(sorted(controllers))})",
+            tuple(path),
+            evidence,
+        )
+    if links:
+        reasons = sorted({lk.reason for lk in links})
+        return GraphFinding(
+            FindingKind.RELATED_PARTY,
+            Severity.MEDIUM,
+            (a, b),
+            f"applicant {a} and debtor {b} are related parties ({', '.join(reasons)})",
+            tuple(path),
+            evidence,
+        )
+    return None

@@ -1,0 +1,163 @@
+"""The indicators as CSV and as an Excel workbook with the series."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from scf.core.uow import UnitOfWork
+from scf.supervision.facts import check_period
+from scf.supervision.indicators import indicators
+from scf.supervision.series import series
+
+HEADER = ["section", "dimension", "key", "label", "count", "amount", "currency"]
+
+
+def export_csv(uow: UnitOfWork, start: date | None = None, end: date | None = None) -> bytes:
+    """The indicators as CSV (UTF-8 with a BOM, so that spreadsheet programs read Chinese)."""
+    ind = indicators(uow, *check_period(start, end))
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(HEADER)
+    w.writerows(_safe_cells(r) for r in _indicator_rows(ind))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def export_xlsx(
+    uow: UnitOfWork, start: date | None = None, end: date | None = None, granularity: str = "month"
+) -> bytes:
+    """The indicators and the series as an Excel workbook (amounts as exact decimal text)."""
+    from openpyxl import Workbook
+
+    ind = indicators(uow, *check_period(start, end))
+    today = uow.today()
+    ser = series(uow, granularity, start or date(today.year, 1, 1), end or today)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "indicators"
+    ws.append(HEADER)
+    for r in _indicator_rows(ind):
+        ws.append(_safe_cells(r))
+    ws2 = wb.create_sheet("series")
+    cols = ["period", "sme_financings", "alerts_raised", "alerts_resolved", "list_entries"]
+    cols += [f"sme_volume_{c}" for c in ser["sme_volume"]]
+    ws2.append(cols)
+    for i, label in enumerate(ser["labels"]):
+        ws2.append(
+            [
+                label,
+                ser["sme_financings"][i],
+                ser["alerts_raised"][i],
+                ser["alerts_resolved"][i],
+                ser["list_entries"][i],
+                *(v[i] for v in ser["sme_volume"].values()),
+            ]
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _indicator_rows(ind: dict[str, Any]) -> list[list[str]]:
+    """Flatten the indicators into (section, dimension, key, label, count, amount, currency)."""
+    return [
+        *_volume_rows(ind["sme_volume"]),
+        *_reach_rows(ind["reach"]),
+        *_pricing_and_time_rows(ind["pricing"], ind["time_to_decision"]),
+        *(
+            ["credit_quality", "all", k, "", "", "" if v is None else str(v), ""]
+            for k, v in ind["credit_quality"].items()
+        ),
+        *_exposure_rows(ind["exposures"]),
+        *(["alerts", "all", k, "", str(ind["alerts"][k]), "", ""] for k in _ALERT_STATES),
+        *(
+            ["lists", kind, "live", "", str(ind["lists"][kind]["live"]), "", ""]
+            for kind in ("white", "black", "red")
+        ),
+    ]
+
+
+_ALERT_STATES = ("raised", "open", "assigned", "resolved")
+
+
+def _volume_rows(volume: dict[str, list[dict[str, Any]]]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for dim, items in volume.items():
+        for r in items:
+            for m in r["amounts"] or [{"amount": "0.00", "currency": "CNY"}]:
+                label = r.get("label", r["key"])
+                rows.append(["sme_volume", dim, r["key"], label, str(r["count"]), *_money(m)])
+    return rows
+
+
+def _reach_rows(reach: dict[str, Any]) -> list[list[str]]:
+    return [
+        ["reach", "tier", str(t["tier"]), f"SMEs {t['smes']}", str(t["enterprises"]), *_money(m)]
+        for t in reach["tiers"]
+        for m in t["amounts"]
+    ]
+
+
+def _pricing_and_time_rows(
+    pricing: dict[str, Any], time_to_decision: dict[str, Any]
+) -> list[list[str]]:
+    p = pricing["all"]
+    rows = [
+        [
+            "pricing",
+            "all",
+            "weighted_average_rate",
+            "",
+            str(p["count"]),
+            p["weighted_average"] or "",
+            "",
+        ]
+    ]
+    rows += [
+        [
+            "time_to_decision",
+            lane,
+            "median_hours",
+            "",
+            str(st["count"]),
+            st["median_hours"] or "",
+            "",
+        ]
+        for lane, st in time_to_decision.items()
+    ]
+    return rows
+
+
+def _exposure_rows(exposures: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [
+            "exposure",
+            e["funder_name"],
+            e["core_name"],
+            f"cap {e['cap']['amount']}",
+            "1" if e["over_cap"] else "0",
+            *_money(e["exposure"]),
+        ]
+        for e in exposures
+    ]
+
+
+def _money(m: dict[str, Any]) -> list[str]:
+    return [m["amount"], m["currency"]]
+
+
+def _safe_cells(row: list[str]) -> list[str]:
+    """Neutralise spreadsheet formulas in text taken from participants (CSV injection)."""
+    return [("'" + c) if c[:1] in ("=", "+", "-", "@") and not _numeric(c) else c for c in row]
+
+
+def _numeric(c: str) -> bool:
+    try:
+        Decimal(c)
+    except ArithmeticError:
+        return False
+    return True
