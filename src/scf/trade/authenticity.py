@@ -14,7 +14,7 @@ from scf.parties import service as parties
 from scf.parties.model import ConsentScope
 from scf.trade.config import trade_settings
 from scf.trade.fingerprints import check_fingerprint
-from scf.trade.matching import _match
+from scf.trade.matching import match_details
 from scf.trade.model import (
     Assessment,
     DocKind,
@@ -27,7 +27,7 @@ from scf.trade.model import (
     price_outliers,
     score,
 )
-from scf.trade.receivables import _rcv
+from scf.trade.receivables import receivable_row
 from scf.trade.tables import FingerprintMarkRow, InvoiceLineRow, InvoiceRow
 
 # ---------------------------------------------------------------- authenticity
@@ -40,11 +40,11 @@ def assess_authenticity(
     settings = trade_settings()
     tol = settings.tolerances()
     s = uow.session
-    row = _rcv(uow, receivable_id)
+    row = receivable_row(uow, receivable_id)
     inv = s.get(InvoiceRow, row.invoice_id)
     assert inv is not None
     reasons: list[Reason] = []
-    issues, _report, facts = _match(uow, inv, tol)
+    issues, _report, facts = match_details(uow, inv, tol)
     if inv.order_id is None:
         reasons.append(
             Reason(
@@ -255,7 +255,7 @@ def assess_authenticity(
 
 def assess_receivable(uow: UnitOfWork, receivable_id: str) -> Assessment:
     """Assess for a reader allowed to see the receivable (own, consent, platform)."""
-    row = _rcv(uow, receivable_id)
+    row = receivable_row(uow, receivable_id)
     parties.authorize_read(
         uow,
         [row.seller_org_id, row.debtor_org_id],

@@ -24,19 +24,19 @@ from scf.trade.common import (
     LOGISTICS,
     InvoiceInput,
     OrderInput,
+    PartyResolver,
     ShipmentInput,
-    _audit_json,
-    _audit_rows,
-    _money,
-    _Parties,
-    _qty,
-    _require_party,
-    _secret,
-    _snapshot,
-    _table,
-    _unit_price,
+    audit_json,
+    audit_rows,
+    fingerprint_secret,
+    parse_money,
+    parse_quantity,
+    parse_unit_price,
+    receivable_snapshot,
+    require_party,
+    table_of,
 )
-from scf.trade.fingerprints import _mark_many
+from scf.trade.fingerprints import mark_many
 from scf.trade.model import (
     DocKind,
     FingerprintState,
@@ -45,7 +45,7 @@ from scf.trade.model import (
     keyed_fingerprint,
     normalize_number,
 )
-from scf.trade.receivables import _confirm
+from scf.trade.receivables import record_confirmation
 from scf.trade.tables import (
     InvoiceLineRow,
     InvoiceRow,
@@ -65,7 +65,7 @@ def record_orders(
     """File contracts or purchase orders; all land or none."""
     parties.require_role(uow.actor, *ENTERPRISE)
     errors = ErrorCollector()
-    resolver = _Parties(uow)
+    resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     now = uow.now()
@@ -87,7 +87,7 @@ def record_orders(
         buyer = resolver.get(it.buyer_uscc, "buyer_uscc", errors, ln)
         if seller is not None and buyer is not None and seller.id == buyer.id:
             errors.add("buyer_uscc", "the seller and the buyer are the same organization", ln)
-        _require_party(uow, seller, buyer, errors, ln)
+        require_party(uow, seller, buyer, errors, ln)
         if it.currency not in CURRENCY_EXPONENTS:
             errors.add("currency", f"unknown currency {it.currency!r}", ln)
         if it.issue_date > uow.today():
@@ -97,8 +97,8 @@ def record_orders(
         total = Decimal(0)
         parsed_lines = []
         for j, line in enumerate(it.lines, start=1):
-            q = _qty(line.quantity, f"lines[{j}].quantity", errors, ln)
-            p = _unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
+            q = parse_quantity(line.quantity, f"lines[{j}].quantity", errors, ln)
+            p = parse_unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
             if not line.item.strip():
                 errors.add(f"lines[{j}].item", "an item is required", ln)
             if q is not None and p is not None:
@@ -145,7 +145,7 @@ def record_orders(
         uow.session.execute(insert(TradeOrderRow), rows)
     if lines:
         uow.session.execute(insert(TradeOrderLineRow), lines)
-    _audit_rows(uow, "order.filed", "trade_order", [(r["id"], r) for r in rows])
+    audit_rows(uow, "order.filed", "trade_order", [(r["id"], r) for r in rows])
     if commit:
         uow.commit()
     return [r["id"] for r in rows]
@@ -155,7 +155,7 @@ def _orders_on_file(
     uow: UnitOfWork, numbers: Iterable[str]
 ) -> dict[tuple[str, str, str, str], str]:
     """Order ids by (seller, buyer, kind, number) for the numbers a batch names."""
-    o = _table(TradeOrderRow).c
+    o = table_of(TradeOrderRow).c
     wanted = sorted(set(numbers))
     conn = uow.session.connection()
     found: dict[tuple[str, str, str, str], str] = {}
@@ -171,7 +171,7 @@ def _orders_on_file(
 
 def _order_lines_of(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, set[int]]:
     """The line numbers of each order, for a batch of shipments."""
-    ol = _table(TradeOrderLineRow).c
+    ol = table_of(TradeOrderLineRow).c
     wanted = sorted(set(order_ids))
     conn = uow.session.connection()
     found: dict[str, set[int]] = defaultdict(set)
@@ -186,7 +186,7 @@ def _order_lines_of(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, set[
 def _orders_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str, str, str], str]:
     """Order ids by (seller, buyer, number) for a batch, a purchase order before a contract
     of the same number."""
-    o = _table(TradeOrderRow).c
+    o = table_of(TradeOrderRow).c
     wanted = sorted(set(numbers))
     found: dict[tuple[str, str, str], tuple[str, str]] = {}
     conn = uow.session.connection()
@@ -204,7 +204,7 @@ def _orders_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str
 
 def _invoices_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str, str, str], str]:
     """Invoice ids by (seller, buyer, normalized number) for a batch's credit notes."""
-    i = _table(InvoiceRow).c
+    i = table_of(InvoiceRow).c
     wanted = sorted(set(numbers))
     found: dict[tuple[str, str, str], str] = {}
     conn = uow.session.connection()
@@ -224,7 +224,7 @@ def record_shipments(
     """File delivery notes or waybills (seller or logistics) and goods receipts (buyer)."""
     parties.require_role(uow.actor, *ENTERPRISE, *LOGISTICS)
     errors = ErrorCollector()
-    resolver = _Parties(uow)
+    resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     now = uow.now()
@@ -264,7 +264,7 @@ def record_shipments(
             errors.add("lines", "at least one line is required", ln)
         parsed = []
         for j, sl in enumerate(it.lines, start=1):
-            q = _qty(sl.quantity, f"lines[{j}].quantity", errors, ln)
+            q = parse_quantity(sl.quantity, f"lines[{j}].quantity", errors, ln)
             if sl.order_line_no not in known_lines:
                 errors.add(
                     f"lines[{j}].order_line_no",
@@ -292,7 +292,7 @@ def record_shipments(
     if rows:
         uow.session.execute(insert(ShipmentRow), rows)
         uow.session.execute(insert(ShipmentLineRow), lines)
-    _audit_rows(uow, "shipment.filed", "trade_shipment", [(r["id"], r) for r in rows])
+    audit_rows(uow, "shipment.filed", "trade_shipment", [(r["id"], r) for r in rows])
     if commit:
         uow.commit()
     return [r["id"] for r in rows]
@@ -302,8 +302,10 @@ def record_shipments(
 
 
 _PRIOR_INVOICES = select(
-    _table(InvoiceRow).c.fingerprint, _table(InvoiceRow).c.id, _table(InvoiceRow).c.filed_by_org_id
-).where(_table(InvoiceRow).c.fingerprint.in_(bindparam("fps", expanding=True)))
+    table_of(InvoiceRow).c.fingerprint,
+    table_of(InvoiceRow).c.id,
+    table_of(InvoiceRow).c.filed_by_org_id,
+).where(table_of(InvoiceRow).c.fingerprint.in_(bindparam("fps", expanding=True)))
 
 
 def record_invoices(
@@ -316,8 +318,8 @@ def record_invoices(
     """
     parties.require_role(uow.actor, *ENTERPRISE)
     errors = ErrorCollector()
-    resolver = _Parties(uow)
-    secret = _secret(uow)
+    resolver = PartyResolver(uow)
+    secret = fingerprint_secret(uow)
     now = uow.now()
     today = uow.today()
     staged: list[tuple[InvoiceInput, int, Any, Any, dict[str, Any], list[dict[str, Any]]]] = []
@@ -349,15 +351,15 @@ def record_invoices(
         buyer = resolver.get(it.buyer_uscc, "buyer_uscc", errors, ln)
         if seller is not None and buyer is not None and seller.id == buyer.id:
             errors.add("buyer_uscc", "the seller and the buyer are the same organization", ln)
-        _require_party(uow, seller, buyer, errors, ln)
+        require_party(uow, seller, buyer, errors, ln)
         if it.currency not in CURRENCY_EXPONENTS:
             errors.add("currency", f"unknown currency {it.currency!r}", ln)
             continue
-        net = _money(it.amount_without_tax, it.currency, "amount_without_tax", errors, ln)
-        tax = _money(it.tax, it.currency, "tax", errors, ln)
-        total = _money(it.total, it.currency, "total", errors, ln)
+        net = parse_money(it.amount_without_tax, it.currency, "amount_without_tax", errors, ln)
+        tax = parse_money(it.tax, it.currency, "tax", errors, ln)
+        total = parse_money(it.total, it.currency, "total", errors, ln)
         payable = (
-            _money(it.payable, it.currency, "payable", errors, ln)
+            parse_money(it.payable, it.currency, "payable", errors, ln)
             if it.payable is not None
             else total
         )
@@ -381,8 +383,8 @@ def record_invoices(
         line_rows: list[dict[str, Any]] = []
         line_sum = Decimal(0)
         for j, line in enumerate(it.lines, start=1):
-            q = _qty(line.quantity, f"lines[{j}].quantity", errors, ln)
-            p = _unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
+            q = parse_quantity(line.quantity, f"lines[{j}].quantity", errors, ln)
+            p = parse_unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
             if q is not None and p is not None:
                 line_sum += q * p
                 line_rows.append(
@@ -514,13 +516,13 @@ def record_invoices(
     # Core executemany on the tables: the ORM's bulk path costs more than the database here.
     conn = s.connection()
     if inv_rows:
-        conn.execute(insert(_table(InvoiceRow)), inv_rows)
+        conn.execute(insert(table_of(InvoiceRow)), inv_rows)
     if all_lines:
-        conn.execute(insert(_table(InvoiceLineRow)), all_lines)
+        conn.execute(insert(table_of(InvoiceLineRow)), all_lines)
     if receivables:
-        conn.execute(insert(_table(ReceivableRow)), receivables)
+        conn.execute(insert(table_of(ReceivableRow)), receivables)
     if inv_rows:
-        _mark_many(
+        mark_many(
             uow,
             [r["fingerprint"] for r in inv_rows],
             FingerprintState.SUBMITTED,
@@ -531,7 +533,7 @@ def record_invoices(
         # One audit entry per batch, listing every invoice and receivable it opened: the
         # trail stays complete while a batch of thousands writes one row, not thousands.
         rcv_of = {r["invoice_id"]: r for r in receivables}
-        _audit_json(
+        audit_json(
             uow,
             "invoice.batch_filed",
             "trade_invoice_batch",
@@ -569,7 +571,7 @@ def record_invoices(
     for prior in to_confirm:
         rcv = s.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == prior.id))
         if rcv is not None:
-            _confirm(uow, rcv, rcv.face_minor - rcv.credited_minor)
+            record_confirmation(uow, rcv, rcv.face_minor - rcv.credited_minor)
     uow.flush()
     if commit:
         uow.commit()
@@ -580,7 +582,7 @@ def _apply_credit(uow: UnitOfWork, invoice_id: str, amount_minor: int, credit_no
     rcv = uow.session.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == invoice_id))
     if rcv is None:
         return
-    before = _snapshot(rcv)
+    before = receivable_snapshot(rcv)
     remaining = rcv.face_minor - rcv.credited_minor - amount_minor
     if remaining < rcv.used_minor:
         raise Conflict(
@@ -596,6 +598,6 @@ def _apply_credit(uow: UnitOfWork, invoice_id: str, amount_minor: int, credit_no
         "trade_receivable",
         rcv.id,
         before=before,
-        after={**_snapshot(rcv), "credit_note_id": credit_note_id},
+        after={**receivable_snapshot(rcv), "credit_note_id": credit_note_id},
         org_id=rcv.seller_org_id,
     )
