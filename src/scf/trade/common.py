@@ -197,15 +197,19 @@ def parse_money(
         return None
 
 
-def parse_quantity(
-    value: object, field: str, errors: ErrorCollector, line: int | None
-) -> Decimal | None:
+def _decimal(value: object, field: str, errors: ErrorCollector, line: int | None) -> Decimal | None:
     try:
-        dec = to_decimal(value, field)
+        return to_decimal(value, field)
     except InvalidInput as exc:
         errors.add(field, exc.message, line)
         return None
-    if dec <= 0:
+
+
+def parse_quantity(
+    value: object, field: str, errors: ErrorCollector, line: int | None
+) -> Decimal | None:
+    dec = _decimal(value, field, errors, line)
+    if dec is not None and dec <= 0:
         errors.add(field, "must be greater than zero", line)
         return None
     return dec
@@ -215,12 +219,8 @@ def parse_unit_price(
     value: object, field: str, errors: ErrorCollector, line: int | None
 ) -> Decimal | None:
     """A line's unit price: a decimal of zero or more; None when it is not a number."""
-    try:
-        dec = to_decimal(value, field)
-    except InvalidInput as exc:
-        errors.add(field, exc.message, line)
-        return None
-    if dec < 0:
+    dec = _decimal(value, field, errors, line)
+    if dec is not None and dec < 0:
         errors.add(field, "must not be negative", line)
     return dec
 
@@ -304,6 +304,27 @@ def audit_json(uow: UnitOfWork, action: str, kind: str, agg_id: str, after: dict
             "after": after,
             "request_id": request_id_var.get(),
         },
+    )
+
+
+def audit_receivable(
+    uow: UnitOfWork,
+    action: str,
+    row: ReceivableRow,
+    before: dict[str, Any],
+    *,
+    org_id: str | None = None,
+    **extra: Any,
+) -> None:
+    """Flush a change to a receivable and audit it: its snapshot before and after, and `extra`."""
+    uow.flush()
+    uow.audit(
+        action,
+        "trade_receivable",
+        row.id,
+        before=before,
+        after={**receivable_snapshot(row), **extra},
+        org_id=org_id,
     )
 
 

@@ -20,6 +20,7 @@ from scf.trade.common import (
     ENTERPRISE,
     PartyResolver,
     PaymentInput,
+    audit_receivable,
     parse_money,
     receivable_snapshot,
 )
@@ -145,15 +146,7 @@ def _store_payment(
         if rcv is not None:
             before = receivable_snapshot(rcv)
             rcv.paid_minor += amount.minor
-            uow.flush()
-            uow.audit(
-                "receivable.paid",
-                "trade_receivable",
-                rcv.id,
-                before=before,
-                after=receivable_snapshot(rcv),
-                org_id=payee_id,
-            )
+            audit_receivable(uow, "receivable.paid", rcv, before, org_id=payee_id)
     uow.flush()
     uow.audit(
         "payment.recorded",

@@ -28,6 +28,7 @@ from scf.parties.model import ConsentScope
 from scf.trade.common import (
     ENTERPRISE,
     ReceivableInfo,
+    audit_receivable,
     receivable_snapshot,
     receivable_status,
     table_of,
@@ -53,15 +54,7 @@ def record_confirmation(uow: UnitOfWork, row: ReceivableRow, amount_minor: int) 
     before = receivable_snapshot(row)
     row.confirmed_minor = amount_minor
     row.confirmed_at = uow.now()
-    uow.flush()
-    uow.audit(
-        "receivable.confirmed",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after=receivable_snapshot(row),
-        org_id=row.debtor_org_id,
-    )
+    audit_receivable(uow, "receivable.confirmed", row, before, org_id=row.debtor_org_id)
 
 
 def confirm_receivables(
@@ -119,14 +112,8 @@ def dispute_receivable(uow: UnitOfWork, receivable_id: str, reason: str) -> Rece
         raise InvalidInput("say why the receivable is disputed", field="reason")
     before = receivable_snapshot(row)
     row.disputed = True
-    uow.flush()
-    uow.audit(
-        "receivable.disputed",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after={**receivable_snapshot(row), "reason": reason},
-        org_id=row.debtor_org_id,
+    audit_receivable(
+        uow, "receivable.disputed", row, before, org_id=row.debtor_org_id, reason=reason
     )
     uow.commit()
     return _info(uow, row)
@@ -194,14 +181,7 @@ def use_receivable(
             at=uow.now(),
         )
     )
-    uow.flush()
-    uow.audit(
-        "receivable.used",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after={**receivable_snapshot(row), "purpose": purpose, "reference": reference},
-    )
+    audit_receivable(uow, "receivable.used", row, before, purpose=purpose, reference=reference)
     return _info(uow, row)
 
 
@@ -518,14 +498,7 @@ def release_receivable(
     row.used_minor -= amount.minor
     if row.used_minor == 0:
         row.financed = False
-    uow.flush()
-    uow.audit(
-        "receivable.released",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after={**receivable_snapshot(row), "reference": reference},
-    )
+    audit_receivable(uow, "receivable.released", row, before, reference=reference)
     return _info(uow, row)
 
 
@@ -548,15 +521,15 @@ def receivables_between(
 # ---------------------------------------------------------------- reads with access control
 
 
-def get_receivable(uow: UnitOfWork, receivable_id: str) -> ReceivableInfo:
+def readable_receivable(uow: UnitOfWork, receivable_id: str, purpose: str) -> ReceivableRow:
+    """Return the receivable to a reader allowed to see it (own, consent, platform)."""
     row = receivable_row(uow, receivable_id)
-    parties.authorize_read(
-        uow,
-        [row.seller_org_id, row.debtor_org_id],
-        ConsentScope.TRADE,
-        f"receivable/{receivable_id}",
-    )
-    return _info(uow, row)
+    parties.authorize_read(uow, [row.seller_org_id, row.debtor_org_id], ConsentScope.TRADE, purpose)
+    return row
+
+
+def get_receivable(uow: UnitOfWork, receivable_id: str) -> ReceivableInfo:
+    return _info(uow, readable_receivable(uow, receivable_id, f"receivable/{receivable_id}"))
 
 
 def list_receivables(
