@@ -361,7 +361,7 @@ class _InvoiceBatch:
         )
 
     def check_items(self, items: Sequence[InvoiceInput]) -> list[_Staged]:
-        """Check every item on its own; the rows of those that pass, errors noted."""
+        """Check every item on its own; return the rows of those that pass, errors noted."""
         staged = []
         for i, it in enumerate(items, start=1):
             item = self._check(it, it.line or i)
@@ -370,6 +370,7 @@ class _InvoiceBatch:
         return staged
 
     def _check(self, it: InvoiceInput, ln: int) -> _Staged | None:
+        """Check one item on its own and build its invoice row; None when it fails."""
         errors = self.errors
         n0 = len(errors.errors)
         number = self._kind_and_number(it, ln)
@@ -467,7 +468,7 @@ class _InvoiceBatch:
         return net, tax, total, payable
 
     def _due_date(self, it: InvoiceInput, ln: int) -> date:
-        """Check the issue date; the due date, 30 days on unless stated."""
+        """Check the issue date; return the due date (30 days on unless stated)."""
         if it.issue_date > self.today:
             self.errors.add("issue_date", "is in the future", ln)
         due = it.due_date or it.issue_date + timedelta(days=30)
@@ -503,7 +504,7 @@ class _InvoiceBatch:
     def _references(
         self, it: InvoiceInput, ln: int, number: str, seller: Any, buyer: Any, total: Money
     ) -> tuple[str, str | None, str | None] | None:
-        """The fingerprint, once in the batch, and the order and credited invoice named."""
+        """Check the fingerprint is new to the batch, and the order and credited invoice."""
         errors = self.errors
         digest = invoice_digest(seller.uscc, buyer.uscc, number, it.issue_date, total)
         fp = keyed_fingerprint(self.secret, digest)
@@ -533,8 +534,7 @@ class _InvoiceBatch:
         return fp, order_id, credited_id
 
     def against_platform(self, staged: list[_Staged]) -> tuple[list[_Staged], list[Any]]:
-        """Refuse exact duplicates already on the platform, except that the debtor filing the
-        seller's invoice confirms it; the items to file and the invoices to confirm."""
+        """Refuse invoices already on the platform, but let the debtor's filing confirm them."""
         existing = _prior_invoices(self.uow, list(self.fps))
         actor_org = self.uow.actor.org_id
         to_confirm: list[Any] = []
@@ -562,7 +562,7 @@ def _trading_parties(
     errors: ErrorCollector,
     ln: int,
 ) -> tuple[Any, Any]:
-    """The seller and the buyer: on the platform, not one organization, the filer one of them."""
+    """Resolve and check the seller and the buyer: on the platform, apart, the filer one."""
     seller = resolver.get(it.seller_uscc, "seller_uscc", errors, ln)
     buyer = resolver.get(it.buyer_uscc, "buyer_uscc", errors, ln)
     if seller is not None and buyer is not None and seller.id == buyer.id:
@@ -572,7 +572,7 @@ def _trading_parties(
 
 
 def _prior_invoices(uow: UnitOfWork, fps: list[str]) -> dict[str, Any]:
-    """The invoices already on the platform by fingerprint (id and filer)."""
+    """Find the invoices already on the platform by fingerprint (id and filer)."""
     existing: dict[str, Any] = {}
     conn = uow.session.connection()
     for k in range(0, len(fps), 500):
@@ -582,7 +582,7 @@ def _prior_invoices(uow: UnitOfWork, fps: list[str]) -> dict[str, Any]:
 
 
 def _receivable_rows(uow: UnitOfWork, keep: list[_Staged], now: datetime) -> list[dict[str, Any]]:
-    """A receivable against the buyer for each invoice, confirmed when the buyer files it."""
+    """Open a receivable against the buyer for each invoice, confirmed if the buyer files."""
     receivables: list[dict[str, Any]] = []
     for _it, _ln, seller, buyer, row, _ in keep:
         if row["kind"] != DocKind.INVOICE:
@@ -640,8 +640,8 @@ def _write_invoices(
 def _audit_invoice_batch(
     uow: UnitOfWork, inv_rows: list[dict[str, Any]], receivables: list[dict[str, Any]]
 ) -> None:
-    """One audit entry per batch, listing every invoice and receivable it opened: the trail
-    stays complete while a batch of thousands writes one row, not thousands."""
+    """Audit the batch in one entry listing every invoice and receivable it opened."""
+    # The trail stays complete while a batch of thousands writes one row, not thousands.
     rcv_of = {r["invoice_id"]: r for r in receivables}
     audit_json(
         uow,

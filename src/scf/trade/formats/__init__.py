@@ -192,7 +192,7 @@ TOTALS = (
 
 
 def read_totals(read: Callable[[str], str | None], syntax: str) -> Totals:
-    """Read a `syntax` ("ubl" or "cii") document's totals, `read` giving an element's text."""
+    """Read a UBL or CII (`syntax`) document's totals; `read` gives an element's text."""
     column = 1 if syntax == "ubl" else 2
     return cast(Totals, {row[0]: parse_decimal(read(row[column]), row[0]) for row in TOTALS})
 
