@@ -55,6 +55,15 @@ SIZES: Final[dict[str, Size]] = {
 }
 
 
+def size_of(size: str | Size) -> Size:
+    """Return the size named, or the size given."""
+    if isinstance(size, Size):
+        return size
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; use one of {', '.join(SIZES)}")
+    return SIZES[size]
+
+
 @dataclass(frozen=True, slots=True)
 class Org:
     key: str

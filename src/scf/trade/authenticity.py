@@ -11,14 +11,14 @@ from sqlalchemy import select
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
-from scf.parties.model import ConsentScope
 from scf.trade.config import trade_settings
 from scf.trade.fingerprints import check_fingerprint
-from scf.trade.matching import _match
+from scf.trade.matching import match_details
 from scf.trade.model import (
     Assessment,
     DocKind,
     Reason,
+    Tolerances,
     check_dates,
     explain,
     item_key,
@@ -27,10 +27,16 @@ from scf.trade.model import (
     price_outliers,
     score,
 )
-from scf.trade.receivables import _rcv
-from scf.trade.tables import FingerprintMarkRow, InvoiceLineRow, InvoiceRow
+from scf.trade.receivables import readable_receivable, receivable_row
+from scf.trade.tables import FingerprintMarkRow, InvoiceLineRow, InvoiceRow, ReceivableRow
 
 # ---------------------------------------------------------------- authenticity
+
+# Documents a purchase order needs behind it: (the match's count, code, message).
+_MISSING_DOCUMENTS = (
+    ("deliveries", "NO_DELIVERY", "No delivery note or waybill is on file for order {}."),
+    ("receipts", "NO_RECEIPT", "The buyer filed no goods receipt for order {}."),
+)
 
 
 def assess_authenticity(
@@ -39,12 +45,24 @@ def assess_authenticity(
     """Score the trade background of a receivable 0..100 with reasons and their evidence."""
     settings = trade_settings()
     tol = settings.tolerances()
-    s = uow.session
-    row = _rcv(uow, receivable_id)
-    inv = s.get(InvoiceRow, row.invoice_id)
+    row = receivable_row(uow, receivable_id)
+    inv = uow.session.get(InvoiceRow, row.invoice_id)
     assert inv is not None
+    reasons = _trade_background(uow, inv, tol)
+    reasons += _duplicate_invoice(uow, inv, row, for_org_id)
+    reasons += _near_duplicates(uow, inv, tol)
+    reasons += _receivable_state(row)
+    reasons += _related_parties(uow, row)
+    reasons += _price_outliers(uow, inv, tol)
+    reasons += _seller_age(uow, row, inv, tol)
+    value = score(reasons, settings.merged_weights())
+    return Assessment(row.id, value, tuple(reasons), explain(value, reasons))
+
+
+def _trade_background(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[Reason]:
+    """Find the order, deliveries and receipts behind the invoice, and how they match."""
     reasons: list[Reason] = []
-    issues, _report, facts = _match(uow, inv, tol)
+    issues, _report, facts = match_details(uow, inv, tol)
     if inv.order_id is None:
         reasons.append(
             Reason(
@@ -54,22 +72,11 @@ def assess_authenticity(
             )
         )
     else:
-        if facts["deliveries"] == 0:
-            reasons.append(
-                Reason(
-                    "NO_DELIVERY",
-                    f"No delivery note or waybill is on file for order {facts['order']}.",
-                    {"order": facts["order"]},
+        for count, code, message in _MISSING_DOCUMENTS:
+            if facts[count] == 0:
+                reasons.append(
+                    Reason(code, message.format(facts["order"]), {"order": facts["order"]})
                 )
-            )
-        if facts["receipts"] == 0:
-            reasons.append(
-                Reason(
-                    "NO_RECEIPT",
-                    f"The buyer filed no goods receipt for order {facts['order']}.",
-                    {"order": facts["order"]},
-                )
-            )
     seen_codes: set[str] = set()
     for issue in issues:
         if issue.code not in seen_codes:
@@ -88,9 +95,16 @@ def assess_authenticity(
             for r in check_dates(None, [], [], inv.issue_date, inv.due_date, tol)
             if r.code not in seen_codes
         ]
+    return reasons
+
+
+def _duplicate_invoice(
+    uow: UnitOfWork, inv: InvoiceRow, row: ReceivableRow, for_org_id: str | None
+) -> list[Reason]:
+    """Flag the same invoice submitted, registered or financed at another institution."""
     status = check_fingerprint(uow, inv.fingerprint, _log=False)
     marks = list(
-        s.execute(
+        uow.session.execute(
             select(FingerprintMarkRow.org_id, FingerprintMarkRow.state).where(
                 FingerprintMarkRow.fingerprint == inv.fingerprint
             )
@@ -102,24 +116,29 @@ def assess_authenticity(
     encumbered = [
         m for m in marks if m.state in ("registered", "financed") and m.org_id != for_org_id
     ]
-    if insts or (encumbered and not row.used_minor):
-        reasons.append(
-            Reason(
-                "DUPLICATE_INVOICE",
-                "The same invoice (seller, buyer, number, date, total) was already submitted, "
-                "registered or financed at another institution.",
-                {
-                    "fingerprint": inv.fingerprint,
-                    "registered": status.registered,
-                    "financed": status.financed,
-                    "institutions": len(insts),
-                },
-            )
+    if not insts and (not encumbered or row.used_minor):
+        return []
+    return [
+        Reason(
+            "DUPLICATE_INVOICE",
+            "The same invoice (seller, buyer, number, date, total) was already submitted, "
+            "registered or financed at another institution.",
+            {
+                "fingerprint": inv.fingerprint,
+                "registered": status.registered,
+                "financed": status.financed,
+                "institutions": len(insts),
+            },
         )
+    ]
+
+
+def _near_duplicates(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[Reason]:
+    """Flag other invoices between the parties for nearly the same total days apart."""
     near = []
     window = timedelta(days=tol.near_duplicate_days)
     total = Money(inv.total_minor, inv.currency)
-    for other in s.scalars(
+    for other in uow.session.scalars(
         select(InvoiceRow).where(
             InvoiceRow.seller_org_id == inv.seller_org_id,
             InvoiceRow.buyer_org_id == inv.buyer_org_id,
@@ -142,27 +161,33 @@ def assess_authenticity(
             and same_items
         ):
             near.append(other)
-    if near:
-        reasons.append(
-            Reason(
-                "NEAR_DUPLICATE_INVOICE",
-                f"{len(near)} other invoice(s) between the same parties have a total within 1% "
-                f"and a date within {tol.near_duplicate_days} days: "
-                + ", ".join(f"{o.number} of {o.issue_date}" for o in near[:5])
-                + ".",
-                {
-                    "invoices": [
-                        {
-                            "id": o.id,
-                            "number": o.number,
-                            "issue_date": o.issue_date.isoformat(),
-                            "total": Money(o.total_minor, o.currency).amount_str(),
-                        }
-                        for o in near[:5]
-                    ]
-                },
-            )
+    if not near:
+        return []
+    return [
+        Reason(
+            "NEAR_DUPLICATE_INVOICE",
+            f"{len(near)} other invoice(s) between the same parties have a total within 1% "
+            f"and a date within {tol.near_duplicate_days} days: "
+            + ", ".join(f"{o.number} of {o.issue_date}" for o in near[:5])
+            + ".",
+            {
+                "invoices": [
+                    {
+                        "id": o.id,
+                        "number": o.number,
+                        "issue_date": o.issue_date.isoformat(),
+                        "total": Money(o.total_minor, o.currency).amount_str(),
+                    }
+                    for o in near[:5]
+                ]
+            },
         )
+    ]
+
+
+def _receivable_state(row: ReceivableRow) -> list[Reason]:
+    """Flag credit notes against the receivable and what its debtor has not confirmed."""
+    reasons: list[Reason] = []
     if row.credited_minor > 0:
         reasons.append(
             Reason(
@@ -193,19 +218,30 @@ def assess_authenticity(
                 },
             )
         )
+    return reasons
+
+
+def _related_parties(uow: UnitOfWork, row: ReceivableRow) -> list[Reason]:
+    """Flag a seller and debtor related by ownership, control or key persons."""
     links = parties.related_links(uow, row.seller_org_id, row.debtor_org_id)
-    if links:
-        reasons.append(
-            Reason(
-                "RELATED_PARTIES",
-                "Seller and debtor are related parties: "
-                + "; ".join(
-                    f"{link.reason}" + (f" via {link.via}" if link.via else "") for link in links
-                )
-                + ".",
-                {"links": [{"reason": link.reason, "via": link.via} for link in links]},
+    if not links:
+        return []
+    return [
+        Reason(
+            "RELATED_PARTIES",
+            "Seller and debtor are related parties: "
+            + "; ".join(
+                f"{link.reason}" + (f" via {link.via}" if link.via else "") for link in links
             )
+            + ".",
+            {"links": [{"reason": link.reason, "via": link.via} for link in links]},
         )
+    ]
+
+
+def _price_outliers(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[Reason]:
+    """Flag unit prices far from what the seller charged the buyer for the same item."""
+    s = uow.session
     history: dict[str, list[Decimal]] = defaultdict(list)
     hist_rows = s.execute(
         select(InvoiceLineRow.item, InvoiceLineRow.unit_price)
@@ -225,41 +261,41 @@ def assess_authenticity(
         for r in s.scalars(select(InvoiceLineRow).where(InvoiceLineRow.invoice_id == inv.id))
     ]
     outliers = price_outliers(own_lines, history, tol)
-    if outliers:
-        reasons.append(
-            outliers[0]
-            if len(outliers) == 1
-            else Reason(
-                "PRICE_OUTLIER",
-                " ".join(o.message for o in outliers),
-                {"lines": [o.evidence for o in outliers]},
-            )
+    if not outliers:
+        return []
+    if len(outliers) == 1:
+        return outliers
+    return [
+        Reason(
+            "PRICE_OUTLIER",
+            " ".join(o.message for o in outliers),
+            {"lines": [o.evidence for o in outliers]},
         )
+    ]
+
+
+def _seller_age(
+    uow: UnitOfWork, row: ReceivableRow, inv: InvoiceRow, tol: Tolerances
+) -> list[Reason]:
+    """Flag a seller founded too shortly before the invoice."""
     seller = parties.find_organization(uow, row.seller_org_id)
     age = (inv.issue_date - seller.founded_on).days
-    if age < tol.seller_min_age_days:
-        reasons.append(
-            Reason(
-                "SELLER_TOO_NEW",
-                f"The seller was founded on {seller.founded_on}, {age} days before the invoice.",
-                {
-                    "founded_on": seller.founded_on.isoformat(),
-                    "age_days": age,
-                    "minimum_days": tol.seller_min_age_days,
-                },
-            )
+    if age >= tol.seller_min_age_days:
+        return []
+    return [
+        Reason(
+            "SELLER_TOO_NEW",
+            f"The seller was founded on {seller.founded_on}, {age} days before the invoice.",
+            {
+                "founded_on": seller.founded_on.isoformat(),
+                "age_days": age,
+                "minimum_days": tol.seller_min_age_days,
+            },
         )
-    value = score(reasons, settings.merged_weights())
-    return Assessment(row.id, value, tuple(reasons), explain(value, reasons))
+    ]
 
 
 def assess_receivable(uow: UnitOfWork, receivable_id: str) -> Assessment:
     """Assess for a reader allowed to see the receivable (own, consent, platform)."""
-    row = _rcv(uow, receivable_id)
-    parties.authorize_read(
-        uow,
-        [row.seller_org_id, row.debtor_org_id],
-        ConsentScope.TRADE,
-        f"receivable/{receivable_id}/assessment",
-    )
+    readable_receivable(uow, receivable_id, f"receivable/{receivable_id}/assessment")
     return assess_authenticity(uow, receivable_id, for_org_id=uow.actor.org_id)

@@ -29,7 +29,7 @@ INSTITUTIONS = (
 )
 
 
-def _table(mapped: Any) -> Table:
+def table_of(mapped: Any) -> Table:
     """The Core table of a mapped class, typed for insert()/update()."""
     return cast(Table, mapped.__table__)
 
@@ -181,13 +181,13 @@ class FingerprintStatus:
 # ---------------------------------------------------------------- helpers
 
 
-def _secret(uow: UnitOfWork) -> str:
+def fingerprint_secret(uow: UnitOfWork) -> str:
     if uow.settings is None:
         raise RuntimeError("settings are needed for the fingerprint secret")
     return str(uow.settings.secret_key)
 
 
-def _money(
+def parse_money(
     value: object, currency: str, field: str, errors: ErrorCollector, line: int | None
 ) -> Money | None:
     try:
@@ -197,33 +197,35 @@ def _money(
         return None
 
 
-def _qty(value: object, field: str, errors: ErrorCollector, line: int | None) -> Decimal | None:
+def _decimal(value: object, field: str, errors: ErrorCollector, line: int | None) -> Decimal | None:
     try:
-        dec = to_decimal(value, field)
+        return to_decimal(value, field)
     except InvalidInput as exc:
         errors.add(field, exc.message, line)
         return None
-    if dec <= 0:
+
+
+def parse_quantity(
+    value: object, field: str, errors: ErrorCollector, line: int | None
+) -> Decimal | None:
+    dec = _decimal(value, field, errors, line)
+    if dec is not None and dec <= 0:
         errors.add(field, "must be greater than zero", line)
         return None
     return dec
 
 
-def _unit_price(
+def parse_unit_price(
     value: object, field: str, errors: ErrorCollector, line: int | None
 ) -> Decimal | None:
     """A line's unit price: a decimal of zero or more; None when it is not a number."""
-    try:
-        dec = to_decimal(value, field)
-    except InvalidInput as exc:
-        errors.add(field, exc.message, line)
-        return None
-    if dec < 0:
+    dec = _decimal(value, field, errors, line)
+    if dec is not None and dec < 0:
         errors.add(field, "must not be negative", line)
     return dec
 
 
-class _Parties:
+class PartyResolver:
     """Resolve USCCs to platform organizations once per batch."""
 
     def __init__(self, uow: UnitOfWork) -> None:
@@ -240,7 +242,7 @@ class _Parties:
         return org
 
 
-def _require_party(
+def require_party(
     uow: UnitOfWork,
     seller: Any,
     buyer: Any,
@@ -259,7 +261,7 @@ def _require_party(
     errors.add("seller_uscc", "you may only file documents your organization is party to", line)
 
 
-def _audit_rows(
+def audit_rows(
     uow: UnitOfWork, action: str, kind: str, items: list[tuple[str, dict[str, Any]]]
 ) -> None:
     if not items:
@@ -267,7 +269,7 @@ def _audit_rows(
     now = uow.now()
     rid = request_id_var.get()
     uow.session.connection().execute(
-        insert(_table(AuditEntry)),
+        insert(table_of(AuditEntry)),
         [
             {
                 "at": now,
@@ -285,14 +287,12 @@ def _audit_rows(
     )
 
 
-def _audit_json(
-    uow: UnitOfWork, action: str, kind: str, agg_id: str, after: dict[str, Any]
-) -> None:
+def audit_json(uow: UnitOfWork, action: str, kind: str, agg_id: str, after: dict[str, Any]) -> None:
     """One audit entry written at once, `after` already JSON-safe (str, int, bool, None,
     lists and dicts of them), so a batch's long entry is not walked by `jsonable` again;
     the row is the one `uow.audit` would write."""
     uow.session.connection().execute(
-        insert(_table(AuditEntry)),
+        insert(table_of(AuditEntry)),
         {
             "at": uow.now(),
             "user_id": uow.actor.user_id,
@@ -307,7 +307,28 @@ def _audit_json(
     )
 
 
-def _snapshot(r: ReceivableRow) -> dict[str, Any]:
+def audit_receivable(
+    uow: UnitOfWork,
+    action: str,
+    row: ReceivableRow,
+    before: dict[str, Any],
+    *,
+    org_id: str | None = None,
+    **extra: Any,
+) -> None:
+    """Flush a change to a receivable and audit it: its snapshot before and after, and `extra`."""
+    uow.flush()
+    uow.audit(
+        action,
+        "trade_receivable",
+        row.id,
+        before=before,
+        after={**receivable_snapshot(row), **extra},
+        org_id=org_id,
+    )
+
+
+def receivable_snapshot(r: ReceivableRow) -> dict[str, Any]:
     return {
         "face_minor": r.face_minor,
         "credited_minor": r.credited_minor,
@@ -315,11 +336,11 @@ def _snapshot(r: ReceivableRow) -> dict[str, Any]:
         "used_minor": r.used_minor,
         "paid_minor": r.paid_minor,
         "disputed": r.disputed,
-        "status": _status(r),
+        "status": receivable_status(r),
     }
 
 
-def _status(r: ReceivableRow) -> str:
+def receivable_status(r: ReceivableRow) -> str:
     amount = r.face_minor - r.credited_minor
     if amount <= 0:
         return "credited"

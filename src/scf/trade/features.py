@@ -15,7 +15,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.parties.model import Role
-from scf.trade.matching import _tol
+from scf.trade.matching import current_tolerances
 from scf.trade.model import DocKind
 from scf.trade.tables import (
     InvoiceRow,
@@ -245,7 +245,7 @@ def trade_features(uow: UnitOfWork, org_id: str) -> dict[str, Any]:
     today = uow.today()
     d90, d180, d365 = (today - timedelta(days=n) for n in (90, 180, 365))
     prev_start, prev_end = today - timedelta(days=455), d90
-    tol = _tol()
+    tol = current_tolerances()
     params = {"org": org_id, "today": today, "d365": d365, "prev_start": prev_start}
     rows = list(s.execute(_INVOICES, params))
     sales_90 = sales_prev_90 = sales_365 = 0

@@ -21,7 +21,7 @@ from scf.core.errors import InvalidInput, PermissionDenied
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
-from scf.trade.common import INSTITUTIONS, FingerprintStatus, _secret, _table
+from scf.trade.common import INSTITUTIONS, FingerprintStatus, fingerprint_secret, table_of
 from scf.trade.model import (
     STATE_RANK,
     FingerprintState,
@@ -43,7 +43,7 @@ def invoice_fingerprint(
     total: Money,
 ) -> str:
     """The platform's keyed fingerprint of an invoice (HMAC-SHA256 of the public digest)."""
-    secret = uow_or_secret if isinstance(uow_or_secret, str) else _secret(uow_or_secret)
+    secret = uow_or_secret if isinstance(uow_or_secret, str) else fingerprint_secret(uow_or_secret)
     return keyed_fingerprint(
         secret, invoice_digest(seller_uscc, buyer_uscc, number, issue_date, total)
     )
@@ -52,7 +52,7 @@ def invoice_fingerprint(
 def _normalize_fp(uow: UnitOfWork, value: str) -> str:
     value = value.strip()
     if value.startswith("sha256:"):
-        return keyed_fingerprint(_secret(uow), value.lower())
+        return keyed_fingerprint(fingerprint_secret(uow), value.lower())
     if not is_fingerprint(value):
         raise InvalidInput(
             "give a fingerprint (64 hex digits) or a digest 'sha256:<64 hex>'", field="fingerprint"
@@ -60,9 +60,9 @@ def _normalize_fp(uow: UnitOfWork, value: str) -> str:
     return value
 
 
-_F = _table(FingerprintRow).c
-_I = _table(InvoiceRow).c
-_M = _table(FingerprintMarkRow).c
+_F = table_of(FingerprintRow).c
+_I = table_of(InvoiceRow).c
+_M = table_of(FingerprintMarkRow).c
 _FP: BindParameter[str] = bindparam("fp")
 
 
@@ -141,14 +141,14 @@ def check_fingerprint(uow: UnitOfWork, fingerprint: str, *, _log: bool = True) -
     )
 
 
-def _mark_many(
+def mark_many(
     uow: UnitOfWork, fps: list[str], state: str, org_id: str | None, *, new_only: bool = False
 ) -> None:
     now = uow.now()
     s = uow.session.connection()
     if new_only:
         s.execute(
-            insert(_table(FingerprintRow)),
+            insert(table_of(FingerprintRow)),
             [
                 {"fingerprint": f, "state": state, "first_seen_at": now, "updated_at": now}
                 for f in fps
@@ -156,7 +156,7 @@ def _mark_many(
         )
     if org_id:
         s.execute(
-            insert(_table(FingerprintMarkRow)),
+            insert(table_of(FingerprintMarkRow)),
             [{"fingerprint": f, "org_id": org_id, "state": state, "at": now} for f in fps],
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,19 +24,20 @@ from scf.trade.common import (
     LOGISTICS,
     InvoiceInput,
     OrderInput,
+    PartyResolver,
     ShipmentInput,
-    _audit_json,
-    _audit_rows,
-    _money,
-    _Parties,
-    _qty,
-    _require_party,
-    _secret,
-    _snapshot,
-    _table,
-    _unit_price,
+    audit_json,
+    audit_receivable,
+    audit_rows,
+    fingerprint_secret,
+    parse_money,
+    parse_quantity,
+    parse_unit_price,
+    receivable_snapshot,
+    require_party,
+    table_of,
 )
-from scf.trade.fingerprints import _mark_many
+from scf.trade.fingerprints import mark_many
 from scf.trade.model import (
     DocKind,
     FingerprintState,
@@ -45,7 +46,7 @@ from scf.trade.model import (
     keyed_fingerprint,
     normalize_number,
 )
-from scf.trade.receivables import _confirm
+from scf.trade.receivables import record_confirmation
 from scf.trade.tables import (
     InvoiceLineRow,
     InvoiceRow,
@@ -65,7 +66,7 @@ def record_orders(
     """File contracts or purchase orders; all land or none."""
     parties.require_role(uow.actor, *ENTERPRISE)
     errors = ErrorCollector()
-    resolver = _Parties(uow)
+    resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     now = uow.now()
@@ -83,11 +84,7 @@ def record_orders(
             errors.add("kind", "use contract or purchase_order", ln)
         if not it.number.strip():
             errors.add("number", "an order number is required", ln)
-        seller = resolver.get(it.seller_uscc, "seller_uscc", errors, ln)
-        buyer = resolver.get(it.buyer_uscc, "buyer_uscc", errors, ln)
-        if seller is not None and buyer is not None and seller.id == buyer.id:
-            errors.add("buyer_uscc", "the seller and the buyer are the same organization", ln)
-        _require_party(uow, seller, buyer, errors, ln)
+        seller, buyer = _trading_parties(uow, resolver, it, errors, ln)
         if it.currency not in CURRENCY_EXPONENTS:
             errors.add("currency", f"unknown currency {it.currency!r}", ln)
         if it.issue_date > uow.today():
@@ -97,8 +94,8 @@ def record_orders(
         total = Decimal(0)
         parsed_lines = []
         for j, line in enumerate(it.lines, start=1):
-            q = _qty(line.quantity, f"lines[{j}].quantity", errors, ln)
-            p = _unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
+            q = parse_quantity(line.quantity, f"lines[{j}].quantity", errors, ln)
+            p = parse_unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
             if not line.item.strip():
                 errors.add(f"lines[{j}].item", "an item is required", ln)
             if q is not None and p is not None:
@@ -145,7 +142,7 @@ def record_orders(
         uow.session.execute(insert(TradeOrderRow), rows)
     if lines:
         uow.session.execute(insert(TradeOrderLineRow), lines)
-    _audit_rows(uow, "order.filed", "trade_order", [(r["id"], r) for r in rows])
+    audit_rows(uow, "order.filed", "trade_order", [(r["id"], r) for r in rows])
     if commit:
         uow.commit()
     return [r["id"] for r in rows]
@@ -155,7 +152,7 @@ def _orders_on_file(
     uow: UnitOfWork, numbers: Iterable[str]
 ) -> dict[tuple[str, str, str, str], str]:
     """Order ids by (seller, buyer, kind, number) for the numbers a batch names."""
-    o = _table(TradeOrderRow).c
+    o = table_of(TradeOrderRow).c
     wanted = sorted(set(numbers))
     conn = uow.session.connection()
     found: dict[tuple[str, str, str, str], str] = {}
@@ -171,7 +168,7 @@ def _orders_on_file(
 
 def _order_lines_of(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, set[int]]:
     """The line numbers of each order, for a batch of shipments."""
-    ol = _table(TradeOrderLineRow).c
+    ol = table_of(TradeOrderLineRow).c
     wanted = sorted(set(order_ids))
     conn = uow.session.connection()
     found: dict[str, set[int]] = defaultdict(set)
@@ -186,7 +183,7 @@ def _order_lines_of(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, set[
 def _orders_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str, str, str], str]:
     """Order ids by (seller, buyer, number) for a batch, a purchase order before a contract
     of the same number."""
-    o = _table(TradeOrderRow).c
+    o = table_of(TradeOrderRow).c
     wanted = sorted(set(numbers))
     found: dict[tuple[str, str, str], tuple[str, str]] = {}
     conn = uow.session.connection()
@@ -204,7 +201,7 @@ def _orders_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str
 
 def _invoices_by_number(uow: UnitOfWork, numbers: Iterable[str]) -> dict[tuple[str, str, str], str]:
     """Invoice ids by (seller, buyer, normalized number) for a batch's credit notes."""
-    i = _table(InvoiceRow).c
+    i = table_of(InvoiceRow).c
     wanted = sorted(set(numbers))
     found: dict[tuple[str, str, str], str] = {}
     conn = uow.session.connection()
@@ -224,7 +221,7 @@ def record_shipments(
     """File delivery notes or waybills (seller or logistics) and goods receipts (buyer)."""
     parties.require_role(uow.actor, *ENTERPRISE, *LOGISTICS)
     errors = ErrorCollector()
-    resolver = _Parties(uow)
+    resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     now = uow.now()
@@ -264,7 +261,7 @@ def record_shipments(
             errors.add("lines", "at least one line is required", ln)
         parsed = []
         for j, sl in enumerate(it.lines, start=1):
-            q = _qty(sl.quantity, f"lines[{j}].quantity", errors, ln)
+            q = parse_quantity(sl.quantity, f"lines[{j}].quantity", errors, ln)
             if sl.order_line_no not in known_lines:
                 errors.add(
                     f"lines[{j}].order_line_no",
@@ -292,7 +289,7 @@ def record_shipments(
     if rows:
         uow.session.execute(insert(ShipmentRow), rows)
         uow.session.execute(insert(ShipmentLineRow), lines)
-    _audit_rows(uow, "shipment.filed", "trade_shipment", [(r["id"], r) for r in rows])
+    audit_rows(uow, "shipment.filed", "trade_shipment", [(r["id"], r) for r in rows])
     if commit:
         uow.commit()
     return [r["id"] for r in rows]
@@ -302,8 +299,13 @@ def record_shipments(
 
 
 _PRIOR_INVOICES = select(
-    _table(InvoiceRow).c.fingerprint, _table(InvoiceRow).c.id, _table(InvoiceRow).c.filed_by_org_id
-).where(_table(InvoiceRow).c.fingerprint.in_(bindparam("fps", expanding=True)))
+    table_of(InvoiceRow).c.fingerprint,
+    table_of(InvoiceRow).c.id,
+    table_of(InvoiceRow).c.filed_by_org_id,
+).where(table_of(InvoiceRow).c.fingerprint.in_(bindparam("fps", expanding=True)))
+
+_Staged = tuple[InvoiceInput, int, Any, Any, dict[str, Any], list[dict[str, Any]]]
+"""An item that passed its own checks: input, line, seller, buyer, invoice row, its lines."""
 
 
 def record_invoices(
@@ -315,89 +317,70 @@ def record_invoices(
     confirmation); a buyer filing an invoice the seller already filed confirms that one.
     """
     parties.require_role(uow.actor, *ENTERPRISE)
-    errors = ErrorCollector()
-    resolver = _Parties(uow)
-    secret = _secret(uow)
-    now = uow.now()
-    today = uow.today()
-    staged: list[tuple[InvoiceInput, int, Any, Any, dict[str, Any], list[dict[str, Any]]]] = []
-    fps: dict[str, int] = {}
-    # One read per batch for the orders and credited invoices named, not one per item.
-    orders = _orders_by_number(uow, (it.order_number for it in items if it.order_number))
-    credited = _invoices_by_number(
-        uow,
-        (
-            normalize_number(it.credited_number)
-            for it in items
-            if it.kind == DocKind.CREDIT_NOTE and it.credited_number
-        ),
-    )
-    for i, it in enumerate(items, start=1):
-        ln = it.line or i
+    batch = _InvoiceBatch(uow, items)
+    staged = batch.check_items(items)
+    keep, to_confirm = batch.against_platform(staged)
+    batch.errors.raise_if_any("the invoices were refused")
+    inv_rows = [r for *_, r, _ in keep]
+    all_lines = [{**lr, "invoice_id": r["id"]} for *_, r, lrs in keep for lr in lrs]
+    receivables = _receivable_rows(uow, keep, batch.now)
+    _write_invoices(uow, inv_rows, all_lines, receivables)
+    for _it, _ln, _seller, _buyer, row, _ in keep:
+        if row["kind"] == DocKind.CREDIT_NOTE and row["credited_invoice_id"]:
+            _apply_credit(uow, row["credited_invoice_id"], row["payable_minor"], row["id"])
+    for prior in to_confirm:
+        rcv = uow.session.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == prior.id))
+        if rcv is not None:
+            record_confirmation(uow, rcv, rcv.face_minor - rcv.credited_minor)
+    uow.flush()
+    if commit:
+        uow.commit()
+    return [r["id"] for r in inv_rows] + [p.id for p in to_confirm]
+
+
+class _InvoiceBatch:
+    """The checks of one batch of invoices, with what it reads once for all of its items."""
+
+    def __init__(self, uow: UnitOfWork, items: Sequence[InvoiceInput]) -> None:
+        self.uow = uow
+        self.errors = ErrorCollector()
+        self.resolver = PartyResolver(uow)
+        self.secret = fingerprint_secret(uow)
+        self.now = uow.now()
+        self.today = uow.today()
+        self.fps: dict[str, int] = {}  # fingerprint -> the line it first stands on
+        # One read per batch for the orders and credited invoices named, not one per item.
+        self.orders = _orders_by_number(uow, (it.order_number for it in items if it.order_number))
+        self.credited = _invoices_by_number(
+            uow,
+            (
+                normalize_number(it.credited_number)
+                for it in items
+                if it.kind == DocKind.CREDIT_NOTE and it.credited_number
+            ),
+        )
+
+    def check_items(self, items: Sequence[InvoiceInput]) -> list[_Staged]:
+        """Check every item on its own; return the rows of those that pass, errors noted."""
+        staged = []
+        for i, it in enumerate(items, start=1):
+            item = self._check(it, it.line or i)
+            if item is not None:
+                staged.append(item)
+        return staged
+
+    def _check(self, it: InvoiceInput, ln: int) -> _Staged | None:
+        """Check one item on its own and build its invoice row; None when it fails."""
+        errors = self.errors
         n0 = len(errors.errors)
-        if it.kind not in (DocKind.INVOICE, DocKind.CREDIT_NOTE):
-            errors.add("kind", "use invoice or credit_note", ln)
-        number = (it.number or "").strip()
-        if not number:
-            errors.add("number", "an invoice number is required", ln)
-        elif it.source in ("json", "csv"):
-            try:
-                check_vat_invoice_number(number, it.invoice_code)
-            except InvalidInput as exc:
-                errors.add(exc.errors[0].field if exc.errors else "number", exc.message, ln)
-        seller = resolver.get(it.seller_uscc, "seller_uscc", errors, ln)
-        buyer = resolver.get(it.buyer_uscc, "buyer_uscc", errors, ln)
-        if seller is not None and buyer is not None and seller.id == buyer.id:
-            errors.add("buyer_uscc", "the seller and the buyer are the same organization", ln)
-        _require_party(uow, seller, buyer, errors, ln)
+        number = self._kind_and_number(it, ln)
+        seller, buyer = _trading_parties(self.uow, self.resolver, it, errors, ln)
         if it.currency not in CURRENCY_EXPONENTS:
             errors.add("currency", f"unknown currency {it.currency!r}", ln)
-            continue
-        net = _money(it.amount_without_tax, it.currency, "amount_without_tax", errors, ln)
-        tax = _money(it.tax, it.currency, "tax", errors, ln)
-        total = _money(it.total, it.currency, "total", errors, ln)
-        payable = (
-            _money(it.payable, it.currency, "payable", errors, ln)
-            if it.payable is not None
-            else total
-        )
-        if net is not None and tax is not None and total is not None:
-            if net + tax != total:
-                errors.add(
-                    "total",
-                    f"{net.amount_str()} + tax {tax.amount_str()} "
-                    f"is not the total {total.amount_str()}",
-                    ln,
-                )
-            if net.is_negative() or total.is_negative() or tax.is_negative():
-                errors.add(
-                    "total", "amounts are positive; file a credit note to reduce an invoice", ln
-                )
-        if it.issue_date > today:
-            errors.add("issue_date", "is in the future", ln)
-        due = it.due_date or it.issue_date + timedelta(days=30)
-        if due < it.issue_date:
-            errors.add("due_date", "is before the issue date", ln)
-        line_rows: list[dict[str, Any]] = []
-        line_sum = Decimal(0)
-        for j, line in enumerate(it.lines, start=1):
-            q = _qty(line.quantity, f"lines[{j}].quantity", errors, ln)
-            p = _unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
-            if q is not None and p is not None:
-                line_sum += q * p
-                line_rows.append(
-                    {
-                        "line_no": j,
-                        "item": (line.item or "").strip()[:200] or f"line {j}",
-                        "quantity": q,
-                        "unit_price": p,
-                        "net_amount": q * p,
-                        "order_line_no": line.order_line_no,
-                    }
-                )
-        if it.source in ("json", "csv") and line_rows and net is not None:
-            if abs(line_sum - net.amount) > Decimal("0.01") * len(line_rows):
-                errors.add("lines", f"the lines add up to {line_sum}, not {net.amount_str()}", ln)
+            return None
+        net, tax, total, payable = self._amounts(it, ln)
+        due = self._due_date(it, ln)
+        line_rows = self._lines(it, ln, net)
         if (
             len(errors.errors) > n0
             or seller is None
@@ -407,29 +390,11 @@ def record_invoices(
             or net is None
             or tax is None
         ):
-            continue
-        digest = invoice_digest(seller.uscc, buyer.uscc, number, it.issue_date, total)
-        fp = keyed_fingerprint(secret, digest)
-        if fp in fps:
-            errors.add("number", f"the same invoice appears on line {fps[fp]} of this batch", ln)
-            continue
-        fps[fp] = ln
-        order_id = None
-        if it.order_number:
-            order_id = orders.get((seller.id, buyer.id, it.order_number))
-            if order_id is None:
-                errors.add("order_number", f"no order {it.order_number} between the parties", ln)
-                continue
-        credited_id = None
-        if it.kind == DocKind.CREDIT_NOTE and it.credited_number:
-            credited_id = credited.get((seller.id, buyer.id, normalize_number(it.credited_number)))
-            if credited_id is None and it.source in ("json", "csv"):
-                errors.add(
-                    "credited_number",
-                    f"no invoice {it.credited_number} between the parties to credit",
-                    ln,
-                )
-                continue
+            return None
+        refs = self._references(it, ln, number, seller, buyer, total)
+        if refs is None:
+            return None
+        fp, order_id, credited_id = refs
         row = {
             "id": new_id("inv"),
             "kind": it.kind,
@@ -454,39 +419,172 @@ def record_invoices(
             "payee_id": it.payee_id,
             "source": it.source,
             "fingerprint": fp,
-            "filed_by_org_id": uow.actor.org_id,
+            "filed_by_org_id": self.uow.actor.org_id,
             "document": it.document,
-            "created_at": now,
+            "created_at": self.now,
         }
-        staged.append((it, ln, seller, buyer, row, line_rows))
-    # Exact duplicates already on the platform: refused, except that the debtor filing the
-    # seller's invoice confirms it.
-    existing: dict[str, Any] = {}
-    fp_list = list(fps)
-    conn = uow.session.connection()
-    for k in range(0, len(fp_list), 500):
-        for inv in conn.execute(_PRIOR_INVOICES, {"fps": fp_list[k : k + 500]}):
-            existing[inv.fingerprint] = inv
-    to_confirm: list[Any] = []
-    keep = []
-    for it, ln, seller, buyer, row, line_rows in staged:
-        prior = existing.get(row["fingerprint"])
-        if prior is not None:
-            if uow.actor.org_id == buyer.id and prior.filed_by_org_id != buyer.id:
+        return (it, ln, seller, buyer, row, line_rows)
+
+    def _kind_and_number(self, it: InvoiceInput, ln: int) -> str:
+        """Check the kind and the number (a VAT e-invoice number for JSON and CSV)."""
+        errors = self.errors
+        if it.kind not in (DocKind.INVOICE, DocKind.CREDIT_NOTE):
+            errors.add("kind", "use invoice or credit_note", ln)
+        number = (it.number or "").strip()
+        if not number:
+            errors.add("number", "an invoice number is required", ln)
+        elif it.source in ("json", "csv"):
+            try:
+                check_vat_invoice_number(number, it.invoice_code)
+            except InvalidInput as exc:
+                errors.add(exc.errors[0].field if exc.errors else "number", exc.message, ln)
+        return number
+
+    def _amounts(
+        self, it: InvoiceInput, ln: int
+    ) -> tuple[Money | None, Money | None, Money | None, Money | None]:
+        """Read the net, tax, total and payable; the net and the tax add up to the total."""
+        errors = self.errors
+        net = parse_money(it.amount_without_tax, it.currency, "amount_without_tax", errors, ln)
+        tax = parse_money(it.tax, it.currency, "tax", errors, ln)
+        total = parse_money(it.total, it.currency, "total", errors, ln)
+        payable = (
+            parse_money(it.payable, it.currency, "payable", errors, ln)
+            if it.payable is not None
+            else total
+        )
+        if net is not None and tax is not None and total is not None:
+            if net + tax != total:
+                errors.add(
+                    "total",
+                    f"{net.amount_str()} + tax {tax.amount_str()} "
+                    f"is not the total {total.amount_str()}",
+                    ln,
+                )
+            if net.is_negative() or total.is_negative() or tax.is_negative():
+                errors.add(
+                    "total", "amounts are positive; file a credit note to reduce an invoice", ln
+                )
+        return net, tax, total, payable
+
+    def _due_date(self, it: InvoiceInput, ln: int) -> date:
+        """Check the issue date; return the due date (30 days on unless stated)."""
+        if it.issue_date > self.today:
+            self.errors.add("issue_date", "is in the future", ln)
+        due = it.due_date or it.issue_date + timedelta(days=30)
+        if due < it.issue_date:
+            self.errors.add("due_date", "is before the issue date", ln)
+        return due
+
+    def _lines(self, it: InvoiceInput, ln: int, net: Money | None) -> list[dict[str, Any]]:
+        """Read the lines; for JSON and CSV they add up to the net amount."""
+        errors = self.errors
+        line_rows: list[dict[str, Any]] = []
+        line_sum = Decimal(0)
+        for j, line in enumerate(it.lines, start=1):
+            q = parse_quantity(line.quantity, f"lines[{j}].quantity", errors, ln)
+            p = parse_unit_price(line.unit_price, f"lines[{j}].unit_price", errors, ln)
+            if q is not None and p is not None:
+                line_sum += q * p
+                line_rows.append(
+                    {
+                        "line_no": j,
+                        "item": (line.item or "").strip()[:200] or f"line {j}",
+                        "quantity": q,
+                        "unit_price": p,
+                        "net_amount": q * p,
+                        "order_line_no": line.order_line_no,
+                    }
+                )
+        if it.source in ("json", "csv") and line_rows and net is not None:
+            if abs(line_sum - net.amount) > Decimal("0.01") * len(line_rows):
+                errors.add("lines", f"the lines add up to {line_sum}, not {net.amount_str()}", ln)
+        return line_rows
+
+    def _references(
+        self, it: InvoiceInput, ln: int, number: str, seller: Any, buyer: Any, total: Money
+    ) -> tuple[str, str | None, str | None] | None:
+        """Check the fingerprint is new to the batch, and the order and credited invoice."""
+        errors = self.errors
+        digest = invoice_digest(seller.uscc, buyer.uscc, number, it.issue_date, total)
+        fp = keyed_fingerprint(self.secret, digest)
+        if fp in self.fps:
+            errors.add(
+                "number", f"the same invoice appears on line {self.fps[fp]} of this batch", ln
+            )
+            return None
+        self.fps[fp] = ln
+        order_id = None
+        if it.order_number:
+            order_id = self.orders.get((seller.id, buyer.id, it.order_number))
+            if order_id is None:
+                errors.add("order_number", f"no order {it.order_number} between the parties", ln)
+                return None
+        credited_id = None
+        if it.kind == DocKind.CREDIT_NOTE and it.credited_number:
+            key = (seller.id, buyer.id, normalize_number(it.credited_number))
+            credited_id = self.credited.get(key)
+            if credited_id is None and it.source in ("json", "csv"):
+                errors.add(
+                    "credited_number",
+                    f"no invoice {it.credited_number} between the parties to credit",
+                    ln,
+                )
+                return None
+        return fp, order_id, credited_id
+
+    def against_platform(self, staged: list[_Staged]) -> tuple[list[_Staged], list[Any]]:
+        """Refuse invoices already on the platform, but let the debtor's filing confirm them."""
+        existing = _prior_invoices(self.uow, list(self.fps))
+        actor_org = self.uow.actor.org_id
+        to_confirm: list[Any] = []
+        keep = []
+        for item in staged:
+            _it, ln, _seller, buyer, row, _line_rows = item
+            prior = existing.get(row["fingerprint"])
+            if prior is None:
+                keep.append(item)
+            elif actor_org == buyer.id and prior.filed_by_org_id != buyer.id:
                 to_confirm.append(prior)
             else:
-                errors.add(
+                self.errors.add(
                     "number",
                     f"invoice {row['number']} of {row['issue_date']} is already on the platform",
                     ln,
                 )
-            continue
-        keep.append((it, ln, seller, buyer, row, line_rows))
-    errors.raise_if_any("the invoices were refused")
-    inv_rows = [r for *_, r, _ in keep]
-    all_lines = [{**lr, "invoice_id": r["id"]} for *_, r, lrs in keep for lr in lrs]
+        return keep, to_confirm
+
+
+def _trading_parties(
+    uow: UnitOfWork,
+    resolver: PartyResolver,
+    it: OrderInput | InvoiceInput,
+    errors: ErrorCollector,
+    ln: int,
+) -> tuple[Any, Any]:
+    """Resolve and check the seller and the buyer: on the platform, apart, the filer one."""
+    seller = resolver.get(it.seller_uscc, "seller_uscc", errors, ln)
+    buyer = resolver.get(it.buyer_uscc, "buyer_uscc", errors, ln)
+    if seller is not None and buyer is not None and seller.id == buyer.id:
+        errors.add("buyer_uscc", "the seller and the buyer are the same organization", ln)
+    require_party(uow, seller, buyer, errors, ln)
+    return seller, buyer
+
+
+def _prior_invoices(uow: UnitOfWork, fps: list[str]) -> dict[str, Any]:
+    """Find the invoices already on the platform by fingerprint (id and filer)."""
+    existing: dict[str, Any] = {}
+    conn = uow.session.connection()
+    for k in range(0, len(fps), 500):
+        for inv in conn.execute(_PRIOR_INVOICES, {"fps": fps[k : k + 500]}):
+            existing[inv.fingerprint] = inv
+    return existing
+
+
+def _receivable_rows(uow: UnitOfWork, keep: list[_Staged], now: datetime) -> list[dict[str, Any]]:
+    """Open a receivable against the buyer for each invoice, confirmed if the buyer files."""
     receivables: list[dict[str, Any]] = []
-    for it, _ln, seller, buyer, row, _ in keep:  # noqa: B007
+    for _it, _ln, seller, buyer, row, _ in keep:
         if row["kind"] != DocKind.INVOICE:
             continue
         by_debtor = uow.actor.org_id == buyer.id
@@ -510,77 +608,80 @@ def record_invoices(
                 "version": 1,
             }
         )
-    s = uow.session
+    return receivables
+
+
+def _write_invoices(
+    uow: UnitOfWork,
+    inv_rows: list[dict[str, Any]],
+    all_lines: list[dict[str, Any]],
+    receivables: list[dict[str, Any]],
+) -> None:
+    """Insert the invoices, their lines and receivables; mark the fingerprints; audit."""
     # Core executemany on the tables: the ORM's bulk path costs more than the database here.
-    conn = s.connection()
+    conn = uow.session.connection()
     if inv_rows:
-        conn.execute(insert(_table(InvoiceRow)), inv_rows)
+        conn.execute(insert(table_of(InvoiceRow)), inv_rows)
     if all_lines:
-        conn.execute(insert(_table(InvoiceLineRow)), all_lines)
+        conn.execute(insert(table_of(InvoiceLineRow)), all_lines)
     if receivables:
-        conn.execute(insert(_table(ReceivableRow)), receivables)
+        conn.execute(insert(table_of(ReceivableRow)), receivables)
     if inv_rows:
-        _mark_many(
+        mark_many(
             uow,
             [r["fingerprint"] for r in inv_rows],
             FingerprintState.SUBMITTED,
             uow.actor.org_id,
             new_only=True,
         )
-    if inv_rows:
-        # One audit entry per batch, listing every invoice and receivable it opened: the
-        # trail stays complete while a batch of thousands writes one row, not thousands.
-        rcv_of = {r["invoice_id"]: r for r in receivables}
-        _audit_json(
-            uow,
-            "invoice.batch_filed",
-            "trade_invoice_batch",
-            new_id("bat"),
-            {
-                "count": len(inv_rows),
-                "invoices": [
-                    {
-                        "id": r["id"],
-                        "kind": str(r["kind"]),
-                        "number": r["number"],
-                        "seller_org_id": r["seller_org_id"],
-                        "buyer_org_id": r["buyer_org_id"],
-                        "currency": r["currency"],
-                        "total_minor": r["total_minor"],
-                        "issue_date": r["issue_date"].isoformat(),
-                        "source": r["source"],
-                        **(
-                            {
-                                "receivable_id": opened["id"],
-                                "face_minor": opened["face_minor"],
-                                "confirmed_minor": opened["confirmed_minor"],
-                            }
-                            if (opened := rcv_of.get(r["id"])) is not None
-                            else {}
-                        ),
-                    }
-                    for r in inv_rows
-                ],
-            },
-        )
-    for it, _ln, _seller, _buyer, row, _ in keep:  # noqa: B007
-        if row["kind"] == DocKind.CREDIT_NOTE and row["credited_invoice_id"]:
-            _apply_credit(uow, row["credited_invoice_id"], row["payable_minor"], row["id"])
-    for prior in to_confirm:
-        rcv = s.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == prior.id))
-        if rcv is not None:
-            _confirm(uow, rcv, rcv.face_minor - rcv.credited_minor)
-    uow.flush()
-    if commit:
-        uow.commit()
-    return [r["id"] for r in inv_rows] + [p.id for p in to_confirm]
+        _audit_invoice_batch(uow, inv_rows, receivables)
+
+
+def _audit_invoice_batch(
+    uow: UnitOfWork, inv_rows: list[dict[str, Any]], receivables: list[dict[str, Any]]
+) -> None:
+    """Audit the batch in one entry listing every invoice and receivable it opened."""
+    # The trail stays complete while a batch of thousands writes one row, not thousands.
+    rcv_of = {r["invoice_id"]: r for r in receivables}
+    audit_json(
+        uow,
+        "invoice.batch_filed",
+        "trade_invoice_batch",
+        new_id("bat"),
+        {
+            "count": len(inv_rows),
+            "invoices": [
+                {
+                    "id": r["id"],
+                    "kind": str(r["kind"]),
+                    "number": r["number"],
+                    "seller_org_id": r["seller_org_id"],
+                    "buyer_org_id": r["buyer_org_id"],
+                    "currency": r["currency"],
+                    "total_minor": r["total_minor"],
+                    "issue_date": r["issue_date"].isoformat(),
+                    "source": r["source"],
+                    **(
+                        {
+                            "receivable_id": opened["id"],
+                            "face_minor": opened["face_minor"],
+                            "confirmed_minor": opened["confirmed_minor"],
+                        }
+                        if (opened := rcv_of.get(r["id"])) is not None
+                        else {}
+                    ),
+                }
+                for r in inv_rows
+            ],
+        },
+    )
 
 
 def _apply_credit(uow: UnitOfWork, invoice_id: str, amount_minor: int, credit_note_id: str) -> None:
     rcv = uow.session.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == invoice_id))
     if rcv is None:
         return
-    before = _snapshot(rcv)
+    before = receivable_snapshot(rcv)
     remaining = rcv.face_minor - rcv.credited_minor - amount_minor
     if remaining < rcv.used_minor:
         raise Conflict(
@@ -590,12 +691,11 @@ def _apply_credit(uow: UnitOfWork, invoice_id: str, amount_minor: int, credit_no
         )
     rcv.credited_minor += amount_minor
     rcv.confirmed_minor = min(rcv.confirmed_minor, max(remaining, 0))
-    uow.flush()
-    uow.audit(
+    audit_receivable(
+        uow,
         "receivable.credited",
-        "trade_receivable",
-        rcv.id,
-        before=before,
-        after={**_snapshot(rcv), "credit_note_id": credit_note_id},
+        rcv,
+        before,
         org_id=rcv.seller_org_id,
+        credit_note_id=credit_note_id,
     )

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from scf.core.errors import NotFound
 from scf.core.money import CURRENCY_EXPONENTS, Money
 from scf.core.uow import UnitOfWork
-from scf.trade.common import _table
+from scf.trade.common import table_of
 from scf.trade.config import trade_settings
 from scf.trade.model import (
     DocKind,
@@ -44,23 +44,23 @@ from scf.trade.tables import (
 # ---------------------------------------------------------------- matching
 
 
-def _tol() -> Tolerances:
+def current_tolerances() -> Tolerances:
     return trade_settings().tolerances()
 
 
 def match_invoice(uow: UnitOfWork, invoice_id: str, tol: Tolerances | None = None) -> MatchResult:
     """Three- and four-way match of an invoice to its order lines, deliveries, receipts and
     payments."""
-    tol = tol or _tol()
+    tol = tol or current_tolerances()
     inv = uow.session.get(InvoiceRow, invoice_id)
     if inv is None:
         raise NotFound(f"invoice {invoice_id} not found", code="invoice_not_found")
-    issues, lines, _ = _match(uow, inv, tol)
+    issues, lines, _ = match_details(uow, inv, tol)
     status = "no_order" if inv.order_id is None else ("matched" if not issues else "exceptions")
     return MatchResult(status, tuple(issues), tuple(lines))
 
 
-def _match(
+def match_details(
     uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances
 ) -> tuple[list[Reason], list[dict[str, Any]], dict[str, Any]]:
     s = uow.session
@@ -208,9 +208,9 @@ def _judge_match(
 
 
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_MI, _MIL = _table(InvoiceRow).c, _table(InvoiceLineRow).c
-_MO, _MOL = _table(TradeOrderRow).c, _table(TradeOrderLineRow).c
-_MSH, _MSL, _MPAY = _table(ShipmentRow).c, _table(ShipmentLineRow).c, _table(PaymentRow).c
+_MI, _MIL = table_of(InvoiceRow).c, table_of(InvoiceLineRow).c
+_MO, _MOL = table_of(TradeOrderRow).c, table_of(TradeOrderLineRow).c
+_MSH, _MSL, _MPAY = table_of(ShipmentRow).c, table_of(ShipmentLineRow).c, table_of(PaymentRow).c
 # The reads of the bulk matcher, built once: an expanding IN takes the ids at execution, so
 # a chunk is not compiled afresh with thousands of literal parameters.
 _MATCH_INVOICES = select(
@@ -236,19 +236,19 @@ _MATCH_ORDERS = (
         _MOL.quantity,
         _MOL.unit_price,
     )
-    .outerjoin_from(_table(TradeOrderRow), _table(TradeOrderLineRow), _MOL.order_id == _MO.id)
+    .outerjoin_from(table_of(TradeOrderRow), table_of(TradeOrderLineRow), _MOL.order_id == _MO.id)
     .where(_MO.id.in_(_IDS))
     .order_by(_MO.id, _MOL.line_no)
 )
 _MATCH_SHIPMENTS = (
     select(_MSH.id, _MSH.order_id, _MSH.kind, _MSH.on_date, _MSL.order_line_no, _MSL.quantity)
-    .outerjoin_from(_table(ShipmentRow), _table(ShipmentLineRow), _MSL.shipment_id == _MSH.id)
+    .outerjoin_from(table_of(ShipmentRow), table_of(ShipmentLineRow), _MSL.shipment_id == _MSH.id)
     .where(_MSH.order_id.in_(_IDS))
     .order_by(_MSH.order_id, _MSH.id)
 )
 _MATCH_BILLED = (
     select(_MI.order_id, _MI.id, _MIL.order_line_no, _MIL.quantity)
-    .join_from(_table(InvoiceLineRow), _table(InvoiceRow), _MI.id == _MIL.invoice_id)
+    .join_from(table_of(InvoiceLineRow), table_of(InvoiceRow), _MI.id == _MIL.invoice_id)
     .where(
         _MI.order_id.in_(_IDS),
         _MI.kind == DocKind.INVOICE,
@@ -287,7 +287,7 @@ def match_invoices(
     lines, shipments with theirs, lines invoiced on those orders, own lines, payments)
     instead of seven per invoice; the judging is the same function `match_invoice` uses.
     """
-    tol = tol or _tol()
+    tol = tol or current_tolerances()
     conn = uow.session.connection()
 
     def rows(stmt: Any, ids: list[str]) -> Sequence[Any]:

@@ -18,10 +18,11 @@ from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.trade.common import (
     ENTERPRISE,
+    PartyResolver,
     PaymentInput,
-    _money,
-    _Parties,
-    _snapshot,
+    audit_receivable,
+    parse_money,
+    receivable_snapshot,
 )
 from scf.trade.model import (
     DocKind,
@@ -42,7 +43,7 @@ def record_payments(
     """Record payments received; each is matched to an invoice by reference and amount."""
     parties.require_role(uow.actor, *ENTERPRISE)
     errors = ErrorCollector()
-    resolver = _Parties(uow)
+    resolver = PartyResolver(uow)
     out = []
     seen: set[str] = set()
     for i, it in enumerate(items, start=1):
@@ -65,7 +66,7 @@ def record_payments(
                 "payee_uscc", "you may only record payments your organization made or received", ln
             )
         amount = (
-            _money(it.amount, it.currency, "amount", errors, ln)
+            parse_money(it.amount, it.currency, "amount", errors, ln)
             if it.currency in CURRENCY_EXPONENTS
             else None
         )
@@ -143,17 +144,9 @@ def _store_payment(
     if inv is not None:
         rcv = uow.session.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == inv.id))
         if rcv is not None:
-            before = _snapshot(rcv)
+            before = receivable_snapshot(rcv)
             rcv.paid_minor += amount.minor
-            uow.flush()
-            uow.audit(
-                "receivable.paid",
-                "trade_receivable",
-                rcv.id,
-                before=before,
-                after=_snapshot(rcv),
-                org_id=payee_id,
-            )
+            audit_receivable(uow, "receivable.paid", rcv, before, org_id=payee_id)
     uow.flush()
     uow.audit(
         "payment.recorded",

@@ -25,7 +25,14 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork, request_id_var
 from scf.parties import service as parties
 from scf.parties.model import ConsentScope
-from scf.trade.common import ENTERPRISE, ReceivableInfo, _snapshot, _status, _table
+from scf.trade.common import (
+    ENTERPRISE,
+    ReceivableInfo,
+    audit_receivable,
+    receivable_snapshot,
+    receivable_status,
+    table_of,
+)
 from scf.trade.tables import (
     InvoiceLineRow,
     InvoiceRow,
@@ -36,26 +43,18 @@ from scf.trade.tables import (
 # ---------------------------------------------------------------- confirmation
 
 
-def _rcv(uow: UnitOfWork, receivable_id: str) -> ReceivableRow:
+def receivable_row(uow: UnitOfWork, receivable_id: str) -> ReceivableRow:
     row = uow.session.get(ReceivableRow, receivable_id)
     if row is None:
         raise NotFound(f"receivable {receivable_id} not found", code="receivable_not_found")
     return row
 
 
-def _confirm(uow: UnitOfWork, row: ReceivableRow, amount_minor: int) -> None:
-    before = _snapshot(row)
+def record_confirmation(uow: UnitOfWork, row: ReceivableRow, amount_minor: int) -> None:
+    before = receivable_snapshot(row)
     row.confirmed_minor = amount_minor
     row.confirmed_at = uow.now()
-    uow.flush()
-    uow.audit(
-        "receivable.confirmed",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after=_snapshot(row),
-        org_id=row.debtor_org_id,
-    )
+    audit_receivable(uow, "receivable.confirmed", row, before, org_id=row.debtor_org_id)
 
 
 def confirm_receivables(
@@ -91,7 +90,7 @@ def confirm_receivables(
             staged.append((row, want))
     errors.raise_if_any("the confirmations were refused")
     for row, want in staged:
-        _confirm(uow, row, want)
+        record_confirmation(uow, row, want)
     out = [_info(uow, row) for row, _ in staged]
     if commit:
         uow.commit()
@@ -106,21 +105,15 @@ def confirm_receivable(
 
 def dispute_receivable(uow: UnitOfWork, receivable_id: str, reason: str) -> ReceivableInfo:
     """The debtor disputes a receivable; nothing more of it may be used."""
-    row = _rcv(uow, receivable_id)
+    row = receivable_row(uow, receivable_id)
     if not uow.actor.is_system and row.debtor_org_id != uow.actor.org_id:
         raise NotFound(f"receivable {receivable_id} not found", code="receivable_not_found")
     if not reason.strip():
         raise InvalidInput("say why the receivable is disputed", field="reason")
-    before = _snapshot(row)
+    before = receivable_snapshot(row)
     row.disputed = True
-    uow.flush()
-    uow.audit(
-        "receivable.disputed",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after={**_snapshot(row), "reason": reason},
-        org_id=row.debtor_org_id,
+    audit_receivable(
+        uow, "receivable.disputed", row, before, org_id=row.debtor_org_id, reason=reason
     )
     uow.commit()
     return _info(uow, row)
@@ -140,7 +133,7 @@ def _info(uow: UnitOfWork, row: ReceivableRow) -> ReceivableInfo:
         confirmed=Money(row.confirmed_minor, cur),
         used=Money(row.used_minor, cur),
         due_date=row.due_date,
-        status=_status(row),
+        status=receivable_status(row),
         invoice_ids=(row.invoice_id,),
         fingerprints=(fp,) if fp else (),
         paid=Money(row.paid_minor, cur),
@@ -149,14 +142,14 @@ def _info(uow: UnitOfWork, row: ReceivableRow) -> ReceivableInfo:
 
 def receivable_info(uow: UnitOfWork, receivable_id: str) -> ReceivableInfo:
     """Return a receivable for another room's rules (no access check)."""
-    return _info(uow, _rcv(uow, receivable_id))
+    return _info(uow, receivable_row(uow, receivable_id))
 
 
 def use_receivable(
     uow: UnitOfWork, receivable_id: str, amount: Money, *, purpose: str, reference: str
 ) -> ReceivableInfo:
     """Consume confirmed, unused amount for a certificate or financing (joins the caller's unit)."""
-    row = _rcv(uow, receivable_id)
+    row = receivable_row(uow, receivable_id)
     if amount.currency != row.currency:
         raise InvalidInput(
             f"the receivable is in {row.currency}", field="amount", code="currency_mismatch"
@@ -173,7 +166,7 @@ def use_receivable(
             code="receivable_exhausted",
             details={"unused_confirmed": Money(unused, row.currency).as_json()},
         )
-    before = _snapshot(row)
+    before = receivable_snapshot(row)
     row.used_minor += amount.minor
     if purpose in FINANCING_PURPOSES:
         row.financed = True
@@ -188,14 +181,7 @@ def use_receivable(
             at=uow.now(),
         )
     )
-    uow.flush()
-    uow.audit(
-        "receivable.used",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after={**_snapshot(row), "purpose": purpose, "reference": reference},
-    )
+    audit_receivable(uow, "receivable.used", row, before, purpose=purpose, reference=reference)
     return _info(uow, row)
 
 
@@ -206,7 +192,7 @@ def _consume_statement(by_id: bool, financing: bool) -> Any:
     """The guarded UPDATE of `consume_receivable`, built once per shape and then reused."""
     key = (by_id, financing)
     if key not in _CONSUME:
-        r = _table(ReceivableRow).c
+        r = table_of(ReceivableRow).c
         guard = (
             (r.seller_org_id == bindparam("creditor"))
             & (r.debtor_org_id == bindparam("debtor"))
@@ -227,7 +213,7 @@ def _consume_statement(by_id: bool, financing: bool) -> Any:
         if financing:
             values["financed"] = True
         _CONSUME[key] = (
-            _table(ReceivableRow)
+            table_of(ReceivableRow)
             .update()
             .where(target & guard)
             .values(values)
@@ -246,8 +232,8 @@ def _consume_statement(by_id: bool, financing: bool) -> Any:
 
 
 _CONSUME: dict[tuple[bool, bool], Any] = {}
-_INSERT_USE = insert(_table(ReceivableUseRow))
-_INSERT_AUDIT = insert(_table(AuditEntry))
+_INSERT_USE = insert(table_of(ReceivableUseRow))
+_INSERT_AUDIT = insert(table_of(AuditEntry))
 _CONSUME_AND_USE: dict[tuple[bool, bool], Any] = {}
 # Dialects where the guarded UPDATE and the INSERT of the use go in one statement.
 ONE_STATEMENT_USE = frozenset({"postgresql"})
@@ -261,7 +247,7 @@ def _consume_and_use_statement(by_id: bool, financing: bool) -> Any:
     key = (by_id, financing)
     stmt = _CONSUME_AND_USE.get(key)
     if stmt is None:
-        use = _table(ReceivableUseRow)
+        use = table_of(ReceivableUseRow)
         u = _consume_statement(by_id, financing).cte("u")
         names = ["id", "receivable_id", "amount_minor", "released_minor", "purpose"]
         names += ["reference", "at"]
@@ -390,8 +376,8 @@ def used_entry(
     }
     # RETURNING gives only the new row; a financing use may just have set `financed`.
     before = {**after, "used_minor": got.used_minor - amount_minor}
-    before["status"] = _status(SimpleNamespace(**before, financed=got.financed))  # type: ignore[arg-type]
-    after["status"] = _status(SimpleNamespace(**after, financed=got.financed))  # type: ignore[arg-type]
+    before["status"] = receivable_status(SimpleNamespace(**before, financed=got.financed))  # type: ignore[arg-type]
+    after["status"] = receivable_status(SimpleNamespace(**after, financed=got.financed))  # type: ignore[arg-type]
     return {
         "at": at,
         "user_id": uow.actor.user_id,
@@ -490,7 +476,7 @@ def release_receivable(
     uow: UnitOfWork, receivable_id: str, amount: Money, *, reference: str
 ) -> ReceivableInfo:
     """Give back (part of) a use made under a reference."""
-    row = _rcv(uow, receivable_id)
+    row = receivable_row(uow, receivable_id)
     uses = list(
         uow.session.scalars(
             select(ReceivableUseRow).where(
@@ -503,7 +489,7 @@ def release_receivable(
         raise InvalidInput(
             f"under {reference!r} only {Money(open_minor, row.currency)} is in use", field="amount"
         )
-    before = _snapshot(row)
+    before = receivable_snapshot(row)
     left = amount.minor
     for u in uses:
         take = min(left, u.amount_minor - u.released_minor)
@@ -512,14 +498,7 @@ def release_receivable(
     row.used_minor -= amount.minor
     if row.used_minor == 0:
         row.financed = False
-    uow.flush()
-    uow.audit(
-        "receivable.released",
-        "trade_receivable",
-        row.id,
-        before=before,
-        after={**_snapshot(row), "reference": reference},
-    )
+    audit_receivable(uow, "receivable.released", row, before, reference=reference)
     return _info(uow, row)
 
 
@@ -542,15 +521,15 @@ def receivables_between(
 # ---------------------------------------------------------------- reads with access control
 
 
+def readable_receivable(uow: UnitOfWork, receivable_id: str, purpose: str) -> ReceivableRow:
+    """Return the receivable to a reader allowed to see it (own, consent, platform)."""
+    row = receivable_row(uow, receivable_id)
+    parties.authorize_read(uow, [row.seller_org_id, row.debtor_org_id], ConsentScope.TRADE, purpose)
+    return row
+
+
 def get_receivable(uow: UnitOfWork, receivable_id: str) -> ReceivableInfo:
-    row = _rcv(uow, receivable_id)
-    parties.authorize_read(
-        uow,
-        [row.seller_org_id, row.debtor_org_id],
-        ConsentScope.TRADE,
-        f"receivable/{receivable_id}",
-    )
-    return _info(uow, row)
+    return _info(uow, readable_receivable(uow, receivable_id, f"receivable/{receivable_id}"))
 
 
 def list_receivables(

@@ -6,10 +6,11 @@ Decimal amounts as the document states them; the service decides what to store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from scf.core.errors import InvalidInput
 
@@ -162,6 +163,38 @@ class StatementEntry:
             "counterparty_name": self.counterparty_name,
             "status": self.status,
         }
+
+
+class Totals(TypedDict):
+    """The document totals (BG-22) but the tax total, as `ParsedDocument` names them."""
+
+    line_total: Decimal | None
+    allowance_total: Decimal | None
+    charge_total: Decimal | None
+    tax_exclusive: Decimal | None
+    tax_inclusive: Decimal | None
+    prepaid: Decimal | None
+    rounding: Decimal | None
+    payable: Decimal | None
+
+
+# Each total's element in UBL's LegalMonetaryTotal and in CII's monetary summation.
+TOTALS = (
+    ("line_total", "cbc:LineExtensionAmount", "ram:LineTotalAmount"),  # BT-106
+    ("allowance_total", "cbc:AllowanceTotalAmount", "ram:AllowanceTotalAmount"),  # BT-107
+    ("charge_total", "cbc:ChargeTotalAmount", "ram:ChargeTotalAmount"),  # BT-108
+    ("tax_exclusive", "cbc:TaxExclusiveAmount", "ram:TaxBasisTotalAmount"),  # BT-109
+    ("tax_inclusive", "cbc:TaxInclusiveAmount", "ram:GrandTotalAmount"),  # BT-112
+    ("prepaid", "cbc:PrepaidAmount", "ram:TotalPrepaidAmount"),  # BT-113
+    ("rounding", "cbc:PayableRoundingAmount", "ram:RoundingAmount"),  # BT-114
+    ("payable", "cbc:PayableAmount", "ram:DuePayableAmount"),  # BT-115
+)
+
+
+def read_totals(read: Callable[[str], str | None], syntax: str) -> Totals:
+    """Read a UBL or CII (`syntax`) document's totals; `read` gives an element's text."""
+    column = 1 if syntax == "ubl" else 2
+    return cast(Totals, {row[0]: parse_decimal(read(row[column]), row[0]) for row in TOTALS})
 
 
 def parse_decimal(text: str | None, field: str) -> Decimal | None:

@@ -5,8 +5,15 @@ from __future__ import annotations
 from lxml import etree
 
 from scf.core.errors import InvalidInput
-from scf.trade.formats import ParsedDocument, ParsedLine, PartyInfo, parse_date, parse_decimal
-from scf.trade.formats.xmlsafe import local, namespace, xp
+from scf.trade.formats import (
+    ParsedDocument,
+    ParsedLine,
+    PartyInfo,
+    parse_date,
+    parse_decimal,
+    read_totals,
+)
+from scf.trade.formats.xmlsafe import Finder, local, namespace, xp
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -33,23 +40,8 @@ def check_root(root: etree._Element) -> str:
     )
 
 
-def text(el: etree._Element, path: str) -> str | None:
-    found = xp(el, path, NS)
-    if not found:
-        return None
-    first = found[0]
-    value = first if isinstance(first, str) else (first.text or "")
-    value = str(value).strip()
-    return value or None
-
-
-def texts(el: etree._Element, path: str) -> list[str]:
-    out = []
-    for node in xp(el, path, NS):
-        value = str(node if isinstance(node, str) else (node.text or "")).strip()
-        if value:
-            out.append(value)
-    return out
+_FIND = Finder(NS)
+text, texts, _first = _FIND.text, _FIND.texts, _FIND.first
 
 
 def _party(el: etree._Element | None) -> PartyInfo:
@@ -65,11 +57,6 @@ def _party(el: etree._Element | None) -> PartyInfo:
         ids=tuple(texts(el, "cac:PartyIdentification/cbc:ID") + texts(el, "cbc:EndpointID")),
         country=text(el, "cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
     )
-
-
-def _first(el: etree._Element, path: str) -> etree._Element | None:
-    found = xp(el, path, NS)
-    return found[0] if found else None
 
 
 def read_ubl(root: etree._Element) -> ParsedDocument:
@@ -93,7 +80,6 @@ def read_ubl(root: etree._Element) -> ParsedDocument:
             )
         )
     currency = text(root, "cbc:DocumentCurrencyCode")
-    lmt = "cac:LegalMonetaryTotal/"
     tax_amounts = [
         parse_decimal(t, "tax_total")
         for t in xp(root, f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{currency or ''}']/text()", NS)
@@ -113,17 +99,8 @@ def read_ubl(root: etree._Element) -> ParsedDocument:
         seller=_party(_first(root, "cac:AccountingSupplierParty/cac:Party")),
         buyer=_party(_first(root, "cac:AccountingCustomerParty/cac:Party")),
         payee=_party(payee_el) if payee_el is not None else None,
-        line_total=parse_decimal(text(root, lmt + "cbc:LineExtensionAmount"), "line_total"),
-        allowance_total=parse_decimal(
-            text(root, lmt + "cbc:AllowanceTotalAmount"), "allowance_total"
-        ),
-        charge_total=parse_decimal(text(root, lmt + "cbc:ChargeTotalAmount"), "charge_total"),
-        tax_exclusive=parse_decimal(text(root, lmt + "cbc:TaxExclusiveAmount"), "tax_exclusive"),
+        **read_totals(lambda path: text(root, "cac:LegalMonetaryTotal/" + path), "ubl"),
         tax_total=next((t for t in tax_amounts if t is not None), None),
-        tax_inclusive=parse_decimal(text(root, lmt + "cbc:TaxInclusiveAmount"), "tax_inclusive"),
-        prepaid=parse_decimal(text(root, lmt + "cbc:PrepaidAmount"), "prepaid"),
-        rounding=parse_decimal(text(root, lmt + "cbc:PayableRoundingAmount"), "rounding"),
-        payable=parse_decimal(text(root, lmt + "cbc:PayableAmount"), "payable"),
         order_ref=text(root, "cac:OrderReference/cbc:ID"),
         contract_ref=text(root, "cac:ContractDocumentReference/cbc:ID"),
         billing_refs=tuple(texts(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID")),
