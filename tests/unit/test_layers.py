@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "scf"
@@ -54,3 +56,58 @@ def test_core_imports_no_room() -> None:
             if len(parts) >= 2 and parts[0] == "scf" and parts[1] in ROOMS:
                 bad.append(f"core/{path.name} imports {mod}")
     assert not bad, bad
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_modules_meet_only_through_public_names() -> None:
+    """A module never imports, or reaches into, another module's private helpers."""
+    bad = []
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith("scf")
+            ):
+                for alias in node.names:
+                    if _private(alias.name):
+                        bad.append(
+                            f"{path.relative_to(SRC)} imports {alias.name} from {node.module}"
+                        )
+                    modules.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("scf"):
+                        modules.add(alias.asname or alias.name.split(".")[0])
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in modules
+                and _private(node.attr)
+            ):
+                bad.append(f"{path.relative_to(SRC)} reaches for {node.value.id}.{node.attr}")
+    assert not bad, bad
+
+
+def test_source_files_stay_small() -> None:
+    """No module outside the migrations grows past about 800 lines: split it by use case."""
+    long = [
+        f"{p.relative_to(SRC)}: {n} lines"
+        for p in SRC.rglob("*.py")
+        if "migrations" not in p.parts
+        and (n := len(p.read_text(encoding="utf-8").splitlines())) > 820
+    ]
+    assert not long, long
+
+
+def test_room_map_in_the_docs_is_current() -> None:
+    """docs/development.md maps every module and use case; `tools/room_map.py` rewrites it."""
+    tool = SRC.parents[1] / "tools" / "room_map.py"
+    done = subprocess.run([sys.executable, str(tool), "--check"], check=False)
+    assert done.returncode == 0, "run tools/room_map.py: the room map is stale"
