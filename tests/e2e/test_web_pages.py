@@ -275,20 +275,28 @@ def test_operator_insurer_and_distributor_pages(
     client: TestClient, platform: Platform, clock: FixedClock
 ) -> None:
     s = _setup(platform, clock)
-    # the operator onboards an organization: a bad USCC is refused naming the field
+    # the operator onboards an organization: a bad USCC is refused naming the field, beside
+    # the field, and the form keeps everything typed (the capital as people type it)
     login(client, "operator")
     form = {
         "uscc": "91440300BADBADBAD1",
         "name": "福田新材料有限公司",
         "role": "supplier",
         "district": "futian",
-        "size_class": "small",
+        "size_class": "medium",
         "founded_on": "2019-05-01",
-        "registered_capital": "2000000.00",
+        "registered_capital": "２００万",
     }
     assert client.post("/operator/organizations", data=form).status_code == 403  # no CSRF
     r = client.post("/operator/organizations", data={**form, "csrf": _csrf(client, "/operator")})
-    assert r.status_code == 200 and "统一社会信用代码：" in r.text and 'role="alert"' in r.text
+    assert r.status_code == 422 and "统一社会信用代码：" in r.text and 'role="alert"' in r.text
+    kept = r.text
+    assert 'value="福田新材料有限公司"' in kept and 'value="91440300BADBADBAD1"' in kept
+    assert 'value="２００万"' in kept and re.search(r'value="medium"\s+selected', kept)
+    assert re.search(r'name="uscc"[^>]*aria-invalid="true"', kept)
+    assert re.search(r'aria-describedby="error-uscc"', kept)
+    assert '<p class="field-error" id="error-uscc">' in kept
+    assert 'name="csrf" value=""' not in kept and "BADBAD" not in kept.split("<main")[0]
     form["uscc"] = next_uscc()
     r = client.post(
         "/operator/organizations",
@@ -328,7 +336,7 @@ def test_operator_insurer_and_distributor_pages(
     assert f'id="pay-{claim_id}"' in html
     form = {"csrf": _csrf(client, "/cover")}
     r = client.post(f"/cover/claims/{claim_id}/pay", data=form)  # no Idempotency key
-    assert r.status_code == 200 and 'role="alert"' in r.text and f'id="pay-{claim_id}"' in r.text
+    assert r.status_code == 422 and 'role="alert"' in r.text and f'id="pay-{claim_id}"' in r.text
     r = client.post(f"/cover/claims/{claim_id}/pay", data={**form, "idem": "web-claim-1"})
     assert r.status_code == 200 and f'id="pay-{claim_id}"' not in r.text, r.text[-2000:]
     assert "CN¥72,000.00" in r.text or "72,000.00" in r.text

@@ -31,12 +31,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scf.core import i18n
 from scf.core.actor import Actor
-from scf.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from scf.core.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthenticated
 from scf.core.i18n import N_
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.platform import Platform
+from scf.web.forms import keep_input, normalise_amount
 from scf.web.i18n import DEFAULT_LANG, LANGS, money, percent
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -242,13 +243,9 @@ def visiting(request: Request) -> Iterator[UnitOfWork]:
 
 
 def money_in(value: str, currency: str, field: str) -> Money:
-    """Read an amount typed in a form (thousands separators allowed)."""
-    text = value.replace(",", "").strip()
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(i18n.N_("write an amount such as 1000.00"), field=field) from None
-    return Money.of(text, currency, field=field)
+    """Read an amount typed in a form: full-width digits, thousands separators, ¥ and 元, 万 and
+    亿 are read as people mean them; the service sees a canonical decimal string."""
+    return Money.of(normalise_amount(value, field), currency, field=field)
 
 
 def rate_in(value: str, field: str = "rate") -> Decimal:
@@ -318,6 +315,14 @@ async def read_form(request: Request) -> Form:
     return out
 
 
+def field_reason(e: DomainError, x: FieldError, lang: str) -> str:
+    """One refused field's reason in the visitor's language (see `error_text`)."""
+    reason = i18n.gettext(lang, x.reason)
+    if lang != "en" and reason == x.reason and i18n.has_label(lang, "error", e.code):
+        reason = f"{i18n.label(lang, 'error', e.code)}（{x.reason}）"
+    return reason
+
+
 def error_text(e: DomainError, lang: str = DEFAULT_LANG) -> str:
     """Say why a command was refused in the visitor's language, field by field.
 
@@ -334,10 +339,7 @@ def error_text(e: DomainError, lang: str = DEFAULT_LANG) -> str:
         where = ""
         if x.line is not None:
             where = f"line {x.line}, " if lang == "en" else f"第 {x.line} 行 "
-        reason = i18n.gettext(lang, x.reason)
-        if lang != "en" and reason == x.reason and head:
-            reason = f"{head}（{x.reason}）"
-        parts.append(f"{where}{i18n.field_label(lang, x.field)}{colon}{reason}")
+        parts.append(f"{where}{i18n.field_label(lang, x.field)}{colon}{field_reason(e, x, lang)}")
     return sep.join(parts)
 
 
@@ -410,6 +412,7 @@ class Pages:
         self.roles = roles
         self.home = home
         self.router = APIRouter(include_in_schema=False)
+        self.views: dict[str, tuple[View, str, tuple[str, ...]]] = {}
 
     def view(
         self, path: str, template: str, *, roles: tuple[str, ...] = ()
@@ -428,6 +431,7 @@ class Pages:
                     return render(request, template, **out)
 
             self._route("GET", path, endpoint, fn)
+            self.views[path] = (fn, template, roles or self.roles)
             return fn
 
         return register
@@ -445,17 +449,46 @@ class Pages:
             async def endpoint(request: Request, **params: Any) -> Response:
                 to = back_to or self.home
                 form = await read_form(request)
+                refusal: DomainError | None = None
                 with signed_in(request, *(roles or self.roles)) as uow:
                     try:
                         query = fn(uow, form, **params)
                     except DomainError as e:
-                        return refused(request, to, e)
+                        refusal = e
+                if refusal is not None:
+                    return self.refused(request, to, form, refusal)
                 return redirect(request, back(to, **(query or {"ok": "saved"})))
 
             self._route("POST", path, endpoint, fn)
             return fn
 
         return register
+
+    def refused(self, request: Request, to: str, form: Form, e: DomainError) -> Response:
+        """Show the page again (422) with what was typed kept and each reason by its field.
+
+        The refused command's unit of work is over, so nothing of it stays; the page is read
+        in a unit of its own. A page this role has no view of goes back as before.
+        """
+        if isinstance(e, NotFound) or to not in self.views:
+            return refused(request, to, e)
+        fn, template, roles = self.views[to]
+        lang = language(request)
+        with signed_in(request, *roles) as uow:
+            out = fn(request, uow)
+            if isinstance(out, Response):
+                return refused(request, to, e)
+            resp = render(
+                request, template, status_code=422, **{**out, "error": error_text(e, lang)}
+            )
+        html = keep_input(
+            bytes(resp.body).decode(),
+            request.url.path,
+            dict(form),
+            e.errors,
+            lambda x: field_reason(e, x, lang),
+        )
+        return _finish(request, HTMLResponse(html, status_code=422))
 
     def _route(
         self, method: str, path: str, endpoint: Callable[..., Any], fn: Callable[..., Any]
