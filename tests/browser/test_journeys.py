@@ -233,3 +233,47 @@ def test_distributor_confirms_its_payable(page: Any, site: Site) -> None:
     assert page.locator(f"#pay-{rid}").count() == 0
     assert "坪山新能源汽车股份有限公司" in page.content()
     shot(page, "distributor", docs=True)
+
+
+def test_every_list_filters_sorts_pages_totals_and_downloads(page: Any, site: Site) -> None:
+    from decimal import Decimal
+
+    login(page, site, "sme1")
+    page.goto(f"{site.url}/sme")
+    table = page.locator("main table").first
+    tools = page.locator(".table-tools").first
+    assert tools.locator("label").inner_text() == "筛选"
+    amounts = [
+        Decimal(a)
+        for a in table.locator("tbody tr:not([hidden]) td:nth-child(2) [data-amount]").evaluate_all(
+            "els => els.map(e => e.dataset.amount)"
+        )
+    ]
+    assert len(amounts) >= 2
+    total = table.locator("tfoot tr.totals td").nth(1).inner_text()
+    assert total.replace(",", "").endswith(f"{sum(amounts):.2f}"), (total, amounts)
+    # sorting by amount puts the rows in exact decimal order, both ways
+    table.locator("thead th").nth(1).locator("button").click()
+    shown = table.locator("tbody tr:not([hidden]) td:nth-child(2) [data-amount]").evaluate_all(
+        "els => els.map(e => e.dataset.amount)"
+    )
+    assert [Decimal(x) for x in shown] == sorted(Decimal(x) for x in shown)
+    assert table.locator("thead th").nth(1).get_attribute("aria-sort") == "ascending"
+    table.locator("thead th").nth(1).locator("button").click()
+    shown = table.locator("tbody tr:not([hidden]) td:nth-child(2) [data-amount]").evaluate_all(
+        "els => els.map(e => e.dataset.amount)"
+    )
+    assert [Decimal(x) for x in shown] == sorted((Decimal(x) for x in shown), reverse=True)
+    # the filter keeps the rows that mention what is typed, and the totals follow it
+    first = table.locator("tbody tr:not([hidden])").first.locator("td").first.inner_text()
+    tools.locator("input").fill(first)
+    kept = table.locator("tbody tr:not([hidden])")
+    assert 1 <= kept.count() < len(amounts) or kept.count() == len(amounts)
+    assert all(first in kept.nth(i).inner_text() for i in range(kept.count()))
+    # the CSV holds the kept rows with exact amounts
+    with page.expect_download() as dl:
+        tools.locator("button.csv").click()
+    text = open(dl.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert len(text) == kept.count() + 1 and "金额" in text[0]
+    assert all("." in line.split(",")[1] for line in text[1:])
+    tools.locator("input").fill("")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hmac
 import inspect
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from scf.core import i18n
 from scf.core.actor import Actor
@@ -144,7 +146,8 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     actor: Actor | None = getattr(request.state, "page_actor", None)
     layout = {
         **page_gettext(lang),
-        "money": lambda v: money(lang, v),
+        "money": lambda v: money_cell(lang, v),
+        "table_text": table_text(lang),
         "pct": lambda v: percent(lang, v),
         "lang": lang,
         "csrf": _csrf(request),
@@ -156,6 +159,36 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     }
     html = env.get_template(template).render({**layout, **ctx})
     return _finish(request, HTMLResponse(html, status_code=status_code))
+
+
+def money_cell(lang: str, value: Money | dict[str, Any] | None) -> Markup:
+    """An amount as the page shows it, carrying its exact decimal and currency for the lists'
+    totals, sorting and CSV (tables.js sums them in integers, never in floating point)."""
+    text = money(lang, value)
+    if value is None:
+        return escape(text)
+    amount, ccy = (
+        (value.amount, value.currency)
+        if isinstance(value, Money)
+        else (value["amount"], value["currency"])
+    )
+    return Markup('<span data-amount="{}" data-currency="{}">{}</span>').format(
+        str(amount), str(ccy), text
+    )
+
+
+def table_text(lang: str) -> str:
+    """The words of the lists' tools (filter, pages, totals, CSV) in the visitor's language."""
+    return json.dumps(
+        {
+            "filter": i18n.gettext(lang, N_("Filter")),
+            "prev": i18n.gettext(lang, N_("Previous page")),
+            "next": i18n.gettext(lang, N_("Next page")),
+            "csv": i18n.gettext(lang, N_("Download CSV")),
+            "total": i18n.gettext(lang, N_("Total")),
+        },
+        ensure_ascii=False,
+    )
 
 
 def page_gettext(lang: str) -> dict[str, Callable[..., Any]]:
