@@ -148,13 +148,16 @@ def test_regulator_dashboard_alerts_and_graph(page: Any, site: Site) -> None:
     assert page.locator("canvas").count() >= 4
     shot(page, "regulator-dashboard", docs=True)
     page.goto(f"{site.url}/regulator/alerts")
-    accessible(
-        page,
-        "resolution-"
-        + page.locator("[id^=resolution-]").first.get_attribute("id").removeprefix("resolution-"),
-    )
-    page.locator("[id^=resolution-]").first.fill("已兑付 paid late")
-    page.locator("form[action$='/resolve'] button").first.click()
+    # the alerts lead with their groups; each alert's forms open on demand, by keyboard too
+    assert page.locator("#alert-groups tbody tr").count() >= 1
+    assert page.locator("#alerts input:visible").count() == 0
+    first = page.locator("summary[id^=handle-]").first.get_attribute("id")
+    accessible(page, first)
+    page.keyboard.press("Enter")
+    alert_id = first.removeprefix("handle-")
+    assert page.locator(f"#resolution-{alert_id}").is_visible()
+    page.locator(f"#resolution-{alert_id}").fill("已兑付 paid late")
+    page.locator(f"form[action$='/{alert_id}/resolve'] button").click()
     page.wait_for_url("**/regulator/alerts?ok=saved")
     assert "已兑付 paid late" in page.content()
     shot(page, "regulator-alerts", docs=True)

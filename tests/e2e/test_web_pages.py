@@ -353,3 +353,39 @@ def test_operator_insurer_and_distributor_pages(
     assert r.status_code == 200 and 'id="payables"' not in r.text
     login(client, "marketplace")
     assert client.get("/sme").status_code == 200
+
+
+def test_the_alerts_page_is_grouped_paged_and_opens_actions_on_demand(
+    client: TestClient, platform: Platform, clock: FixedClock
+) -> None:
+    from scf.web.regulator import ALERTS_PAGE, alert_groups
+
+    s = _setup(platform, clock)
+    login(client, "regulator")
+    html = client.get("/regulator/alerts").text
+    assert 'id="alert-groups"' in html and "<details" in html
+    rows = re.findall(r'<summary id="handle-', html)
+    assert 1 <= len(rows) <= ALERTS_PAGE
+    # a group's link shows only its alerts
+    link = re.search(r'href="(/regulator/alerts\?kind=[^"]+)"', html).group(1).replace("&amp;", "&")
+    kind = re.search(r"kind=(\w+)", link).group(1)
+    grouped = client.get(link).text
+    table = grouped.split('id="alerts"')[1]
+    assert table.count("<summary") >= 1
+    # counting, ordering and paging are exact
+    alerts = [
+        {"kind": "b", "severity": "low", "status": "open"},
+        {"kind": "a", "severity": "high", "status": "resolved"},
+        {"kind": "a", "severity": "high", "status": "open"},
+        {"kind": "c", "severity": "low", "status": "open"},
+        {"kind": "c", "severity": "low", "status": "open"},
+    ]
+    groups = alert_groups(alerts)
+    assert [(g["kind"], g["severity"], g["count"], g["open"]) for g in groups] == [
+        ("a", "high", 2, 1),
+        ("c", "low", 2, 2),
+        ("b", "low", 1, 1),
+    ]
+    assert client.get("/regulator/alerts?page=999").status_code == 200
+    assert client.get("/regulator/alerts?page=abc").status_code == 200
+    assert s.orgs and kind

@@ -115,6 +115,7 @@
       rows.forEach(function (r) { r.hidden = true; });
       list.forEach(function (r, i) { body.appendChild(r); r.hidden = Math.floor(i / PAGE) !== state.page; });
       bar.querySelector(".pageinfo").textContent = " " + (state.page + 1) + " / " + pages + " ";
+      ["prev", "pageinfo", "next"].forEach(function (c) { bar.querySelector("." + c).hidden = pages < 2; });
       bar.querySelector(".prev").disabled = state.page === 0;
       bar.querySelector(".next").disabled = state.page >= pages - 1;
       totals(list);
