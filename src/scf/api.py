@@ -126,6 +126,57 @@ class _TooLarge(Exception):
     pass
 
 
+class ServerErrors:
+    """Answer an unexpected failure with a problem+json 500 and keep the connection open.
+
+    Starlette's outermost middleware answers 500 and then re-raises the exception so that
+    the server can log it; uvicorn, seeing an exception after the response has started,
+    closes the connection, so the next request on the same keep-alive connection was reset.
+    Here the failure is logged and answered, and nothing is raised, unless the response had
+    already started: then the client holds half a response and the connection must close.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            request = Request(scope)
+            log.exception(
+                "unhandled error",
+                extra={
+                    "fields": {
+                        "request_id": getattr(request.state, "request_id", None),
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                    }
+                },
+            )
+            if started:
+                raise
+            resp = problem(
+                500,
+                "internal_error",
+                "服务器内部错误，请稍后重试；如再次出现，请提供请求编号 "
+                "(an internal error; try again, and quote the request id if it happens again)",
+                request,
+            )
+            await resp(scope, receive, send)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
@@ -210,6 +261,8 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         description="Trade, registry, payable certificates, financing and supervision.",
     )
     app.state.platform = platform
+    # Innermost, so that the request context below logs the 500 and adds the request id.
+    app.add_middleware(ServerErrors)
 
     @app.middleware("http")
     async def request_context(
