@@ -147,7 +147,16 @@ def check_identifier(value: str, field: str, *, max_length: int = IDENTIFIER_MAX
     value = value.strip()
     if not value:
         raise _refuse(field, "不能为空", "must not be empty or only spaces", "empty_identifier")
-    return check_text(value, field, max_length=max_length, multiline=False)
+    check_text(value, field, max_length=max_length, multiline=False)
+    if any(unicodedata.category(ch) == "Cf" for ch in value):
+        # Zero-width and direction marks make two identifiers look alike.
+        raise _refuse(
+            field,
+            "含有不可见的格式字符",
+            "contains an invisible formatting character (zero-width or direction mark)",
+            "control_character",
+        )
+    return value
 
 
 def check_date(value: date, field: str) -> date:
