@@ -29,6 +29,7 @@ from scf.trade.common import (
     audit_json,
     audit_receivable,
     audit_rows,
+    check_item,
     fingerprint_secret,
     parse_money,
     parse_quantity,
@@ -80,6 +81,9 @@ def record_orders(
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
+        check_item(it, errors, ln)
+        if len(errors.errors) > n0:
+            continue
         if it.kind not in (DocKind.CONTRACT, DocKind.PURCHASE_ORDER):
             errors.add("kind", "use contract or purchase_order", ln)
         if not it.number.strip():
@@ -231,6 +235,9 @@ def record_shipments(
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
+        check_item(it, errors, ln)
+        if len(errors.errors) > n0:
+            continue
         if it.kind not in (DocKind.DELIVERY, DocKind.RECEIPT):
             errors.add("kind", "use delivery or receipt", ln)
             continue
@@ -373,6 +380,9 @@ class _InvoiceBatch:
         """Check one item on its own and build its invoice row; None when it fails."""
         errors = self.errors
         n0 = len(errors.errors)
+        check_item(it, errors, ln)
+        if len(errors.errors) > n0:
+            return None
         number = self._kind_and_number(it, ln)
         seller, buyer = _trading_parties(self.uow, self.resolver, it, errors, ln)
         if it.currency not in CURRENCY_EXPONENTS:

@@ -21,6 +21,7 @@ from scf.trade.common import (
     PartyResolver,
     PaymentInput,
     audit_receivable,
+    check_item,
     parse_money,
     receivable_snapshot,
 )
@@ -49,6 +50,9 @@ def record_payments(
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
+        check_item(it, errors, ln)
+        if len(errors.errors) > n0:
+            continue
         payee = (
             resolver.get(it.payee_uscc, "payee_uscc", errors, ln)
             if it.payee_uscc
