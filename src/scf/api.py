@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scf import __version__
 from scf.core import errors as E
+from scf.core.bounds import TEXT_MAX, check_text
 from scf.core.ids import new_id
 from scf.core.uow import request_id_var
 from scf.platform import Platform
@@ -124,6 +126,44 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class CleanParameters:
+    """Refuse control characters and malformed UTF-8 in the path and the query with 422.
+
+    Identifiers and search terms arrive in the path and the query, where no pydantic body
+    type sees them; PostgreSQL cannot even compare a string holding NUL, so a NUL in a path
+    gave a 500. Refused once here, before any route runs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refusal(scope: Scope) -> JSONResponse | None:
+        try:
+            raw = scope.get("query_string", b"").decode("ascii")
+            pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
+            values = [("path", str(scope.get("path", ""))), *pairs]
+            for name, value in values:
+                check_text(value, name, max_length=TEXT_MAX, multiline=False)
+        except UnicodeError:
+            return problem(
+                422, "invalid_input", "the query is not valid UTF-8 (查询参数不是有效的 UTF-8)"
+            )
+        except E.InvalidInput as exc:
+            return problem(
+                422, exc.code, exc.message, None, [e.as_dict() for e in exc.errors] or None
+            )
+        return None
 
 
 class ServerErrors:
@@ -365,4 +405,5 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
+    app.add_middleware(CleanParameters)
     return app
