@@ -224,6 +224,14 @@ def check_item(item: object, errors: ErrorCollector, line: int | None, at: str =
                     check_item(sub, errors, line, f"lines[{j}].")
 
 
+def check_items(items: Sequence[Any], message: str) -> None:
+    """Check every item's text, identifiers and dates before the batch reads anything."""
+    errors = ErrorCollector()
+    for i, it in enumerate(items, start=1):
+        check_item(it, errors, getattr(it, "line", None) or i)
+    errors.raise_if_any(message)
+
+
 def parse_money(
     value: object, currency: str, field: str, errors: ErrorCollector, line: int | None
 ) -> Money | None:

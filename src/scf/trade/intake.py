@@ -29,7 +29,7 @@ from scf.trade.common import (
     audit_json,
     audit_receivable,
     audit_rows,
-    check_item,
+    check_items,
     fingerprint_secret,
     parse_money,
     parse_quantity,
@@ -66,6 +66,7 @@ def record_orders(
 ) -> list[str]:
     """File contracts or purchase orders; all land or none."""
     parties.require_role(uow.actor, *ENTERPRISE)
+    check_items(items, "the orders were refused")
     errors = ErrorCollector()
     resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
@@ -81,9 +82,6 @@ def record_orders(
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
-        check_item(it, errors, ln)
-        if len(errors.errors) > n0:
-            continue
         if it.kind not in (DocKind.CONTRACT, DocKind.PURCHASE_ORDER):
             errors.add("kind", "use contract or purchase_order", ln)
         if not it.number.strip():
@@ -224,6 +222,7 @@ def record_shipments(
 ) -> list[str]:
     """File delivery notes or waybills (seller or logistics) and goods receipts (buyer)."""
     parties.require_role(uow.actor, *ENTERPRISE, *LOGISTICS)
+    check_items(items, "the shipments were refused")
     errors = ErrorCollector()
     resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
@@ -235,9 +234,6 @@ def record_shipments(
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
-        check_item(it, errors, ln)
-        if len(errors.errors) > n0:
-            continue
         if it.kind not in (DocKind.DELIVERY, DocKind.RECEIPT):
             errors.add("kind", "use delivery or receipt", ln)
             continue
@@ -324,6 +320,7 @@ def record_invoices(
     confirmation); a buyer filing an invoice the seller already filed confirms that one.
     """
     parties.require_role(uow.actor, *ENTERPRISE)
+    check_items(items, "the invoices were refused")
     batch = _InvoiceBatch(uow, items)
     staged = batch.check_items(items)
     keep, to_confirm = batch.against_platform(staged)
@@ -380,9 +377,6 @@ class _InvoiceBatch:
         """Check one item on its own and build its invoice row; None when it fails."""
         errors = self.errors
         n0 = len(errors.errors)
-        check_item(it, errors, ln)
-        if len(errors.errors) > n0:
-            return None
         number = self._kind_and_number(it, ln)
         seller, buyer = _trading_parties(self.uow, self.resolver, it, errors, ln)
         if it.currency not in CURRENCY_EXPONENTS:

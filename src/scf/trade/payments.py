@@ -21,7 +21,7 @@ from scf.trade.common import (
     PartyResolver,
     PaymentInput,
     audit_receivable,
-    check_item,
+    check_items,
     parse_money,
     receivable_snapshot,
 )
@@ -43,6 +43,7 @@ def record_payments(
 ) -> list[dict[str, Any]]:
     """Record payments received; each is matched to an invoice by reference and amount."""
     parties.require_role(uow.actor, *ENTERPRISE)
+    check_items(items, "the payments were refused")
     errors = ErrorCollector()
     resolver = PartyResolver(uow)
     out = []
@@ -50,9 +51,6 @@ def record_payments(
     for i, it in enumerate(items, start=1):
         ln = it.line or i
         n0 = len(errors.errors)
-        check_item(it, errors, ln)
-        if len(errors.errors) > n0:
-            continue
         payee = (
             resolver.get(it.payee_uscc, "payee_uscc", errors, ln)
             if it.payee_uscc
