@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 # Every package at the version CI tested, with its hashes: uv and plain pip install it alike.
 LOCK := requirements.lock
 
-.PHONY: demo test lint typecheck pytest bench lock clean
+.PHONY: demo test lint typecheck pytest bench lock messages clean
 
 # uv installs the same packages from PyPI about three times faster than pip; pip is the
 # fallback when uv cannot be had.
@@ -51,6 +51,15 @@ lock: | $(BIN)/python
 	UV=$$(command -v $(BIN)/uv || command -v uv) || { echo "make lock needs uv" >&2; exit 1; }; \
 	$$UV pip compile pyproject.toml --extra dev --universal --generate-hashes \
 		--python-version 3.11 --upgrade -q -o $(LOCK)
+
+# Extract every text the templates and the code mark (Babel's own tooling) and bring both
+# languages' catalogs up to date; new texts arrive untranslated and the translation test
+# names them until they are written.
+messages: $(STAMP)
+	mkdir -p var
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o var/scf.pot .
+	$(BIN)/pybabel -q update -i var/scf.pot -d src/scf/locale -D scf --ignore-obsolete \
+		--no-fuzzy-matching --width 100
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

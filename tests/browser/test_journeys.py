@@ -69,7 +69,7 @@ def test_sme_applies_for_financing(page: Any, site: Site) -> None:
     shot(page, "sme", docs=True)
     accept.first.click()
     page.wait_for_url("**/sme?ok=saved")
-    assert "accepted" in page.locator("article.application").first.inner_text()
+    assert "已接受报价" in page.locator("article.application").first.inner_text()
 
 
 def test_core_confirms_payables_and_runs_early_payment(page: Any, site: Site) -> None:
@@ -83,10 +83,10 @@ def test_core_confirms_payables_and_runs_early_payment(page: Any, site: Site) ->
     page.fill("#hurdle_rate", "6")
     page.click("#program-submit")
     page.wait_for_url("**/core?ok=saved")
-    assert "open" in page.locator("#programs tbody tr").first.inner_text()
+    assert "进行中" in page.locator("#programs tbody tr").first.inner_text()
     page.locator("#programs form[action$='/clearing'] button").first.click()
     page.wait_for_url("**/core?ok=saved")
-    assert "cleared" in page.locator("#programs tbody tr").first.inner_text()
+    assert "已出清" in page.locator("#programs tbody tr").first.inner_text()
     page.goto(f"{site.url}/core?certificate={site.sample.certificate_id}")
     assert page.locator("#lineage li").count() >= 3
     shot(page, "core", docs=True)
@@ -96,7 +96,7 @@ def test_institution_accepts_an_application(page: Any, site: Site) -> None:
     login(page, site, "bank")
     assert page.locator(".application").count() >= 2
     app = page.locator(f"#app-{site.sample.application_id}")
-    assert "receivables_factoring" in app.inner_text() and app.locator(".my-offer").count() == 1
+    assert "应收账款保理" in app.inner_text() and app.locator(".my-offer").count() == 1
     shot(page, "fi", docs=True)
     page.locator(".application:not(.financing-app) button.primary").first.click()
     page.wait_for_url("**/fi?ok=saved")
@@ -135,7 +135,7 @@ def test_warehouse_confirms_goods(page: Any, site: Site) -> None:
     ]:
         page.fill(f"#{field}", value)
     page.click("#goods-submit")
-    assert "holder_uscc" in page.locator("[role=alert]").inner_text()
+    assert "持有人统一社会信用代码" in page.locator("[role=alert]").inner_text()
     shot(page, "warehouse")
 
 
@@ -194,7 +194,7 @@ def test_operator_onboards_an_organization_and_its_first_user(page: Any, site: S
     page.fill("#founded_on", "2020-06-01")
     page.fill("#registered_capital", "3000000.00")
     page.click("#onboard-submit")
-    assert "uscc" in page.locator("[role=alert]").inner_text()
+    assert "统一社会信用代码" in page.locator("[role=alert]").inner_text()
     page.fill("#uscc", "91440300MA5FXT6L2G")
     page.fill("#name", "光明新材料科技有限公司")
     page.select_option("#district", "guangming")

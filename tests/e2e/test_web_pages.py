@@ -152,12 +152,12 @@ def test_pages_by_role_with_csrf_and_csp(
     bad = client.post(
         "/sme/financing", data={**form, "amount": "abc", "csrf": _csrf(client, "/sme")}
     )
-    assert "amount: &#39;abc&#39; is not a decimal number" in bad.text, bad.text[-3000:]
+    assert "金额：请输入金额，例如 1000.00" in bad.text, bad.text[-3000:]
     r = client.post(
         f"/sme/offers/{accepts[0]}/accept",
         data={"csrf": _csrf(client, "/sme"), "idem": "web-accept-1"},
     )
-    assert r.status_code == 200 and "accepted" in r.text
+    assert r.status_code == 200 and "已接受报价" in r.text
     # a record the user may not know of answers 404 from a form as from the API
     r = client.post(
         "/sme/offers/off_unknown/accept",
@@ -168,7 +168,7 @@ def test_pages_by_role_with_csrf_and_csp(
     assert r.status_code == 404, r.text[-500:]
     # the bank sees the financing-room application in its portfolio
     login(client, "bank")
-    assert "receivables_factoring" in client.get("/fi").text
+    assert "应收账款保理（有追索/无追索）" in client.get("/fi").text
     # the core enterprise confirms the pending payable in a batch
     login(client, "core")
     html = client.get("/core").text
@@ -288,7 +288,7 @@ def test_operator_insurer_and_distributor_pages(
     }
     assert client.post("/operator/organizations", data=form).status_code == 403  # no CSRF
     r = client.post("/operator/organizations", data={**form, "csrf": _csrf(client, "/operator")})
-    assert r.status_code == 200 and "uscc: " in r.text and 'role="alert"' in r.text
+    assert r.status_code == 200 and "统一社会信用代码：" in r.text and 'role="alert"' in r.text
     form["uscc"] = next_uscc()
     r = client.post(
         "/operator/organizations",

@@ -340,3 +340,38 @@ def percentile(values: Sequence[int], pct: int) -> Decimal | None:
     return (Decimal(data[lo]) + (Decimal(data[hi]) - Decimal(data[lo])) * frac).quantize(
         Decimal("0.1"), rounding=ROUND_HALF_UP
     )
+
+
+# Values the pages show that are not enums: each kind's values, translated in the `labels`
+# catalogs (tests/unit/test_translations.py checks that every one is).
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "financing.Scenario": (
+        "reverse_factoring",
+        "receivables_factoring",
+        "warehouse_pledge",
+        "purchase_order",
+        "bill_discounting",
+        "dynamic_discounting",
+        "credit_insurance",
+    ),
+    "financing.Check": (
+        "amount",
+        "applicant_lists",
+        "authenticity",
+        "circular_trade",
+        "clearing",
+        "cover",
+        "exposure_caps",
+        "funders_white_listed",
+        "invoice_fingerprints",
+        "registry_conflicts",
+        "related_party",
+        "risk_limit",
+        "scenario_review",
+        "scenario_rules",
+    ),
+    "financing.ClaimStatus": ("open", "paid"),
+    "financing.CoverKind": ("insurance", "guarantee"),
+    "financing.ProgramStatus": ("open", "cleared"),
+    "financing.BidStatus": ("open", "won", "lost"),
+}

@@ -199,3 +199,31 @@ def ratio(part: int, whole: int) -> str | None:
     if whole == 0:
         return None
     return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
+# Values the pages show that are not enums (see `scf.core.i18n`): what each list does, and
+# the kinds of the rooms' alerts in the regulator's inbox.
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "supervision.Enforcement": tuple(ENFORCEMENT),
+    "alert": (
+        "circular_trade",
+        "self_financing",
+        "related_party",
+        "fan_in",
+        "fan_out",
+        "scatter_gather",
+        "shell_company",
+        "concentration_jump",
+        "debtor_paying_late",
+        "model_drift",
+        "near_duplicate_invoices",
+        "new_related_parties",
+        "overdue_elsewhere",
+        "sales_drop",
+        "unusual_certificate_inflow",
+        "certificate_overdue",
+        "certificate_defaulted",
+        "margin_call",
+        "financing",
+    ),
+}

@@ -414,3 +414,18 @@ def price_outliers(
 
 def item_key(item: str) -> str:
     return _key(item)
+
+
+# Values the pages show that are not enums (see `scf.core.i18n`).
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "trade.ReceivableStatus": (
+        "open",
+        "confirmed",
+        "partially_used",
+        "used",
+        "financed",
+        "disputed",
+        "settled",
+        "credited",
+    ),
+}

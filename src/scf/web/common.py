@@ -29,13 +29,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from scf.core import i18n
 from scf.core.actor import Actor
 from scf.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from scf.core.i18n import N_
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.platform import Platform
-from scf.web.i18n import DEFAULT_LANG, LANGS, money, percent, translate
+from scf.web.i18n import DEFAULT_LANG, LANGS, money, percent
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SESSION_COOKIE = "scf_session"
@@ -76,6 +78,7 @@ env = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
 
 
@@ -139,14 +142,14 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     lang = language(request)
     actor: Actor | None = getattr(request.state, "page_actor", None)
     layout = {
-        "t": lambda key: translate(lang, key),
+        **page_gettext(lang),
         "money": lambda v: money(lang, v),
         "pct": lambda v: percent(lang, v),
         "lang": lang,
         "csrf": _csrf(request),
         "actor": actor,
         "path": request.url.path,
-        "msg": request.query_params.get("ok"),
+        "msg": notice_text(lang, request.query_params.get("ok")),
         "error": request.query_params.get("error"),
         "nav": _nav(actor),
     }
@@ -154,17 +157,42 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     return _finish(request, HTMLResponse(html, status_code=status_code))
 
 
+def page_gettext(lang: str) -> dict[str, Callable[..., Any]]:
+    """The translation callables a template sees, in the visitor's language.
+
+    `_`/`gettext` for the page's own text (Babel extracts them), `pgettext` for a text with a
+    context, `label(kind, value)` for a stored value such as a status or a scenario.
+    """
+
+    def gettext(message: str, **params: Any) -> str:
+        out = i18n.gettext(lang, message)
+        return out % params if params else out
+
+    def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+        out = i18n.translations(lang).ngettext(singular, plural, n)
+        return out % {"num": n, **params}
+
+    return {
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "pgettext": lambda context, message: i18n.pgettext(lang, context, message),
+        "label": lambda kind, value: i18n.label(lang, kind, value),
+        "labels": lambda kind, values: i18n.labels(lang, kind, values),
+    }
+
+
 def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
-        return [("/registry", "registry"), ("/login", "login")]
-    items = [(url, "home") for role, url in HOME_BY_ROLE if actor.has(role)][:1]
+        return [("/registry", N_("Public registry search")), ("/login", N_("Log in"))]
+    items = [(url, N_("Home")) for role, url in HOME_BY_ROLE if actor.has(role)][:1]
     if actor.is_regulator:
         items += [
-            ("/regulator/alerts", "alerts"),
-            ("/regulator/lists", "lists"),
-            ("/regulator/enterprises", "enterprises"),
+            ("/regulator/alerts", N_("Alerts")),
+            ("/regulator/lists", N_("Lists")),
+            ("/regulator/enterprises", N_("Enterprises")),
         ]
-    return [*items, ("/registry", "registry")]
+    return [*items, ("/registry", N_("Public registry search"))]
 
 
 def redirect(request: Request, url: str) -> Response:
@@ -215,12 +243,12 @@ def visiting(request: Request) -> Iterator[UnitOfWork]:
 
 def money_in(value: str, currency: str, field: str) -> Money:
     """Read an amount typed in a form (thousands separators allowed)."""
+    text = value.replace(",", "").strip()
     try:
-        return Money.of(value.replace(",", "").strip(), currency, field=field)
-    except DomainError:
-        raise
-    except Exception:
-        raise InvalidInput("write an amount such as 1000.00", field=field) from None
+        Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(i18n.N_("write an amount such as 1000.00"), field=field) from None
+    return Money.of(text, currency, field=field)
 
 
 def rate_in(value: str, field: str = "rate") -> Decimal:
@@ -228,9 +256,11 @@ def rate_in(value: str, field: str = "rate") -> Decimal:
     try:
         pct = Decimal(value.strip())
     except InvalidOperation:
-        raise InvalidInput("write the annual rate in percent, such as 3.6", field=field) from None
+        raise InvalidInput(
+            i18n.N_("write the annual rate in percent, such as 3.6"), field=field
+        ) from None
     if not Decimal(0) < pct < Decimal(100):
-        raise InvalidInput("between 0 and 100 percent", field=field)
+        raise InvalidInput(i18n.N_("between 0 and 100 percent"), field=field)
     return pct / 100
 
 
@@ -263,7 +293,7 @@ class Form(dict[str, Any]):
         try:
             return date.fromisoformat(self.text(name))
         except ValueError:
-            raise InvalidInput("write the date as YYYY-MM-DD", field=name) from None
+            raise InvalidInput(i18n.N_("write the date as YYYY-MM-DD"), field=name) from None
 
     def money(self, name: str, currency: str = "CNY") -> Money:
         """Return the field as an amount in `currency`."""
@@ -288,11 +318,36 @@ async def read_form(request: Request) -> Form:
     return out
 
 
-def error_text(e: DomainError) -> str:
-    """Say why a command was refused, field by field when it names fields."""
-    if e.errors:
-        return "; ".join(f"{x.field}: {x.reason}" for x in e.errors)
-    return e.message
+def error_text(e: DomainError, lang: str = DEFAULT_LANG) -> str:
+    """Say why a command was refused in the visitor's language, field by field.
+
+    Each field is named as people read it; a reason the catalog knows is translated, and one
+    it does not know is said by the refusal's code (`error` labels), with the reason kept in
+    brackets so nothing the service said is lost.
+    """
+    head = i18n.label(lang, "error", e.code) if i18n.has_label(lang, "error", e.code) else ""
+    if not e.errors:
+        return head if lang != "en" and head else e.message
+    sep, colon = ("; ", ": ") if lang == "en" else ("；", "：")
+    parts = []
+    for x in e.errors:
+        where = ""
+        if x.line is not None:
+            where = f"line {x.line}, " if lang == "en" else f"第 {x.line} 行 "
+        reason = i18n.gettext(lang, x.reason)
+        if lang != "en" and reason == x.reason and head:
+            reason = f"{head}（{x.reason}）"
+        parts.append(f"{where}{i18n.field_label(lang, x.field)}{colon}{reason}")
+    return sep.join(parts)
+
+
+def notice_text(lang: str, notice: str | None) -> str | None:
+    """The confirmation a page shows after a command (`ok=saved`, `ok=saved rcp_...`)."""
+    if not notice:
+        return None
+    code, _, rest = notice.partition(" ")
+    text = i18n.label(lang, "notice", code)
+    return f"{text} {rest}" if rest else text
 
 
 def refused(request: Request, path: str, e: DomainError) -> Response:
@@ -302,7 +357,7 @@ def refused(request: Request, path: str, e: DomainError) -> Response:
     """
     if isinstance(e, NotFound):
         raise e
-    return redirect(request, back(path, error=error_text(e)))
+    return redirect(request, back(path, error=error_text(e, language(request))))
 
 
 def page(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -323,7 +378,7 @@ def page(fn: Callable[..., Any]) -> Callable[..., Any]:
                 request,
                 "error.html",
                 status_code=403,
-                message=translate(language(request), "forbidden"),
+                message=i18n.gettext(language(request), N_("You may not open this page.")),
             )
         except NotFound as e:
             return render(request, "error.html", status_code=404, message=e.message)

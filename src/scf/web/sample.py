@@ -320,16 +320,16 @@ def load_sample(platform: Platform, prefix: str = "", uscc_base: int = 700) -> S
         )
         _register(platform, s, key, org, prefix)
     regulator = "深圳市地方金融管理局"
-    _list(platform, s, "white", "bank", "持牌银行，准入平台 licensed", regulator)
-    _list(platform, s, "white", "factoring", "持牌商业保理 licensed factoring", regulator)
+    _list(platform, s, "white", "bank", "持牌银行，准入平台", regulator)
+    _list(platform, s, "white", "factoring", "持牌商业保理公司，准入平台", regulator)
     _products(platform, s)
-    _list(platform, s, "black", "shell", "虚构贸易背景 fictitious invoices", regulator)
+    _list(platform, s, "black", "shell", "虚构贸易背景，伪造发票", regulator)
     _order(platform, s, prefix)
     _receivables(platform, s, uscc_base)
     _certificates(platform, s)
     _pass_up_and_finance(platform, s)
     _application(platform, s)
-    _list(platform, s, "red", "sme2", "专精特新 specialised SME", "深圳市工业和信息化局")
+    _list(platform, s, "red", "sme2", "专精特新中小企业", "深圳市工业和信息化局")
     return s
 
 
