@@ -207,9 +207,10 @@ class ServerErrors:
             )
             if started:
                 raise
+            code = "internal_error"
             resp = problem(
                 500,
-                "internal_error",
+                code,
                 "服务器内部错误，请稍后重试；如再次出现，请提供请求编号 "
                 "(an internal error; try again, and quote the request id if it happens again)",
                 request,

@@ -71,7 +71,7 @@ def get_input_bounds() -> InputBounds:
     return InputBounds()
 
 
-def _refuse(field: str, zh: str, en: str, code: str = "invalid_input") -> InvalidInput:
+def _refuse(field: str, zh: str, en: str, *, code: str) -> InvalidInput:
     return InvalidInput(f"{zh} ({en})", field=field, code=code)
 
 
@@ -82,7 +82,7 @@ def check_canonical_decimal(value: str, field: str = "amount") -> str:
             field,
             "须为规范的十进制数字字符串，如 1234.56",
             f'must be a plain decimal string such as "1234.56", not {value[:40]!r}',
-            "not_canonical_decimal",
+            code="not_canonical_decimal",
         )
     return value
 
@@ -95,7 +95,7 @@ def check_amount_bound(amount: Decimal, currency: str, field: str = "amount") ->
             field,
             f"金额超过上限 {currency} {top:,}",
             f"the amount is over the maximum of {currency} {top:,} for one field",
-            "amount_too_large",
+            code="amount_too_large",
         )
     return amount
 
@@ -115,7 +115,7 @@ def check_decimal_bound(value: Decimal, field: str) -> Decimal:
             field,
             f"小数位数不得超过 {MAX_DECIMAL_PLACES} 位",
             f"at most {MAX_DECIMAL_PLACES} decimal places",
-            "too_many_decimals",
+            code="too_many_decimals",
         )
     return value
 
@@ -130,14 +130,14 @@ def check_text(
                 field,
                 "含有控制字符（如 NUL）",
                 f"contains the control character U+{ord(ch):04X}",
-                "control_character",
+                code="control_character",
             )
     if len(value) > max_length:
         raise _refuse(
             field,
             f"长度不得超过 {max_length} 个字符",
             f"at most {max_length} characters, got {len(value)}",
-            "too_long",
+            code="too_long",
         )
     return value
 
@@ -146,7 +146,9 @@ def check_identifier(value: str, field: str, *, max_length: int = IDENTIFIER_MAX
     """Trim an identifier and refuse it empty, with control characters or too long."""
     value = value.strip()
     if not value:
-        raise _refuse(field, "不能为空", "must not be empty or only spaces", "empty_identifier")
+        raise _refuse(
+            field, "不能为空", "must not be empty or only spaces", code="empty_identifier"
+        )
     check_text(value, field, max_length=max_length, multiline=False)
     if any(unicodedata.category(ch) == "Cf" for ch in value):
         # Zero-width and direction marks make two identifiers look alike.
@@ -154,7 +156,7 @@ def check_identifier(value: str, field: str, *, max_length: int = IDENTIFIER_MAX
             field,
             "含有不可见的格式字符",
             "contains an invisible formatting character (zero-width or direction mark)",
-            "control_character",
+            code="control_character",
         )
     return value
 
@@ -166,7 +168,7 @@ def check_date(value: date, field: str) -> date:
             field,
             f"日期须在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间",
             f"the date must be between {EARLIEST_DATE} and {LATEST_DATE}",
-            "date_out_of_range",
+            code="date_out_of_range",
         )
     return value
 
@@ -183,6 +185,6 @@ def check_term(value: date, today: date, field: str) -> date:
             field,
             f"到期日不得晚于 {latest}（最长 {years} 年）",
             f"may expire at most {years} years ahead, on {latest} at the latest",
-            "term_too_long",
+            code="term_too_long",
         )
     return value
