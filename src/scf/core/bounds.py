@@ -107,7 +107,7 @@ def check_decimal_bound(value: Decimal, field: str) -> Decimal:
             field,
             f"数值超过上限 {MAX_DECIMAL:,}",
             f"over the maximum of {MAX_DECIMAL:,}",
-            "too_large",
+            code="too_large",
         )
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
