@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scf import __version__
 from scf.core import errors as E
+from scf.core.bounds import TEXT_MAX, check_text
 from scf.core.ids import new_id
 from scf.core.uow import request_id_var
 from scf.platform import Platform
@@ -126,6 +128,96 @@ class _TooLarge(Exception):
     pass
 
 
+class CleanParameters:
+    """Refuse control characters and malformed UTF-8 in the path and the query with 422.
+
+    Identifiers and search terms arrive in the path and the query, where no pydantic body
+    type sees them; PostgreSQL cannot even compare a string holding NUL, so a NUL in a path
+    gave a 500. Refused once here, before any route runs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refusal(scope: Scope) -> JSONResponse | None:
+        try:
+            raw = scope.get("query_string", b"").decode("ascii")
+            pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
+            values = [("path", str(scope.get("path", ""))), *pairs]
+            for name, value in values:
+                check_text(value, name, max_length=TEXT_MAX, multiline=False)
+        except UnicodeError:
+            return problem(
+                422, "invalid_input", "the query is not valid UTF-8 (查询参数不是有效的 UTF-8)"
+            )
+        except E.InvalidInput as exc:
+            return problem(
+                422, exc.code, exc.message, None, [e.as_dict() for e in exc.errors] or None
+            )
+        return None
+
+
+class ServerErrors:
+    """Answer an unexpected failure with a problem+json 500 and keep the connection open.
+
+    Starlette's outermost middleware answers 500 and then re-raises the exception so that
+    the server can log it; uvicorn, seeing an exception after the response has started,
+    closes the connection, so the next request on the same keep-alive connection was reset.
+    Here the failure is logged and answered, and nothing is raised, unless the response had
+    already started: then the client holds half a response and the connection must close.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            request = Request(scope)
+            log.exception(
+                "unhandled error",
+                extra={
+                    "fields": {
+                        "request_id": getattr(request.state, "request_id", None),
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                    }
+                },
+            )
+            if started:
+                raise
+            code = "internal_error"
+            resp = problem(
+                500,
+                code,
+                "服务器内部错误，请稍后重试；如再次出现，请提供请求编号 "
+                "(an internal error; try again, and quote the request id if it happens again)",
+                request,
+            )
+            await resp(scope, receive, send)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
@@ -210,6 +302,8 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         description="Trade, registry, payable certificates, financing and supervision.",
     )
     app.state.platform = platform
+    # Innermost, so that the request context below logs the 500 and adds the request id.
+    app.add_middleware(ServerErrors)
 
     @app.middleware("http")
     async def request_context(
@@ -312,4 +406,5 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.add_middleware(BodyLimit, max_bytes=platform.settings.max_body_bytes)
+    app.add_middleware(CleanParameters)
     return app

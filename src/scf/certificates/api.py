@@ -21,7 +21,7 @@ from scf.certificates.tables import (
 from scf.core.errors import DomainError, InvalidInput
 from scf.core.money import Money
 from scf.core.rates import rate as parse_rate
-from scf.core.schema import MoneyIn, MoneyOut
+from scf.core.schema import BoundedDate, Identifier, MoneyIn, MoneyOut, RequestModel
 from scf.deps import Uow, get_platform, roles_allowed
 
 router = APIRouter(tags=["certificates"])
@@ -40,7 +40,7 @@ CORE_OR_OPERATOR = Depends(roles_allowed("core_enterprise", "operator"))
 EXPOSURE_READERS = Depends(roles_allowed(*WATCHERS, *FUNDERS))
 
 
-class Strict(BaseModel):
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -57,9 +57,9 @@ def _rate(v: Any) -> Decimal:
 
 
 class LineIn(Strict):
-    core_org_id: str
+    core_org_id: Identifier
     limit: MoneyIn
-    expires_on: date
+    expires_on: BoundedDate
 
 
 class LineOut(BaseModel):
@@ -89,17 +89,17 @@ class LineOut(BaseModel):
 
 
 class CapIn(Strict):
-    funder_org_id: str
-    core_org_id: str
+    funder_org_id: Identifier
+    core_org_id: Identifier
     cap: MoneyIn
 
 
 class IssueIn(Strict):
-    line_id: str
-    supplier_org_id: str
-    receivable_ids: list[str] = Field(min_length=1, max_length=100)
+    line_id: Identifier
+    supplier_org_id: Identifier
+    receivable_ids: list[Identifier] = Field(min_length=1, max_length=100)
     face: MoneyIn
-    maturity_on: date
+    maturity_on: BoundedDate
 
 
 class PieceOut(BaseModel):
@@ -179,13 +179,13 @@ class SplitIn(Strict):
 
 
 class TransferIn(Strict):
-    to_org_id: str
+    to_org_id: Identifier
     amount: MoneyIn | None = None
-    receivable_id: str | None = None
+    receivable_id: Identifier | None = None
 
 
 class OfferIn(Strict):
-    funder_org_id: str
+    funder_org_id: Identifier
     rate: Decimal = Field(description='Annual discount rate as a string, e.g. "0.045"')
     amount: MoneyIn | None = None
     fee: MoneyIn | None = None
@@ -455,7 +455,7 @@ async def transfer(piece_id: str, body: TransferIn, uow: Uow, request: Request) 
 
 
 class TransferItemIn(TransferIn):
-    piece_id: str
+    piece_id: Identifier
 
 
 class TransfersIn(Strict):

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from scf.certificates.common import FUNDERS, is_watcher, org_field, settings_of
 from scf.certificates.model import LineStatus, PieceOrigin, PieceStatus, check_cap
 from scf.certificates.tables import CertificateRow, CreditLineRow, ExposureCapRow, PieceRow
+from scf.core.bounds import check_term
 from scf.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -116,6 +117,7 @@ def grant_line(uow: UnitOfWork, core_org_id: str, limit: Money, expires_on: date
         raise InvalidInput("the limit must be more than zero", field="limit")
     if expires_on <= uow.today():
         raise InvalidInput("the line must expire in the future", field="expires_on")
+    check_term(expires_on, uow.today(), "expires_on")
     check_cap(
         exposure_of(uow, funder_id, core_org_id, limit.currency),
         limit,

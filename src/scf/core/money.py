@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
+from scf.core.bounds import check_amount_bound
 from scf.core.errors import InvalidInput
 
 # ISO 4217 exponents of the currencies the platform settles in. Qianhai cross-border
@@ -75,9 +76,10 @@ class Money:
 
     @classmethod
     def of(cls, amount: object, currency: str, *, field: str = "amount") -> Money:
-        """Build from a decimal amount; refuse floats and more decimals than the currency has."""
+        """Build from a decimal amount; refuse floats, amounts over the currency's maximum
+        (`scf.core.bounds`) and more decimals than the currency has."""
         check_currency(currency, field="currency")
-        dec = to_decimal(amount, field)
+        dec = check_amount_bound(to_decimal(amount, field), currency, field)
         exp = CURRENCY_EXPONENTS[currency]
         scaled = dec.scaleb(exp)
         if scaled != scaled.to_integral_value():

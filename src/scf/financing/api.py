@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from scf.core.money import Money
 from scf.core.rates import rate
-from scf.core.schema import MoneyIn
+from scf.core.schema import BoundedDate, DecimalText, Identifier, MoneyIn, Name, Note, RequestModel
 from scf.deps import Uow, roles_allowed
 from scf.financing import bills
 from scf.financing import service as svc
@@ -28,81 +27,81 @@ def gate(*roles: str) -> Any:
     return Depends(roles_allowed(*roles))
 
 
-class ProductIn(BaseModel):
+class ProductIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
-    scenario: str
-    name: str
-    base_rate: str
+    scenario: Name
+    name: Name
+    base_rate: DecimalText
     max_amount: MoneyIn
     rate_groups: list[dict[str, Any]] = Field(default_factory=list)
     fee: MoneyIn | None = None
-    exclusive_chains: list[str] = Field(default_factory=list)
+    exclusive_chains: list[Identifier] = Field(default_factory=list)
     offer_validity_hours: int | None = None
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
-    scenario: str
+    scenario: Name
     amount: MoneyIn
     asset: dict[str, Any]
-    funder_org_ids: list[str] = Field(default_factory=list)
+    funder_org_ids: list[Identifier] = Field(default_factory=list)
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestModel):
     approve: bool
-    note: str
+    note: Note
 
 
-class ReasonIn(BaseModel):
-    reason: str = ""
+class ReasonIn(RequestModel):
+    reason: Note = ""
 
 
-class RepaymentIn(BaseModel):
+class RepaymentIn(RequestModel):
     amount: MoneyIn
 
 
-class PriceIn(BaseModel):
-    commodity: str
-    unit: str
+class PriceIn(RequestModel):
+    commodity: Name
+    unit: Name
     price: MoneyIn
-    source: str = ""
+    source: Name = ""
 
 
-class CoverIn(BaseModel):
-    insured_org_id: str
-    debtor_org_id: str
-    kind: str = "insurance"
-    cover_ratio: str
-    premium_rate: str
+class CoverIn(RequestModel):
+    insured_org_id: Identifier
+    debtor_org_id: Identifier
+    kind: Name = "insurance"
+    cover_ratio: DecimalText
+    premium_rate: DecimalText
     limit: MoneyIn
-    expires_on: date
+    expires_on: BoundedDate
 
 
-class ProgramIn(BaseModel):
+class ProgramIn(RequestModel):
     cash: MoneyIn
-    hurdle_rate: str
-    pay_on: date
+    hurdle_rate: DecimalText
+    pay_on: BoundedDate
 
 
-class BidIn(BaseModel):
-    receivable_id: str
-    rate: str
+class BidIn(RequestModel):
+    receivable_id: Identifier
+    rate: DecimalText
 
 
-class BillIn(BaseModel):
+class BillIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
-    package_no: str
-    drawer_org_id: str
-    acceptor_org_id: str
-    holder_org_id: str
+    package_no: Identifier
+    drawer_org_id: Identifier
+    acceptor_org_id: Identifier
+    holder_org_id: Identifier
     face: MoneyIn
-    issued_on: date
-    due_on: date
+    issued_on: BoundedDate
+    due_on: BoundedDate
 
 
-class EndorseIn(BaseModel):
+class EndorseIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
-    to_org_id: str
+    to_org_id: Identifier
     sub_count: int | None = None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from scf.core.bounds import check_term
 from scf.core.errors import InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -60,6 +61,7 @@ def write_cover(
         raise InvalidInput("a limit above zero", field="limit")
     if expires_on <= uow.today():
         raise InvalidInput("must be in the future", field="expires_on")
+    check_term(expires_on, uow.today(), "expires_on")
     row = CoverPolicyRow(
         id=new_id("pol"),
         insurer_org_id=insurer,

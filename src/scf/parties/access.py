@@ -89,6 +89,9 @@ def live_consent(uow: UnitOfWork, grantor: str, grantee: str, scope: str) -> Con
     return next((r for r in rows if scope in r.scopes), None)
 
 
+_ORG_ID_MAX = 40  # DataAccessRow.subject_org_id
+
+
 def authorize_read(
     uow: UnitOfWork, subject_org_ids: str | Iterable[str], scope: str, resource: str
 ) -> str:
@@ -103,6 +106,9 @@ def authorize_read(
     subjects = [subject_org_ids] if isinstance(subject_org_ids, str) else list(subject_org_ids)
     if actor.is_system:
         return "system"
+    if any(len(s) > _ORG_ID_MAX for s in subjects):
+        # No organization has such an id; the read log could not even hold it.
+        raise NotFound(f"{resource[:_ORG_ID_MAX]} not found")
     if actor.org_id in subjects:
         return "own"
     basis: str | None = None
@@ -129,7 +135,7 @@ def authorize_read(
                 basis=basis,
                 consent_id=consent_id,
                 scope=str(scope),
-                resource=resource,
+                resource=resource[:200],
             )
         )
     uow.flush()

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scf.core.schema import MoneyIn, MoneyOut, Page, decimal_str
+from scf.core.schema import (
+    BoundedDate,
+    Description,
+    Identifier,
+    MoneyIn,
+    MoneyOut,
+    Name,
+    Note,
+    Page,
+    RequestModel,
+    decimal_str,
+)
 from scf.deps import Paging, PublicUow, Uow, roles_allowed
 from scf.parties import service
 from scf.parties.model import Role
@@ -24,7 +35,7 @@ REGULATOR = Depends(roles_allowed(Role.REGULATOR))
 ENTERPRISE = Depends(roles_allowed(Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE))
 
 
-class Strict(BaseModel):
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -32,35 +43,37 @@ class Strict(BaseModel):
 
 
 class OrganizationIn(Strict):
-    uscc: str = Field(description="Unified social credit code, 18 characters with check digit")
-    name: str = Field(min_length=1, max_length=200)
-    district: str
-    roles: list[str] = Field(min_length=1)
-    size_class: str
-    founded_on: date
+    uscc: Identifier = Field(
+        description="Unified social credit code, 18 characters with check digit"
+    )
+    name: Name = Field(min_length=1, max_length=200)
+    district: Name
+    roles: list[Identifier] = Field(min_length=1)
+    size_class: Name
+    founded_on: BoundedDate
     registered_capital: MoneyIn
-    chain_tags: list[str] = []
-    address: str = ""
-    phone: str = ""
-    licence_no: str | None = None
-    licence_authority: str | None = None
-    licence_scope: str | None = None
-    licence_expires_on: date | None = None
+    chain_tags: list[Identifier] = Field(default_factory=list)
+    address: Description = ""
+    phone: Name = ""
+    licence_no: Identifier | None = None
+    licence_authority: Name | None = None
+    licence_scope: Description | None = None
+    licence_expires_on: BoundedDate | None = None
 
 
 class OrganizationPatch(Strict):
     version: int
-    name: str | None = None
-    district: str | None = None
-    roles: list[str] | None = None
-    size_class: str | None = None
-    chain_tags: list[str] | None = None
-    address: str | None = None
-    phone: str | None = None
-    licence_no: str | None = None
-    licence_authority: str | None = None
-    licence_scope: str | None = None
-    licence_expires_on: date | None = None
+    name: Name | None = None
+    district: Name | None = None
+    roles: list[Identifier] | None = None
+    size_class: Name | None = None
+    chain_tags: list[Identifier] | None = None
+    address: Description | None = None
+    phone: Name | None = None
+    licence_no: Identifier | None = None
+    licence_authority: Name | None = None
+    licence_scope: Description | None = None
+    licence_expires_on: BoundedDate | None = None
 
 
 class OrganizationOut(BaseModel):
@@ -105,8 +118,8 @@ class OrganizationOut(BaseModel):
 
 class ShareholdingIn(Strict):
     share: Decimal = Field(description='Fraction as a string, e.g. "0.51"')
-    holder_org_id: str | None = None
-    person_id_number: str | None = Field(
+    holder_org_id: Identifier | None = None
+    person_id_number: Identifier | None = Field(
         default=None, description="Resident ID number; only its salted hash is stored"
     )
     person_name: str = ""
@@ -115,16 +128,16 @@ class ShareholdingIn(Strict):
 
 
 class KeyPersonIn(Strict):
-    id_number: str = Field(description="Resident ID number; only its salted hash is stored")
-    name: str
-    role: str
+    id_number: Identifier = Field(description="Resident ID number; only its salted hash is stored")
+    name: Name
+    role: Name
 
 
 class UserIn(Strict):
-    org_id: str
-    username: str
+    org_id: Identifier
+    username: Identifier
     password: str = Field(min_length=10)
-    display_name: str = ""
+    display_name: Name = ""
     is_admin: bool = False
 
 
@@ -137,7 +150,7 @@ class UserOut(BaseModel):
 
 
 class LoginIn(Strict):
-    username: str
+    username: Identifier
     password: str
 
 
@@ -149,7 +162,7 @@ class TokenOut(BaseModel):
 
 
 class ApiTokenIn(Strict):
-    name: str = Field(min_length=1, max_length=80)
+    name: Name = Field(min_length=1, max_length=80)
     days: int | None = Field(default=None, ge=1)
 
 
@@ -162,8 +175,8 @@ class MeOut(BaseModel):
 
 
 class ConsentIn(Strict):
-    grantee_org_id: str
-    scopes: list[str] = Field(min_length=1)
+    grantee_org_id: Identifier
+    scopes: list[Identifier] = Field(min_length=1)
     expires_at: datetime
 
 
@@ -192,16 +205,16 @@ class ConsentOut(BaseModel):
 
 
 class ListEntryIn(Strict):
-    kind: str = Field(description="white, black or red")
-    org_id: str
-    reason: str = Field(min_length=1, max_length=500)
-    listed_on: date | None = None
-    expires_on: date | None = None
-    authority: str = ""
+    kind: Name = Field(description="white, black or red")
+    org_id: Identifier
+    reason: Note = Field(min_length=1, max_length=500)
+    listed_on: BoundedDate | None = None
+    expires_on: BoundedDate | None = None
+    authority: Name = ""
 
 
 class LiftIn(Strict):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Note = Field(min_length=1, max_length=500)
 
 
 class ListEntryOut(BaseModel):

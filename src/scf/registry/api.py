@@ -7,10 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from scf.core.errors import InvalidInput
-from scf.core.schema import MoneyIn
+from scf.core.schema import (
+    DecimalText,
+    Description,
+    Ident,
+    Identifier,
+    MoneyIn,
+    Name,
+    Note,
+    RequestModel,
+)
 from scf.deps import PublicUow, Uow, get_platform, roles_allowed
 from scf.parties.model import Role
 from scf.registry import sequencer, service
@@ -26,19 +35,19 @@ WAREHOUSE = Depends(roles_allowed(Role.WAREHOUSE))
 GOODS_READERS = Depends(roles_allowed(*PARTICIPANTS, Role.REGULATOR))
 
 
-class Strict(BaseModel):
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class CollateralIn(Strict):
-    kind: str = Field(description="receivable, warehouse_receipt, inventory, bill, ...")
-    identifier: str = Field(
+    kind: Name = Field(description="receivable, warehouse_receipt, inventory, bill, ...")
+    identifier: Annotated[str, Ident(260)] = Field(
         max_length=260,
         description='invoice fingerprint; "<warehouse USCC>/<receipt no>"; '
         '"<package no>/<from>-<to>"; certificate piece id; "<commodity>/<lot>"',
     )
-    description: str = Field(default="", max_length=2000)
-    quantity: str | None = Field(
+    description: Description = Field(default="", max_length=2000)
+    quantity: DecimalText | None = Field(
         default=None, description="share of confirmed goods pledged, decimal string"
     )
 
@@ -55,13 +64,13 @@ def _refs(items: list[CollateralIn], field: str) -> list[CollateralRef]:
 
 
 class RegistrationIn(Strict):
-    kind: str = Field(description="pledge, assignment (incl. factoring), retention_of_title, ...")
-    grantor_org_ids: list[str] = Field(min_length=1, max_length=50)
-    secured_party_org_id: str
+    kind: Name = Field(description="pledge, assignment (incl. factoring), retention_of_title, ...")
+    grantor_org_ids: list[Identifier] = Field(min_length=1, max_length=50)
+    secured_party_org_id: Identifier
     collateral: list[CollateralIn] = Field(min_length=1, max_length=1000)
     amount: MoneyIn | None = Field(default=None, description="secured or maximum amount")
     period_months: int = Field(description="1 to 360 months")
-    description: str = Field(default="", max_length=4000)
+    description: Description = Field(default="", max_length=4000)
 
 
 class BatchIn(Strict):
@@ -69,11 +78,11 @@ class BatchIn(Strict):
 
 
 class AmendmentIn(Strict):
-    add_collateral: list[CollateralIn] = []
-    remove_collateral: list[CollateralIn] = []
+    add_collateral: list[CollateralIn] = Field(default_factory=list)
+    remove_collateral: list[CollateralIn] = Field(default_factory=list)
     amount: MoneyIn | None = None
     clear_amount: bool = False
-    description: str | None = Field(default=None, max_length=4000)
+    description: Description | None = Field(default=None, max_length=4000)
 
 
 class ExtensionIn(Strict):
@@ -81,19 +90,19 @@ class ExtensionIn(Strict):
 
 
 class CancellationIn(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Note = Field(min_length=1, max_length=2000)
 
 
 class ObjectionIn(Strict):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Description = Field(min_length=1, max_length=4000)
 
 
 class LitigationIn(Strict):
-    case_reference: str = Field(min_length=1, max_length=120)
+    case_reference: Identifier = Field(min_length=1, max_length=120)
 
 
 class AgencyIn(Strict):
-    agent_org_id: str
+    agent_org_id: Identifier
 
 
 class ConflictsIn(Strict):
@@ -101,24 +110,24 @@ class ConflictsIn(Strict):
 
 
 class UnregisteredClaim(Strict):
-    claimant: str
+    claimant: Identifier
     notice_at: datetime | None = None
 
 
 class PriorityIn(Strict):
     collateral: CollateralIn
-    unregistered: list[UnregisteredClaim] = []
+    unregistered: list[UnregisteredClaim] = Field(default_factory=list)
 
 
 class GoodsIn(Strict):
-    holder_org_id: str
-    commodity: str
-    grade: str
-    location: str
-    quantity: str
-    unit: str
-    lot: str = Field(description="the physical lot: brand and batch, heat number, ...")
-    receipt_nos: list[str] = []
+    holder_org_id: Identifier
+    commodity: Name
+    grade: Name
+    location: Name
+    quantity: DecimalText
+    unit: Name
+    lot: Identifier = Field(description="the physical lot: brand and batch, heat number, ...")
+    receipt_nos: list[Identifier] = Field(default_factory=list)
 
     @field_validator("quantity", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from scf.core.bounds import TEXT_MAX, check_text
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound, PermissionDenied
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -64,9 +65,7 @@ def _reason(reason: str, missing: str, limit: int) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(missing, field="reason")
-    if len(reason) > limit:
-        raise InvalidInput(f"at most {limit:,} characters", field="reason")
-    return reason
+    return check_text(reason, "reason", max_length=limit)
 
 
 def _log_change(
@@ -155,8 +154,14 @@ def _amendment_keys(data: AmendmentInput) -> tuple[list[CollateralKey], list[Col
     """Refuse every field error of an amendment at once; return the keys to add and remove."""
     errs = ErrorCollector()
     check_amount(data.amount, errs)
-    if data.description is not None and len(data.description) > 4000:
-        errs.add("description", "at most 4,000 characters")
+    for name, text in [("description", data.description or "")] + [
+        (f"add_collateral_descriptions[{i}]", d)
+        for i, d in enumerate(data.add_collateral_descriptions or [])
+    ]:
+        try:
+            check_text(text, name, max_length=TEXT_MAX)
+        except InvalidInput as exc:
+            errs.errors.extend(exc.errors)
     add_keys = keys_into(data.add_collateral, "add_collateral", errs)
     remove_keys = keys_into(data.remove_collateral, "remove_collateral", errs)
     if not (

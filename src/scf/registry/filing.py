@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from scf.core.actor import Actor
+from scf.core.bounds import TEXT_MAX, check_decimal_bound, check_text
 from scf.core.errors import Conflict, DomainError, ErrorCollector, InvalidInput
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -82,9 +83,12 @@ def parse_collateral(
 
 def _decimal(value: Any, field_name: str) -> Decimal:
     try:
-        return Decimal(str(value))
+        dec = Decimal(str(value))
     except ArithmeticError:
         raise InvalidInput(f"{value!r} is not a number", field=field_name) from None
+    if not dec.is_finite():
+        raise InvalidInput(f"{value!r} is not a number", field=field_name)
+    return check_decimal_bound(dec, field_name)
 
 
 def check_amount(amount: Money | None, errs: ErrorCollector, field_name: str = "amount") -> None:
@@ -110,6 +114,19 @@ class _Checked:
     period_months: int
     description: str
     agent: str | None = None
+
+
+def _check_texts(data: FilingInput, errs: ErrorCollector, at: str) -> None:
+    """Refuse control characters and overlong descriptions (also on the CLI and batch paths)."""
+    texts = [("description", data.description, TEXT_MAX)] + [
+        (f"collateral_descriptions[{i}]", d, 2000)
+        for i, d in enumerate(data.collateral_descriptions or [])
+    ]
+    for name, value, limit in texts:
+        try:
+            check_text(value, f"{at}{name}", max_length=limit)
+        except InvalidInput as exc:
+            errs.errors.extend(exc.errors)
 
 
 def _check_filing(
@@ -139,8 +156,7 @@ def _check_filing(
     descs = data.collateral_descriptions
     if descs is not None and len(descs) != len(collateral):
         errs.add(f"{at}collateral_descriptions", "give one description per collateral, or none")
-    if len(data.description) > 4000:
-        errs.add(f"{at}description", "at most 4,000 characters")
+    _check_texts(data, errs, at)
     keys = keys_into(collateral, f"{at}collateral", errs)
     if len({(k.kind, k.key, k.lo, k.hi) for k in keys}) != len(keys):
         errs.add(f"{at}collateral", "the same collateral is listed twice")

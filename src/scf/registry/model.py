@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from scf.core.bounds import check_identifier
 from scf.core.errors import ErrorCollector, InvalidInput
 
 
@@ -130,9 +131,7 @@ def _clean(text: str) -> str:
 def collateral_key(ref: CollateralRef, field: str = "collateral") -> CollateralKey:
     """Normalize a collateral identifier so that the same asset always gets the same key."""
     kind = parse_collateral_kind(ref.kind, f"{field}.kind")
-    ident = _clean(ref.identifier)
-    if not ident:
-        raise InvalidInput("an identifier is required", field=f"{field}.identifier")
+    ident = _clean(check_identifier(ref.identifier or "", f"{field}.identifier", max_length=260))
     if len(ident) > 200:
         raise InvalidInput("at most 200 characters", field=f"{field}.identifier")
     if kind == CollateralKind.RECEIVABLE:

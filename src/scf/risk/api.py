@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from scf.core.schema import Page
+from scf.core.schema import Name, Note, Page, RequestModel
 from scf.deps import Paging, Uow, roles_allowed
 from scf.risk import service
 from scf.risk.tables import RiskAlertRow, RiskModelRow
@@ -35,7 +35,7 @@ OPERATOR = Depends(roles_allowed("operator"))
 PLATFORM = Depends(roles_allowed("regulator", "operator"))
 
 
-class Strict(BaseModel):
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -79,11 +79,11 @@ class AlertOut(BaseModel):
 
 
 class ResolveIn(Strict):
-    resolution: str = Field(min_length=1, max_length=500)
+    resolution: Note = Field(min_length=1, max_length=500)
 
 
 class PromoteIn(Strict):
-    status: str = Field(description="champion, challenger or retired")
+    status: Name = Field(description="champion, challenger or retired")
 
 
 class ModelOut(BaseModel):

@@ -10,8 +10,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from scf.core.schema import Identifier, Note, RequestModel
 from scf.deps import Uow, roles_allowed
 from scf.supervision import service
 from scf.supervision.model import parse_granularity
@@ -23,21 +24,21 @@ router = APIRouter(
 )
 
 
-class Strict(BaseModel):
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class AssignIn(Strict):
-    assignee: str = Field(min_length=1, max_length=120)
-    note: str = Field(default="", max_length=1000)
+    assignee: Identifier = Field(min_length=1, max_length=120)
+    note: Note = Field(default="", max_length=1000)
 
 
 class NoteIn(Strict):
-    note: str = Field(min_length=1, max_length=1000)
+    note: Note = Field(min_length=1, max_length=1000)
 
 
 class ResolveIn(Strict):
-    resolution: str = Field(min_length=1, max_length=1000)
+    resolution: Note = Field(min_length=1, max_length=1000)
 
 
 Start = Annotated[date | None, Query(description="first decision date, YYYY-MM-DD")]

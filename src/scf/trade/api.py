@@ -6,10 +6,20 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from scf.core.errors import InvalidInput
 from scf.core.money import Money
+from scf.core.schema import (
+    Amount,
+    BoundedDate,
+    DecimalText,
+    Identifier,
+    Name,
+    Note,
+    RequestModel,
+    Text,
+)
 from scf.deps import Paging, Uow, roles_allowed
 from scf.parties.model import Role
 from scf.trade import csvio, service
@@ -40,34 +50,34 @@ def _no_float(v: Any) -> Any:
     return v
 
 
-class Strict(BaseModel):
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class LineIn(Strict):
-    item: str = Field(min_length=1, max_length=200)
-    quantity: str
-    unit_price: str
+    item: Name = Field(min_length=1, max_length=200)
+    quantity: DecimalText
+    unit_price: DecimalText
     order_line_no: int | None = Field(default=None, ge=1)
 
     _f = field_validator("quantity", "unit_price", mode="before")(_no_float)
 
 
 class InvoiceIn(Strict):
-    kind: str = "invoice"
-    number: str = Field(min_length=1, max_length=80)
-    invoice_code: str | None = None
-    seller_uscc: str
-    buyer_uscc: str
-    issue_date: date
-    due_date: date | None = None
+    kind: Name = "invoice"
+    number: Identifier = Field(min_length=1, max_length=80)
+    invoice_code: Identifier | None = None
+    seller_uscc: Identifier
+    buyer_uscc: Identifier
+    issue_date: BoundedDate
+    due_date: BoundedDate | None = None
     currency: str
-    amount_without_tax: str
-    tax: str
-    total: str
-    order_number: str | None = None
-    credited_number: str | None = None
-    lines: list[LineIn] = []
+    amount_without_tax: Amount
+    tax: Amount
+    total: Amount
+    order_number: Identifier | None = None
+    credited_number: Identifier | None = None
+    lines: list[LineIn] = Field(default_factory=list)
 
     _f = field_validator("amount_without_tax", "tax", "total", mode="before")(_no_float)
 
@@ -84,14 +94,14 @@ class InvoiceBatch(Strict):
 
 
 class OrderIn(Strict):
-    kind: str = "purchase_order"
-    number: str = Field(min_length=1, max_length=80)
-    seller_uscc: str
-    buyer_uscc: str
-    issue_date: date
+    kind: Name = "purchase_order"
+    number: Identifier = Field(min_length=1, max_length=80)
+    seller_uscc: Identifier
+    buyer_uscc: Identifier
+    issue_date: BoundedDate
     currency: str
-    contract_number: str | None = None
-    lines: list[LineIn] = []
+    contract_number: Identifier | None = None
+    lines: list[LineIn] = Field(default_factory=list)
 
 
 class OrderBatch(Strict):
@@ -100,18 +110,18 @@ class OrderBatch(Strict):
 
 class ShipmentLineIn(Strict):
     order_line_no: int = Field(ge=1)
-    quantity: str
+    quantity: DecimalText
 
     _f = field_validator("quantity", mode="before")(_no_float)
 
 
 class ShipmentIn(Strict):
-    kind: str
-    number: str = Field(min_length=1, max_length=80)
-    order_number: str
-    seller_uscc: str
-    buyer_uscc: str
-    on_date: date
+    kind: Name
+    number: Identifier = Field(min_length=1, max_length=80)
+    order_number: Identifier
+    seller_uscc: Identifier
+    buyer_uscc: Identifier
+    on_date: BoundedDate
     lines: list[ShipmentLineIn] = Field(min_length=1)
 
 
@@ -120,13 +130,13 @@ class ShipmentBatch(Strict):
 
 
 class PaymentIn(Strict):
-    amount: str
+    amount: Amount
     currency: str
-    value_date: date
-    reference: str = Field(min_length=1, max_length=140)
-    remittance: str = ""
-    payer_uscc: str | None = None
-    invoice_number: str | None = None
+    value_date: BoundedDate
+    reference: Identifier = Field(min_length=1, max_length=140)
+    remittance: Annotated[str, Text(500)] = ""
+    payer_uscc: Identifier | None = None
+    invoice_number: Identifier | None = None
 
     _f = field_validator("amount", mode="before")(_no_float)
 
@@ -136,7 +146,7 @@ class PaymentBatch(Strict):
 
 
 class ConfirmIn(Strict):
-    amount: str | None = Field(default=None, description="omit to confirm in full")
+    amount: Amount | None = Field(default=None, description="omit to confirm in full")
     currency: str | None = None
 
     _f = field_validator("amount", mode="before")(_no_float)
@@ -150,7 +160,7 @@ class ConfirmIn(Strict):
 
 
 class ConfirmItem(ConfirmIn):
-    receivable_id: str
+    receivable_id: Identifier
 
 
 class ConfirmBatch(Strict):
@@ -158,7 +168,7 @@ class ConfirmBatch(Strict):
 
 
 class DisputeIn(Strict):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Note = Field(min_length=1, max_length=500)
 
 
 class FingerprintIn(Strict):

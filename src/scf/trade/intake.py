@@ -29,6 +29,7 @@ from scf.trade.common import (
     audit_json,
     audit_receivable,
     audit_rows,
+    check_items,
     fingerprint_secret,
     parse_money,
     parse_quantity,
@@ -65,6 +66,7 @@ def record_orders(
 ) -> list[str]:
     """File contracts or purchase orders; all land or none."""
     parties.require_role(uow.actor, *ENTERPRISE)
+    check_items(items, "the orders were refused")
     errors = ErrorCollector()
     resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
@@ -220,6 +222,7 @@ def record_shipments(
 ) -> list[str]:
     """File delivery notes or waybills (seller or logistics) and goods receipts (buyer)."""
     parties.require_role(uow.actor, *ENTERPRISE, *LOGISTICS)
+    check_items(items, "the shipments were refused")
     errors = ErrorCollector()
     resolver = PartyResolver(uow)
     rows: list[dict[str, Any]] = []
@@ -317,6 +320,7 @@ def record_invoices(
     confirmation); a buyer filing an invoice the seller already filed confirms that one.
     """
     parties.require_role(uow.actor, *ENTERPRISE)
+    check_items(items, "the invoices were refused")
     batch = _InvoiceBatch(uow, items)
     staged = batch.check_items(items)
     keep, to_confirm = batch.against_platform(staged)

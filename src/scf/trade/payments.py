@@ -21,6 +21,7 @@ from scf.trade.common import (
     PartyResolver,
     PaymentInput,
     audit_receivable,
+    check_items,
     parse_money,
     receivable_snapshot,
 )
@@ -42,6 +43,7 @@ def record_payments(
 ) -> list[dict[str, Any]]:
     """Record payments received; each is matched to an invoice by reference and amount."""
     parties.require_role(uow.actor, *ENTERPRISE)
+    check_items(items, "the payments were refused")
     errors = ErrorCollector()
     resolver = PartyResolver(uow)
     out = []

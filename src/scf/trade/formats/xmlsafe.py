@@ -1,4 +1,4 @@
-"""Hardened XML parsing: no DTDs, no entities, no network, bounded size and depth."""
+"""XML helpers of the trade formats; parsing itself is `scf.core.xmlsafe.parse_xml`."""
 
 from __future__ import annotations
 
@@ -6,52 +6,9 @@ from typing import Any
 
 from lxml import etree
 
-from scf.core.errors import InvalidInput
+from scf.core.xmlsafe import MAX_XML_BYTES, parse_xml
 
-MAX_XML_BYTES = 20 * 1024 * 1024
-
-# Locked down: a document may not declare a DTD or entities (billion laughs, XXE), may not
-# reach the network, and may not switch lxml into its huge-tree mode.
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
-
-
-def parse_xml(content: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
-    """Parse untrusted XML or refuse it with a clear reason."""
-    if not isinstance(content, bytes | bytearray):
-        raise InvalidInput("XML content must be bytes", field="file")
-    if len(content) > max_bytes:
-        raise InvalidInput(
-            f"the file is {len(content):,} bytes; at most {max_bytes:,} are accepted",
-            field="file",
-            code="xml_too_large",
-        )
-    head = bytes(content[:4096]).upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in bytes(content).upper():
-        raise InvalidInput(
-            "XML with a DOCTYPE or ENTITY declaration is refused (no DTDs, no entity expansion)",
-            field="file",
-            code="xml_dtd_refused",
-        )
-    try:
-        root = etree.fromstring(bytes(content), parser=_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise InvalidInput(
-            f"malformed XML: {exc.msg} (line {exc.lineno})", field="file", code="malformed_xml"
-        ) from None
-    if root is None:
-        raise InvalidInput("empty XML document", field="file", code="malformed_xml")
-    tree = root.getroottree()
-    if getattr(tree.docinfo, "doctype", None):
-        raise InvalidInput("XML with a DOCTYPE is refused", field="file", code="xml_dtd_refused")
-    return root
+__all__ = ["MAX_XML_BYTES", "Finder", "local", "namespace", "parse_xml", "xp"]
 
 
 def xp(el: Any, path: str, namespaces: dict[str, str] | None = None) -> list[Any]:
