@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scf.sim.adversarial.world import NEAR_DUPLICATE, Builder, Order, band, invoice_number, sweep
+from scf.sim.adversarial.world import NEAR_DUPLICATE, Builder, band, invoice_number, sweep
 
 VARIANTS = ("number_char", "total_cent", "date_day", "all_three")
 GAP = ((1, 5), (6, 30), (31, 90))
@@ -41,7 +41,7 @@ def copy(b: Builder, variant: str, gap: int) -> None:
     first, second = funders[0], funders[1 + len(b.world.cases) % (len(funders) - 1)]
     on = b.day(0, gap + 100)
     net = b.amount(300_000, 5_000_000)
-    original = b.invoice(seller, buyer, on, net, item="电子元件", quantity=1000)
+    original = b.backed(seller, buyer, on, net, item="电子元件")
     number, day, tax = original.number, on, original.tax
     if variant in ("number_char", "all_three"):
         number = _changed(number, int(b.rng.integers(8, len(number))))
@@ -49,8 +49,17 @@ def copy(b: Builder, variant: str, gap: int) -> None:
         tax += 1
     if variant in ("date_day", "all_three"):
         day = on + timedelta(days=1)
+    # The copy names the same order; no second delivery is behind it.
     dup = b.invoice(
-        seller, buyer, day, net, item="电子元件", quantity=1000, number=number, tax_minor=tax
+        seller,
+        buyer,
+        day,
+        original.net_minor,
+        item=original.item,
+        quantity=original.quantity,
+        order_no=original.order_no,
+        number=number,
+        tax_minor=tax,
     )
     a1 = b.factoring(original, first, on + timedelta(days=1))
     a2 = b.factoring(dup, second, on + timedelta(days=1 + gap))
@@ -75,9 +84,7 @@ def parts(b: Builder, *, equal: bool) -> None:
     pieces = int(b.rng.integers(1_000, 10_000)) // k * k
     step = int(b.rng.integers(1, 31))
     on = b.day(0, step * k + 100)
-    order = Order(b.key("O"), seller, buyer, f"PO{len(b.world.records):07d}", on, "机加工件",
-                  pieces, price)
-    b.add(order)
+    order = b.ordered(seller, buyer, on, pieces, price, "机加工件")
     quantities = [pieces // k] * k if equal else _unequal(b, pieces, k)
     number = int(b.key("N")[1:]) * 1000
     later = []
@@ -91,6 +98,7 @@ def parts(b: Builder, *, equal: bool) -> None:
             quantity=q,
             order_no=order.number,
             number=invoice_number(number + j),
+            shipped=True,
         )
         a = b.factoring(inv, b.world.funders[j % len(b.world.funders)])
         if j:

@@ -25,6 +25,7 @@ from scf.core.errors import DomainError
 from scf.core.money import Money
 from scf.platform import Platform
 from scf.sim.adversarial.world import (
+    END,
     START,
     Confirmation,
     Factoring,
@@ -73,11 +74,18 @@ def _amount(minor: int) -> str:
     return f"{minor // 100}.{minor % 100:02d}"
 
 
+def filed_on(d: date) -> date:
+    """Trade documents are uploaded in weekly batches: the Sunday on or after their day."""
+    return d + timedelta(days=6 - d.weekday())
+
+
 def _day_of(r: Record) -> date:
     if isinstance(r, Firm):
         return max(r.founded_on, START - timedelta(days=1))
     if isinstance(r, Share | Officer):
         return START - timedelta(days=1)  # placed after their firms (see `_schedule`)
+    if isinstance(r, Order | Invoice):
+        return filed_on(r.on)
     return r.on
 
 
@@ -137,6 +145,8 @@ class WorldLoader:
             day = _day_of(r)
             if isinstance(r, Share | Officer):
                 day = max(_day_of(self.firms[k]) for k in _firms_of(r))
+            elif isinstance(r, Factoring):  # not before its invoice is on file
+                day = max(day, filed_on(self.invoices[r.invoice].on))
             by_day[day].append(r)
         return [
             (d, sorted(rs, key=lambda r: ORDER[type(r)])) for d, rs in sorted(by_day.items())
@@ -223,6 +233,7 @@ class WorldLoader:
         """Sellers file the day's invoices; buyers confirm theirs by filing them as payables."""
         from scf.trade import service as trade
 
+        self.shipments([i for i in invoices if i.shipped and i.order_no])
         for filer, side in (("seller", True), ("buyer", False)):
             groups: dict[str, list[Invoice]] = defaultdict(list)
             for inv in invoices:
@@ -239,6 +250,25 @@ class WorldLoader:
                 if ids and side:
                     for inv, inv_id in zip(group, ids, strict=True):
                         self.out.invoice_ids[inv.key] = inv_id
+
+    def shipments(self, invoices: list[Invoice]) -> None:
+        """The seller's delivery note and the buyer's goods receipt of each invoice's goods."""
+        from scf.trade import service as trade
+
+        for kind, prefix in (("delivery", "DN"), ("receipt", "GR")):
+            for i in invoices:
+                data = trade.ShipmentInput(
+                    kind=kind,
+                    number=f"{prefix}{i.key[1:]}",
+                    order_number=i.order_no or "",
+                    seller_uscc=self.firms[i.seller].uscc,
+                    buyer_uscc=self.firms[i.buyer].uscc,
+                    on_date=i.on,
+                    lines=[trade.ShipmentLineInput(1, i.quantity)],
+                )
+                filer = i.seller if kind == "delivery" else i.buyer
+                with self.p.uow(self.actor(filer)) as uow:
+                    self.attempt(kind, lambda uow=uow, data=data: trade.record_shipments(uow, [data]))
 
     def order(self, o: Order) -> None:
         from scf.trade import service as trade
@@ -367,6 +397,17 @@ def _firms_of(r: Share | Officer) -> Iterable[str]:
     yield r.org
     if isinstance(r, Share) and r.holder_org:
         yield r.holder_org
+
+
+def at_end(platform: Platform) -> Platform:
+    """The platform with its clock on the day the detectors look at the world."""
+    return Platform(
+        platform.settings,
+        platform.engine,
+        platform.session_factory,
+        FixedClock(_noon(END)),
+        platform.calendar,
+    )
 
 
 def load_world(platform: Platform, world: World) -> Loaded:

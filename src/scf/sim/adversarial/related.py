@@ -37,7 +37,7 @@ def plant(b: Builder) -> None:
 def _finance(b: Builder, applicant: str, debtor: str) -> str:
     """The applicant sells to the debtor and factors the receivable; return the financing."""
     on = b.day(0, 100)
-    inv = b.invoice(applicant, debtor, on, b.amount(500_000, 8_000_000), item="注塑件")
+    inv = b.backed(applicant, debtor, on, b.amount(500_000, 8_000_000), item="注塑件")
     return b.factoring(inv, b.world.funders[len(b.world.cases) % len(b.world.funders)])
 
 

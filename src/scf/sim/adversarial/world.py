@@ -46,9 +46,9 @@ class AdvSize:
 
 
 ADV_SIZES: Final[dict[str, AdvSize]] = {
-    "tiny": AdvSize("tiny", 10, 6, 24),
-    "small": AdvSize("small", 40, 20, 120),
-    "large": AdvSize("large", 160, 80, 300),
+    "tiny": AdvSize("tiny", 4, 2, 12),
+    "small": AdvSize("small", 24, 12, 100),
+    "large": AdvSize("large", 96, 48, 300),
 }
 
 
@@ -107,8 +107,9 @@ class Invoice:
     quantity: int = 1
     order_no: str | None = None
     tax_minor: int | None = None  # None: VAT at 13% of the net
-    due_days: int = 90
+    due_days: int = 180
     confirmed: bool = True  # the buyer files it as its payable
+    shipped: bool = False  # a delivery note and a goods receipt for its quantity are filed
 
     @property
     def tax(self) -> int:
@@ -302,6 +303,26 @@ class Builder:
         inv = Invoice(key, seller, buyer, number, on, net_minor, **kw)
         self.world.records.append(inv)
         return inv
+
+    def ordered(self, seller: str, buyer: str, on: date, pieces: int, price: int, item: str) -> Order:
+        """A purchase order the buyer files `on` that day."""
+        key = self.key("O")
+        order = Order(key, seller, buyer, f"PO{key[1:]}", on, item, pieces, price)
+        self.add(order)
+        return order
+
+    def backed(
+        self, seller: str, buyer: str, on: date, net_minor: int, item: str = "货物", **kw: Any
+    ) -> Invoice:
+        """An invoice with its whole trade background: the buyer's order for it, a delivery
+        note and the buyer's goods receipt (so only what a case plants is odd about it)."""
+        pieces = int(self.rng.integers(10, 1_000))
+        price = max(net_minor // pieces, 1)
+        order = self.ordered(seller, buyer, on, pieces, price, item)
+        return self.invoice(
+            seller, buyer, on, pieces * price, item=item, quantity=pieces,
+            order_no=order.number, shipped=True, **kw,
+        )
 
     def factoring(self, invoice: Invoice, funder: str, on: date | None = None) -> str:
         key = self.key("A")
