@@ -9,6 +9,7 @@ one order (unequal parts as the goods are delivered), each part financed.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from scf.sim.adversarial.world import NEAR_DUPLICATE, Builder, band, invoice_number, sweep
@@ -120,4 +121,4 @@ def _unequal(b: Builder, total: int, k: int) -> list[int]:
     while len(cuts) < k - 1:  # a collision: spread evenly instead
         cuts = [total * j // k for j in range(1, k)]
     edges = [0, *cuts, total]
-    return [hi - lo for lo, hi in zip(edges, edges[1:], strict=False)]
+    return [hi - lo for lo, hi in itertools.pairwise(edges)]

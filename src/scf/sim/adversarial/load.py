@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from scf.core.actor import Actor
@@ -93,7 +94,10 @@ class WorldLoader:
     def __init__(self, platform: Platform, world: World) -> None:
         self.clock = FixedClock(_noon(START - timedelta(days=1)))
         self.p = Platform(
-            platform.settings, platform.engine, platform.session_factory, self.clock,
+            platform.settings,
+            platform.engine,
+            platform.session_factory,
+            self.clock,
             platform.calendar,
         )
         self.world = world
@@ -148,9 +152,7 @@ class WorldLoader:
             elif isinstance(r, Factoring):  # not before its invoice is on file
                 day = max(day, filed_on(self.invoices[r.invoice].on))
             by_day[day].append(r)
-        return [
-            (d, sorted(rs, key=lambda r: ORDER[type(r)])) for d, rs in sorted(by_day.items())
-        ]
+        return [(d, sorted(rs, key=lambda r: ORDER[type(r)])) for d, rs in sorted(by_day.items())]
 
     # ------------------------------------------------------------ parties
 
@@ -219,8 +221,13 @@ class WorldLoader:
                         name=f"{self.firms[key].name} {scenario}",
                         base_rate=Decimal("0.0350"),
                         max_amount=Money(1_000_000_000_00, "CNY"),
-                        rate_groups=[{"name": "all", "size_classes": ["micro", "small",
-                                      "medium", "large"], "spread": "0.010"}],
+                        rate_groups=[
+                            {
+                                "name": "all",
+                                "size_classes": ["micro", "small", "medium", "large"],
+                                "spread": "0.010",
+                            }
+                        ],
                         offer_validity_hours=720,
                     )
         for name, unit, price in self.world.commodities:
@@ -241,11 +248,9 @@ class WorldLoader:
                     groups[inv.seller if side else inv.buyer].append(inv)
             for who, group in sorted(groups.items()):
                 with self.p.uow(self.actor(who)) as uow:
+                    items = [self._invoice_input(i) for i in group]
                     ids = self.attempt(
-                        f"invoices ({filer})",
-                        lambda uow=uow, group=group: trade.record_invoices(
-                            uow, [self._invoice_input(i) for i in group]
-                        ),
+                        f"invoices ({filer})", partial(trade.record_invoices, uow, items)
                     )
                 if ids and side:
                     for inv, inv_id in zip(group, ids, strict=True):
@@ -268,7 +273,7 @@ class WorldLoader:
                 )
                 filer = i.seller if kind == "delivery" else i.buyer
                 with self.p.uow(self.actor(filer)) as uow:
-                    self.attempt(kind, lambda uow=uow, data=data: trade.record_shipments(uow, [data]))
+                    self.attempt(kind, partial(trade.record_shipments, uow, [data]))
 
     def order(self, o: Order) -> None:
         from scf.trade import service as trade
@@ -353,13 +358,21 @@ class WorldLoader:
 
     def pledge(self, p: PledgeAsk) -> None:
         wh = self.firms[p.warehouse]
-        asset = {"receipt": f"{wh.uscc}/{p.receipt_no}", "tenor_days": 90,
-                 "quantity": str(p.quantity)}
+        asset = {
+            "receipt": f"{wh.uscc}/{p.receipt_no}",
+            "tenor_days": 90,
+            "quantity": str(p.quantity),
+        }
         amount = Money(p.amount_minor, "CNY")
         self.apply(p.key, "warehouse_pledge", p.grantor, p.funder, amount, asset)
 
     def apply(
-        self, key: str, scenario: str, applicant: str, funder: str, amount: Money,
+        self,
+        key: str,
+        scenario: str,
+        applicant: str,
+        funder: str,
+        amount: Money,
         asset: dict[str, Any],
     ) -> None:
         """Apply; take what passes through offer, acceptance, registration and disbursement.

@@ -10,6 +10,9 @@ at one industrial park's address (the park's own address, or the same building).
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 from scf.sim.adversarial.world import RELATED, Builder, Officer, Share, band, sweep
 
 DEPTH = ((1, 2), (3, 4), (5, 8), (9, 12))
@@ -51,7 +54,7 @@ def control_chain(b: Builder, depth: int) -> None:
     levels = [*chain, applicant]
     b.add(Share(debtor, "0.60", person_id=pid, person_name=name))
     b.add(Share(levels[0], "0.60", person_id=pid, person_name=name))
-    for upper, lower in zip(levels, levels[1:], strict=False):
+    for upper, lower in itertools.pairwise(levels):
         b.add(Share(lower, "0.60", holder_org=upper))
     a = _finance(b, applicant, debtor)
     b.case(
@@ -84,7 +87,7 @@ def ownership_cycle(b: Builder, length: int) -> None:
 
 def shared(b: Builder, link: str) -> None:
     """Applicant and debtor share a key person, phone, address or bank account."""
-    kw: dict[str, str] = {}
+    kw: dict[str, Any] = {}
     if link == "shared_phone":
         kw["phone"] = f"1380{int(b.rng.integers(0, 10_000_000)):07d}"
     elif link == "shared_address":

@@ -109,7 +109,9 @@ def _stacked(
 
 def fan_in(b: Builder, suppliers: int) -> None:
     """A core enterprise buying from many suppliers, each invoicing it every few weeks."""
-    core = b.firm("核心制造", roles=("core_enterprise",), size_class="large", capital_cny=500_000_000)
+    core = b.firm(
+        "核心制造", roles=("core_enterprise",), size_class="large", capital_cny=500_000_000
+    )
     firms = b.firms("配套供应", suppliers, roles=("supplier",))
     for s in firms:
         first = b.day(0, 120)
@@ -133,7 +135,9 @@ def fan_out(b: Builder, retailers: int) -> None:
     start = b.day(0, 90)
     b.invoice(core, dist, start, b.amount(5_000_000, 20_000_000))
     for s in shops:
-        b.invoice(dist, s, start + timedelta(days=int(b.rng.integers(2, 25))), b.amount(20_000, 400_000))
+        b.invoice(
+            dist, s, start + timedelta(days=int(b.rng.integers(2, 25))), b.amount(20_000, 400_000)
+        )
     b.case(
         RETURNING,
         False,

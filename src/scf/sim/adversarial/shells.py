@@ -43,7 +43,10 @@ def _burst(b: Builder, seller: str, buyer: str, first_day: int, capital_cny: int
 
 def paper_shell(b: Builder, age: int, capital_cny: int) -> None:
     shell = b.firm(
-        "新设贸易", founded_on=END - timedelta(days=age), capital_cny=capital_cny, roles=("supplier",)
+        "新设贸易",
+        founded_on=END - timedelta(days=age),
+        capital_cny=capital_cny,
+        roles=("supplier",),
     )
     customer = b.firm("大宗采购", roles=("core_enterprise",), size_class="large")
     first = (END - START).days - age + 1

@@ -295,16 +295,16 @@ class Builder:
     def firms(self, label: str, n: int, **kw: Any) -> list[str]:
         return [self.firm(label, **kw) for _ in range(n)]
 
-    def invoice(
-        self, seller: str, buyer: str, on: date, net_minor: int, **kw: Any
-    ) -> Invoice:
+    def invoice(self, seller: str, buyer: str, on: date, net_minor: int, **kw: Any) -> Invoice:
         key = self.key("I")
         number = kw.pop("number", None) or invoice_number(int(key[1:]) * 37)
         inv = Invoice(key, seller, buyer, number, on, net_minor, **kw)
         self.world.records.append(inv)
         return inv
 
-    def ordered(self, seller: str, buyer: str, on: date, pieces: int, price: int, item: str) -> Order:
+    def ordered(
+        self, seller: str, buyer: str, on: date, pieces: int, price: int, item: str
+    ) -> Order:
         """A purchase order the buyer files `on` that day."""
         key = self.key("O")
         order = Order(key, seller, buyer, f"PO{key[1:]}", on, item, pieces, price)
@@ -320,8 +320,15 @@ class Builder:
         price = max(net_minor // pieces, 1)
         order = self.ordered(seller, buyer, on, pieces, price, item)
         return self.invoice(
-            seller, buyer, on, pieces * price, item=item, quantity=pieces,
-            order_no=order.number, shipped=True, **kw,
+            seller,
+            buyer,
+            on,
+            pieces * price,
+            item=item,
+            quantity=pieces,
+            order_no=order.number,
+            shipped=True,
+            **kw,
         )
 
     def factoring(self, invoice: Invoice, funder: str, on: date | None = None) -> str:
