@@ -283,6 +283,32 @@ def _self_financing_score(
     )
 
 
+def evaluate_adversarial(platform: Platform, world: Any, loaded: Any) -> dict[str, Any]:
+    """Score the platform's detectors on a loaded adversarial world (`scf.sim.adversarial`):
+    precision and recall per family and per parameter band, false positives on look-alikes."""
+    from scf.risk import service as risk
+    from scf.sim.adversarial.score import read_verdicts, score
+
+    cfg = risk.current_settings()
+    return {
+        "adversarial": True,
+        "size": world.size.name,
+        "seed": world.seed,
+        "cases": len(world.cases),
+        "families": score(read_verdicts(platform, world, loaded)),
+        "settings": {
+            "cycle_max_hops": cfg.cycle_max_hops,
+            "cycle_window_days": cfg.cycle_window_days,
+            "cycle_tolerance": cfg.cycle_tolerance,
+            "cycle_hop_tolerance": cfg.cycle_hop_tolerance,
+            "control_levels": cfg.control_levels,
+            "fan_counterparties": cfg.fan_counterparties,
+            "shell_min_indicators": cfg.shell_min_indicators,
+        },
+        "targets": "recall >= 0.9 at precision >= 0.9, under 5% of look-alikes flagged",
+    }
+
+
 _TRADES: dict[int, dict[str, Trade]] = {}
 
 

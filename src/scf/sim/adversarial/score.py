@@ -215,6 +215,13 @@ def tally(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     }
 
 
+def _band_order(band: str) -> tuple[int, str]:
+    """Bands in the order of their numbers ("<=", ">" and names after their neighbours)."""
+    digits = "".join(ch for ch in band.split("-")[0] if ch.isdigit())
+    bump = 1 if band.startswith(">") else 0
+    return (int(digits) + bump if digits else 10**12, band)
+
+
 def score(verdicts: list[Verdict]) -> dict[str, Any]:
     """Per family: the tally, the tally of each value of each parameter's band, what caught
     the planted cases and what flagged the look-alikes."""
@@ -233,7 +240,7 @@ def score(verdicts: list[Verdict]) -> dict[str, Any]:
         out[family] = {
             **tally(vs),
             "bands": {
-                param: {value: tally(bvs) for value, bvs in sorted(values.items())}
+                param: {value: tally(values[value]) for value in sorted(values, key=_band_order)}
                 for param, values in bands.items()
             },
             "caught_by": dict(Counter(e for v in vs if v.case.planted for e in v.evidence)),
