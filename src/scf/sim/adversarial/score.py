@@ -190,12 +190,13 @@ def _ratio(a: int, b: int) -> float | None:
 
 def tally(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     """Precision and recall of the planted cases, false-positive rate of the look-alikes."""
-    planted = caught = stopped = looks = false_alarms = looks_stopped = decided = 0
+    planted = caught = stopped = refused = looks = false_alarms = looks_stopped = decided = 0
     for v in verdicts:
         if v.case.planted:
             planted += 1
             caught += v.flagged
             stopped += bool(v.stopped)
+            refused += bool(v.refused)
             decided += v.stopped is not None
         else:
             looks += 1
@@ -211,6 +212,7 @@ def tally(verdicts: Iterable[Verdict]) -> dict[str, Any]:
         "recall": _ratio(caught, planted),
         "lookalike_fp_rate": _ratio(false_alarms, looks),
         "stopped_recall": _ratio(stopped, planted) if decided else None,
+        "refused_recall": _ratio(refused, planted) if decided else None,
         "lookalikes_stopped": looks_stopped if decided or looks_stopped else None,
     }
 
