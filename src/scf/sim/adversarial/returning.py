@@ -20,6 +20,7 @@ VARIANTS = ("scatter_gather", "gather_scatter", "bipartite", "stacked")
 DEGREE = ((2, 3), (4, 6), (7, 10))
 WINDOW = ((3, 30), (31, 120))
 KEEP_BP = (0, 500)
+FAN = ((12, 40), (41, 1000))  # counterparties of the look-alikes
 
 
 def plant(b: Builder) -> None:
@@ -123,7 +124,7 @@ def fan_in(b: Builder, suppliers: int) -> None:
         "fan_in_core_buyer",
         [core, *firms],
         {"counterparties": suppliers},
-        {"intermediaries": f"fan-{band(suppliers, ((2, 40), (41, 1000)))}"},
+        {"counterparties": band(suppliers, FAN)},
     )
 
 
@@ -144,5 +145,5 @@ def fan_out(b: Builder, retailers: int) -> None:
         "fan_out_distributor",
         [core, dist, *shops],
         {"counterparties": retailers},
-        {"intermediaries": f"fan-{band(retailers, ((2, 40), (41, 1000)))}"},
+        {"counterparties": band(retailers, FAN)},
     )

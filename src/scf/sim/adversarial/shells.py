@@ -109,6 +109,6 @@ def startup(b: Builder) -> None:
         "genuine_startup",
         [firm, *customers],
         {"age_days": age, "capital_cny": capital},
-        {"age_days": band(min(age, 60), AGE, "d") if age <= 60 else ">60d"},
+        {"age_days": band(age, (*AGE, (61, 365)), "d")},
         subject=firm,
     )
