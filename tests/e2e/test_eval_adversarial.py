@@ -41,4 +41,8 @@ def test_eval_adversarial_reports_every_family_and_band() -> None:
     console = Console(file=io.StringIO(), width=200)
     print_adversarial(out, console)
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    assert "returning_funds" in text and "intermediaries: 2-3 recall" in text
+    assert "intermediaries: 2-3 recall" in text
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert [r.split("│")[1].strip() for r in rows] == list(FAMILIES)  # one row a family
+    near = out["families"]["near_duplicate_invoice"]
+    assert rows[2].split("│")[2].strip() == str(near["planted"])

@@ -144,6 +144,7 @@ def print_adversarial(result: dict[str, Any], console: Console) -> None:
         "recall",
         "precision",
         "stopped",
+        "refused",
         "look-alikes",
         "FP rate",
     )
@@ -157,10 +158,10 @@ def print_adversarial(result: dict[str, Any], console: Console) -> None:
             _fmt(s["recall"]),
             _fmt(s["precision"]),
             _fmt(s["stopped_recall"]),
+            _fmt(s["refused_recall"]),
             f"{s['lookalikes_flagged']}/{s['lookalikes']}",
             _fmt(s["lookalike_fp_rate"]),
         )
-    table.add_column("FP rate")
     console.print(table)
     for family, s in result["families"].items():
         console.print(f"[bold]{family}[/bold]")
