@@ -21,6 +21,7 @@ ADDED_BP = (1500, 4000)
 
 
 def plant(b: Builder) -> None:
+    """Plant the rings, each band of each parameter in turn, and the look-alikes."""
     rng = b.stream(CIRCULAR)
     n = b.world.size.planted
     hops, windows, margins = sweep(rng, n, HOPS), sweep(rng, n, WINDOW), sweep(rng, n, MARGIN_BP)

@@ -20,6 +20,7 @@ PARTS = (2, 5)
 
 
 def plant(b: Builder) -> None:
+    """Plant the copies, each variant and gap in turn, and the instalment look-alikes."""
     rng = b.stream(NEAR_DUPLICATE)
     n = b.world.size.planted
     gaps = sweep(rng, n, GAP)
@@ -36,6 +37,7 @@ def _changed(number: str, at: int) -> str:
 
 
 def copy(b: Builder, variant: str, gap: int) -> None:
+    """An invoice financed at one institution and its changed copy `gap` days later at another."""
     seller = b.firm("发票重复", roles=("supplier",))
     buyer = b.firm("采购方", roles=("core_enterprise",), size_class="large")
     funders = b.world.funders

@@ -54,6 +54,7 @@ def commodity_prices() -> tuple[tuple[str, str, str], ...]:
 
 
 def plant(b: Builder) -> None:
+    """Plant each renaming in turn over the commodities, and the partial-pledge look-alikes."""
     rng = b.stream(GOODS)
     for i in range(b.world.size.planted):
         twice_confirmed(b, VARIANTS[i % len(VARIANTS)], int(rng.integers(0, len(COMMODITIES))))
@@ -78,6 +79,7 @@ def _pledge(b: Builder, c: Confirmation, funder: str, qty: int, price: str, on: 
 
 
 def twice_confirmed(b: Builder, variant: str, which: int) -> None:
+    """One holder's goods confirmed by two warehouses (the second renamed), pledged at two."""
     name, unit, price, grade, renames = COMMODITIES[which]
     holder = b.firm("仓单融资", roles=("distributor",))
     w1, w2 = b.world.warehouses[0], b.world.warehouses[1]

@@ -21,6 +21,7 @@ SHARED = ("shared_key_person", "shared_phone", "shared_address", "shared_bank_ac
 
 
 def plant(b: Builder) -> None:
+    """Plant control chains (half the cases), ownership cycles and shared links; the parks."""
     rng = b.stream(RELATED)
     n = b.world.size.planted
     chains = n // 2

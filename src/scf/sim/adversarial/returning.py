@@ -24,6 +24,7 @@ FAN = ((12, 40), (41, 1000))  # counterparties of the look-alikes
 
 
 def plant(b: Builder) -> None:
+    """Plant each layering variant over the bands, and the fan-in and fan-out look-alikes."""
     rng = b.stream(RETURNING)
     n = b.world.size.planted
     degrees, windows = sweep(rng, n, DEGREE), sweep(rng, n, WINDOW)

@@ -18,6 +18,7 @@ DORMANT = ((90, 180), (181, 330))
 
 
 def plant(b: Builder) -> None:
+    """Plant the young paper-capital shells, the waking dormant firms, and the start-ups."""
     rng = b.stream(SHELL)
     n = b.world.size.planted
     young = n // 2
@@ -42,6 +43,7 @@ def _burst(b: Builder, seller: str, buyer: str, first_day: int, capital_cny: int
 
 
 def paper_shell(b: Builder, age: int, capital_cny: int) -> None:
+    """A firm `age` days old with paper capital, selling several times it to one customer."""
     shell = b.firm(
         "新设贸易",
         founded_on=END - timedelta(days=age),
@@ -63,6 +65,7 @@ def paper_shell(b: Builder, age: int, capital_cny: int) -> None:
 
 
 def dormant(b: Builder, dormancy: int) -> None:
+    """A firm years old, silent `dormancy` days, then a burst to one new customer."""
     years = int(b.rng.integers(3, 11))
     capital = int(b.rng.integers(1_000_000, 10_000_000))
     firm = b.firm(
