@@ -231,9 +231,26 @@ def eval_(
     seed: Annotated[int, typer.Option()] = 1,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     database_url: Annotated[str | None, typer.Option(help="default: a temporary SQLite")] = None,
+    adversarial: Annotated[
+        bool,
+        typer.Option(
+            "--adversarial",
+            help="score on adversarial worlds (scf.sim.adversarial) instead of the simulator",
+        ),
+    ] = False,
 ) -> None:
     """Load a generated set and print each fraud check's precision and recall."""
     from scf.sim.cli import run_eval
+
+    if adversarial:
+        from scf.sim.cli import print_adversarial, run_adversarial
+
+        result = run_adversarial(size, seed, database_url=database_url)
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            print_adversarial(result, _console())
+        return
 
     result = run_eval(size, seed, database_url=database_url, progress=not as_json)
     if as_json:

@@ -99,20 +99,33 @@ def evaluate(
     The uplift needs the point-in-time `snapshot` that `feature_snapshot`'s hook takes while
     the set loads; without one it is reported as missing."""
     from scf.registry.service import FilingInput  # noqa: F401  (the registry room is loaded)
-    from scf.risk import graph as G
-    from scf.risk import service as risk
-    from scf.trade import service as trade
 
     labels: dict[str, set[str]] = defaultdict(set)
     for lb in data.of(Label):
         labels[lb.kind].add(lb.subject)
-    ids = report.org_ids
-    orgs: dict[str, Org] = {o.key: o for o in data.of(Org)}
-    by_id = {v: k for k, v in ids.items()}
     scores: dict[str, Score] = {}
-    regulator = Actor(None, None, frozenset({"regulator"}), "sim:eval")
+    scores.update(_observed_scores(report, labels))
+    scores.update(_authenticity_scores(platform, data, report, labels, sample))
+    scores.update(_graph_scores(platform, data, report, labels))
+    return {
+        "size": data.size.name,
+        "seed": data.seed,
+        "fraud": {k: scores[k].as_dict() for k in FRAUD_TYPES if k in scores},
+        "targets": {
+            CIRCULAR_TRADE: "recall >= 0.9 at precision >= 0.8",
+            SELF_FINANCING: "recall >= 0.9 at precision >= 0.8",
+        },
+        "default_uplift": default_uplift(data, snapshot),
+    }
 
-    # Observed at the moment of financing or pledging.
+
+def _regulator() -> Actor:
+    return Actor(None, None, frozenset({"regulator"}), "sim:eval")
+
+
+def _observed_scores(report: LoadReport, labels: dict[str, set[str]]) -> dict[str, Score]:
+    """The checks observed at the moment of financing or pledging."""
+    scores: dict[str, Score] = {}
     for kind, check in (
         (
             DUPLICATE_FINANCING,
@@ -136,8 +149,19 @@ def evaluate(
             scores[kind].fn += len(missing)
             scores[kind].labelled += len(missing)
             scores[kind].note = f"{len(missing)} labelled events never reached the check"
+    return scores
 
-    # Authenticity of receivables: every labelled one, plus a seeded sample of the rest.
+
+def _authenticity_scores(
+    platform: Platform,
+    data: SimData,
+    report: LoadReport,
+    labels: dict[str, set[str]],
+    sample: int,
+) -> dict[str, Score]:
+    """Authenticity of receivables: every labelled one, plus a seeded sample of the rest."""
+    from scf.trade import service as trade
+
     trades = {t.key: t for t in data.of(Trade) if t.key in report.receivable_ids}
     positives = (labels[FICTITIOUS_INVOICE] | labels[NEAR_DUPLICATE]) & set(trades)
     negatives = sorted(set(trades) - positives)
@@ -149,7 +173,7 @@ def evaluate(
     )
     scale = len(negatives) / len(picked) if picked else 1.0
     codes: dict[str, set[str]] = {}
-    with platform.uow(regulator) as uow:
+    with platform.uow(_regulator()) as uow:
         for key in sorted(positives) + picked:
             a = trade.assess_authenticity(uow, report.receivable_ids[key])
             codes[key] = {r.code for r in a.reasons}
@@ -159,6 +183,7 @@ def evaluate(
         if scale > 1
         else ""
     )
+    scores: dict[str, Score] = {}
     for kind, wanted, check in (
         (
             FICTITIOUS_INVOICE,
@@ -179,11 +204,30 @@ def evaluate(
         scores[kind] = Score(
             kind, check, len(truth), tp, fp_pos + fp_neg, len(truth - flagged), len(trades), note
         )
+    return scores
 
+
+def _graph_scores(
+    platform: Platform, data: SimData, report: LoadReport, labels: dict[str, set[str]]
+) -> dict[str, Score]:
+    """Circular trade, shells and self-financing, from the risk room's graphs."""
+    from scf.parties import service as parties
+    from scf.risk import graph as G
+    from scf.risk import service as risk
+
+    ids = report.org_ids
+    by_id = {v: k for k, v in ids.items()}
+    orgs: dict[str, Org] = {o.key: o for o in data.of(Org)}
     cfg = risk.current_settings()
-    with platform.uow(regulator) as uow:
+    enterprises = {
+        k
+        for k, o in orgs.items()
+        if k in ids and set(o.roles) & {"supplier", "distributor", "core_enterprise"}
+    }
+    scores: dict[str, Score] = {}
+    with platform.uow(_regulator()) as uow:
         pg = risk.platform_trade_graph(uow)
-        related = __import__("scf.parties.service", fromlist=["x"]).related_party_graph(uow)
+        related = parties.related_party_graph(uow)
         cycles = G.find_cycles(
             pg.edges,
             max_hops=cfg.cycle_max_hops,
@@ -192,11 +236,6 @@ def evaluate(
             hop_tolerance=cfg.cycle_hop_tolerance,
         )
         on_cycle = {by_id.get(pg.nodes.ids[n], "") for c in cycles for n in c.nodes}
-        enterprises = {
-            k
-            for k, o in orgs.items()
-            if k in ids and set(o.roles) & {"supplier", "distributor", "core_enterprise"}
-        }
         scores[CIRCULAR_TRADE] = _score(
             CIRCULAR_TRADE,
             "risk.graph.find_cycles over risk.platform_trade_graph (enterprises)",
@@ -204,13 +243,12 @@ def evaluate(
             on_cycle,
             enterprises,
         )
-        shells = set()
-        for k in sorted(enterprises):
-            if (
-                len(risk.shell_reasons(uow, ids[k], related=related, pg=pg))
-                >= cfg.shell_min_indicators
-            ):
-                shells.add(k)
+        shells = {
+            k
+            for k in sorted(enterprises)
+            if len(risk.shell_reasons(uow, ids[k], related=related, pg=pg))
+            >= cfg.shell_min_indicators
+        }
         scores[SHELL_COMPANY] = _score(
             SHELL_COMPANY,
             "risk.shell_reasons >= shell_min_indicators",
@@ -218,31 +256,57 @@ def evaluate(
             shells,
             enterprises,
         )
-        fins = [f for f in data.of(InvoiceFinance) if f.trade in report.receivable_ids]
-        selfish = set()
-        for f in fins:
-            t = data_trade(data, f.trade)
-            finding = risk.related_party_check(uow, ids[t.seller], ids[t.buyer])
-            if finding is not None and finding.kind.value == "self_financing":
-                selfish.add(f.key)
-        scores[SELF_FINANCING] = _score(
-            SELF_FINANCING,
-            "risk.related_party_check on each factoring (applicant, debtor)",
-            labels[SELF_FINANCING],
-            selfish,
-            {f.key for f in fins},
-        )
-    out = {
-        "size": data.size.name,
-        "seed": data.seed,
-        "fraud": {k: scores[k].as_dict() for k in FRAUD_TYPES if k in scores},
-        "targets": {
-            CIRCULAR_TRADE: "recall >= 0.9 at precision >= 0.8",
-            SELF_FINANCING: "recall >= 0.9 at precision >= 0.8",
+        scores[SELF_FINANCING] = _self_financing_score(uow, data, report, labels)
+    return scores
+
+
+def _self_financing_score(
+    uow: Any, data: SimData, report: LoadReport, labels: dict[str, set[str]]
+) -> Score:
+    """`risk.related_party_check` on every factoring's applicant and debtor."""
+    from scf.risk import service as risk
+
+    ids = report.org_ids
+    fins = [f for f in data.of(InvoiceFinance) if f.trade in report.receivable_ids]
+    selfish = set()
+    for f in fins:
+        t = data_trade(data, f.trade)
+        finding = risk.related_party_check(uow, ids[t.seller], ids[t.buyer])
+        if finding is not None and finding.kind.value == "self_financing":
+            selfish.add(f.key)
+    return _score(
+        SELF_FINANCING,
+        "risk.related_party_check on each factoring (applicant, debtor)",
+        labels[SELF_FINANCING],
+        selfish,
+        {f.key for f in fins},
+    )
+
+
+def evaluate_adversarial(platform: Platform, world: Any, loaded: Any) -> dict[str, Any]:
+    """Score the platform's detectors on a loaded adversarial world (`scf.sim.adversarial`):
+    precision and recall per family and per parameter band, false positives on look-alikes."""
+    from scf.risk import service as risk
+    from scf.sim.adversarial.score import read_verdicts, score
+
+    cfg = risk.current_settings()
+    return {
+        "adversarial": True,
+        "size": world.size.name,
+        "seed": world.seed,
+        "cases": len(world.cases),
+        "families": score(read_verdicts(platform, world, loaded)),
+        "settings": {
+            "cycle_max_hops": cfg.cycle_max_hops,
+            "cycle_window_days": cfg.cycle_window_days,
+            "cycle_tolerance": cfg.cycle_tolerance,
+            "cycle_hop_tolerance": cfg.cycle_hop_tolerance,
+            "control_levels": cfg.control_levels,
+            "fan_counterparties": cfg.fan_counterparties,
+            "shell_min_indicators": cfg.shell_min_indicators,
         },
-        "default_uplift": default_uplift(data, snapshot),
+        "targets": "recall >= 0.9 at precision >= 0.9, under 5% of look-alikes flagged",
     }
-    return out
 
 
 _TRADES: dict[int, dict[str, Trade]] = {}
