@@ -106,14 +106,14 @@ def test_defaults_follow_a_health_slide_that_shows_in_trade_first() -> None:
     defaulted neither sells afterwards nor pays what falls due after its default month."""
     import numpy as np
 
-    from scf.sim.generator import FIRST_DEFAULT_MONTH, month_start
+    from scf.sim.generator import FIRST_DEFAULT_MONTH
     from scf.sim.model import Default
 
     data = build("small", 7)
     gen = data.generator
     defaults = {d.org: d.on for d in data.of(Default)}
     assert len(defaults) >= 20
-    assert all(d >= month_start(FIRST_DEFAULT_MONTH) for d in defaults.values())
+    assert all(d >= gen.timeline.month_start(FIRST_DEFAULT_MONTH) for d in defaults.values())
     assert all(gen.default_month[k] == (on.month - 1) for k, on in defaults.items())
     # health in the three months before the default is worse than the others' then
     before = [
@@ -128,7 +128,7 @@ def test_defaults_follow_a_health_slide_that_shows_in_trade_first() -> None:
             assert (t.order_date.month - 1) <= d, t  # no orders after the default month
         d = gen.default_month.get(t.buyer)
         if d is not None and t.payment_date is not None:
-            assert t.payment_date < month_start(d + 1), t
+            assert t.payment_date < gen.timeline.month_start(d + 1), t
     # what the platform will see: sellers in trouble get fewer invoices confirmed
     weak = [
         t

@@ -23,7 +23,6 @@ from scf.sim.model import (
     Trade,
 )
 from scf.sim.population import Population, pick
-from scf.sim.timeline import month_end, month_of
 
 # Dynamic discounting: at most this many receivables a month are offered per programme, the
 # buyer's hurdle rate, and the days between the month's end and the early payment.
@@ -140,7 +139,7 @@ class Financing:
         """At the month's end each programme core offers cash to pay the month's confirmed
         receivables early; a supplier short of cash is likelier to bid, and bids a steeper
         discount (a random stream of its own, so the rest of the set does not move)."""
-        last = month_end(m)
+        last = self.pop.timeline.month_end(m)
         pay_on = last + timedelta(days=DD_PAY_AFTER_DAYS)
         for buyer in self.discount_cores:
             cands = self._dd.pop(buyer, [])
@@ -169,7 +168,7 @@ class Financing:
         bids = []
         for t in cands:
             if (
-                month_of(t.invoice_date) != m
+                self.pop.timeline.month_of(t.invoice_date) != m
                 or t.due_date <= pay_on + timedelta(days=15)
                 or pay_on > self.end
             ):

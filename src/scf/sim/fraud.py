@@ -36,7 +36,6 @@ from scf.sim.model import (
 )
 from scf.sim.places import CHAIN_BY_TAG, CHAINS
 from scf.sim.population import Link, Population, pick
-from scf.sim.timeline import SEASON, date_in, month_end, month_of
 from scf.sim.trades import Ledger, marked_up, vat
 
 
@@ -204,7 +203,7 @@ class Fraud:
 
     def plan(self, links: list[Link]) -> None:
         """Set the per-order rates that give each kind its number of cases a year."""
-        expected = sum(r for *_x, r, _t in links) * sum(SEASON[: self.size.months])
+        expected = sum(r for *_x, r, _t in links) * self.pop.timeline.season_total()
         self.p_fict = self.count(10) / max(expected, 1)
         self.p_near = self.count(8) / max(expected, 1)
         self.p_dup = self.count(8) / max(expected * 0.06, 1)
@@ -294,7 +293,7 @@ class Fraud:
         )
         # The platform sees the month's applications at its end: a second financing of a
         # receivable that is due by then would be refused as due, not caught.
-        if month_end(month_of(g.on)) < t.due_date:
+        if self.pop.timeline.month_end(self.pop.timeline.month_of(g.on)) < t.due_date:
             yield g
             self.injected[DUPLICATE_FINANCING] += 1
             yield Label(DUPLICATE_FINANCING, g.key, f"second funder of {t.key}")
@@ -312,7 +311,7 @@ class Fraud:
             for shell, buyer in self.shells:
                 b = self.pop.orgs[buyer]
                 sh = self.ledger.trade(
-                    rng, shell, buyer, b.currency, 30, date_in(rng, m), scale=0.5
+                    rng, shell, buyer, b.currency, 30, self.pop.timeline.date_in(rng, m), scale=0.5
                 )
                 if sh is not None:
                     yield sh
@@ -324,7 +323,7 @@ class Fraud:
         for ring in self.rings:
             if rng.random() < 0.5 and m != last - 1:
                 continue
-            on = date_in(rng, m)
+            on = self.pop.timeline.date_in(rng, m)
             amount_scale = float(rng.uniform(2.0, 6.0))
             # The lines are drawn once and passed round with a small mark-up at each hop.
             base = self.ledger.trade(
@@ -356,7 +355,7 @@ class Fraud:
         """Let each seller invoice its sister company and factor the receivable."""
         pop = self.pop
         for seller, buyer in self.self_pairs:
-            on = date_in(rng, m)
+            on = self.pop.timeline.date_in(rng, m)
             st = self.ledger.trade(rng, seller, buyer, "CNY", 60, on, scale=3.0, late_mean=0, lag=3)
             if st is None:
                 continue
@@ -377,7 +376,7 @@ class Fraud:
         for seller, buyer, cur, _r, term in self.pop.links[: self.count(6)]:
             if self.pop.orgs[buyer].tier != 0 or cur != "CNY" or self.health.gone(seller, m):
                 continue
-            on = date_in(rng, m)
+            on = self.pop.timeline.date_in(rng, m)
             out = self.ledger.trade(rng, buyer, seller, cur, 30, on, lag=2)
             if out is None:
                 continue

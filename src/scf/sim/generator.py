@@ -31,18 +31,16 @@ from scf.sim.goods import Warehouses
 from scf.sim.health import FIRST_DEFAULT_MONTH, HealthPaths
 from scf.sim.model import Record, Size, size_of
 from scf.sim.population import Link, Population
-from scf.sim.timeline import SEASON, START, date_in, end_of, month_start
+from scf.sim.timeline import Timeline
 from scf.sim.trades import Ledger
 
 __all__ = [
     "FIRST_DEFAULT_MONTH",
-    "START",
     "Generator",
     "SimData",
+    "Timeline",
     "build",
-    "end_of",
     "generate",
-    "month_start",
     "size_of",
 ]
 
@@ -52,13 +50,24 @@ CHUNK = 4_000  # relationships whose month of orders is drawn at once
 class Generator:
     """Holds the population and streams everything else; see `generate`."""
 
-    def __init__(self, size: str | Size, seed: int, *, keep_stats: bool = True) -> None:
+    def __init__(
+        self,
+        size: str | Size,
+        seed: int,
+        *,
+        keep_stats: bool = True,
+        as_of: date | None = None,
+    ) -> None:
         self.size = size_of(size)
         self.seed = int(seed)
-        self.end = end_of(self.size)
+        months = self.size.months
+        self.timeline = (
+            Timeline.calendar_year(months) if as_of is None else Timeline.ending(as_of, months)
+        )
+        self.end = self.timeline.end
         self.keep_stats = keep_stats
-        self.pop = Population(self.size)
-        self.paths = HealthPaths(self.size.months)
+        self.pop = Population(self.size, self.timeline)
+        self.paths = HealthPaths(self.timeline)
         self.ledger = Ledger(self.pop, self.paths, self.end, keep_stats=keep_stats)
         self.fraud = Fraud(self.pop, self.paths, self.ledger, self.end)
         self.financing = Financing(self.pop, self.paths, self.fraud, self.end)
@@ -119,13 +128,11 @@ class Generator:
         for m in range(self.size.months):
             rng = self.rng(2, m)
             held: Held = defaultdict(list)
+            season = self.timeline.season(m)
             for c0 in range(0, len(order), CHUNK):
                 idx = order[c0 : c0 + CHUNK]
                 counts = rng.poisson(
-                    [
-                        links[i][3] * SEASON[m % 12] * activity(links[i][0], links[i][1], m)
-                        for i in idx
-                    ]
+                    [links[i][3] * season * activity(links[i][0], links[i][1], m) for i in idx]
                 )
                 for i, n in zip(idx, counts, strict=True):
                     for _ in range(int(n)):
@@ -137,7 +144,7 @@ class Generator:
 
     def _order(self, rng: np.random.Generator, link: Link, m: int, held: Held) -> Iterator[Record]:
         """Yield one order of a relationship in month `m` and whatever rides on it."""
-        on = date_in(rng, m)
+        on = self.timeline.date_in(rng, m)
         u = rng.random()
         if self.fraud.fictitious_due(u, link[0], m):
             yield from self.fraud.fictitious_invoice(rng, link, on)
@@ -163,9 +170,11 @@ class Generator:
         yield from self.closing()
 
 
-def generate(size: str | Size, seed: int, *, keep_stats: bool = False) -> Iterator[Record]:
-    """Yield a synthetic data set lazily; the same (size, seed) always gives the same records."""
-    return Generator(size, seed, keep_stats=keep_stats).stream()
+def generate(
+    size: str | Size, seed: int, *, keep_stats: bool = False, as_of: date | None = None
+) -> Iterator[Record]:
+    """Yield a synthetic data set lazily; the same (size, seed, as_of) gives the same records."""
+    return Generator(size, seed, keep_stats=keep_stats, as_of=as_of).stream()
 
 
 @dataclass
@@ -177,6 +186,10 @@ class SimData:
     end: date
     records: list[Record]
     generator: Generator
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.generator.timeline
 
     def of(self, cls: type[Any]) -> list[Any]:
         return [r for r in self.records if isinstance(r, cls)]

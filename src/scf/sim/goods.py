@@ -10,7 +10,6 @@ import numpy as np
 
 from scf.sim.model import EMPTY_RECEIPT, Goods, Label, Pledge, Record
 from scf.sim.population import Population, pick
-from scf.sim.timeline import date_in
 
 PLEDGED_CHAINS = ("gold_jewelry", "bonded_fuel", "port_logistics")
 
@@ -47,7 +46,7 @@ class Warehouses:
         gold = pop.orgs[holder].chains[0] == "gold_jewelry"
         wh = pop.warehouses[1 % len(pop.warehouses)] if gold else pop.warehouses[0]
         self._rcpt += 1
-        on = date_in(rng, m)
+        on = self.pop.timeline.date_in(rng, m)
         qty = int(rng.integers(5, 50)) * (1000 if gold else 100)
         return Goods(
             pop.key("g"),

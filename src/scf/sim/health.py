@@ -3,15 +3,14 @@ firm's trade, and the month it defaults in."""
 
 from __future__ import annotations
 
-import calendar as _cal
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
 from scf.sim.model import Default
 from scf.sim.population import Population
-from scf.sim.timeline import month_start
+from scf.sim.timeline import Timeline
 
 # The share of SMEs whose health slides from some month on, the monthly default hazard
 # logit(alpha + beta * health), and the first month a default can happen (a firm needs a
@@ -25,8 +24,9 @@ FIRST_DEFAULT_MONTH = 3
 class HealthPaths:
     """The SMEs' health paths, their defaults and each one's main buyer; see `draw`."""
 
-    def __init__(self, months: int) -> None:
-        self.months = months
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.months = months = timeline.months
         self.path_row: dict[str, int] = {}
         self.path = np.zeros((0, months))
         self.noise = np.ones((0, months))
@@ -110,11 +110,9 @@ class HealthPaths:
     def pays(self, buyer: str, on: date) -> bool:
         """A buyer that has defaulted pays nothing due after its default month."""
         d = self.default_month.get(buyer)
-        return d is None or on < month_start(d + 1)
+        return d is None or on < self.timeline.month_start(d + 1)
 
     def defaults(self, rng: np.random.Generator) -> Iterator[Default]:
         """Yield the year's defaults, each on a day of its month."""
         for key in sorted(self.default_month):
-            first = month_start(self.default_month[key])
-            days = _cal.monthrange(first.year, first.month)[1]
-            yield Default(key, first + timedelta(days=int(rng.integers(days))))
+            yield Default(key, self.timeline.day_in(rng, self.default_month[key]))

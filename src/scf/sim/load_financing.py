@@ -15,7 +15,6 @@ from scf.core.errors import DomainError
 from scf.core.money import Money
 from scf.sim.load_parties import FUNDER_ROLES
 from scf.sim.load_state import LoadState
-from scf.sim.timeline import month_of
 
 # What each funder publishes once, before the year starts: (scenario, currencies, spread for
 # small and micro firms).
@@ -130,7 +129,10 @@ class Financing:
                 return code
             stops = st.defaults.get(defaulter) if defaulter else None
             health = st.data.generator.health_at
-            late = defaulter is not None and health(defaulter, month_of(due_on)) < LATE_BELOW
+            late = (
+                defaulter is not None
+                and health(defaulter, st.data.timeline.month_of(due_on)) < LATE_BELOW
+            )
             self.live[app_id] = Live(
                 key, funder, due_on, amount, stops is not None and stops <= due_on, late
             )

@@ -25,7 +25,6 @@ from scf.sim.model import (
     Pledge,
     Trade,
 )
-from scf.sim.timeline import month_of
 
 # A refusal of the financing room's automatic checks that catches an injected fraud.
 CAUGHT_BY = {
@@ -124,7 +123,7 @@ class Scenarios:
         for t in sorted(st.trades.values(), key=lambda t: t.key):
             if (
                 t.key not in st.order_ids
-                or month_of(t.order_date) != m
+                or self.st.data.timeline.month_of(t.order_date) != m
                 or int(t.key[1:]) % PO_EVERY
                 or st.orgs[t.buyer].tier != 0
                 or t.currency != "CNY"

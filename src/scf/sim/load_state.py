@@ -15,7 +15,7 @@ from scf.core.actor import Actor
 from scf.core.clock import FixedClock
 from scf.core.errors import DomainError
 from scf.platform import Platform
-from scf.sim.generator import START, SimData
+from scf.sim.generator import SimData
 from scf.sim.model import Org, Person, Trade
 
 
@@ -84,7 +84,7 @@ class LoadState:
     """The platform the loader moves through the year, and the set's records by key."""
 
     def __init__(self, platform: Platform, data: SimData) -> None:
-        self.clock = FixedClock(noon(START - timedelta(days=1)))
+        self.clock = FixedClock(noon(data.timeline.start - timedelta(days=1)))
         # The same database and settings, with a clock the loader moves through the year.
         self.p = Platform(
             platform.settings,

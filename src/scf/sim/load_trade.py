@@ -15,7 +15,6 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.sim.load_state import LoadState, amount, by
 from scf.sim.model import Trade
-from scf.sim.timeline import month_of
 
 if TYPE_CHECKING:
     from scf.trade.service import InvoiceInput, PaymentInput, ShipmentInput
@@ -34,6 +33,7 @@ class TradeDocuments:
         """File month `m`'s documents between loaded parties in one transaction."""
         st = self.st
         ts = [t for t in st.trades.values() if t.seller in st.r.org_ids and t.buyer in st.r.org_ids]
+        month_of = st.data.timeline.month_of
         invoices = [t for t in ts if month_of(t.invoice_date) == m]
         with st.p.uow() as uow:
             self._orders(

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from scf.platform import Platform
-from scf.sim.generator import START, SimData
+from scf.sim.generator import SimData
 from scf.sim.load_certificates import Certificates
 from scf.sim.load_financing import Financing
 from scf.sim.load_parties import Registrar
@@ -49,7 +49,6 @@ from scf.sim.model import (
     Pledge,
     Trade,
 )
-from scf.sim.timeline import month_end, month_of
 
 __all__ = ["LoadReport", "Loader", "MonthHook", "Observation", "load"]
 
@@ -88,7 +87,7 @@ class Loader:
         aside = 0.0  # time spent in the month-end hook, not loading
         with st.timed("organizations"):
             pending = self._index()
-            eve = START - timedelta(days=1)
+            eve = st.data.timeline.start - timedelta(days=1)
             st.clock.set(noon(eve))
             pending = self.registrar.register(pending, eve)
             self.certificates.grant_lines(self._lines)
@@ -119,17 +118,18 @@ class Loader:
             if isinstance(r, Holding | KeyPerson):
                 self.registrar.owned[r.org].append(r)
             elif isinstance(r, EVENTS):
-                self._events[month_of(r.on)].append(r)
+                self._events[st.data.timeline.month_of(r.on)].append(r)
             elif isinstance(r, CreditLine):
                 self._lines.append(r)
             elif isinstance(r, Default):
                 st.defaults[r.org] = min(r.on, st.defaults.get(r.org, r.on))
-        return sorted(orgs, key=lambda o: (max(o.founded_on, START - timedelta(days=1)), o.key))
+        eve = st.data.timeline.start - timedelta(days=1)
+        return sorted(orgs, key=lambda o: (max(o.founded_on, eve), o.key))
 
     def _month(self, m: int, pending: list[Org]) -> list[Org]:
         """Load month `m` at its last day; return the organizations not yet founded."""
         st = self.st
-        last = month_end(m)
+        last = st.data.timeline.month_end(m)
         st.clock.set(noon(last))
         with st.timed("organizations"):
             pending = self.registrar.register(pending, last)

@@ -24,7 +24,7 @@ from scf.sim.places import (
     SYLLABLES,
     Chain,
 )
-from scf.sim.timeline import START
+from scf.sim.timeline import Timeline
 
 # Roles that carry a financial licence number.
 LICENSED_ROLES = (
@@ -47,8 +47,9 @@ def pick(rng: np.random.Generator, keys: list[str]) -> str:
 class Population:
     """The organizations, people, relationships and credit lines drawn so far."""
 
-    def __init__(self, size: Size) -> None:
+    def __init__(self, size: Size, timeline: Timeline) -> None:
         self.size = size
+        self.timeline = timeline
         self.orgs: dict[str, Org] = {}
         self.health: dict[str, float] = {}  # what registration data hints at (static)
         self.people: list[Person] = []
@@ -121,7 +122,7 @@ class Population:
         if founded_on is None:
             # Healthier firms are a little older: static data carries a weak signal.
             years = float(np.clip(rng.gamma(2.0, 4.0) + 1.5 + 0.8 * h, 2.2, 35))
-            founded_on = START - timedelta(days=int(years * 365))
+            founded_on = self.timeline.start - timedelta(days=int(years * 365))
         if capital_minor is None:
             base = {"micro": 3e5, "small": 2e6, "medium": 2e7, "large": 5e8}[size_class]
             capital_minor = int(base * float(np.exp(rng.normal(0.2 * h, 0.8)))) * 100
@@ -318,8 +319,8 @@ class Population:
                 core.key,
                 "CNY",
                 int(rng.integers(50, 400)) * 1_000_000_00,
-                START,
-                START + timedelta(days=730),
+                self.timeline.start,
+                self.timeline.start + timedelta(days=730),
             )
             self.lines[core.key] = line
             yield line

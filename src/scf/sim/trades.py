@@ -13,7 +13,6 @@ from scf.sim.health import HealthPaths
 from scf.sim.model import Line, Trade
 from scf.sim.places import CHAIN_BY_TAG
 from scf.sim.population import Link, Population
-from scf.sim.timeline import month_of
 
 VAT_PERMILLE = 130  # 13 % VAT on goods
 # What a buyer of each size spends on an order, in yuan, before the order's own draw.
@@ -207,7 +206,7 @@ class Ledger:
         arr = st.sales_by_month.get(t.seller)
         if arr is None:
             arr = st.sales_by_month[t.seller] = np.zeros(self.months, dtype=np.int64)
-        m = month_of(t.invoice_date)
+        m = self.pop.timeline.month_of(t.invoice_date)
         if 0 <= m < len(arr):
             arr[m] += t.total_minor if t.currency == "CNY" else t.total_minor * 9 // 10
         st.invoices[t.seller] += 1
