@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -194,6 +194,14 @@ def demo(
     risk_follow: Annotated[
         bool, typer.Option(help="re-evaluate risk signals and limits as events arrive")
     ] = True,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="the last day of the demo's twelve months (default: today)",
+        ),
+    ] = None,
 ) -> None:
     """Load the demo data through the platform's services and serve it."""
     from scf.core.migrate import upgrade
@@ -201,7 +209,7 @@ def demo(
 
     p = create_platform()
     upgrade(p.engine)
-    summary = load_demo(p, progress=not as_json)
+    summary = load_demo(p, progress=not as_json, as_of=as_of.date() if as_of else None)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:

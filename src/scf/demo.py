@@ -1,8 +1,13 @@
-"""The demo: the simulator's small Shenzhen set, loaded through the platform's own services."""
+"""The demo: the simulator's small Shenzhen set, loaded through the platform's own services.
+
+Its twelve months end on the day it is loaded (`as_of`, by default the platform clock's
+today), so that open receivables fall due in the coming weeks and months, certificates
+mature in the future and the regulator's trend covers the last twelve months."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,21 +23,27 @@ DEMO_SEED = 2024
 
 
 def load_demo(
-    platform: Platform, *, size: str = DEMO_SIZE, seed: int = DEMO_SEED, progress: bool = False
+    platform: Platform,
+    *,
+    size: str = DEMO_SIZE,
+    seed: int = DEMO_SEED,
+    progress: bool = False,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """Load the generated set once (idempotent) and return a summary with one login per role."""
     from scf.sim.generator import build
     from scf.sim.loader import load
     from scf.sim.model import Label
 
-    data = build(size, seed, progress=progress)
+    as_of = as_of or platform.clock.today()
+    data = build(size, seed, progress=progress, as_of=as_of)
     orgs = data.generator.orgs
     first = next(iter(orgs.values()))
     with platform.uow(Actor.system()) as uow:
         already = parties.find_by_uscc(uow, first.uscc) is not None
     report = None
     if not already:
-        report = load(platform, data, progress=progress)
+        report = load(platform, data, progress=progress, closing=False)
     _logins(platform, data)
     injected = Counter(lb.kind for lb in data.of(Label))
     caught: Counter[str] = Counter()
@@ -53,6 +64,7 @@ def load_demo(
     return {
         "size": size,
         "seed": seed,
+        "as_of": as_of.isoformat(),
         "loaded_now": report is not None,
         "load_seconds": round(report.seconds, 1) if report is not None else None,
         "load_phases_s": report.summary()["phases_s"] if report is not None else None,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from lxml import etree
-
 from scf.certificates import service as certs
+from scf.certificates.iso20022 import build_camt053
 from scf.core.actor import Actor
 from scf.core.money import Money
 from scf.platform import Platform
@@ -72,25 +71,4 @@ class Chain:
 
 def camt053(payments: list[tuple[str, Money]], booked_on: date) -> bytes:
     """A camt.053.001.08 statement of the issuer's account debiting each payment."""
-    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
-
-    def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{ns}}}{tag}")
-        if text is not None:
-            el.text = text
-        return el
-
-    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})  # type: ignore[dict-item]
-    stmt = sub(sub(root, "BkToCstmrStmt"), "Stmt")
-    sub(stmt, "Id", "STMT-1")
-    for i, (e2e, amount) in enumerate(payments, start=1):
-        ntry = sub(stmt, "Ntry")
-        amt = sub(ntry, "Amt", amount.amount_str())
-        amt.set("Ccy", amount.currency)
-        sub(ntry, "CdtDbtInd", "DBIT")
-        sub(sub(ntry, "Sts"), "Cd", "BOOK")
-        sub(sub(ntry, "BookgDt"), "Dt", booked_on.isoformat())
-        sub(ntry, "AcctSvcrRef", f"BANKREF-{i}")
-        refs = sub(sub(sub(ntry, "NtryDtls"), "TxDtls"), "Refs")
-        sub(refs, "EndToEndId", e2e)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    return build_camt053(payments, booked_on)

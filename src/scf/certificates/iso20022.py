@@ -166,6 +166,37 @@ def _text(el: etree._Element, *path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+
+
+def build_camt053(
+    payments: list[tuple[str, Money]], booked_on: date, statement_id: str = "STMT-1"
+) -> bytes:
+    """A camt.053.001.08 statement of the issuer's account debiting each payment (end-to-end
+    id, amount), as its bank sends it: what tests and the simulator reconcile against."""
+
+    def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+        el = etree.SubElement(parent, f"{{{CAMT_NS}}}{tag}")
+        if text is not None:
+            el.text = text
+        return el
+
+    root = etree.Element(f"{{{CAMT_NS}}}Document", nsmap={None: CAMT_NS})  # type: ignore[dict-item]
+    stmt = sub(sub(root, "BkToCstmrStmt"), "Stmt")
+    sub(stmt, "Id", statement_id)
+    for i, (e2e, amount) in enumerate(payments, start=1):
+        ntry = sub(stmt, "Ntry")
+        amt = sub(ntry, "Amt", amount.amount_str())
+        amt.set("Ccy", amount.currency)
+        sub(ntry, "CdtDbtInd", "DBIT")
+        sub(sub(ntry, "Sts"), "Cd", "BOOK")
+        sub(sub(ntry, "BookgDt"), "Dt", booked_on.isoformat())
+        sub(ntry, "AcctSvcrRef", f"BANKREF-{i}")
+        refs = sub(sub(sub(ntry, "NtryDtls"), "TxDtls"), "Refs")
+        sub(refs, "EndToEndId", e2e)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
 def parse_camt053(xml: bytes) -> list[StatementEntry]:
     """Read every entry of a camt.053 statement (any version from .001.02 on)."""
     # Statements come from outside: refused with a DTD or entities, as trade's files are.

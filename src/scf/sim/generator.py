@@ -195,9 +195,11 @@ class SimData:
         return [r for r in self.records if isinstance(r, cls)]
 
 
-def build(size: str | Size, seed: int, *, progress: bool = False) -> SimData:
+def build(
+    size: str | Size, seed: int, *, progress: bool = False, as_of: date | None = None
+) -> SimData:
     """Generate a whole set into memory, with a progress bar when asked."""
-    gen = Generator(size, seed, keep_stats=True)
+    gen = Generator(size, seed, keep_stats=True, as_of=as_of)
     records: list[Record] = []
     if progress:
         from rich.progress import Progress

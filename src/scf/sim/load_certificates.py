@@ -1,10 +1,11 @@
 """The certificates room's part: the cores' credit lines, payable certificates issued against
-confirmed receivables, pieces transferred up the chain and discounted at a funder."""
+confirmed receivables, pieces transferred up the chain and discounted at a funder, and each
+certificate paid by its core at maturity."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -22,6 +23,7 @@ class Certificates:
         self.st = st
         self.documents = documents
         self.line_ids: dict[str, str] = {}  # credit line key -> line id
+        self.maturing: dict[str, tuple[date, str]] = {}  # certificate key -> maturity, core
 
     def grant_lines(self, lines: Iterable[CreditLine]) -> None:
         from scf.certificates import service as certs
@@ -69,6 +71,7 @@ class Certificates:
             if row is not None:
                 st.r.certificate_ids[ev.key] = row.id
                 st.r.counts["certificates"] += 1
+                self.maturing[ev.key] = (row.maturity_on, ev.core)
 
     def _piece(self, holder: str, cert_key: str, at_least: int = 1) -> Any:
         """Return the holder's largest piece of the certificate, of `at_least` or more."""
@@ -128,3 +131,24 @@ class Certificates:
         with st.p.uow(st.actor(ev.funder)) as uow:
             if st.attempt("accept", lambda: certs.accept_financing(uow, offer.id)):
                 st.r.counts["certificate_financings"] += 1
+
+    def settle(self, today: date) -> None:
+        """Let each core pay what matured by `today`: it instructs the payments (pain.001) and
+        reconciles its bank's statement (camt.053) booked on the maturity day."""
+        from scf.certificates import service as certs
+        from scf.certificates.iso20022 import build_camt053
+
+        st = self.st
+        due = sorted((on, key) for key, (on, _core) in self.maturing.items() if on <= today)
+        for maturity, key in due:
+            core = self.maturing.pop(key)[1]
+            cert_id = st.r.certificate_ids[key]
+            with st.p.uow(st.actor(core)) as uow:
+                out = st.attempt("settlement", partial(certs.instruct_settlement, uow, cert_id))
+                pays = [(p.end_to_end_id, p.amount) for p in out.payments] if out else []
+            if not pays:
+                continue
+            xml = build_camt053(pays, maturity, f"SIM-{key}")
+            with st.p.uow(st.actor(core)) as uow:
+                if st.attempt("statement", partial(certs.reconcile_statement, uow, xml)):
+                    st.r.counts["certificates_settled"] += 1

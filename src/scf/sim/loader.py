@@ -59,10 +59,16 @@ EVENTS = (CertIssue, CertTransfer, CertFinance, InvoiceFinance, DiscountProgram,
 
 class Loader:
     def __init__(
-        self, platform: Platform, data: SimData, *, at_month_end: MonthHook | None = None
+        self,
+        platform: Platform,
+        data: SimData,
+        *,
+        at_month_end: MonthHook | None = None,
+        closing: bool = True,
     ) -> None:
         self.st = LoadState(platform, data)
         self.at_month_end = at_month_end
+        self.closing = closing
         self.registrar = Registrar(self.st)
         self.documents = TradeDocuments(self.st)
         self.certificates = Certificates(self.st, self.documents)
@@ -139,6 +145,7 @@ class Loader:
             for ev in sorted(self._events.get(m, []), key=lambda e: (e.on, e.key)):
                 self._run_event[type(ev)](ev)
             self.scenarios.purchase_orders(m)
+            self.certificates.settle(last)
             self.financing.settle(last)
         return pending
 
@@ -147,11 +154,16 @@ class Loader:
         # A closing run after the year: what fell due is repaid, or goes overdue and into
         # default (with its claim) once the grace period has passed.
         st = self.st
-        with st.timed("financing and goods"):
-            closing: date = st.data.end + timedelta(days=CLOSING_DAYS)
-            st.clock.set(noon(closing))
-            self.financing.settle(closing, final=True)
-        with st.timed("receivable lookup"):
+        if self.closing:
+            with st.timed("financing and goods"):
+                closing: date = st.data.end + timedelta(days=CLOSING_DAYS)
+                st.clock.set(noon(closing))
+                self.certificates.settle(closing)
+                self.financing.settle(closing, final=True)
+        self._resolve()
+
+    def _resolve(self) -> None:
+        with self.st.timed("receivable lookup"):
             self.documents.resolve_receivables()
 
 
@@ -161,9 +173,14 @@ def load(
     *,
     progress: bool = False,
     at_month_end: MonthHook | None = None,
+    closing: bool = True,
 ) -> LoadReport:
-    """Load a generated set through the services; show a progress bar when asked."""
-    loader = Loader(platform, data, at_month_end=at_month_end)
+    """Load a generated set through the services; show a progress bar when asked.
+
+    `closing` runs a settlement `CLOSING_DAYS` after the last day, so that what fell due in
+    the year is repaid or defaults; a set that ends today (the demo) leaves it out, since its
+    dues lie in the future."""
+    loader = Loader(platform, data, at_month_end=at_month_end, closing=closing)
     if not progress:
         return loader.run()
     from rich.progress import Progress

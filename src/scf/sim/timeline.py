@@ -70,8 +70,16 @@ class Timeline:
         return _add_months(self.start, i + 1) - timedelta(days=1)
 
     def season(self, m: int) -> float:
-        """How busy month `m` is against an average month, by its calendar month."""
-        return float(SEASON[self.month_start(m).month - 1])
+        """How busy month `m` is against an average month, by its calendar month; a last
+        month cut short gets the share of its days."""
+        first = self.month_start(m)
+        busy = float(SEASON[first.month - 1])
+        if m == self.months - 1:
+            days = (self.end - first).days + 1
+            whole = (_add_months(first, 1) - first).days
+            if days < whole:
+                busy = busy * days / whole
+        return busy
 
     def season_total(self) -> float:
         return sum(self.season(m) for m in range(self.months))
