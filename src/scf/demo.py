@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -87,22 +88,80 @@ def load_demo(
     }
 
 
-def _logins(platform: Platform, data: Any) -> None:
-    """One admin login per role, on the first organization of that role."""
-    from scf.sim.loader import Loader  # noqa: F401  (keeps the import graph explicit)
+# Which of an enterprise's assets each scenario the pages offer finances.
+SCENARIO_ASSETS = {
+    "receivables_factoring": "receivable",
+    "credit_insurance": "insured_receivable",
+    "reverse_factoring": "piece",
+    "purchase_order": "order",
+    "warehouse_pledge": "receipt",
+}
+ENTERPRISE_ROLES = ("supplier", "distributor")
 
+
+def asset_kinds(platform: Platform, org_id: str, roles: tuple[str, ...]) -> set[str]:
+    """The kinds of asset (`SCENARIO_ASSETS`) the enterprise could finance from its page today:
+    receivables not yet due with confirmed value unused (insured ones where a policy covers
+    the debtor), certificate pieces, orders its buyers filed, goods with a free quantity."""
+    from scf.certificates import service as certificates
+    from scf.financing import service as financing
+    from scf.registry import service as registry
+    from scf.trade import service as trade
+
+    kinds: set[str] = set()
+    with platform.uow(Actor(None, org_id, frozenset(roles), "demo")) as uow:
+        today = uow.today()
+        rcvs, _ = trade.list_receivables(uow, limit=200)
+        open_to = {
+            r.debtor_org_id
+            for r in rcvs
+            if r.seller_org_id == org_id and r.due_date > today and r.unused_confirmed.is_positive()
+        }
+        insured = {
+            p.debtor_org_id for p in financing.list_policies(uow) if p.insured_org_id == org_id
+        }
+        kinds |= {"receivable"} if open_to else set()
+        kinds |= {"insured_receivable"} if open_to & insured else set()
+        kinds |= {"piece"} if certificates.list_pieces(uow) else set()
+        kinds |= {"order"} if trade.confirmed_orders(uow, limit=1) else set()
+        free = any(Decimal(g["free"]) > 0 for g in registry.goods_held(uow))
+        kinds |= {"receipt"} if free else set()
+    return kinds
+
+
+def _logins(platform: Platform, data: Any) -> None:
+    """One admin login per role, on the first organization of that role; for suppliers and
+    distributors the one with the most kinds of asset to finance, and further logins
+    (`supplier.2`, ...) until every scenario the pages offer has assets under some login."""
     seen: set[str] = set()
+    enterprises: dict[str, list[tuple[str, set[str]]]] = {r: [] for r in ENTERPRISE_ROLES}
     for o in data.generator.orgs.values():
         role = o.roles[0]
-        if role in seen:
-            continue
         with platform.uow(Actor.system()) as uow:
             row = parties.find_by_uscc(uow, o.uscc)
-            if row is None:
+        if row is None:
+            continue
+        if role in enterprises:
+            enterprises[role].append((row.id, asset_kinds(platform, row.id, tuple(row.roles))))
+        elif role not in seen:
+            _login(platform, row.id, role)
+            seen.add(role)
+    wanted = set(SCENARIO_ASSETS.values())
+    for role, found in enterprises.items():
+        n = 1
+        for org_id, kinds in sorted(found, key=lambda x: -len(x[1])):
+            if n > 1 and not kinds & wanted:
                 continue
-            if uow.session.scalar(select(UserRow.id).where(UserRow.username == role)):
-                seen.add(role)
-                continue
-        with platform.uow(Actor.system()) as uow:
-            parties.create_user(uow, row.id, role, DEMO_PASSWORD, is_admin=True)
-        seen.add(role)
+            _login(platform, org_id, role if n == 1 else f"{role}.{n}")
+            wanted -= kinds
+            n += 1
+            if not wanted:
+                break
+
+
+def _login(platform: Platform, org_id: str, username: str) -> None:
+    with platform.uow(Actor.system()) as uow:
+        if uow.session.scalar(select(UserRow.id).where(UserRow.username == username)):
+            return
+    with platform.uow(Actor.system()) as uow:
+        parties.create_user(uow, org_id, username, DEMO_PASSWORD, is_admin=True)

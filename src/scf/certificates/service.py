@@ -27,6 +27,7 @@ from scf.certificates.financing import (
     offer_financing,
     quote,
 )
+from scf.certificates.iso20022 import build_camt053
 from scf.certificates.issue import issue_certificate
 from scf.certificates.lines import (
     cap_for,
@@ -79,6 +80,7 @@ __all__ = [
     "TransferOutcome",
     "TransferRequest",
     "accept_financing",
+    "build_camt053",
     "cap_for",
     "certificate_claims",
     "certificate_summary",

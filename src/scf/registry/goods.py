@@ -316,6 +316,16 @@ def _goods_visible(uow: UnitOfWork, goods_id: str) -> GoodsRow:
     return row
 
 
+def goods_held(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The goods warehouses hold for the caller, each with its receipts and what is free."""
+    ids = uow.session.scalars(
+        select(GoodsRow.id)
+        .where(GoodsRow.holder_org_id == uow.actor.org_id, GoodsRow.status == "held")
+        .order_by(GoodsRow.seq)
+    )
+    return [goods_dict(uow, i) for i in ids]
+
+
 def goods_dict(uow: UnitOfWork, goods_id: str) -> dict[str, Any]:
     """Confirmed goods with what is pledged on them (warehouse, holder and regulator only)."""
     row = _goods_visible(uow, goods_id)

@@ -62,7 +62,7 @@ class Generator:
         self.seed = int(seed)
         months = self.size.months
         self.timeline = (
-            Timeline.calendar_year(months) if as_of is None else Timeline.ending(as_of, months)
+            Timeline.default(months) if as_of is None else Timeline.ending(as_of, months)
         )
         self.end = self.timeline.end
         self.keep_stats = keep_stats
@@ -198,10 +198,20 @@ class SimData:
 def build(
     size: str | Size, seed: int, *, progress: bool = False, as_of: date | None = None
 ) -> SimData:
-    """Generate a whole set into memory, with a progress bar when asked."""
+    """Generate a whole set into memory, with progress (a bar, or lines) when asked."""
+    from scf.sim.progress import ProgressLines, on_terminal
+
     gen = Generator(size, seed, keep_stats=True, as_of=as_of)
     records: list[Record] = []
-    if progress:
+    if progress and not on_terminal():
+        lines = ProgressLines("scf")
+        phase = f"generating {gen.size.name} (seed {seed}): records"
+        for r in gen.stream():
+            records.append(r)
+            if len(records) % 500 == 0:
+                lines(phase, len(records))
+        lines(phase + ", done", len(records), len(records))
+    elif progress:
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:

@@ -136,7 +136,6 @@ class Certificates:
         """Let each core pay what matured by `today`: it instructs the payments (pain.001) and
         reconciles its bank's statement (camt.053) booked on the maturity day."""
         from scf.certificates import service as certs
-        from scf.certificates.iso20022 import build_camt053
 
         st = self.st
         due = sorted((on, key) for key, (on, _core) in self.maturing.items() if on <= today)
@@ -148,7 +147,7 @@ class Certificates:
                 pays = [(p.end_to_end_id, p.amount) for p in out.payments] if out else []
             if not pays:
                 continue
-            xml = build_camt053(pays, maturity, f"SIM-{key}")
+            xml = certs.build_camt053(pays, maturity, f"SIM-{key}")
             with st.p.uow(st.actor(core)) as uow:
                 if st.attempt("statement", partial(certs.reconcile_statement, uow, xml)):
                     st.r.counts["certificates_settled"] += 1

@@ -180,9 +180,16 @@ def load(
     `closing` runs a settlement `CLOSING_DAYS` after the last day, so that what fell due in
     the year is repaid or defaults; a set that ends today (the demo) leaves it out, since its
     dues lie in the future."""
+    from scf.sim.progress import ProgressLines, on_terminal
+
     loader = Loader(platform, data, at_month_end=at_month_end, closing=closing)
     if not progress:
         return loader.run()
+    if not on_terminal():
+        lines = ProgressLines("scf")
+        phase = f"loading {data.size.name} through the services: months"
+        lines(phase, 0, data.size.months)
+        return loader.run(lambda _what, done, total: lines(phase, done, total))
     from rich.progress import Progress
 
     with Progress(transient=True) as bar:

@@ -1,14 +1,17 @@
 """The simulated year: its months on the calendar, the season of orders and the holiday.
 
-A `Timeline` maps the simulator's month indexes (0 is the first) onto calendar months. The
-default one is the calendar year 2025, which the evaluation and the benchmarks use so that a
-seed always gives the same set; `Timeline.ending(as_of)` puts the months on the twelve
-calendar months that end on `as_of` (the last one cut at that day), which the demo uses so
-that its data is as of the day it runs.
+A `Timeline` maps the simulator's month indexes (0 is the first) onto the twelve months (or
+however many) that end on its last day: month `i` ends on the same day of the month as the
+last day, `months - 1 - i` months before it (the 31st falls back to a shorter month's last
+day), and starts the day after the month before it ends. Ending on 31 December 2025, the
+default, the months are the calendar months of 2025, which the evaluation and the
+benchmarks use so that a seed always gives the same set; `Timeline.ending(as_of)` is what the
+demo uses, so that its data is as of the day it runs.
 """
 
 from __future__ import annotations
 
+import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -17,7 +20,7 @@ import numpy as np
 
 from scf.core.calendar_rules import lunar_date
 
-DEFAULT_START = date(2025, 1, 1)
+DEFAULT_END = date(2025, 12, 31)
 # Orders by calendar month: stocking up before Chinese New Year (late January or February),
 # the holiday trough in February, and the year-end peak.
 SEASON = np.array([1.25, 0.55, 0.95, 1.0, 1.0, 0.95, 0.95, 1.0, 1.05, 1.0, 1.1, 1.2])
@@ -25,61 +28,58 @@ SEASON = np.array([1.25, 0.55, 0.95, 1.0, 1.0, 0.95, 0.95, 1.0, 1.05, 1.0, 1.1, 
 HOLIDAY_BEFORE, HOLIDAY_AFTER = 1, 6
 
 
-def _add_months(d: date, n: int) -> date:
-    """The first day of the month `n` months after the month of `d`."""
+def _months_from(d: date, n: int) -> date:
+    """The day `n` months from `d` (its day of the month, or the shorter month's last)."""
     k = d.year * 12 + d.month - 1 + n
-    return date(k // 12, k % 12 + 1, 1)
+    y, m = k // 12, k % 12 + 1
+    return date(y, m, min(d.day, _cal.monthrange(y, m)[1]))
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """The simulated months on the calendar: `months` months from `start`, ending at `end`."""
+    """The simulated months on the calendar: `months` months ending on `end`."""
 
-    start: date  # the first day of the first month
-    months: int
     end: date  # the last simulated day (the platform's "today" after loading)
+    months: int = 12
 
     def __post_init__(self) -> None:
-        if self.start.day != 1 or self.months < 1:
-            raise ValueError("a timeline starts on a month's first day and has a month or more")
-        last = _add_months(self.start, self.months - 1)
-        if not last <= self.end < _add_months(self.start, self.months):
-            raise ValueError(f"the last simulated day {self.end} is not in the last month")
+        if self.months < 1:
+            raise ValueError("a timeline has a month or more")
 
     @classmethod
-    def calendar_year(cls, months: int = 12, start: date = DEFAULT_START) -> Timeline:
-        """Whole calendar months from `start` (the default: the year 2025)."""
-        return cls(start, months, _add_months(start, months) - timedelta(days=1))
+    def default(cls, months: int = 12) -> Timeline:
+        """The calendar months of 2025 (the first `months` of them)."""
+        return cls(DEFAULT_END, 12).cut(months)
 
     @classmethod
     def ending(cls, as_of: date, months: int = 12) -> Timeline:
-        """The `months` calendar months whose last one ends (cut short) on `as_of`."""
-        return cls(_add_months(as_of, -(months - 1)), months, as_of)
+        """The `months` months that end on `as_of`."""
+        return cls(as_of, months)
+
+    def cut(self, months: int) -> Timeline:
+        """The first `months` months of this timeline."""
+        return Timeline(self.month_end(months - 1), months)
+
+    @property
+    def start(self) -> date:
+        """The first simulated day."""
+        return self.month_start(0)
+
+    def month_end(self, i: int) -> date:
+        """Return the last day of simulated month `i` (any `i`, before or after the year)."""
+        return _months_from(self.end, i - (self.months - 1))
+
+    def month_start(self, i: int) -> date:
+        return self.month_end(i - 1) + timedelta(days=1)
 
     def month_of(self, d: date) -> int:
         """Return the index of the simulated month that `d` falls in (0 is the first)."""
-        return (d.year - self.start.year) * 12 + d.month - self.start.month
-
-    def month_start(self, i: int) -> date:
-        return _add_months(self.start, i)
-
-    def month_end(self, i: int) -> date:
-        """Return the last simulated day of month `i` (the last month ends at `end`)."""
-        if i == self.months - 1:
-            return self.end
-        return _add_months(self.start, i + 1) - timedelta(days=1)
+        i = (d.year - self.end.year) * 12 + d.month - self.end.month + self.months - 1
+        return i + 1 if d > self.month_end(i) else i
 
     def season(self, m: int) -> float:
-        """How busy month `m` is against an average month, by its calendar month; a last
-        month cut short gets the share of its days."""
-        first = self.month_start(m)
-        busy = float(SEASON[first.month - 1])
-        if m == self.months - 1:
-            days = (self.end - first).days + 1
-            whole = (_add_months(first, 1) - first).days
-            if days < whole:
-                busy = busy * days / whole
-        return busy
+        """How busy month `m` is against an average month, by the calendar month it ends in."""
+        return float(SEASON[self.month_end(m).month - 1])
 
     def season_total(self) -> float:
         return sum(self.season(m) for m in range(self.months))

@@ -128,6 +128,22 @@ def order_info(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
     }
 
 
+def confirmed_orders(uow: UnitOfWork, limit: int = 50) -> list[dict[str, Any]]:
+    """The caller's purchase orders that their buyers filed (so confirmed), newest first:
+    what a supplier can finance before it delivers."""
+    rows = uow.session.scalars(
+        select(TradeOrderRow)
+        .where(
+            TradeOrderRow.seller_org_id == uow.actor.org_id,
+            TradeOrderRow.kind == "purchase_order",
+            TradeOrderRow.filed_by_org_id == TradeOrderRow.buyer_org_id,
+        )
+        .order_by(TradeOrderRow.issue_date.desc(), TradeOrderRow.id)
+        .limit(limit)
+    )
+    return [order_info(uow, r.id) for r in rows]
+
+
 def trade_edges(uow: UnitOfWork) -> Iterable[tuple[str, str, Money, date]]:
     """Each invoice as (seller, buyer, total, issue date): the risk room's trade graph."""
     stmt = select(

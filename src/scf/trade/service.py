@@ -27,6 +27,7 @@ from scf.trade.common import (
     ShipmentLineInput,
 )
 from scf.trade.features import (
+    confirmed_orders,
     order_info,
     receivable_claims,
     trade_edges,
@@ -84,6 +85,7 @@ __all__ = [
     "check_fingerprint",
     "confirm_receivable",
     "confirm_receivables",
+    "confirmed_orders",
     "consume_receivable",
     "consume_receivables",
     "dispute_receivable",

@@ -5,6 +5,7 @@ and the consents it grants."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
@@ -14,11 +15,14 @@ from scf.core.errors import InvalidInput
 from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.parties import service as parties
+from scf.registry import service as registry
 from scf.trade import service as trade
 from scf.web.common import Form, Pages, idem_key, org_names
 from scf.web.core import confirm_selected
 
 ENTERPRISE = ("supplier", "distributor", "marketplace")
+# The asset fields the page offers: each scenario reads the one it finances.
+ASSET_KEYS = ("receivable_id", "piece_id", "order_id", "receipt")
 
 pages = Pages(*ENTERPRISE, home="/sme")
 router = pages.router
@@ -41,13 +45,11 @@ def sme(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     pieces = certificates.list_pieces(uow)
     consents = parties.list_consents(uow)
     scenario_opts = financing.scenario_choices(uow)
-    assets = [
-        (f"receivable_id:{r.id}", r.debtor_org_id, r.unused_confirmed)
-        for r in rcvs
-        if r.seller_org_id == me and r.unused_confirmed.is_positive()
-    ] + [(f"piece_id:{p.id}", None, p.face) for p in pieces]
+    assets = _assets(uow, rcvs, pieces)
+    policies = [p for p in financing.list_policies(uow) if p.insured_org_id == me]
     apps = [financing.application_dict(uow, a) for a in financing.list_applications(uow)]
     ids = {r.seller_org_id for r in rcvs} | {r.debtor_org_id for r in rcvs}
+    ids |= {a["debtor"] for a in assets if a["debtor"]} | {p.debtor_org_id for p in policies}
     ids |= {p.from_org_id for p in pieces if p.from_org_id}
     ids |= {c.grantee_org_id for c in consents}
     ids |= {o["funder_org_id"] for a in apps for o in a["offers"]}
@@ -59,11 +61,82 @@ def sme(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "funders": _funders(uow),
         "scenario_opts": scenario_opts,
         "assets": assets,
+        "policies": policies,
         "apps": apps,
         "idem": idem_key(),
         "me": me,
         "payables": [r for r in rcvs if r.debtor_org_id == me and r.status == "open"],
     }
+
+
+def _assets(uow: UnitOfWork, rcvs: list[Any], pieces: list[Any]) -> list[dict[str, Any]]:
+    """What the enterprise can finance: confirmed receivables not yet used, certificate
+    pieces it holds, purchase orders its buyers filed and warehouse receipts of its goods."""
+    me = uow.actor.org_id
+    out: list[dict[str, Any]] = [
+        {
+            "value": f"receivable_id:{r.id}",
+            "kind": "receivable",
+            "ref": r.due_date.isoformat(),
+            "debtor": r.debtor_org_id,
+            "amount": r.unused_confirmed,
+        }
+        for r in rcvs
+        if r.seller_org_id == me and r.unused_confirmed.is_positive()
+    ]
+    out += [
+        {
+            "value": f"piece_id:{p.id}",
+            "kind": "piece",
+            "ref": p.id,
+            "debtor": None,
+            "amount": p.face,
+        }
+        for p in pieces
+    ]
+    out += [
+        {
+            "value": f"order_id:{o['id']}",
+            "kind": "order",
+            "ref": o["number"],
+            "debtor": o["buyer_org_id"],
+            "amount": o["total"],
+        }
+        for o in trade.confirmed_orders(uow)
+    ]
+    for g in registry.goods_held(uow):
+        if Decimal(g["free"]) > 0:
+            out += [
+                {
+                    "value": f"receipt:{key}",
+                    "kind": "receipt",
+                    "ref": f"{g['commodity']} {g['free']} {g['unit']}",
+                    "debtor": None,
+                    "amount": None,
+                }
+                for key in g["receipts"]
+            ]
+    return out
+
+
+def _asset(form: Form) -> dict[str, Any]:
+    """The chosen asset as the scenario reads it, with the tenor, quantity and policy given."""
+    key, _, ref = form.text("asset").partition(":")
+    if key not in ASSET_KEYS or not ref:
+        raise InvalidInput("choose a receivable, a piece, an order or a receipt", field="asset")
+    asset: dict[str, Any] = {key: ref}
+    if key in ("order_id", "receipt"):
+        days = form.text("tenor_days").strip()
+        if not days.isdigit() or int(days) < 1:
+            raise InvalidInput("a whole number of days above zero", field="tenor_days")
+        asset["tenor_days"] = int(days)
+    quantity = form.optional("quantity")
+    if key == "receipt" and quantity is not None:
+        asset["quantity"] = quantity
+    policy = form.optional("policy_id")
+    if key == "receivable_id" and policy is not None:
+        asset["policy_id"] = policy
+    return asset
 
 
 @pages.command("/sme/confirm")
@@ -76,15 +149,12 @@ def sme_confirm(uow: UnitOfWork, form: Form) -> None:
 @pages.command("/sme/financing")
 def sme_apply(uow: UnitOfWork, form: Form) -> None:
     """Apply in the financing room: one scenario, one asset, several funders at once."""
-    key, _, asset_id = form.text("asset").partition(":")
-    if key not in ("receivable_id", "piece_id") or not asset_id:
-        raise InvalidInput("choose a receivable or a piece you hold", field="asset")
     financing.submit_application(
         uow,
         financing.ApplicationInput(
             scenario=form.text("scenario"),
             amount=form.money("amount"),
-            asset={key: asset_id},
+            asset=_asset(form),
             funder_org_ids=form.many("funder_org_ids[]"),
         ),
     )
