@@ -135,18 +135,23 @@ def _logins(platform: Platform, data: Any) -> None:
     (`supplier.2`, ...) until every scenario the pages offer has assets under some login."""
     seen: set[str] = set()
     enterprises: dict[str, list[tuple[str, set[str]]]] = {r: [] for r in ENTERPRISE_ROLES}
+    wanted = set(SCENARIO_ASSETS.values())
+    covered: set[str] = set()
     for o in data.generator.orgs.values():
         role = o.roles[0]
+        if role in seen or (role in enterprises and enterprises[role] and covered >= wanted):
+            continue  # enough enterprises looked at: every kind of asset has been found
         with platform.uow(Actor.system()) as uow:
             row = parties.find_by_uscc(uow, o.uscc)
         if row is None:
             continue
         if role in enterprises:
-            enterprises[role].append((row.id, asset_kinds(platform, row.id, tuple(row.roles))))
-        elif role not in seen:
+            kinds = asset_kinds(platform, row.id, tuple(row.roles))
+            enterprises[role].append((row.id, kinds))
+            covered |= kinds
+        else:
             _login(platform, row.id, role)
             seen.add(role)
-    wanted = set(SCENARIO_ASSETS.values())
     for role, found in enterprises.items():
         n = 1
         for org_id, kinds in sorted(found, key=lambda x: -len(x[1])):

@@ -23,6 +23,8 @@ PRODUCTS = (
     ("credit_insurance", ("CNY", "HKD", "USD"), "0.005"),
     ("warehouse_pledge", ("CNY",), "0.015"),
     ("purchase_order", ("CNY",), "0.020"),
+    # Pieces of a core's certificate: the core's credit carries the risk.
+    ("reverse_factoring", ("CNY",), "0.003"),
 )
 # Commodity prices the operator posts (per the warehouse receipt's unit), in CNY.
 PRICES = (("黄金", "克", "550.00", "SGE Au99.99"), ("保税燃料油", "吨", "4500.00", "SHFE"))

@@ -66,7 +66,7 @@ class Ledger:
 
     def order_no(self) -> str:
         self._ord += 1
-        return f"PO2025{self._ord:09d}"
+        return f"PO{self.end.year}{self._ord:09d}"
 
     def honest_trade(self, rng: np.random.Generator, link: Link, on: date, m: int) -> Trade | None:
         """Draw an honest order as the parties' health in month `m` lets it go."""

@@ -70,9 +70,9 @@ def sme(request: Request, uow: UnitOfWork) -> dict[str, Any]:
 
 
 def _assets(uow: UnitOfWork, rcvs: list[Any], pieces: list[Any]) -> list[dict[str, Any]]:
-    """What the enterprise can finance: confirmed receivables not yet used, certificate
+    """What the enterprise can finance: confirmed receivables not yet due nor used, certificate
     pieces it holds, purchase orders its buyers filed and warehouse receipts of its goods."""
-    me = uow.actor.org_id
+    me, today = uow.actor.org_id, uow.today()
     out: list[dict[str, Any]] = [
         {
             "value": f"receivable_id:{r.id}",
@@ -82,7 +82,7 @@ def _assets(uow: UnitOfWork, rcvs: list[Any], pieces: list[Any]) -> list[dict[st
             "amount": r.unused_confirmed,
         }
         for r in rcvs
-        if r.seller_org_id == me and r.unused_confirmed.is_positive()
+        if r.seller_org_id == me and r.unused_confirmed.is_positive() and r.due_date > today
     ]
     out += [
         {

@@ -1,0 +1,204 @@
+"""The demo as of the day it runs: its twelve months end on the injected clock's today.
+
+Loaded as of 3 December 2026 and as of 31 March 2027 (a year with no official schedule yet),
+the demo's open receivables fall due in the coming weeks and months, its live certificates
+mature later, the regulator's series has twelve months with financing, the alerts follow
+from the records rather than from stale dates, and each scenario the pages offer has assets
+that a demo login finances from its own page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from scf.certificates import service as certificates
+from scf.certificates.tables import CertificateRow
+from scf.core.actor import Actor
+from scf.core.clock import FixedClock
+from scf.demo import DEMO_PASSWORD, SCENARIO_ASSETS, load_demo
+from scf.financing import service as financing
+from scf.platform import Platform
+from scf.risk import follower
+from scf.risk.tables import RiskAlertRow
+from scf.supervision.model import Granularity
+from scf.supervision.series import default_period, series
+from scf.trade.tables import InvoiceRow, ReceivableRow
+from tests.conftest import empty_database
+from tests.factories import use_registry_key
+
+# Both days on SQLite, the one in 2027 on PostgreSQL too (each load takes a while).
+CASES = [
+    ("sqlite", date(2026, 12, 3)),
+    ("sqlite", date(2027, 3, 31)),
+    ("postgresql", date(2027, 3, 31)),
+]
+REGULATOR = Actor(None, None, frozenset({"regulator"}), "test:regulator")
+
+
+@pytest.fixture(params=CASES, ids=[f"{b}-{d}" for b, d in CASES])
+def case(request: pytest.FixtureRequest) -> tuple[str, date]:
+    backend, as_of = request.param
+    return backend, as_of
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, case: tuple[str, date], tmp_path: Path) -> str:
+    return empty_database(request, case[0], tmp_path)
+
+
+@pytest.fixture
+def clock(case: tuple[str, date]) -> FixedClock:
+    d = case[1]
+    return FixedClock(datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC))
+
+
+def test_the_demo_is_as_of_the_day_it_runs(
+    platform: Platform, client: TestClient, case: tuple[str, date]
+) -> None:
+    as_of = case[1]
+    use_registry_key(platform)
+    summary = load_demo(platform)
+    assert summary["loaded_now"] and summary["as_of"] == as_of.isoformat()
+    _receivables_fall_due_ahead(platform, as_of)
+    _certificates_mature_ahead(platform, as_of)
+    _twelve_months_of_financing(platform, as_of)
+    _alerts_follow_the_records(platform)
+    for scenario, kind in SCENARIO_ASSETS.items():
+        _financed_from_the_page(platform, client, summary, scenario, kind)
+
+
+def _receivables_fall_due_ahead(platform: Platform, as_of: date) -> None:
+    with platform.uow(Actor.system()) as uow:
+        last_invoice = uow.session.scalar(
+            select(InvoiceRow.issue_date).order_by(InvoiceRow.issue_date.desc())
+        )
+        first_invoice = uow.session.scalar(
+            select(InvoiceRow.issue_date).order_by(InvoiceRow.issue_date)
+        )
+        rows = list(uow.session.scalars(select(ReceivableRow)))
+    assert last_invoice is not None and first_invoice is not None
+    assert as_of - timedelta(days=14) <= last_invoice <= as_of
+    assert as_of - timedelta(days=366) < first_invoice <= as_of - timedelta(days=300)
+    open_dues = [r.due_date for r in rows if r.paid_minor < r.face_minor - r.credited_minor]
+    ahead = [d for d in open_dues if d > as_of]
+    assert len(ahead) > len(open_dues) / 2, (len(ahead), len(open_dues))
+    assert any(d <= as_of + timedelta(days=30) for d in ahead)  # in the coming weeks
+    assert any(d > as_of + timedelta(days=60) for d in ahead)  # and months
+    overdue = sorted(as_of - d for d in open_dues if d <= as_of)
+    assert not overdue or overdue[-1] < timedelta(days=330)
+
+
+def _certificates_mature_ahead(platform: Platform, as_of: date) -> None:
+    with platform.uow(Actor.system()) as uow:
+        certs = list(uow.session.scalars(select(CertificateRow)))
+    by_status = Counter(c.status for c in certs)
+    assert by_status["active"] >= 1 and by_status["settled"] >= 1, by_status
+    for c in certs:
+        if c.status == "active":
+            assert c.maturity_on > as_of, (c.id, c.maturity_on)
+        else:
+            assert c.status == "settled" and c.maturity_on <= as_of, (c.id, c.status)
+    with platform.uow(Actor(None, None, frozenset({"operator"}), "test:operator")) as uow:
+        assert certificates.run_maturity(uow) == []  # nothing matured unpaid
+
+
+def _twelve_months_of_financing(platform: Platform, as_of: date) -> None:
+    with platform.uow(REGULATOR) as uow:
+        out = series(uow, "month", *default_period(uow, Granularity.MONTH))
+    assert len(out["labels"]) == 12 and out["labels"][-1] == as_of.strftime("%Y-%m")
+    assert all(n > 0 for n in out["sme_financings"]), list(
+        zip(out["labels"], out["sme_financings"], strict=True)
+    )
+    assert all(Decimal(v) > 0 for v in out["sme_volume"]["CNY"])
+
+
+def _alerts_follow_the_records(platform: Platform) -> None:
+    """Stale dates made every debtor look hundreds of days late; on today's data the late
+    payers are the few whose buyers are in trouble, and no one is a year late."""
+    follower.follow(platform)
+    with platform.uow(Actor.system()) as uow:
+        alerts = list(uow.session.scalars(select(RiskAlertRow)))
+    assert alerts
+    kinds = Counter(a.kind for a in alerts)
+    late = [a.evidence["days_late"] for a in alerts if a.kind == "debtor_paying_late"]
+    assert all(d < 180 for d in late), sorted(late)
+    assert len(late) < len(alerts) / 3, kinds
+    assert kinds.most_common(1)[0][1] < len(alerts) * 0.8, kinds
+
+
+def _csrf(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, html[:300]
+    return m.group(1)
+
+
+def _login(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    form = {"username": username, "password": DEMO_PASSWORD, "next": "/sme"}
+    r = client.post("/login", data={**form, "csrf": _csrf(client.get("/login").text)})
+    assert r.status_code == 200 and "/sme/financing" in r.text, r.text[-300:]
+
+
+def _financed_from_the_page(
+    platform: Platform, client: TestClient, summary: dict[str, Any], scenario: str, kind: str
+) -> None:
+    """Some demo login's page offers an asset of `kind`; applying with it is accepted."""
+    users = [x["username"] for x in summary["logins"] if x["role"] in ("supplier", "distributor")]
+    for username in users:
+        _login(client, username)
+        html = client.get("/sme").text
+        form = _application(html, scenario, kind)
+        if form is None:
+            continue
+        # the institutions ticked are those with a product of the scenario
+        with platform.uow(Actor.system()) as uow:
+            offering = {p.funder_org_id for p in financing.list_products(uow, scenario)}
+        form["funder_org_ids[]"] = [f for f in form["funder_org_ids[]"] if f in offering]
+        r = client.post(
+            "/sme/financing", data={**form, "csrf": _csrf(html)}, follow_redirects=False
+        )
+        assert r.status_code == 303 and "ok=saved" in r.headers["location"], (
+            scenario,
+            r.text[-2000:],
+        )
+        with platform.uow(Actor.system()) as uow:
+            apps = [a for a in financing.list_applications(uow) if a.scenario == scenario]
+        assert any(a.status in ("sent", "offered", "escalated") for a in apps), scenario
+        return
+    pytest.fail(f"no demo login's page offers an asset for {scenario}")
+
+
+def _application(html: str, scenario: str, kind: str) -> dict[str, Any] | None:
+    """The form's fields to apply for `scenario` with the first asset of `kind` on the page."""
+    key = {"insured_receivable": "receivable"}.get(kind, kind)
+    options = re.findall(rf'<option value="([^"]+)" data-kind="{key}">(.*?)</option>', html)
+    funders = re.findall(r'name="funder_org_ids\[\]" value="([^"]+)"', html)
+    policies = re.findall(r'<option value="(pol_[^"]+)">([^<]*)</option>', html)
+    form: dict[str, Any] = {"scenario": scenario, "funder_org_ids[]": funders, "tenor_days": "60"}
+    for value, text in options:
+        if kind == "insured_receivable":
+            debtor = text.split(" · ")[1]
+            cover = [p for p, ptext in policies if ptext.startswith(debtor + " · ")]
+            if not cover:
+                continue
+            form["policy_id"] = cover[0]
+        form["asset"] = value
+        form["amount"] = _amount(text)
+        return form
+    return None
+
+
+def _amount(option_text: str) -> str:
+    """A tenth of the amount the option shows (10,000.00 where it shows none)."""
+    m = re.search(r'data-amount="([\d.]+)"', option_text)
+    whole = Decimal(m.group(1)) if m else Decimal("100000")
+    return str((whole / 10).quantize(Decimal("0.01")))
