@@ -78,8 +78,9 @@ class Timeline:
         return i + 1 if d > self.month_end(i) else i
 
     def season(self, m: int) -> float:
-        """How busy month `m` is against an average month, by the calendar month it ends in."""
-        return float(SEASON[self.month_end(m).month - 1])
+        """How busy month `m` is against an average month, by the calendar month most of its
+        days fall in."""
+        return float(SEASON[(self.month_start(m) + timedelta(days=15)).month - 1])
 
     def season_total(self) -> float:
         return sum(self.season(m) for m in range(self.months))
@@ -100,8 +101,9 @@ class Timeline:
         d = self.day_in(rng, m)
         for lo, hi in self._holidays:
             if lo <= d <= hi and rng.random() < 0.85:
-                d = hi + timedelta(days=int(rng.integers(1, 10)))
-        return min(d, self.end)
+                after = hi + timedelta(days=int(rng.integers(1, 10)))
+                d = after if after <= self.end else d  # the year ends in the holiday
+        return d
 
     def day_in(self, rng: np.random.Generator, m: int) -> date:
         """Draw any simulated day of month `m` (holidays included)."""
