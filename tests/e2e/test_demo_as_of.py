@@ -166,10 +166,8 @@ def _financed_from_the_page(
         r = client.post(
             "/sme/financing", data={**form, "csrf": _csrf(html)}, follow_redirects=False
         )
-        assert r.status_code == 303 and "ok=saved" in r.headers["location"], (
-            scenario,
-            r.text[-2000:],
-        )
+        refused = re.findall(r'role="alert"[^>]*>(.*?)</', r.text, re.S)
+        assert r.status_code == 303 and "ok=saved" in r.headers["location"], (scenario, refused)
         with platform.uow(Actor.system()) as uow:
             apps = [a for a in financing.list_applications(uow) if a.scenario == scenario]
         assert any(a.status in ("sent", "offered", "escalated") for a in apps), scenario

@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import Request
 
 from scf.certificates import service as certificates
-from scf.core.errors import InvalidInput
+from scf.core.errors import DomainError, InvalidInput
+from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.parties import service as parties
@@ -105,17 +106,23 @@ def _assets(uow: UnitOfWork, rcvs: list[Any], pieces: list[Any]) -> list[dict[st
         for o in trade.confirmed_orders(uow)
     ]
     for g in registry.goods_held(uow):
-        if Decimal(g["free"]) > 0:
-            out += [
-                {
-                    "value": f"receipt:{key}",
-                    "kind": "receipt",
-                    "ref": f"{g['commodity']} {g['free']} {g['unit']}",
-                    "debtor": None,
-                    "amount": None,
-                }
-                for key in g["receipts"]
-            ]
+        free = Decimal(g["free"])
+        if free <= 0:
+            continue
+        try:  # what the free goods are worth at the latest posted price
+            value: Money | None = financing.latest_price(uow, g["commodity"]).scale(free)
+        except DomainError:
+            value = None
+        out += [
+            {
+                "value": f"receipt:{key}",
+                "kind": "receipt",
+                "ref": f"{g['commodity']} {g['free']} {g['unit']}",
+                "debtor": None,
+                "amount": value,
+            }
+            for key in g["receipts"]
+        ]
     return out
 
 
