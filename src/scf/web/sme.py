@@ -126,8 +126,9 @@ def _assets(uow: UnitOfWork, rcvs: list[Any], pieces: list[Any]) -> list[dict[st
     return out
 
 
-def _asset(form: Form) -> dict[str, Any]:
-    """The chosen asset as the scenario reads it, with the tenor, quantity and policy given."""
+def _asset(uow: UnitOfWork, form: Form) -> dict[str, Any]:
+    """The chosen asset as the scenario reads it, with the tenor, quantity and policy given;
+    a receipt without a quantity pledges what of its goods is not pledged yet."""
     key, _, ref = form.text("asset").partition(":")
     if key not in ASSET_KEYS or not ref:
         raise InvalidInput("choose a receivable, a piece, an order or a receipt", field="asset")
@@ -138,8 +139,12 @@ def _asset(form: Form) -> dict[str, Any]:
             raise InvalidInput("a whole number of days above zero", field="tenor_days")
         asset["tenor_days"] = int(days)
     quantity = form.optional("quantity")
-    if key == "receipt" and quantity is not None:
-        asset["quantity"] = quantity
+    if key == "receipt":
+        free = [g["free"] for g in registry.goods_held(uow) if ref in g["receipts"]]
+        if quantity is None and free:
+            quantity = free[0]
+        if quantity is not None:
+            asset["quantity"] = quantity
     policy = form.optional("policy_id")
     if key == "receivable_id" and policy is not None:
         asset["policy_id"] = policy
@@ -161,7 +166,7 @@ def sme_apply(uow: UnitOfWork, form: Form) -> None:
         financing.ApplicationInput(
             scenario=form.text("scenario"),
             amount=form.money("amount"),
-            asset=_asset(form),
+            asset=_asset(uow, form),
             funder_org_ids=form.many("funder_org_ids[]"),
         ),
     )
