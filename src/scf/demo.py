@@ -124,7 +124,7 @@ def asset_kinds(platform: Platform, org_id: str, roles: tuple[str, ...]) -> set[
         kinds |= {"insured_receivable"} if open_to & insured else set()
         kinds |= {"piece"} if certificates.list_pieces(uow) else set()
         kinds |= {"order"} if trade.confirmed_orders(uow, limit=1) else set()
-        free = any(Decimal(g["free"]) > 0 for g in registry.goods_held(uow))
+        free = any(Decimal(g["free"]) > 0 for g in registry.goods_held(uow, unpledged=True))
         kinds |= {"receipt"} if free else set()
     return kinds
 

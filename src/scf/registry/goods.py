@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -316,14 +317,16 @@ def _goods_visible(uow: UnitOfWork, goods_id: str) -> GoodsRow:
     return row
 
 
-def goods_held(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """The goods warehouses hold for the caller, each with its receipts and what is free."""
+def goods_held(uow: UnitOfWork, *, unpledged: bool = False) -> list[dict[str, Any]]:
+    """The goods warehouses hold for the caller, each with its receipts and what is free;
+    with `unpledged`, only goods nothing is pledged on (what a new pledge can take)."""
     ids = uow.session.scalars(
         select(GoodsRow.id)
         .where(GoodsRow.holder_org_id == uow.actor.org_id, GoodsRow.status == "held")
         .order_by(GoodsRow.seq)
     )
-    return [goods_dict(uow, i) for i in ids]
+    out = [goods_dict(uow, i) for i in ids]
+    return [g for g in out if Decimal(g["pledged"]) == 0] if unpledged else out
 
 
 def goods_dict(uow: UnitOfWork, goods_id: str) -> dict[str, Any]:

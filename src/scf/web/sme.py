@@ -105,7 +105,7 @@ def _assets(uow: UnitOfWork, rcvs: list[Any], pieces: list[Any]) -> list[dict[st
         }
         for o in trade.confirmed_orders(uow)
     ]
-    for g in registry.goods_held(uow):
+    for g in registry.goods_held(uow, unpledged=True):
         free = Decimal(g["free"])
         if free <= 0:
             continue
