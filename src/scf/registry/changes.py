@@ -127,7 +127,7 @@ def amend(uow: UnitOfWork, number: str, data: AmendmentInput) -> FilingResult:
         changes["remove_collateral"] = [
             {"kind": k.kind, "identifier": k.identifier} for k in remove_keys
         ]
-    reg.updated_at = uow.now()
+    reg.updated_at = state.at
     reg.last_seq = seq
     record = {
         "registration": reg.number,
@@ -254,7 +254,7 @@ def extend(uow: UnitOfWork, number: str, months: int) -> FilingResult:
     state = lock_state(uow)
     before = {"expires_at": reg.expires_at}
     reg.expires_at = new_expiry
-    reg.updated_at = uow.now()
+    reg.updated_at = state.at
     reg.last_seq = state.size + 1
     record = {
         "registration": reg.number,
@@ -293,7 +293,7 @@ def _cancel(uow: UnitOfWork, reg: RegistrationRow, reason: str) -> RegistrationI
         )
     reason = _reason(reason, "say why the registration is cancelled", 2000)
     state = lock_state(uow)
-    now = uow.now()
+    now = state.at
     reg.cancelled_at = now
     reg.cancel_reason = reason
     reg.updated_at = now
@@ -334,7 +334,7 @@ def object_to(uow: UnitOfWork, number: str, reason: str) -> dict[str, Any]:
     if reg.cancelled_at is not None:
         raise Conflict(f"registration {reg.number} is cancelled", code="registration_cancelled")
     state = lock_state(uow)
-    now = uow.now()
+    now = state.at
     row = ObjectionRow(
         id=new_id("obj"),
         registration_id=reg.id,
@@ -373,7 +373,7 @@ def mark_litigated(uow: UnitOfWork, objection_id: str, case_reference: str) -> d
     reg = uow.session.get(RegistrationRow, row.registration_id)
     assert reg is not None
     state = lock_state(uow)
-    row.litigated_at = now
+    row.litigated_at = state.at
     row.case_reference = case_reference[:120]
     record = {"registration": reg.number, "objection": row.id, "case_reference": row.case_reference}
     _log_change(

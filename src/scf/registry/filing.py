@@ -422,7 +422,7 @@ def _register(uow: UnitOfWork, data: FilingInput, *, refuse_on_conflict: bool) -
     # so every statement here is paid once per filing by every writer in the queue.
     pending = _Pending()
     record, info = _land(
-        uow, checked, state.size + 1, uow.now(), draws, [p.number for p in prior], pending
+        uow, checked, state.size + 1, state.at, draws, [p.number for p in prior], pending
     )
     pending.flush(uow)
     entry = append(uow, state, Operation.INITIAL, info.id, record)
@@ -546,7 +546,7 @@ def _stage_many(
     is kept there under the filing's index and the others go on, without it it is raised.
     """
     db_rows = live_rows_by_key(uow, [k for _, c, _, _ in ready for k in c.keys])
-    now = uow.now()
+    now = state.at
     seq = state.size
     pending = _Pending()
     landed: _Landed = {}

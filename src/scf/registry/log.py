@@ -75,12 +75,18 @@ def sign(uow: UnitOfWork, message: bytes) -> tuple[str, bytes]:
 
 @dataclass
 class LogState:
-    """The locked log row, read and written with Core statements (no ORM object)."""
+    """The locked log row, read and written with Core statements (no ORM object).
+
+    `at` is the time of everything done under this lock: the clock is read once when the
+    lock is taken, and the leaves, the rows they describe and the head all carry that one
+    reading, so the table and the log can never disagree on a timestamp.
+    """
 
     size: int
     last_sth_size: int
     last_sth_at: datetime | None
     frontier: bytes | None
+    at: datetime
 
 
 _STATE = core_table(LogStateRow)
@@ -119,6 +125,7 @@ def lock_state(uow: UnitOfWork) -> LogState:
         int(row.last_sth_size),
         row.last_sth_at,
         bytes(row.frontier) if row.frontier is not None else None,
+        uow.now(),
     )
 
 
@@ -221,7 +228,7 @@ def append_many(
     is three statements whatever the number of leaves (the leaves, their completed subtrees,
     the state row) and no read of the tree. The head, when due, covers every leaf appended.
     """
-    now = uow.now()
+    now = state.at
     at = now.isoformat()
     size = state.size
     old = dict(zip(merkle.aligned_blocks(0, size), _frontier(uow, state), strict=True))
@@ -268,7 +275,7 @@ def _root(uow: UnitOfWork, size: int) -> bytes:
 
 def _sign_head(uow: UnitOfWork, state: LogState, root: bytes | None = None) -> TreeHeadRow:
     """Sign a head at the state's size; the caller saves the state (`_save_state`)."""
-    now = uow.now()
+    now = state.at
     if root is None:
         uow.session.flush()
         root = _root(uow, state.size)
