@@ -41,18 +41,105 @@ User = Annotated[str, typer.Option("--user", help="file as this user (password: 
 Password = Annotated[str | None, typer.Option(help="or set SCF_PASSWORD")]
 
 
+def _pinned_key(text: str) -> bytes:
+    """`HEX` or `KEY_ID=HEX`: the first signing key the verifier trusts."""
+    from scf.registry import signing
+
+    kid, _, hexkey = text.rpartition("=")
+    public = signing.public_from_hex(hexkey, "trusted_key")
+    if kid and signing.key_id(public) != kid:
+        raise InvalidInput(
+            f"the key's id is {signing.key_id(public)}, not {kid}", field="trusted_key"
+        )
+    return public
+
+
 @app.command("verify")
-def verify() -> None:
-    """Recompute the log from stored entries, check every signed head, name the first bad one."""
+def verify(
+    trusted_key: Annotated[
+        str | None,
+        typer.Option(help="pin the log's first signing key: HEX or KEY_ID=HEX (public key)"),
+    ] = None,
+    trusted_head: Annotated[
+        Path | None,
+        typer.Option(
+            help="a head saved by an earlier run (--save-head): the log must still hold it"
+        ),
+    ] = None,
+    save_head: Annotated[
+        Path | None, typer.Option(help="when the log verifies, save its newest head here")
+    ] = None,
+) -> None:
+    """Recompute the log from stored entries, check every signed head, name the first bad one.
+
+    Heads are checked against the key chain the log records from the first key (pinned with
+    --trusted-key), and the log against a head saved earlier (a fork or a shrink is named).
+    """
     from scf.registry import service
 
+    try:
+        pinned = _pinned_key(trusted_key) if trusted_key else None
+        saved = (
+            service.TrustedHead.parse(read_json(trusted_head, "trusted_head", "a saved head"))
+            if trusted_head
+            else None
+        )
+    except DomainError as exc:
+        _fail(exc)
     p = create_platform()
     with p.uow() as uow:
-        report = service.verify_log(uow)
+        report = service.verify_log(uow, trusted_key=pinned, trusted_head=saved)
+        newest = service.tree_heads(uow, since_size=report.tree_size, limit=1)
     _out(report.as_dict())
     if not report.ok:
         typer.echo(f"the log is damaged; first bad entry: {report.first_bad_seq}", err=True)
         raise typer.Exit(1)
+    if save_head is not None and newest:
+        write_text(save_head, json.dumps(newest[0], indent=2), "save_head")
+        typer.echo(f"head of size {newest[0]['tree_size']} saved to {save_head}", err=True)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    new_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="the new private key (base64 raw Ed25519), generated there if the file is "
+            "missing; without it the key kept in ./var is rotated in place"
+        ),
+    ] = None,
+) -> None:
+    """Introduce a new signing key by a log entry signed with the current one."""
+    from scf.registry import service, signing
+
+    p = create_platform()
+    in_place = new_key_file is None
+    if in_place and p.settings.registry_signing_key:
+        _fail(
+            InvalidInput(
+                "the key comes from SCF_REGISTRY_SIGNING_KEY: give --new-key-file for the new one",
+                field="new_key_file",
+            )
+        )
+    path = new_key_file or signing.DEFAULT_KEY_FILE.with_suffix(".next")
+    try:
+        new_key = signing.key_from_settings(None, path)
+        with p.uow() as uow:
+            out = service.rotate_key(uow, new_key)
+    except DomainError as exc:
+        _fail(exc)
+    if in_place:
+        old = signing.DEFAULT_KEY_FILE
+        old.replace(old.with_name(f"{old.name}.{out['key']['previous_key_id']}.retired"))
+        path.replace(old)
+        typer.echo(f"{old} now holds key {out['key']['key_id']}; restart the servers", err=True)
+    else:
+        typer.echo(
+            f"set SCF_REGISTRY_SIGNING_KEY to the content of {path} and restart the servers: "
+            "until then they sign no head",
+            err=True,
+        )
+    _out(out)
 
 
 @app.command("sign-head")

@@ -49,6 +49,7 @@ from scf.registry.log import (
     LOG_STATE_ID,
     STH_DUE,
     STH_INTERVAL,
+    chain_key,
     consistency,
     entries,
     head_dict,
@@ -56,6 +57,7 @@ from scf.registry.log import (
     iter_all_entries,
     latest_tree_head,
     root_at,
+    rotate_key,
     signing_key,
     signing_keys,
     tree_heads,
@@ -69,6 +71,7 @@ from scf.registry.search import (
     search_certificate,
     verify_certificate,
 )
+from scf.registry.trust import TrustedHead
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
 from scf.registry.views import FilingResult, RegistrationInfo, get_registration
 
@@ -87,12 +90,14 @@ __all__ = [
     "RegistrationInfo",
     "RegistrationKind",
     "SearchQuery",
+    "TrustedHead",
     "VerifyReport",
     "agency_dict",
     "amend",
     "cancel",
     "cancel_in",
     "certificate_html",
+    "chain_key",
     "confirm_goods",
     "conflicts",
     "consistency",
@@ -120,6 +125,7 @@ __all__ = [
     "release_goods",
     "revoke_agency",
     "root_at",
+    "rotate_key",
     "search",
     "search_certificate",
     "signing_key",

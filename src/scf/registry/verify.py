@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
-from scf.registry import merkle, signing
+from scf.registry import merkle, trust
 from scf.registry.log import LOG_STATE_ID
 from scf.registry.model import Operation, units_to_decimal
 from scf.registry.tables import (
@@ -30,6 +31,7 @@ from scf.registry.tables import (
     SigningKeyRow,
     TreeHeadRow,
 )
+from scf.registry.trust import TrustedHead
 from scf.registry.views import REG_COLUMNS
 
 
@@ -43,28 +45,43 @@ class VerifyReport:
     first_bad_registration: str | None = None
     registrations_checked: int = 0
     problems: list[str] = field(default_factory=list)
+    # the signing keys in the order the log introduced them, and whether the first was pinned
+    key_chain: list[str] = field(default_factory=list)
+    first_key_pinned: bool = False
+    # None without a saved head; else whether the log still holds exactly its entries
+    consistent_with_trusted_head: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def verify_log(uow: UnitOfWork, batch: int = 5000) -> VerifyReport:
+def verify_log(
+    uow: UnitOfWork,
+    batch: int = 5000,
+    *,
+    trusted_key: bytes | None = None,
+    trusted_head: TrustedHead | None = None,
+) -> VerifyReport:
     """Recompute the whole tree from the stored leaves and check every stored hash and head.
 
     Names the first bad entry: a changed leaf (its hash differs from the stored one or from
     what the signed heads committed to), a missing one (a gap in the sequence), or one out
-    of place (the sequence number inside its bytes differs from its position).
+    of place (the sequence number inside its bytes differs from its position). Heads are
+    checked against the key chain from `trusted_key` (else the key table's first key), and
+    the log against `trusted_head`, a head an earlier verification saved.
     """
     s = uow.session
     heads = list(s.scalars(select(TreeHeadRow).order_by(TreeHeadRow.tree_size)))
-    keys = {k.key_id: bytes(k.public_key) for k in s.scalars(select(SigningKeyRow))}
-    walk = _Walk(heads, keys)
+    key_rows = list(s.scalars(select(SigningKeyRow)))
+    problems: list[str] = []
+    chain = trust.first_key(key_rows, trusted_key, problems)
+    walk = _Walk(heads, chain, trusted_head, problems=problems, bad=chain.bad)
     state = s.get(LogStateRow, LOG_STATE_ID)
     last_seq = 0
     while True:
         rows = list(
             s.execute(
-                select(EntryRow.seq, EntryRow.data)
+                select(EntryRow.seq, EntryRow.data, EntryRow.op, EntryRow.at)
                 .where(EntryRow.seq > last_seq)
                 .order_by(EntryRow.seq)
                 .limit(batch)
@@ -76,7 +93,11 @@ def verify_log(uow: UnitOfWork, batch: int = 5000) -> VerifyReport:
         last_seq = rows[-1].seq
         _compare_nodes(uow, computed, walk.problems, walk.subtree_bad)
     walk.finish(state.size if state is not None else None)
-    problems, bad, count = walk.problems, walk.bad, walk.count
+    bad, count = walk.bad, walk.count
+    trust.check_key_table(chain, key_rows, heads, problems)
+    consistent = None
+    if trusted_head is not None:
+        consistent = walk.trusted_ok and not trusted_head.shrunk(count, problems)
     state_problems, first_reg, checked = verify_registrations(uow)
     problems.extend(state_problems)
     return VerifyReport(
@@ -87,6 +108,9 @@ def verify_log(uow: UnitOfWork, batch: int = 5000) -> VerifyReport:
         first_bad_seq=min(bad) if bad else None,
         first_bad_registration=first_reg,
         registrations_checked=checked,
+        key_chain=chain.ids(),
+        first_key_pinned=chain.pinned,
+        consistent_with_trusted_head=consistent,
     )
 
 
@@ -95,9 +119,11 @@ class _Walk:
     """The tree rebuilt leaf by leaf from the stored entries, checked against the heads."""
 
     heads: list[TreeHeadRow]
-    keys: dict[str, bytes]
+    chain: trust.KeyChain
+    trusted: TrustedHead | None
     problems: list[str] = field(default_factory=list)
     bad: list[int] = field(default_factory=list)
+    trusted_ok: bool = True
     # stored subtree hashes found wrong, as the entries they cover
     subtree_bad: list[tuple[int, int]] = field(default_factory=list)
     frontier: dict[int, bytes] = field(default_factory=dict)
@@ -109,7 +135,7 @@ class _Walk:
         """Add a batch of stored entries in order; return the subtree hashes they complete."""
         problems, bad, frontier, heads = self.problems, self.bad, self.frontier, self.heads
         computed: dict[tuple[int, int], bytes] = {}
-        for seq, data in rows:
+        for seq, data, op, at in rows:
             data = bytes(data)
             expected = self.count + 1
             if seq != expected:
@@ -120,28 +146,53 @@ class _Walk:
                 )
                 bad.append(expected)
             try:
-                inner = json.loads(data).get("seq")
-            except ValueError:
-                inner = None
+                rec = json.loads(data)
+                inner = rec.get("seq")
+            except (ValueError, AttributeError):
+                rec, inner = {}, None
             if inner != seq:
                 problems.append(f"entry {seq} holds the record of entry {inner}: out of place")
                 bad.append(seq)
+            self._columns(seq, op, at, rec)
             leaf = merkle.leaf_hash(data)
             for level, idx, h in merkle.new_blocks(self.count, leaf, frontier):
                 frontier[level] = h
                 computed[(level, idx)] = h
             self.count += 1
+            if rec.get("op") == Operation.KEY_ROTATION:
+                self.chain.rotate(seq, rec, at)
+            if self.trusted is not None and self.trusted.tree_size == self.count:
+                n = len(problems)
+                self.trusted.check(self.chain, self._root(), problems)
+                self.trusted_ok = len(problems) == n
             while self.head_i < len(heads) and heads[self.head_i].tree_size <= self.count:
                 self._check_head(heads[self.head_i])
                 self.head_i += 1
         return computed
+
+    def _columns(self, seq: int, op: str, at: datetime, rec: dict[str, Any]) -> None:
+        """The entry's stored columns beside its bytes say what the bytes say."""
+        try:
+            same = op == rec.get("op") and at == datetime.fromisoformat(str(rec.get("at")))
+        except ValueError:
+            same = False
+        if not same:
+            self.problems.append(
+                f"entry {seq}: its stored op or time ({op}, {at.isoformat()}) differs from its "
+                f"record ({rec.get('op')}, {rec.get('at')})"
+            )
+            self.bad.append(seq)
+
+    def _root(self) -> bytes:
+        blocks = merkle.aligned_blocks(0, self.count)
+        return merkle.fold_blocks([self.frontier[lv] for lv, _ in blocks])
 
     def _check_head(self, head: TreeHeadRow) -> None:
         """Check a head against the root of the leaves so far, if it covers exactly those."""
         count = self.count
         if head.tree_size < count:
             return
-        root = merkle.fold_blocks([self.frontier[lv] for lv, _ in merkle.aligned_blocks(0, count)])
+        root = self._root()
         if bytes(head.root_hash) != root:
             self.problems.append(
                 f"signed tree head {head.tree_size} does not match the stored entries: "
@@ -150,7 +201,7 @@ class _Walk:
             self.bad.append(self.last_good_head + 1)
         else:
             self.last_good_head = head.tree_size
-        _check_signature(head, self.keys, self.problems)
+        self.chain.check_head(head)
 
     def finish(self, state_size: int | None) -> None:
         """Name the heads beyond the stored entries, a wrong log size and bad subtree hashes."""
@@ -161,7 +212,7 @@ class _Walk:
                 f"(only {count}): entry {count + 1} was removed"
             )
             bad.append(count + 1)
-            _check_signature(head, self.keys, problems)
+            self.chain.check_head(head)
         if state_size is not None and state_size != count:
             problems.append(f"the log records {state_size} entries but {count} are stored")
             bad.append(min(state_size, count) + 1)
@@ -417,15 +468,6 @@ class _Parts:
             )
             diffs += _differences(want, stored)
         return diffs
-
-
-def _check_signature(head: TreeHeadRow, keys: dict[str, bytes], problems: list[str]) -> None:
-    public = keys.get(head.key_id)
-    msg = signing.tree_head_message(head.tree_size, head.timestamp_ms, bytes(head.root_hash))
-    if public is None:
-        problems.append(f"signed tree head {head.tree_size}: unknown key {head.key_id}")
-    elif not signing.verify(public, msg, bytes(head.signature)):
-        problems.append(f"signed tree head {head.tree_size}: the signature does not verify")
 
 
 def _compare_nodes(
