@@ -362,3 +362,76 @@ def object_(number: str, reason: str, user: User, password: Password = None) -> 
             _out(service.object_to(uow, number, reason))
     except DomainError as exc:
         _fail(exc)
+
+
+def _http(url: str) -> Any:
+    """An HTTP client on the registry's API root (tests hand in their own)."""
+    import httpx
+
+    return httpx.Client(base_url=url.rstrip("/"), timeout=30.0)
+
+
+StateDir = Annotated[
+    Path, typer.Option("--state", help="the witness's folder: its key and last head")
+]
+
+
+@app.command("witness")
+def witness(
+    url: Annotated[
+        str,
+        typer.Argument(help="the registry's API root, e.g. https://scf.example/api/v1/registry"),
+    ],
+    state: StateDir,
+    trusted_key: Annotated[
+        str | None, typer.Option(help="pin the registry's first signing key on the first run")
+    ] = None,
+) -> None:
+    """Witness the registry's log: verify its newest head against the last one, co-sign it.
+
+    Exit 1 when the log was rewritten, truncated or re-keyed (the kept head stays), 2 on bad
+    options, 3 when the registry cannot be reached or refuses the co-signature.
+    """
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from scf.registry import witness as w
+
+    try:
+        pinned = _pinned_key(trusted_key) if trusted_key else None
+    except DomainError as exc:
+        _fail(exc)
+    with _http(url) as client:
+
+        def fetch(path: str, params: dict[str, Any]) -> Any:
+            r = client.get(path, params=params)
+            if r.status_code != 200:
+                raise w.WitnessError(f"the registry answered {r.status_code} to {path}")
+            return r.json()
+
+        def post(path: str, body: dict[str, Any]) -> Any:
+            r = client.post(path, json=body)
+            return {"status": r.status_code, "body": r.json()}
+
+        try:
+            now_ms = int(datetime.now(UTC).timestamp() * 1000)
+            out = w.witness_once(fetch, post, state, pinned, now_ms)
+        except w.WitnessError as exc:
+            typer.echo(f"witness: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except (httpx.HTTPError, ValueError) as exc:
+            typer.echo(f"witness: the registry cannot be read ({exc})", err=True)
+            raise typer.Exit(3) from None
+    _out(out)
+    if out["published"]["status"] != 201:
+        typer.echo("witness: the registry refused the co-signature", err=True)
+        raise typer.Exit(3)
+
+
+@app.command("witness-key")
+def witness_key(state: StateDir) -> None:
+    """Print the witness's public key (made on first use), for the registry's witness list."""
+    from scf.registry import witness as w
+
+    print(w.witness_public_hex(state))

@@ -27,6 +27,12 @@ from scf.registry.changes import (
     object_to,
 )
 from scf.registry.conflicts import conflicts, priority_report
+from scf.registry.cosign import (
+    CosignatureIn,
+    latest_cosignatures,
+    latest_witnessed_head,
+    record_cosignature,
+)
 from scf.registry.filing import (
     MAX_BATCH,
     FilingInput,
@@ -83,6 +89,7 @@ __all__ = [
     "AmendmentInput",
     "CollateralKind",
     "CollateralRef",
+    "CosignatureIn",
     "FilingInput",
     "FilingResult",
     "GoodsInput",
@@ -113,7 +120,9 @@ __all__ = [
     "head_dict",
     "inclusion_proof",
     "iter_all_entries",
+    "latest_cosignatures",
     "latest_tree_head",
+    "latest_witnessed_head",
     "list_agencies",
     "mark_litigated",
     "object_to",
@@ -121,6 +130,7 @@ __all__ = [
     "pledge_capacity_in",
     "pledged_units",
     "priority_report",
+    "record_cosignature",
     "register_in",
     "release_goods",
     "revoke_agency",

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.registry import merkle, trust
+from scf.registry.cosign import check_cosignatures
 from scf.registry.log import LOG_STATE_ID
 from scf.registry.model import Operation, units_to_decimal
 from scf.registry.tables import (
@@ -95,6 +96,7 @@ def verify_log(
     walk.finish(state.size if state is not None else None)
     bad, count = walk.bad, walk.count
     trust.check_key_table(chain, key_rows, heads, problems)
+    check_cosignatures(uow, problems)
     consistent = None
     if trusted_head is not None:
         consistent = walk.trusted_ok and not trusted_head.shrunk(count, problems)

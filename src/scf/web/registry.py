@@ -26,6 +26,7 @@ def _search_page(request: Request, head: Any, **ctx: Any) -> Response:
         "search_error": None,
         "cert_query": "",
         "verdict": None,
+        "witnessed": None,
     }
     return render(request, "registry/search.html", head=head, **{**blank, **ctx})
 
@@ -48,9 +49,11 @@ def registry_search(request: Request) -> Response:
             except DomainError as e:
                 error = error_text(e)
         head = registry.latest_tree_head(uow)
+        witnessed = registry.latest_witnessed_head(uow)
     return _search_page(
         request,
         head,
+        witnessed=witnessed,
         results=results,
         name=name,
         uscc=uscc,
@@ -71,4 +74,5 @@ async def registry_verify(request: Request) -> Response:
         except ValueError:
             verdict = False
         head = registry.latest_tree_head(uow)
-    return _search_page(request, head, verdict=bool(verdict))
+        witnessed = registry.latest_witnessed_head(uow)
+    return _search_page(request, head, verdict=bool(verdict), witnessed=witnessed)
