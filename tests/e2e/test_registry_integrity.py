@@ -7,14 +7,16 @@ readings of the clock would be microseconds apart and the replay would name them
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from scf.core.clock import FixedClock
-from scf.registry import cli
+from scf.registry import cli, replay
 from tests.e2e.test_financing_api import money, ok, setup, walk
 from tests.factories import World, confirmed_receivable, fingerprint
 
@@ -82,6 +84,13 @@ def every_path(client: TestClient, world: World, clock: FixedClock) -> dict[str,
             },
         )
     )
+    ok(
+        client.post(
+            f"{REG}/registrations/{number}/amendments",
+            headers=bank,
+            json={"remove_collateral": [{"kind": "receivable", "identifier": fingerprint(4)}]},
+        )
+    )
     ok(client.post(f"{REG}/registrations/{number}/extensions", headers=bank, json={"months": 6}))
     obj = ok(
         client.post(
@@ -126,6 +135,7 @@ def every_path(client: TestClient, world: World, clock: FixedClock) -> dict[str,
                 "quantity": "10",
                 "unit": "t",
                 "lot": "LOT-1",
+                "receipt_nos": ["WR-1"],
             },
         ),
         201,
@@ -183,3 +193,109 @@ def test_every_command_path_leaves_a_log_that_verifies(
         "goods_confirmed",
         "goods_released",
     }
+
+
+def test_the_replay_covers_every_column_of_every_registry_table() -> None:
+    import scf.models  # noqa: F401  (every room's tables on the metadata)
+    from scf.core.db import Base
+
+    tables = {t.name: t for t in Base.metadata.sorted_tables if t.name.startswith("registry_")}
+    assert set(tables) == set(replay.COVERAGE), "a registry table the verifier does not know"
+    for name, table in tables.items():
+        assert {c.name for c in table.columns} == set(replay.COVERAGE[name]), name
+
+
+def _altered(value: Any, column: Any) -> Any:
+    """Another value of the column's type, as close to the old one as it gets."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, datetime):
+        return value + timedelta(seconds=1)
+    if isinstance(value, bytes | memoryview):
+        raw = bytes(value)
+        return bytes([raw[0] ^ 1]) + raw[1:] if raw else b"\x01"
+    if isinstance(value, str):
+        return value[:-1] + ("0" if value[-1:] != "0" else "1") if value else "x"
+    python_type = column.type.python_type
+    return {
+        int: 1,
+        str: "x",
+        bytes: b"\x01" * 32,
+        datetime: datetime(2025, 3, 4, tzinfo=UTC),
+    }[python_type]
+
+
+def test_changing_any_stored_column_is_caught(
+    client: TestClient, world: World, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    import scf.models  # noqa: F401
+    from scf.core.db import Base
+    from scf.registry import service, witness
+    from tests.integration.test_registry_trust import LOG_TABLES, unguarded
+
+    every_path(client, world, clock)
+    p = world.platform
+    with p.uow() as uow:
+        service.rotate_key(uow, Ed25519PrivateKey.generate())
+    state = Path(p.settings.calendar_dir or ".").parent / "witness"
+    p.settings.registry_witness_keys = witness.witness_public_hex(state)
+    ok(client.get(f"{REG}/log/sth"))
+    witness.witness_once(
+        lambda path, params: ok(client.get(REG + path, params=params)),
+        lambda path, body: ok(client.post(REG + path, json=body), 201),
+        state,
+        None,
+        1,
+    )
+    code, report = verify_cli(world, monkeypatch)
+    assert code == 0, report["problems"]
+    tables = [t for t in Base.metadata.sorted_tables if t.name.startswith("registry_")]
+    missed, refused, checked = [], [], 0
+    with unguarded(world, (*LOG_TABLES, "registry_cosignature")):
+        engine = p.engine
+        for table in tables:
+            pk = list(table.primary_key.columns)
+            for column in table.columns:
+                if replay.COVERAGE[table.name][column.name].startswith("not checked"):
+                    continue
+                with engine.connect() as conn:
+                    row = conn.execute(
+                        select(*pk, column).order_by(column.is_(None), *pk).limit(1)
+                    ).first()
+                if row is None:
+                    missed.append(f"{table.name} has no row")
+                    continue
+                where = dict(zip([c.name for c in pk], row[: len(pk)], strict=True))
+                old = row[-1]
+                new = _altered(old, column)
+                try:
+                    with engine.begin() as conn:
+                        conn.execute(
+                            table.update()
+                            .where(*(table.c[k] == v for k, v in where.items()))
+                            .values({column.name: new})
+                        )
+                except DBAPIError:
+                    refused.append(f"{table.name}.{column.name}")  # the database refuses it
+                    continue
+                checked += 1
+                with p.uow() as uow:
+                    if service.verify_log(uow).ok:
+                        missed.append(f"{table.name}.{column.name}")
+                if column.name in where:
+                    where[column.name] = new
+                with engine.begin() as conn:
+                    conn.execute(
+                        table.update()
+                        .where(*(table.c[k] == v for k, v in where.items()))
+                        .values({column.name: old})
+                    )
+    assert not missed, missed
+    assert checked > 90, (checked, refused)
+    with p.uow() as uow:
+        assert service.verify_log(uow).ok

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,30 +68,36 @@ def report_of(result: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def insider(w: World) -> Iterator[Any]:
-    """A connection with the log's append-only triggers dropped, as a database owner has."""
+def unguarded(w: World, tables: tuple[str, ...] = LOG_TABLES) -> Iterator[None]:
+    """The log's append-only triggers dropped for a while, as a database owner can."""
     engine = w.platform.engine
     pg = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
-        for t in LOG_TABLES:
+        for t in tables:
             if pg:
                 conn.execute(text(f"DROP TRIGGER {t}_append_only ON {t}"))
             else:
                 conn.execute(text(f"DROP TRIGGER {t}_no_update"))
                 conn.execute(text(f"DROP TRIGGER {t}_no_delete"))
     try:
-        with engine.begin() as conn:
-            yield conn
+        yield
     finally:
         if pg:  # the session's database outlives this test
             with engine.begin() as conn:
-                for t in LOG_TABLES:
+                for t in tables:
                     conn.execute(
                         text(
                             f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
                             "FOR EACH ROW EXECUTE FUNCTION scf_append_only()"
                         )
                     )
+
+
+@contextmanager
+def insider(w: World) -> Iterator[Any]:
+    """A connection with the log's append-only triggers dropped, as a database owner has."""
+    with unguarded(w), w.platform.engine.begin() as conn:
+        yield conn
 
 
 def rewrite(conn: Any, key: Ed25519PrivateKey, forge: Callable[[int, bytes], bytes]) -> None:
@@ -273,6 +279,13 @@ def test_a_saved_head_catches_a_shrink(
         )
         conn.execute(
             text("UPDATE registry_log_state SET size = 2, last_sth_size = 2, frontier = NULL")
+        )
+        head_ms = conn.execute(
+            text("SELECT timestamp_ms FROM registry_tree_head WHERE tree_size = 2")
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE registry_log_state SET last_sth_at = :t"),
+            {"t": datetime.fromtimestamp(head_ms / 1000, UTC)},
         )
         conn.execute(
             text(

@@ -19,7 +19,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.registry.agency import filer_record, may_file_for
 from scf.registry.conflicts import live_conflict_rows
-from scf.registry.filing import check_amount, collateral_row
+from scf.registry.filing import check_amount, collateral_record, collateral_row
 from scf.registry.goods import Draw, goods_draws
 from scf.registry.log import LogState, append, lock_state
 from scf.registry.model import (
@@ -119,10 +119,10 @@ def amend(uow: UnitOfWork, number: str, data: AmendmentInput) -> FilingResult:
     seq = state.size + 1
     for c in to_remove:
         c.removed_seq = seq
-    _add_collateral(uow, reg, seq, add_keys, data.add_collateral_descriptions, draws)
+    added = _add_collateral(uow, reg, seq, add_keys, data.add_collateral_descriptions, draws)
     changes = _change_terms(reg, data)
     if add_keys:
-        changes["add_collateral"] = [{"kind": k.kind, "identifier": k.identifier} for k in add_keys]
+        changes["add_collateral"] = added
     if remove_keys:
         changes["remove_collateral"] = [
             {"kind": k.kind, "identifier": k.identifier} for k in remove_keys
@@ -216,10 +216,14 @@ def _add_collateral(
     keys: list[CollateralKey],
     descriptions: list[str] | None,
     draws: list[Draw],
-) -> None:
+) -> list[dict[str, Any]]:
+    """Add the collateral rows; return their log records."""
+    records = []
     for k, desc, (goods_id, qty) in zip(keys, descriptions or [""] * len(keys), draws, strict=True):
         row = collateral_row(reg.id, seq, k, desc.strip(), goods_id, qty)
         uow.session.add(CollateralRow(**row))
+        records.append(collateral_record(k, desc.strip(), goods_id, qty))
+    return records
 
 
 def _change_terms(reg: RegistrationRow, data: AmendmentInput) -> dict[str, Any]:

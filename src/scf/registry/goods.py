@@ -206,7 +206,8 @@ def confirm_goods(uow: UnitOfWork, data: GoodsInput) -> GoodsRow:
         uow.session.add(GoodsReceiptRow(goods_id=row.id, receipt_key=key))
     record = {
         "goods": row.id,
-        "warehouse": {"uscc": warehouse.uscc, "name": warehouse.name},
+        "warehouse": {"org_id": warehouse.id, "uscc": warehouse.uscc, "name": warehouse.name},
+        "holder_org_id": row.holder_org_id,
         "commodity": row.commodity,
         "grade": row.grade,
         "location": row.location,
