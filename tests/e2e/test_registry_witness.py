@@ -21,7 +21,15 @@ from typer.testing import CliRunner
 from scf.registry import cli, signing
 from scf.registry import witness as witnessing
 from tests.factories import World
-from tests.integration.test_registry_trust import FIRST, FIRST_HEX, file, insider, resign, rewrite
+from tests.integration.test_registry_trust import (
+    FIRST,
+    FIRST_HEX,
+    file,
+    insert_key,
+    insider,
+    resign,
+    rewrite,
+)
 
 REG = "/api/v1/registry"
 
@@ -142,16 +150,9 @@ def test_a_rekeyed_log_is_caught_and_a_real_rotation_followed(
     assert kept(tmp_path) == 4
     # an insider puts a key of their own in the table and signs the heads with it
     rogue = Ed25519PrivateKey.generate()
-    public = signing.public_bytes(rogue.public_key())
     file(w, clock, 3)
     with insider(w) as conn:
-        conn.execute(
-            text(
-                "INSERT INTO registry_signing_key (key_id, public_key, algorithm, first_used_at, "
-                "seq) VALUES (:k, :p, 'ed25519', :t, 5)"
-            ),
-            {"k": signing.key_id(public), "p": public, "t": clock.now()},
-        )
+        insert_key(conn, rogue, 5, clock.now())
         resign(conn, rogue)
     result = witness(tmp_path)
     assert result.exit_code == 1 and "re-keyed" in result.output, result.output

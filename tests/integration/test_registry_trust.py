@@ -140,6 +140,18 @@ def resign(conn: Any, key: Ed25519PrivateKey, subtree: Any = None) -> None:
         )
 
 
+def insert_key(conn: Any, key: Ed25519PrivateKey, seq: int, at: Any) -> None:
+    """Put a key into the key table by hand, as if a rotation at entry `seq` introduced it."""
+    public = signing.public_bytes(key.public_key())
+    conn.execute(
+        text(
+            "INSERT INTO registry_signing_key (key_id, public_key, algorithm, first_used_at, "
+            "seq) VALUES (:k, :p, 'ed25519', :t, :s)"
+        ),
+        {"k": signing.key_id(public), "p": public, "t": at, "s": seq},
+    )
+
+
 def rotate(w: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ed25519PrivateKey:
     """`scf registry rotate-key` to a new key file, then run the platform with the new key."""
     path = tmp_path / "next.key"
@@ -202,15 +214,8 @@ def test_a_key_put_into_the_key_table_is_caught(w: World, clock: Any) -> None:
     for n in range(3):
         file(w, clock, n)
     rogue = Ed25519PrivateKey.generate()
-    public = signing.public_bytes(rogue.public_key())
     with insider(w) as conn:
-        conn.execute(
-            text(
-                "INSERT INTO registry_signing_key (key_id, public_key, algorithm, first_used_at, "
-                "seq) VALUES (:k, :p, 'ed25519', :t, 2)"
-            ),
-            {"k": signing.key_id(public), "p": public, "t": clock.now()},
-        )
+        insert_key(conn, rogue, 2, clock.now())
         resign(conn, rogue)
     r = verify(w)
     assert not r.ok
