@@ -79,7 +79,12 @@ from scf.registry.search import (
 )
 from scf.registry.trust import TrustedHead
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
-from scf.registry.views import FilingResult, RegistrationInfo, get_registration
+from scf.registry.views import (
+    FilingResult,
+    RegistrationInfo,
+    get_registration,
+    registration_number,
+)
 
 __all__ = [
     "LOG_STATE_ID",
@@ -132,6 +137,7 @@ __all__ = [
     "priority_report",
     "record_cosignature",
     "register_in",
+    "registration_number",
     "release_goods",
     "revoke_agency",
     "root_at",
