@@ -8,11 +8,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scf.core.calendar import Source
 from scf.core.clock import FixedClock
 from scf.platform import Platform
+from scf.supervision import calendar as calendar_room
 from tests.e2e.test_calendar_far_dates_api import disbursed_factoring
 from tests.e2e.test_financing_api import API as FINANCING
 from tests.e2e.test_financing_api import money, ok, setup
@@ -212,3 +214,104 @@ def test_the_pages_mark_provisional_dates_in_both_languages(
     app = next(x for x in english.split("<article") if s["app"]["id"] in x)
     assert ">provisional</abbr>" in app and "official holiday schedule" in app
     assert "Date asked for: 2027-02-20." in app
+
+
+BAD_FILES = {
+    "malformed date": (
+        '{\n  "year": 2027,\n  "holidays": {\n    "2027-01-01": "元旦",\n'
+        '    "2027-02-30": "春节"\n  }\n}\n',
+        [{"field": "holidays", "line": 5, "reason": "'2027-02-30' is not a date (YYYY-MM-DD)"}],
+    ),
+    "year not matching its dates": (
+        '{\n  "year": 2027,\n  "holidays": {\n    "2027-01-01": "元旦",\n'
+        '    "2028-01-01": "元旦"\n  }\n}\n',
+        [
+            {
+                "field": "holidays",
+                "line": 5,
+                "reason": "2028-01-01 is not in 2027, the year of this file",
+            }
+        ],
+    ),
+    "working day listed as a holiday too": (
+        '{\n  "year": 2027,\n  "holidays": {\n    "2027-02-13": "春节"\n  },\n'
+        '  "workdays": {\n    "2027-02-13": "春节"\n  }\n}\n',
+        [
+            {
+                "field": "workdays",
+                "line": 7,
+                "reason": "2027-02-13 is listed both as a holiday (line 4) and as a working day",
+            }
+        ],
+    ),
+}
+
+
+def test_a_bad_calendar_file_is_refused_with_its_line_and_nothing_is_loaded(
+    client: TestClient, world: World, clock: FixedClock, platform: Platform
+) -> None:
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    h = setup(client, world)
+    a = _issue_one(client, world, h)
+    for name, (text, errors) in BAD_FILES.items():
+        r = client.post(f"{API}/calendar/files", headers=h["operator"], content=text.encode())
+        assert r.status_code == 422, (name, r.text)
+        assert r.json()["errors"] == errors, name
+        assert "the calendar file was refused" in r.json()["detail"]
+    r = client.post(f"{API}/calendar/files", headers=h["operator"], content=b"\xff\xfe{}")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    assert client.post(f"{API}/calendar/files", headers=h["operator"]).status_code == 422
+    # nothing loaded: the year stays provisional, no file, no alert, the date unmoved
+    assert platform.calendar.source(2027) is Source.PROVISIONAL
+    assert not (platform.settings.calendar_dir / "2027.json").exists()
+    assert ok(client.get(f"{API}/calendar/alerts", headers=h["operator"])) == []
+    got = ok(client.get(f"{API}/certificates/{a['id']}", headers=h["supplier"]))
+    assert (got["maturity_on"], got["maturity_provisional"]) == ("2027-02-22", True)
+
+
+def _issue_one(client: TestClient, world: World, h: dict[str, Any]) -> Any:
+    core, sup = world.orgs["core_enterprise"], world.orgs["supplier"]
+    rec = confirmed_receivable(world.platform, sup, core, amount="500000.00", due_in_days=100)
+    line = ok(
+        client.post(
+            f"{API}/credit-lines",
+            headers=h["bank"],
+            json={"core_org_id": core, "limit": money("1000000.00"), "expires_on": "2027-11-30"},
+        ),
+        201,
+    )["id"]
+    return _issue(client, h, line, sup, rec, "2027-02-20")
+
+
+def test_a_load_that_fails_to_install_changes_nothing(
+    client: TestClient,
+    world: World,
+    clock: FixedClock,
+    platform: Platform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    h = setup(client, world)
+    a = _issue_one(client, world, h)
+
+    def disk_full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(calendar_room, "install_schedule_file", disk_full)
+    file = schedule_text().encode()
+    r = client.post(f"{API}/calendar/files", headers=h["operator"], content=file)
+    assert r.status_code == 409 and r.json()["code"] == "calendar_not_installed", r.text
+    assert "No space left on device" in r.json()["detail"]
+    assert platform.calendar.source(2027) is Source.PROVISIONAL
+    monkeypatch.undo()
+    got = ok(client.get(f"{API}/certificates/{a['id']}", headers=h["supplier"]))
+    assert (got["maturity_on"], got["maturity_provisional"]) == ("2027-02-22", True)
+    assert ok(client.get(f"{API}/calendar/alerts", headers=h["operator"])) == []
+    # the same file loaded again does it all
+    loaded = ok(
+        client.post(f"{API}/calendar/files", headers=h["operator"], content=file),
+        201,
+    )
+    assert [d["record_id"] for d in loaded["dates"]] == [a["id"]]
+    got = ok(client.get(f"{API}/certificates/{a['id']}", headers=h["supplier"]))
+    assert (got["maturity_on"], got["maturity_provisional"]) == ("2027-02-20", False)

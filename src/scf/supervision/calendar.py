@@ -16,6 +16,7 @@ from sqlalchemy import select
 from scf.certificates import service as certificates
 from scf.core.calendar import Reroll, install_schedule_file
 from scf.core.calendar_schedule import parse_schedule
+from scf.core.errors import Conflict
 from scf.core.ids import new_id
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
@@ -58,7 +59,14 @@ def load_official_calendar(
     uow.flush()
     uow.audit("supervision.calendar.loaded", "calendar_load", row.id, after=load_dict(row))
     if folder is not None:
-        install_schedule_file(folder, schedule, text)
+        try:
+            install_schedule_file(folder, schedule, text)
+        except OSError as exc:
+            raise Conflict(
+                f"the {schedule.year} schedule could not be written to {folder} "
+                f"({exc.strerror or exc}); nothing was loaded",
+                code="calendar_not_installed",
+            ) from None
     uow.commit()
     calendar.add_year(schedule)
     return load_dict(row)
