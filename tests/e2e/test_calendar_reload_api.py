@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from scf.certificates import service as certificates
 from scf.core.calendar import Source
 from scf.core.clock import FixedClock
+from scf.core.money import Money
 from scf.platform import Platform
 from scf.supervision import calendar as calendar_room
 from tests.e2e.test_calendar_far_dates_api import disbursed_factoring
@@ -315,3 +317,57 @@ def test_a_load_that_fails_to_install_changes_nothing(
     assert [d["record_id"] for d in loaded["dates"]] == [a["id"]]
     got = ok(client.get(f"{API}/certificates/{a['id']}", headers=h["supplier"]))
     assert (got["maturity_on"], got["maturity_provisional"]) == ("2027-02-20", False)
+
+
+def test_a_date_rolled_on_the_old_calendar_while_loading_is_rolled_again(
+    client: TestClient,
+    world: World,
+    clock: FixedClock,
+    platform: Platform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if platform.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite lets one writer at a time: the race needs two at once")
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    h = setup(client, world)
+    first = _issue_one(client, world, h)
+    core, sup = world.orgs["core_enterprise"], world.orgs["supplier"]
+    rec = confirmed_receivable(platform, sup, core, amount="500000.00", due_in_days=100)
+    line = first["line_id"]
+    real = calendar_room.install_schedule_file
+    racing: list[Any] = []
+
+    def issue_meanwhile(*args: Any) -> Any:
+        # another command, on the running calendar where 2027 is still provisional
+        with world.uow("core_enterprise") as uow:
+            cert = certificates.issue_certificate(
+                uow,
+                line_id=line,
+                supplier_org_id=sup,
+                receivable_ids=[rec],
+                face=Money(10_000_000, "CNY"),
+                maturity_on=date(2027, 2, 20),
+            )
+            racing.append(
+                {
+                    "id": cert.id,
+                    "maturity_on": cert.maturity_on.isoformat(),
+                    "maturity_provisional": cert.maturity_provisional,
+                }
+            )
+        return real(*args)
+
+    monkeypatch.setattr(calendar_room, "install_schedule_file", issue_meanwhile)
+    loaded = ok(
+        client.post(
+            f"{API}/calendar/files", headers=h["operator"], content=schedule_text().encode()
+        ),
+        201,
+    )
+    (late,) = racing
+    assert late["maturity_on"] == "2027-02-22" and late["maturity_provisional"]
+    assert [d["record_id"] for d in loaded["dates"]] == [first["id"], late["id"]]
+    got = ok(client.get(f"{API}/certificates/{late['id']}", headers=h["supplier"]))
+    assert (got["maturity_on"], got["maturity_provisional"]) == ("2027-02-20", False)
+    (alert,) = ok(client.get(f"{API}/calendar/alerts", headers=h["operator"]))
+    assert len(alert["dates"]) == 2

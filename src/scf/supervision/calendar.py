@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from scf.certificates import service as certificates
-from scf.core.calendar import Reroll, install_schedule_file
+from scf.core.calendar import ChinaCalendar, Reroll, install_schedule_file
 from scf.core.calendar_schedule import parse_schedule
 from scf.core.errors import Conflict
 from scf.core.ids import new_id
@@ -39,11 +39,7 @@ def load_official_calendar(
     schedule = parse_schedule(text)
     calendar = uow.calendar
     before = calendar.schedule(schedule.year)
-    candidate = calendar.with_year(schedule)
-    changes: list[Reroll] = certificates.reroll_maturities(uow, candidate, schedule.year)
-    reroll = getattr(financing_room(), "reroll_due_dates", None)
-    if reroll is not None:
-        changes += reroll(uow, candidate, schedule.year)
+    changes = _reroll(uow, calendar.with_year(schedule), schedule.year)
     row = CalendarLoadRow(
         id=new_id("cal"),
         year=schedule.year,
@@ -69,7 +65,26 @@ def load_official_calendar(
             ) from None
     uow.commit()
     calendar.add_year(schedule)
+    # A date rolled on the old calendar by a command that committed after the pass above is
+    # still marked provisional: roll again now that the running calendar has the year.
+    listed = {(d["record_id"], d["field"]) for d in row.dates}
+    late = [
+        c.as_json()
+        for c in _reroll(uow, calendar, schedule.year)
+        if (c.record_id, c.field) not in listed
+    ]
+    if late:
+        row.dates = [*row.dates, *late]
+    uow.commit()
     return load_dict(row)
+
+
+def _reroll(uow: UnitOfWork, calendar: ChinaCalendar, year: int) -> list[Reroll]:
+    changes: list[Reroll] = certificates.reroll_maturities(uow, calendar, year)
+    reroll = getattr(financing_room(), "reroll_due_dates", None)
+    if reroll is not None:
+        changes += reroll(uow, calendar, year)
+    return changes
 
 
 def calendar_loads(uow: UnitOfWork) -> list[dict[str, Any]]:
