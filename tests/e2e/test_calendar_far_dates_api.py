@@ -93,3 +93,38 @@ def test_a_financing_due_in_2030(client: TestClient, world: World, clock: FixedC
     assert app["due_provisional"] and app["due_requested_on"] == "2030-03-02"
     got = ok(client.get(f"{FINANCING}/applications/{app['id']}", headers=h["bank"]))
     assert got["due_on"] == "2030-03-04" and got["due_provisional"]
+
+
+def test_a_financing_due_in_2030_repaid_then_the_2030_schedule_loaded(
+    client: TestClient, world: World, clock: FixedClock
+) -> None:
+    clock.set(datetime(2029, 12, 3, 2, 0, tzinfo=UTC))
+    h = setup(client, world)
+    app = disbursed_factoring(client, world, h, (date(2030, 3, 2) - date(2029, 12, 3)).days)
+    assert app["due_on"] == "2030-03-04" and app["due_provisional"]
+    # repaid on its due date, on the provisional calendar
+    clock.set(datetime(2030, 3, 4, 2, 0, tzinfo=UTC))
+    h = {role: world.headers(client, role) for role in h}
+    paid = ok(
+        client.post(
+            f"{FINANCING}/applications/{app['id']}/repayments",
+            headers={**h["bank"], "Idempotency-Key": "rep-2030"},
+            json={"amount": money("80000.00")},
+        )
+    )
+    assert paid["status"] == "closed" and paid["due_on"] == "2030-03-04"
+    # a 2030 notice that makes Monday 4 March a day off: the closed financing keeps its date
+    notice = {"year": 2030, "holidays": {"2030-01-01": "元旦", "2030-03-04": "春节"}}
+    loaded = ok(
+        client.post(f"{API}/calendar/files", headers=h["operator"], json=notice),
+        201,
+    )
+    (kept,) = loaded["dates"]
+    assert (kept["record_id"], kept["before"], kept["after"]) == (
+        app["id"],
+        "2030-03-04",
+        "2030-03-05",
+    )
+    assert not kept["applied"] and kept["reason"] == "the financing is closed"
+    got = ok(client.get(f"{FINANCING}/applications/{app['id']}", headers=h["supplier"]))
+    assert (got["due_on"], got["due_provisional"]) == ("2030-03-04", False)
