@@ -143,6 +143,8 @@ class CertificateOut(BaseModel):
     paid: MoneyOut
     issued_on: date
     maturity_on: date
+    maturity_requested_on: date | None = None
+    maturity_provisional: bool = False
     status: str
     receivable_ids: list[str]
     registration_id: str | None
@@ -163,6 +165,8 @@ class CertificateOut(BaseModel):
             paid=MoneyOut.of(c.paid),
             issued_on=c.issued_on,
             maturity_on=c.maturity_on,
+            maturity_requested_on=c.maturity_requested_on,
+            maturity_provisional=c.maturity_provisional,
             status=c.status,
             receivable_ids=list(c.receivable_ids),
             registration_id=c.registration_id,

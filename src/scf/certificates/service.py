@@ -51,6 +51,7 @@ from scf.certificates.reach import (
     lineage,
     reach_figures,
 )
+from scf.certificates.reroll import reroll_maturities
 from scf.certificates.settlement import (
     Settlement,
     exposure_report,
@@ -106,6 +107,7 @@ __all__ = [
     "quote",
     "reach_figures",
     "reconcile_statement",
+    "reroll_maturities",
     "run_maturity",
     "set_exposure_cap",
     "settings_of",

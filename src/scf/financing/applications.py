@@ -38,6 +38,8 @@ def new_application(
     red_listed: bool,
     submitted_at: datetime,
     cover_policy_id: str | None = None,
+    due_requested_on: date | None = None,
+    due_provisional: bool = False,
 ) -> FinancingApplicationRow:
     """Add a submitted application, with the applicant's snapshots the regulator counts by."""
     app = FinancingApplicationRow(
@@ -48,6 +50,8 @@ def new_application(
         currency=amount.currency,
         amount_minor=amount.minor,
         due_on=due_on,
+        due_requested_on=due_requested_on or due_on,
+        due_provisional=due_provisional,
         asset=asset,
         collateral=collateral,
         evidence=evidence,
@@ -155,6 +159,8 @@ def application_dict(uow: UnitOfWork, app: FinancingApplicationRow) -> dict[str,
             "outstanding": app.outstanding,
             "repaid": Money(app.repaid_minor, app.currency),
             "due_on": app.due_on,
+            "due_requested_on": app.due_requested_on,
+            "due_provisional": app.due_provisional,
             "asset": app.asset,
             "collateral": app.collateral,
             "evidence": app.evidence,

@@ -59,11 +59,11 @@ def check_scenario_rules(ctx: CheckContext) -> Verdict:
     error = _advance_refusal(ctx)
     if error is not None:
         return refuse("scenario_rules", error)
-    due_on = ctx.uow.calendar.adjust(ctx.view.due_on)
-    error = _tenor_refusal(ctx, (due_on - ctx.uow.today()).days)
+    rolled = ctx.uow.calendar.roll(ctx.view.due_on)
+    error = _tenor_refusal(ctx, (rolled.date - ctx.uow.today()).days)
     if error is not None:
         return refuse("scenario_rules", error)
-    ctx.due = due_on
+    ctx.due, ctx.due_rolled = rolled.date, rolled
     return passed("scenario_rules", f"{ctx.scenario.code}: eligible", value=ctx.view.value)
 
 

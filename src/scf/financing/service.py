@@ -62,6 +62,7 @@ from scf.financing.reports import (
     list_alerts,
     volumes,
 )
+from scf.financing.reroll import reroll_due_dates
 from scf.financing.warehouse import (
     latest_price,
     list_prices,
@@ -126,6 +127,7 @@ __all__ = [
     "register",
     "repay",
     "request_hash",
+    "reroll_due_dates",
     "review",
     "run_overdue",
     "scenario_choices",

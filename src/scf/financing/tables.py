@@ -26,6 +26,10 @@ class FinancingApplicationRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     due_on: Mapped[date] = mapped_column(Date)
+    # The due date asked for before rolling, and whether a provisional calendar year (no
+    # official schedule yet) decided the roll: loading that year's schedule rolls it again.
+    due_requested_on: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     asset: Mapped[dict[str, Any]] = mapped_column(JSONType)
     collateral: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -202,6 +206,8 @@ class DiscountProgramRow(Base):
     cash_minor: Mapped[int] = mapped_column(BigInteger)
     hurdle_rate: Mapped[Decimal] = mapped_column(RATE)
     pay_on: Mapped[date] = mapped_column(Date)
+    pay_requested_on: Mapped[date | None] = mapped_column(Date)
+    pay_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     status: Mapped[str] = mapped_column(String(10))  # open, cleared
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -118,6 +118,8 @@ def _record_application(ctx: CheckContext, run: CheckRun, green: bool) -> Financ
         debtor_org_id=view.debtor_org_id,
         amount=ctx.amount,
         due_on=ctx.due_on,
+        due_requested_on=ctx.due_rolled.requested if ctx.due_rolled else ctx.due_on,
+        due_provisional=bool(ctx.due_rolled and ctx.due_rolled.provisional),
         asset=jsonable(dict(ctx.asset)),
         collateral=[
             {

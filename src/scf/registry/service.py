@@ -27,6 +27,12 @@ from scf.registry.changes import (
     object_to,
 )
 from scf.registry.conflicts import conflicts, priority_report
+from scf.registry.cosign import (
+    CosignatureIn,
+    latest_cosignatures,
+    latest_witnessed_head,
+    record_cosignature,
+)
 from scf.registry.filing import (
     MAX_BATCH,
     FilingInput,
@@ -50,6 +56,7 @@ from scf.registry.log import (
     LOG_STATE_ID,
     STH_DUE,
     STH_INTERVAL,
+    chain_key,
     consistency,
     entries,
     head_dict,
@@ -57,6 +64,7 @@ from scf.registry.log import (
     iter_all_entries,
     latest_tree_head,
     root_at,
+    rotate_key,
     signing_key,
     signing_keys,
     tree_heads,
@@ -70,8 +78,14 @@ from scf.registry.search import (
     search_certificate,
     verify_certificate,
 )
+from scf.registry.trust import TrustedHead
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
-from scf.registry.views import FilingResult, RegistrationInfo, get_registration
+from scf.registry.views import (
+    FilingResult,
+    RegistrationInfo,
+    get_registration,
+    registration_number,
+)
 
 __all__ = [
     "LOG_STATE_ID",
@@ -81,6 +95,7 @@ __all__ = [
     "AmendmentInput",
     "CollateralKind",
     "CollateralRef",
+    "CosignatureIn",
     "FilingInput",
     "FilingResult",
     "GoodsInput",
@@ -88,12 +103,14 @@ __all__ = [
     "RegistrationInfo",
     "RegistrationKind",
     "SearchQuery",
+    "TrustedHead",
     "VerifyReport",
     "agency_dict",
     "amend",
     "cancel",
     "cancel_in",
     "certificate_html",
+    "chain_key",
     "confirm_goods",
     "conflicts",
     "consistency",
@@ -110,7 +127,9 @@ __all__ = [
     "head_dict",
     "inclusion_proof",
     "iter_all_entries",
+    "latest_cosignatures",
     "latest_tree_head",
+    "latest_witnessed_head",
     "list_agencies",
     "mark_litigated",
     "object_to",
@@ -118,10 +137,13 @@ __all__ = [
     "pledge_capacity_in",
     "pledged_units",
     "priority_report",
+    "record_cosignature",
     "register_in",
+    "registration_number",
     "release_goods",
     "revoke_agency",
     "root_at",
+    "rotate_key",
     "search",
     "search_certificate",
     "signing_key",
