@@ -13,6 +13,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
 from scf.financing.common import watches_all
+from scf.financing.reservations import reservations_of
 from scf.financing.tables import CoverPolicyRow, FinancingApplicationRow, FinancingOfferRow
 
 S = M.Status
@@ -168,6 +169,7 @@ def application_dict(uow: UnitOfWork, app: FinancingApplicationRow) -> dict[str,
             "decision_seconds": app.decision_seconds,
             "note": app.note,
             "offers": [offer_dict(o) for o in offers_of(uow, app)],
+            "reservations": reservations_of(uow, app.id) if app.accepted_offer_id else [],
         }
     )
     return out

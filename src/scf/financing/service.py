@@ -62,6 +62,7 @@ from scf.financing.reports import (
     list_alerts,
     volumes,
 )
+from scf.financing.reservations import release_expired_reservations, reservations_of
 from scf.financing.warehouse import (
     latest_price,
     list_prices,
@@ -69,7 +70,14 @@ from scf.financing.warehouse import (
     mark_to_market,
     set_commodity_price,
 )
-from scf.financing.workflow import ApplicationInput, decline, register, review, submit_application
+from scf.financing.workflow import (
+    ApplicationInput,
+    cancel_application,
+    decline,
+    register,
+    review,
+    submit_application,
+)
 
 __all__ = [
     "CHANNELS",
@@ -85,6 +93,7 @@ __all__ = [
     "application_dict",
     "bid",
     "bid_dict",
+    "cancel_application",
     "check_exposure_cap",
     "check_risk_limit",
     "claim_dict",
@@ -124,8 +133,10 @@ __all__ = [
     "product_dict",
     "program_dict",
     "register",
+    "release_expired_reservations",
     "repay",
     "request_hash",
+    "reservations_of",
     "review",
     "run_overdue",
     "scenario_choices",
