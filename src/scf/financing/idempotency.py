@@ -25,3 +25,8 @@ def idempotent(
     return dict(
         idempotency.idempotent(uow, IdempotencyRow, key, command, body, run, required=required)
     )
+
+
+def purge_expired_keys(uow: UnitOfWork) -> int:
+    """Delete the room's keys older than their lifetime; return how many."""
+    return idempotency.purge_expired_keys(uow, IdempotencyRow)

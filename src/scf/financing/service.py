@@ -41,7 +41,7 @@ from scf.financing.discounting import (
     pay_early,
     program_dict,
 )
-from scf.financing.idempotency import idempotent, request_hash
+from scf.financing.idempotency import idempotent, purge_expired_keys, request_hash
 from scf.financing.inbox import CHANNELS, Channel, InboxChannel, inbox, mark_read, notify
 from scf.financing.offers import accept_offer, make_offer
 from scf.financing.products import create_product, list_products, product_dict, scenario_choices
@@ -132,6 +132,7 @@ __all__ = [
     "policy_dict",
     "product_dict",
     "program_dict",
+    "purge_expired_keys",
     "register",
     "release_expired_reservations",
     "repay",
