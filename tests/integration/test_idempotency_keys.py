@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -66,3 +67,32 @@ def test_a_refused_command_stores_no_key(world: World) -> None:
     with world.uow("supplier") as uow:  # a retry with the same key runs again
         assert trade.idempotent(uow, "k2", "demo", {}, lambda: {"ok": True}) == {"ok": True}
     assert _keys(world) == 1
+
+
+def test_the_nightly_purge_deletes_expired_keys_of_every_room(
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from scf.certificates import service as certificates
+    from scf.cli import app
+    from scf.config import get_settings
+    from scf.registry import service as registry
+    from tests.conftest import TEST_SECRET
+
+    # keys made on the test clock (2025); the command runs on the real clock, years later
+    with world.uow("supplier") as uow:
+        for room in (certificates, registry, trade):
+            room.idempotent(uow, "old", "demo", {}, lambda: {"ok": True})
+        uow.commit()
+    monkeypatch.setenv("SCF_DATABASE_URL", db_url)
+    monkeypatch.setenv("SCF_SECRET_KEY", TEST_SECRET)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["db", "purge-keys"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output.strip().splitlines()[-1])
+    assert counts == {"certificates": 1, "financing": 0, "registry": 1, "trade": 1}
+    assert _keys(world) == 0

@@ -169,7 +169,10 @@ def application_dict(uow: UnitOfWork, app: FinancingApplicationRow) -> dict[str,
             "decision_seconds": app.decision_seconds,
             "note": app.note,
             "offers": [offer_dict(o) for o in offers_of(uow, app)],
-            "reservations": reservations_of(uow, app.id) if app.accepted_offer_id else [],
+            # Only while it matters: registered financings need no query per row of a list.
+            "reservations": reservations_of(uow, app.id)
+            if app.accepted_offer_id and app.status in (S.ACCEPTED.value, S.WITHDRAWN.value)
+            else [],
         }
     )
     return out
