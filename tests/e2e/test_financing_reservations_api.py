@@ -122,8 +122,14 @@ def test_32_applications_on_one_receivable_leave_one_accepted(
     _refused_reserved(r, first, _bank_name(world))
     assert ok(client.get(f"{API}/applications", headers=h["supplier"])) == before
 
-    done = ok(client.post(f"{API}/applications/{first['id']}/registration", headers=h["bank"]))
+    url, keyed = (
+        f"{API}/applications/{first['id']}/registration",
+        {**h["bank"], "Idempotency-Key": "r1"},
+    )
+    done = ok(client.post(url, headers=keyed))
     assert done["status"] == "registered"
+    assert ok(client.post(url, headers=keyed)) == done  # a retry replays, files nothing more
+    assert len(done["registrations"]) == 1
     assert _live(world) == 0
     r = client.post(f"{API}/applications", headers=h["supplier"], json=body)
     assert r.status_code == 409 and r.json()["code"] == "already_pledged", r.text
