@@ -72,7 +72,12 @@ from scf.registry.search import (
 )
 from scf.registry.tables import RegistryIdempotencyRow
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
-from scf.registry.views import FilingResult, RegistrationInfo, get_registration
+from scf.registry.views import (
+    FilingResult,
+    RegistrationInfo,
+    get_registration,
+    registration_number,
+)
 
 # Commands that move money or file records run once per Idempotency-Key.
 idempotent = KeyedCommands(RegistryIdempotencyRow)
@@ -123,6 +128,7 @@ __all__ = [
     "pledged_units",
     "priority_report",
     "register_in",
+    "registration_number",
     "release_goods",
     "revoke_agency",
     "root_at",
