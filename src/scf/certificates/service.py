@@ -62,6 +62,7 @@ from scf.certificates.settlement import (
     settlement_file,
     upcoming_settlements,
 )
+from scf.certificates.tables import CertIdempotencyRow
 from scf.certificates.transfer import (
     MAX_BATCH,
     QueuedTransfer,
@@ -71,6 +72,10 @@ from scf.certificates.transfer import (
     transfer_piece,
     transfer_pieces,
 )
+from scf.core.idempotency import KeyedCommands
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(CertIdempotencyRow)
 
 __all__ = [
     "ENTERPRISE",
@@ -94,6 +99,7 @@ __all__ = [
     "get_financing",
     "get_line",
     "grant_line",
+    "idempotent",
     "institution_exposures",
     "instruct_settlement",
     "issue_certificate",

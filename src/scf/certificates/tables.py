@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, configure_mappers, mapped_column
 
 from scf.core.db import Base, JSONType, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 from scf.core.money import Money
 
 
@@ -275,3 +276,9 @@ class CertificateAlertRow(Base):
     unpaid_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertIdempotencyRow(IdempotencyColumns, Base):
+    """A command's Idempotency-Key, the hash of its request and the answer it gave."""
+
+    __tablename__ = "cert_idempotency"

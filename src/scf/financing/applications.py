@@ -13,6 +13,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
 from scf.financing.common import watches_all
+from scf.financing.reservations import reservations_of
 from scf.financing.tables import CoverPolicyRow, FinancingApplicationRow, FinancingOfferRow
 
 S = M.Status
@@ -174,6 +175,10 @@ def application_dict(uow: UnitOfWork, app: FinancingApplicationRow) -> dict[str,
             "decision_seconds": app.decision_seconds,
             "note": app.note,
             "offers": [offer_dict(o) for o in offers_of(uow, app)],
+            # Only while it matters: registered financings need no query per row of a list.
+            "reservations": reservations_of(uow, app.id)
+            if app.accepted_offer_id and app.status in (S.ACCEPTED.value, S.WITHDRAWN.value)
+            else [],
         }
     )
     return out

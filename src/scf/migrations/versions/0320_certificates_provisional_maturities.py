@@ -1,7 +1,7 @@
 """certificates: the maturity asked for and its provisional mark
 
 Revision ID: 0320
-Revises: 0301
+Revises: 0310
 Create Date: 2026-12-03 13:40:00
 
 A maturity rolled on a year without an official holiday schedule is provisional: the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0320"
-down_revision = "0301"
+down_revision = "0310"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """financing: due dates and early-payment dates asked for, and their provisional mark
 
 Revision ID: 0420
-Revises: 0401
+Revises: 0410
 Create Date: 2026-12-03 13:50:00
 
 A date rolled on a year without an official holiday schedule is provisional: the requested
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0420"
-down_revision = "0401"
+down_revision = "0410"
 branch_labels = None
 depends_on = None
 
