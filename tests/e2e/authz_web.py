@@ -17,6 +17,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/regulator": ("regulator",),
     "/regulator/alerts": ("regulator",),
     "/regulator/lists": ("regulator",),
+    "/regulator/financings": ("regulator",),
+    "/regulator/certificates": ("regulator",),
     "/registry": "public",
     "/login": "public",
 }

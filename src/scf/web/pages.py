@@ -3,9 +3,10 @@
 `login` (log in and out, language, home), `sme` (suppliers, distributors, marketplaces),
 `core` (the core enterprise), `funder` (banks, factoring companies, local financial
 organizations), `warehouse` (warehouses and logistics firms), `operator` (the platform
-operator), `insurer` (insurers and guarantors), `regulator` and `registry` (the public
-registry); `common` holds what they share (rendering, session, CSRF, forms, refusals) and
-each module's templates are in `templates/<module>/`.
+operator), `insurer` (insurers and guarantors), `console` (the regulator's indicators),
+`regulator` and `registry` (the public registry); `common` holds what they share
+(rendering, session, CSRF, forms, refusals) and each module's templates are in
+`templates/<module>/`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,32 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from scf.web import core, funder, insurer, login, operator, registry, regulator, sme, warehouse
+from scf.web import (
+    console,
+    core,
+    funder,
+    insurer,
+    login,
+    operator,
+    registry,
+    regulator,
+    sme,
+    warehouse,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (login, sme, core, funder, warehouse, operator, insurer, regulator, registry):
+for module in (
+    login,
+    sme,
+    core,
+    funder,
+    warehouse,
+    operator,
+    insurer,
+    console,
+    regulator,
+    registry,
+):
     router.include_router(module.router)
