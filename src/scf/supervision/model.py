@@ -260,5 +260,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "certificate_defaulted",
         "margin_call",
         "financing",
+        "financing_overdue",
+        "financing_defaulted",
     ),
 }

@@ -41,6 +41,7 @@ from scf.parties import service as parties
 from scf.platform import Platform
 from scf.web.forms import keep_input, normalise_amount
 from scf.web.i18n import DEFAULT_LANG, LANGS, money, percent
+from scf.web.room_text import room_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SESSION_COOKIE = "scf_session"
@@ -149,6 +150,7 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
         "money": lambda v: money_cell(lang, v),
         "table_text": table_text(lang),
         "pct": lambda v: percent(lang, v),
+        "room_text": lambda item, names=None: room_text(lang, item, names),
         "lang": lang,
         "csrf": _csrf(request),
         "actor": actor,

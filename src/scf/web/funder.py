@@ -93,6 +93,8 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     ids |= {e["core_org_id"] for e in exposures}
     ids |= {a["applicant_org_id"] for a in apps + funded}
     ids |= {a["debtor_org_id"] for a in apps + funded if a["debtor_org_id"]}
+    for view in (*views.values(), *app_views.values()):
+        ids |= {i for fd in view.get("findings") or [] for i in fd["org_ids"]}
     uow.commit()  # keep the access-log entries of the risk reads
     return {
         "incoming": incoming,
