@@ -5,7 +5,8 @@
 organizations), `warehouse` (warehouses and logistics firms), `operator` (the platform
 operator), `insurer` (insurers and guarantors), `console` (the regulator's indicators),
 `regulator` and `registry` (the public registry); `common` holds what they share
-(rendering, session, CSRF, forms, refusals) and each module's templates are in
+(rendering, session, CSRF, forms, refusals), `names` and `room_text` what records and alerts
+are called in the reader's language, and each module's templates are in
 `templates/<module>/`.
 """
 
