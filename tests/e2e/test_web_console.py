@@ -93,3 +93,24 @@ def test_a_period_that_cannot_be_read_is_refused_by_name(
         assert 'role="alert"' in page and field in page, params
     r = client.get("/regulator/financings", params={"state": "lost"}, follow_redirects=False)
     assert r.status_code == 303
+
+
+def test_pages_name_certificates_and_lines_and_keep_the_ids_aside(
+    client: TestClient, platform: Platform, clock: FixedClock
+) -> None:
+    s = _setup(platform, clock)
+    core = next(o[1] for o in ORGS if o[0] == "core")
+    bank = next(o[1] for o in ORGS if o[0] == "bank")
+    login(client, "core")
+    page = client.get("/core").text
+    # the credit line by its funder and what is left of it, never its bare id
+    select = re.search(r'<select id="line_id".*?</select>', page, re.S)
+    assert select and bank in select.group(0)
+    assert not re.search(r">\s*cln_\w+\s*<", select.group(0))
+    # a certificate by its issuer and maturity, its id as the tooltip
+    named = re.search(rf'title="{s.certificate_id}">([^<]+)</a>', page)
+    assert named and core in named.group(1) and "到期" in named.group(1)
+    assert f">{s.certificate_id}<" not in page
+    login(client, "sme2")
+    page = client.get("/sme").text
+    assert re.search(rf'title="crt_\w+">{core}[^<]*到期</td>', page)
