@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -97,12 +97,11 @@ def _cny(amounts: list[dict[str, Any]]) -> str:
     return next((m["amount"] for m in amounts if m["currency"] == "CNY"), "0")
 
 
-def chart_rows(
-    lang: str, rows: list[dict[str, Any]], name: Any, drill: str
-) -> list[dict[str, Any]]:
+def chart_rows(rows: list[dict[str, Any]], name: Any, drill: str) -> list[dict[str, Any]]:
     """A chart's bars: the label in the page's language, the CNY amount, the list behind it."""
     return [
-        {"label": name(r), "value": _cny(r["amounts"]), "drill": drill + r["key"]} for r in rows
+        {"label": name(r), "value": _cny(r["amounts"]), "drill": drill + quote(r["key"], safe="")}
+        for r in rows
     ]
 
 
@@ -140,15 +139,12 @@ def _charts(uow: UnitOfWork, lang: str, ind: dict[str, Any], period: Period) -> 
 
     charts = {
         "district": chart_rows(
-            lang,
             vol["by_district"],
             lambda r: i18n.label(lang, "parties.District", r["key"]),
             drill + "&district=",
         ),
-        "institution": chart_rows(
-            lang, vol["by_institution"], lambda r: r["label"], drill + "&funder="
-        ),
-        "tier": chart_rows(lang, vol["by_tier"], tier, drill + "&tier="),
+        "institution": chart_rows(vol["by_institution"], lambda r: r["label"], drill + "&funder="),
+        "tier": chart_rows(vol["by_tier"], tier, drill + "&tier="),
     }
     out = {k: json.dumps(v, ensure_ascii=False) for k, v in charts.items()}
     out["series"] = json.dumps(_series(uow, lang, period), ensure_ascii=False)
