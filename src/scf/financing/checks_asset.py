@@ -72,7 +72,7 @@ def check_registry_conflicts(ctx: CheckContext) -> Verdict:
     refs = ctx.view.collateral
     if not (ctx.scenario.checks_registry_conflicts and refs):
         return skip("registry_conflicts")
-    earlier = registry.conflicts(ctx.platform, refs)
+    earlier = registry.blocking_conflicts(ctx.platform, refs)
     if earlier:
         first = earlier[0]
         return refuse(

@@ -26,7 +26,7 @@ from scf.registry.changes import (
     mark_litigated,
     object_to,
 )
-from scf.registry.conflicts import conflicts, priority_report
+from scf.registry.conflicts import blocking_conflicts, conflicts, priority_report
 from scf.registry.filing import (
     MAX_BATCH,
     FilingInput,
@@ -90,6 +90,7 @@ __all__ = [
     "VerifyReport",
     "agency_dict",
     "amend",
+    "blocking_conflicts",
     "cancel",
     "cancel_in",
     "certificate_html",

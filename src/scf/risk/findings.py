@@ -28,6 +28,7 @@ from scf.risk.derived import (
 )
 from scf.risk.model import FindingKind, GraphFinding, Severity
 from scf.risk.rooms import CREDIT, PlatformGraph, org_or_404
+from scf.risk.roundtrips import RoundTrip
 
 
 def graph_findings(uow: UnitOfWork, org_id: str) -> list[GraphFinding]:
@@ -107,7 +108,6 @@ def _graph_findings_for(
     out: list[GraphFinding] = []
     if me is not None and len(pg.edges):
         out += _circular_trade(me, d.cycles_by_node.get(me, ()), pg.nodes.ids)
-        out += _fan_patterns(me, d.fans_by_node.get(me, ()), pg.nodes.ids, s)
         out += _self_financing_trade(org_id, me, d.related, pg)
     in_group = d.in_group_share.get(org_id) if me is not None else None
     shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group)
@@ -125,55 +125,48 @@ def _graph_findings_for(
     return out
 
 
-def _circular_trade(me: int, cycles: Iterable[G.Cycle], ids: Sequence[str]) -> list[GraphFinding]:
+def _circular_trade(me: int, trips: Iterable[RoundTrip], ids: Sequence[str]) -> list[GraphFinding]:
+    """The round trips through the enterprise, each with its score, path, amounts and dates."""
     out: list[GraphFinding] = []
-    for c in cycles:
-        if me in c.nodes:
-            info = G.summarize_cycle(c, ids)
-            out.append(
-                GraphFinding(
-                    FindingKind.CIRCULAR_TRADE,
-                    Severity.HIGH,
-                    tuple(ids[n] for n in c.nodes),
-                    f"circular trade of {info['hops']} hops closing in {info['days']} days",
-                    tuple(info["path"]),
-                    {
-                        "first_amount": Money(c.first_amount, "CNY").as_json(),
-                        "returned_amount": Money(c.last_amount, "CNY").as_json(),
-                        "from": date.fromordinal(c.first_day).isoformat(),
-                        "to": date.fromordinal(c.last_day).isoformat(),
-                    },
-                )
-            )
-    return out
-
-
-def _fan_patterns(
-    me: int, fans: Iterable[G.FanPattern], ids: Sequence[str], s: RiskSettings
-) -> list[GraphFinding]:
-    out: list[GraphFinding] = []
-    for p in fans:
-        involved = p.node == me or p.sink == me or me in p.counterparties
-        if not involved:
+    for t in trips:
+        if me not in t.firms:
             continue
-        members = [ids[p.node], *(ids[c] for c in p.counterparties)]
-        if p.sink is not None:
-            members.append(ids[p.sink])
+        path = [_position(t.members[i], ids) for i in range(len(t.nodes))]
+        kind = FindingKind(t.kind)
+        what = "funds returning" if kind is FindingKind.RETURNING_FUNDS else "circular trade"
         out.append(
             GraphFinding(
-                FindingKind(p.kind),
-                Severity.MEDIUM,
-                tuple(members),
-                f"{p.kind.replace('_', '-')} around {ids[p.node]}: "
-                f"{len(p.counterparties)} counterparties within {s.fan_window_days} days",
-                (),
+                kind,
+                Severity.HIGH if t.score >= 0.6 else Severity.MEDIUM,
+                tuple(ids[n] for n in t.firms),
+                f"{what} of {t.hops} hops closing in {t.last_day - t.first_day} days, "
+                f"{t.last_amount / t.first_amount:.0%} of the value back (score {t.score:.2f})",
+                (*path, path[0]),
                 {
-                    "window_start": date.fromordinal(p.window_start).isoformat(),
-                    "sink": ids[p.sink] if p.sink is not None else None,
+                    "hops": [
+                        {
+                            "from": path[h],
+                            "to": path[(h + 1) % len(path)],
+                            "amount": Money(t.amounts[h], "CNY").as_json(),
+                            "on": date.fromordinal(t.days[h]).isoformat(),
+                        }
+                        for h in range(t.hops)
+                    ],
+                    "first_amount": Money(t.first_amount, "CNY").as_json(),
+                    "returned_amount": Money(t.last_amount, "CNY").as_json(),
+                    "from": date.fromordinal(t.first_day).isoformat(),
+                    "to": date.fromordinal(t.last_day).isoformat(),
+                    "factors": dict(t.factors),
                 },
+                t.score,
             )
         )
     return out
+
+
+def _position(members: Sequence[int], ids: Sequence[str]) -> str:
+    """A position of a loop: the firm, or the parallel intermediaries joined by '+'."""
+    return "+".join(ids[m] for m in members)
 
 
 def _self_financing_trade(

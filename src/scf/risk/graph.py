@@ -110,6 +110,8 @@ def find_cycles(
     window_days: int = 30,
     tolerance: float = 0.2,
     hop_tolerance: float | None = None,
+    hop_bounds: tuple[float, float] | None = None,
+    return_bounds: tuple[float, float] | None = None,
     chunk: int = 2_000_000,
 ) -> list[Cycle]:
     """Find loops of min..max hops whose amounts come back within a time window.
@@ -123,6 +125,7 @@ def find_cycles(
 
     The search grows every open path by one hop at a time, all paths at once in numpy (in
     slices of `chunk // 8` paths), inside the strongly connected components only.
+    `hop_bounds` and `return_bounds` (low, high ratios) replace the symmetric tolerances.
     """
     if not 2 <= min_hops <= max_hops:
         raise InvalidInput("hops must satisfy 2 <= min_hops <= max_hops", field="max_hops")
@@ -132,7 +135,9 @@ def find_cycles(
     if adj is None:
         return []
     step = tolerance if hop_tolerance is None else hop_tolerance
-    rule = _CycleRule(window_days, 1.0 - step, 1.0 + step, 1.0 - tolerance, 1.0 + tolerance)
+    lo_h, hi_h = hop_bounds if hop_bounds is not None else (1.0 - step, 1.0 + step)
+    lo_r, hi_r = return_bounds if return_bounds is not None else (1 - tolerance, 1 + tolerance)
+    rule = _CycleRule(window_days, lo_h, hi_h, lo_r, hi_r)
     # the frontier: one row per open path, its nodes and its edges (indices into `adj`)
     nodes = np.stack([adj.src, adj.dst], axis=1)
     eids = np.arange(len(adj.order), dtype=np.int64)[:, None]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from scf.risk.config import RiskSettings
 from scf.risk.contagion import contagion_of
-from scf.risk.derived import DerivedGraphs, clear_derived_cache, derived_graphs
+from scf.risk.derived import DerivedGraphs, clear_derived_cache, derived_graphs, round_trips
 from scf.risk.findings import graph_findings, related_party_check, shell_reasons
 from scf.risk.governance import (
     counts,
@@ -91,6 +91,7 @@ __all__ = [
     "register_models",
     "related_party_check",
     "resolve_alert",
+    "round_trips",
     "score_batch",
     "score_enterprise",
     "score_history",

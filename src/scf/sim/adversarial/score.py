@@ -1,11 +1,10 @@
 """What the platform's detectors said about each case, and the scores per family and band.
 
 Each family is read from the detector the platform has for it:
-circular trade - the cycles `risk.derived_graphs` finds (`risk.graph.find_cycles` with the
+circular trade - the round trips `risk.derived_graphs` finds (`risk.roundtrips` with the
   room's settings) through any of the case's firms;
-returning funds - those cycles and the fan patterns (fan-in, fan-out, scatter-gather) through
-  any of the case's firms: fan-in and fan-out are shown to users as findings, so a
-  look-alike that raises one counts as flagged;
+returning funds - those round trips, circular or through parallel intermediaries, through
+  any of the case's firms (fan-in and fan-out are features of the score, not findings);
 near-duplicate invoices - the financing room's decision on the copy (refused, or escalated
   for review) and `trade.assess_authenticity`'s NEAR_DUPLICATE_INVOICE reason on its
   receivable;
@@ -59,7 +58,7 @@ NOT_DETECTION = frozenset(
 )
 GRAPH_KINDS = {
     CIRCULAR: frozenset({"circular_trade"}),
-    RETURNING: frozenset({"circular_trade", "scatter_gather", "fan_in", "fan_out"}),
+    RETURNING: frozenset({"circular_trade", "returning_funds"}),
 }
 
 
@@ -127,9 +126,7 @@ def _graph_kinds(d: Any, org_ids: Iterable[str]) -> set[str]:
         node = d.pg.nodes.index.get(org_id)
         if node is None:
             continue
-        if d.cycles_by_node.get(node):
-            kinds.add("circular_trade")
-        kinds |= {p.kind for p in d.fans_by_node.get(node, ())}
+        kinds |= {t.kind for t in d.cycles_by_node.get(node, ())}
     return kinds
 
 
