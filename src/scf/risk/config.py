@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scf.risk.roundtrips import RoundTripRule
+
+RelatedAction = Literal["refuse", "hold", "note"]
+
+# One control group is self-financing; a key person in both firms steers both; a shared bank
+# account is one till. A shared phone or address is weaker: it may be a family's or an
+# agent's, so a person looks at it.
+DEFAULT_RELATED_POLICY: dict[str, RelatedAction] = {
+    "control": "refuse",
+    "common_controller": "refuse",
+    "shared_key_person": "refuse",
+    "shared_bank_account": "refuse",
+    "shared_phone": "hold",
+    "shared_address": "hold",
+}
+STRICTNESS = {"note": 0, "hold": 1, "refuse": 2}
 
 
 class RiskSettings(BaseSettings):
@@ -56,12 +72,24 @@ class RiskSettings(BaseSettings):
         default=0.0, ge=0, le=1, description="round trips scored below this are not shown"
     )
     cycle_max_hops: int = Field(default=12, ge=2, le=16)
-    control_levels: int = Field(default=16, ge=1, le=64)
+    control_levels: int = Field(default=64, ge=1, le=64)
+    related_policy: dict[str, RelatedAction] = Field(
+        default_factory=lambda: dict(DEFAULT_RELATED_POLICY),
+        description="what a financing does when applicant and debtor are linked, by kind of "
+        'link (JSON, e.g. {"shared_phone": "note"}): refuse, hold for review, or note',
+    )
     fan_counterparties: int = Field(default=10, ge=2)
     fan_window_days: int = Field(default=30, ge=1)
     shell_new_days: int = Field(default=365, ge=1)
-    shell_tiny_capital_cny: int = Field(default=100_000, ge=0)
-    shell_min_indicators: int = Field(default=2, ge=1)
+    shell_tiny_capital_cny: int = Field(
+        default=0, ge=0, description="capital below this is an indicator (0: never)"
+    )
+    shell_min_indicators: int = Field(default=3, ge=1)
+    shell_burst_x_capital: float = Field(
+        default=3.0, gt=0, description="sales in 90 days against registered capital"
+    )
+    shell_one_customer_share: float = Field(default=0.9, gt=0, le=1)
+    shell_dormant_days: int = Field(default=90, ge=1)
     psi_alert: float = Field(default=0.25, gt=0)
 
     def round_trip_rule(self) -> RoundTripRule:

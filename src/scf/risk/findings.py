@@ -19,7 +19,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.risk import graph as G
-from scf.risk.config import RiskSettings, risk_settings
+from scf.risk.config import STRICTNESS, RiskSettings, risk_settings
 from scf.risk.derived import (
     DerivedGraphs,
     derived_graphs,
@@ -63,25 +63,39 @@ def shell_reasons(
     share = None
     if org_id in pg.nodes.index and len(pg.edges):
         share = in_group_share(org_id, group, pg)
-    return shell_reasons_of(uow, org, _shared_of(related, org_id), share)
+    return shell_reasons_of(uow, org, _shared_of(related, org_id), share, pg)
 
 
 def shell_reasons_of(
-    uow: UnitOfWork, org: Any, shared_reasons: set[str], in_group_share: float | None
+    uow: UnitOfWork,
+    org: Any,
+    shared_reasons: set[str],
+    in_group_share: float | None,
+    pg: PlatformGraph | None = None,
 ) -> list[str]:
-    """The shell-company indicators of an organization row, with the room's thresholds."""
+    """The shell-company indicators of an organization row, with the room's thresholds; its
+    sales are read from the trade graph `pg` when one is given."""
     s = risk_settings()
     shared = sorted(shared_reasons)
+    t = G.ShellThresholds(
+        new_days=s.shell_new_days,
+        tiny_capital_minor=s.shell_tiny_capital_cny * 100,
+        min_indicators=s.shell_min_indicators,
+        burst_x_capital=s.shell_burst_x_capital,
+        one_customer_share=s.shell_one_customer_share,
+        dormant_days=s.shell_dormant_days,
+    )
+    sales = None
+    node = pg.nodes.index.get(org.id) if pg is not None else None
+    if pg is not None and node is not None and len(pg.edges):
+        sales = G.trade_behaviour(pg.edges, node, uow.today().toordinal(), t.recent_days)
     return G.shell_indicators(
         age_days=(uow.today() - org.founded_on).days,
         capital_minor=org.registered_capital.minor,
         shared_with=shared,
         in_group_share=in_group_share,
-        t=G.ShellThresholds(
-            new_days=s.shell_new_days,
-            tiny_capital_minor=s.shell_tiny_capital_cny * 100,
-            min_indicators=s.shell_min_indicators,
-        ),
+        t=t,
+        sales=sales,
     )
 
 
@@ -110,7 +124,7 @@ def _graph_findings_for(
         out += _circular_trade(me, d.cycles_by_node.get(me, ()), pg.nodes.ids)
         out += _self_financing_trade(org_id, me, d.related, pg)
     in_group = d.in_group_share.get(org_id) if me is not None else None
-    shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group)
+    shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group, pg)
     if len(shell) >= s.shell_min_indicators:
         out.append(
             GraphFinding(
@@ -193,7 +207,7 @@ def _self_financing_trade(
 
 
 def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
-    levels = risk_settings().control_levels
+    s = risk_settings()
     controllers = []
     for holder, controlled in related.controllers.items():
         covers_a = holder == a or a in controlled
@@ -204,10 +218,16 @@ def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
     path = [a]
     for lk in links:
         path.append(lk.b if lk.a == path[-1] else lk.a)
-    evidence = {
+    kinds = sorted({lk.reason for lk in links} | ({"common_controller"} if controllers else set()))
+    policy = {k: s.related_policy.get(k, "hold") for k in kinds}
+    decision = max(policy.values(), key=lambda v: STRICTNESS[v], default="note")
+    evidence: dict[str, Any] = {
         "links": [{"a": lk.a, "b": lk.b, "reason": lk.reason, "via": lk.via} for lk in links],
-        "control_levels_searched": levels,
+        "control_levels_searched": s.control_levels,
+        "policy": policy,
+        "decision": decision,
     }
+    score = {"refuse": 1.0, "hold": 0.6, "note": 0.3}[decision]
     if controllers:
         evidence["common_controllers"] = sorted(controllers)
         if len(path) == 1:
@@ -217,18 +237,20 @@ def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
             Severity.HIGH,
             (a, b),
             f"applicant {a} and debtor {b} are in one control group "
-            f"(controlled by {', '.join(sorted(controllers))})",
+            f"(controlled by {', '.join(sorted(controllers))}); policy: {decision}",
             tuple(path),
             evidence,
+            score,
         )
     if links:
-        reasons = sorted({lk.reason for lk in links})
         return GraphFinding(
             FindingKind.RELATED_PARTY,
-            Severity.MEDIUM,
+            Severity.HIGH if decision == "refuse" else Severity.MEDIUM,
             (a, b),
-            f"applicant {a} and debtor {b} are related parties ({', '.join(reasons)})",
+            f"applicant {a} and debtor {b} are related parties ({', '.join(kinds)}); "
+            f"policy: {decision}",
             tuple(path),
             evidence,
+            score,
         )
     return None

@@ -497,9 +497,49 @@ def fan_patterns(
 @dataclass(frozen=True)
 class ShellThresholds:
     new_days: int = 365
-    tiny_capital_minor: int = 10_000_000  # CNY 100,000
+    tiny_capital_minor: int = 0  # CNY 0: small capital alone says nothing (start-ups have it)
     in_group_share: float = 0.9
-    min_indicators: int = 2
+    min_indicators: int = 3
+    recent_days: int = 90  # the window of a burst
+    burst_x_capital: float = 3.0  # sales in the window against the registered capital
+    one_customer_share: float = 0.9  # of the sales amount, over at least 3 invoices
+    dormant_days: int = 90  # a silence this long before a burst
+    wake_x_before: float = 5.0  # sales after the silence against all sales before it
+
+
+@dataclass(frozen=True)
+class TradeBehaviour:
+    """An enterprise's sales as the trade graph shows them (amounts in minor units)."""
+
+    invoices: int = 0
+    customers: int = 0
+    top_customer_share: float | None = None
+    recent_minor: int = 0  # in the last `recent_days` up to the day asked
+    longest_silence_days: int = 0  # between two sales
+    after_silence_minor: int = 0
+    before_silence_minor: int = 0
+
+
+def trade_behaviour(edges: EdgeList, node: int, today: int, recent_days: int) -> TradeBehaviour:
+    """The sales of `node` (the edges it is the source of) up to the ordinal day `today`."""
+    mine = (edges.src == node) & (edges.dst != node) & (edges.day <= today)
+    if not mine.any():
+        return TradeBehaviour()
+    order = np.argsort(edges.day[mine], kind="stable")
+    day, amount, buyer = edges.day[mine][order], edges.amount[mine][order], edges.dst[mine][order]
+    total = int(amount.sum())
+    by_buyer = np.bincount(np.unique(buyer, return_inverse=True)[1].reshape(-1), weights=amount)
+    gaps = np.diff(day)
+    at = int(np.argmax(gaps)) if len(gaps) else -1
+    return TradeBehaviour(
+        invoices=len(day),
+        customers=len(by_buyer),
+        top_customer_share=float(by_buyer.max()) / total if total else None,
+        recent_minor=int(amount[day > today - recent_days].sum()),
+        longest_silence_days=int(gaps[at]) if at >= 0 else 0,
+        after_silence_minor=int(amount[at + 1 :].sum()) if at >= 0 else total,
+        before_silence_minor=int(amount[: at + 1].sum()) if at >= 0 else 0,
+    )
 
 
 def shell_indicators(
@@ -509,8 +549,11 @@ def shell_indicators(
     shared_with: Sequence[str],
     in_group_share: float | None,
     t: ShellThresholds = ShellThresholds(),
+    sales: TradeBehaviour | None = None,
 ) -> list[str]:
-    """Name the shell-company indicators an enterprise shows."""
+    """Name the shell-company indicators an enterprise shows: its age, what it shares with
+    other enterprises and its trade inside its own group, and from its sales a burst against
+    its registered capital, a single customer, and a long silence followed by a burst."""
     out = []
     if age_days is not None and age_days < t.new_days:
         out.append(f"new: founded {age_days} days ago")
@@ -520,6 +563,32 @@ def shell_indicators(
         out.append("shares " + ", ".join(sorted(set(shared_with))) + " with other enterprises")
     if in_group_share is not None and in_group_share >= t.in_group_share:
         out.append(f"trades {in_group_share:.0%} inside its own control group")
+    if sales is not None:
+        out += _sales_indicators(sales, capital_minor, t)
+    return out
+
+
+def _sales_indicators(
+    sales: TradeBehaviour, capital_minor: int | None, t: ShellThresholds
+) -> list[str]:
+    out = []
+    if capital_minor and sales.recent_minor >= t.burst_x_capital * capital_minor:
+        out.append(
+            f"burst: sold {sales.recent_minor / capital_minor:.1f} times its registered "
+            f"capital in {t.recent_days} days"
+        )
+    share = sales.top_customer_share
+    if share is not None and sales.invoices >= 3 and share >= t.one_customer_share:
+        out.append(f"one customer: {share:.0%} of its sales to one buyer")
+    if (
+        sales.longest_silence_days >= t.dormant_days
+        and sales.after_silence_minor >= t.wake_x_before * max(sales.before_silence_minor, 1)
+    ):
+        out.append(
+            f"dormant, then a burst: silent {sales.longest_silence_days} days, then sold "
+            f"{sales.after_silence_minor / max(sales.before_silence_minor, 1):.0f} times "
+            "what it sold before"
+        )
     return out
 
 

@@ -7,7 +7,8 @@ the hop before carried. Goods or money going round to inflate receivables keep t
 but for a thin margin or a fee kept at each hop; genuine chains add value (a processor's
 15-40%), and a two-party loop whose goods come back dearer than they left is toll
 processing or a buy-back of processed goods, not a round trip (`pair_ceiling`, against the
-loop's own hops and against everything the two parties ever sent each other).
+loop's own hops, and against everything the two sent each other since the first of them
+sent the other anything).
 
 Layering splits the value over several intermediaries that do nothing else: firms with the
 same counterparties on both sides (scatter-gather, gather-scatter, bipartite layers) are
@@ -178,7 +179,7 @@ def find_round_trips(
         amounts = tuple(int(flows.amount[e]) for e in c.edges)
         if len(amounts) == 2 and (
             amounts[1] > rule.pair_ceiling * amounts[0]
-            or pairs.total(c.nodes[1], c.nodes[0]) > rule.pair_ceiling * pairs.total(*c.nodes)
+            or pairs.value_added(c.nodes[0], c.nodes[1]) > rule.pair_ceiling
         ):
             continue
         at = tuple(tuple(members.get(n, [n])) for n in c.nodes)
@@ -193,19 +194,31 @@ def find_round_trips(
 
 
 class _PairTotals:
-    """The total ever sent from one node to another, looked up by pair."""
+    """What two nodes ever sent each other, looked up by pair."""
 
     def __init__(self, flows: EdgeList) -> None:
         self.n = max(flows.n_nodes, 1)
         key = flows.src * self.n + flows.dst
         self.keys, inverse = np.unique(key, return_inverse=True)
+        inverse = inverse.reshape(-1)
         self.sums = np.zeros(len(self.keys), dtype=np.int64)
-        np.add.at(self.sums, inverse.reshape(-1), flows.amount)
+        np.add.at(self.sums, inverse, flows.amount)
+        self.first = np.full(len(self.keys), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(self.first, inverse, flows.day)
 
-    def total(self, a: int, b: int) -> int:
+    def _at(self, a: int, b: int) -> int | None:
         key = a * self.n + b
         i = int(np.searchsorted(self.keys, key))
-        return int(self.sums[i]) if i < len(self.keys) and self.keys[i] == key else 0
+        return i if i < len(self.keys) and self.keys[i] == key else None
+
+    def value_added(self, a: int, b: int) -> float:
+        """What came back to the one of the two that sent first, against what it sent: above
+        1 the other added value (a processor's fee), at or below 1 the value only went round."""
+        ab, ba = self._at(a, b), self._at(b, a)
+        if ab is None or ba is None:
+            return 0.0
+        out, back = (ab, ba) if self.first[ab] <= self.first[ba] else (ba, ab)
+        return float(self.sums[back]) / max(float(self.sums[out]), 1.0)
 
 
 def _factors(

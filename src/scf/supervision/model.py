@@ -212,6 +212,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "fan_in",
         "fan_out",
         "scatter_gather",
+        "returning_funds",
         "shell_company",
         "concentration_jump",
         "debtor_paying_late",
