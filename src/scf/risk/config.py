@@ -81,10 +81,10 @@ class RiskSettings(BaseSettings):
     fan_counterparties: int = Field(default=10, ge=2)
     fan_window_days: int = Field(default=30, ge=1)
     shell_new_days: int = Field(default=365, ge=1)
-    shell_tiny_capital_cny: int = Field(
-        default=0, ge=0, description="capital below this is an indicator (0: never)"
+    shell_tiny_capital_cny: int = Field(default=100_000, ge=0)
+    shell_min_score: float = Field(
+        default=3.0, gt=0, description="weight of shell indicators that flags a shell"
     )
-    shell_min_indicators: int = Field(default=3, ge=1)
     shell_burst_x_capital: float = Field(
         default=3.0, gt=0, description="sales in 90 days against registered capital"
     )

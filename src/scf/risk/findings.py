@@ -48,6 +48,11 @@ def related_party_check(
     return _related_party_check(derived_graphs(uow).related, applicant_org_id, debtor_org_id)
 
 
+def shell_score(indicators: list[str]) -> float:
+    """The weight of an enterprise's shell indicators; a shell from `shell_min_score` on."""
+    return G.shell_score(indicators)
+
+
 def shell_reasons(
     uow: UnitOfWork, org_id: str, *, related: Any = None, pg: PlatformGraph | None = None
 ) -> list[str]:
@@ -80,7 +85,7 @@ def shell_reasons_of(
     t = G.ShellThresholds(
         new_days=s.shell_new_days,
         tiny_capital_minor=s.shell_tiny_capital_cny * 100,
-        min_indicators=s.shell_min_indicators,
+        min_score=s.shell_min_score,
         burst_x_capital=s.shell_burst_x_capital,
         one_customer_share=s.shell_one_customer_share,
         dormant_days=s.shell_dormant_days,
@@ -88,7 +93,8 @@ def shell_reasons_of(
     sales = None
     node = pg.nodes.index.get(org.id) if pg is not None else None
     if pg is not None and node is not None and len(pg.edges):
-        sales = G.trade_behaviour(pg.edges, node, uow.today().toordinal(), t.recent_days)
+        today = uow.today().toordinal()
+        sales = G.trade_behaviour(pg.edges, node, today, t.recent_days, t.dormant_days)
     return G.shell_indicators(
         age_days=(uow.today() - org.founded_on).days,
         capital_minor=org.registered_capital.minor,
@@ -125,15 +131,17 @@ def _graph_findings_for(
         out += _self_financing_trade(org_id, me, d.related, pg)
     in_group = d.in_group_share.get(org_id) if me is not None else None
     shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group, pg)
-    if len(shell) >= s.shell_min_indicators:
+    weight = G.shell_score(shell)
+    if weight >= s.shell_min_score:
         out.append(
             GraphFinding(
                 FindingKind.SHELL_COMPANY,
-                Severity.HIGH if len(shell) >= 3 else Severity.MEDIUM,
+                Severity.HIGH if weight >= s.shell_min_score + 1 else Severity.MEDIUM,
                 (org_id,),
-                f"{len(shell)} shell-company indicators",
+                f"{len(shell)} shell-company indicators weighing {weight:g}",
                 (),
-                {"indicators": shell},
+                {"indicators": shell, "weight": weight, "threshold": s.shell_min_score},
+                round(min(weight / (2 * s.shell_min_score), 1.0), 3),
             )
         )
     return out

@@ -497,12 +497,12 @@ def fan_patterns(
 @dataclass(frozen=True)
 class ShellThresholds:
     new_days: int = 365
-    tiny_capital_minor: int = 0  # CNY 0: small capital alone says nothing (start-ups have it)
+    tiny_capital_minor: int = 10_000_000  # CNY 100,000
     in_group_share: float = 0.9
-    min_indicators: int = 3
+    min_score: float = 3.0
     recent_days: int = 90  # the window of a burst
     burst_x_capital: float = 3.0  # sales in the window against the registered capital
-    one_customer_share: float = 0.9  # of the sales amount, over at least 3 invoices
+    one_customer_share: float = 0.9  # of the sales amount, over at least 2 invoices
     dormant_days: int = 90  # a silence this long before a burst
     wake_x_before: float = 5.0  # sales after the silence against all sales before it
 
@@ -515,13 +515,17 @@ class TradeBehaviour:
     customers: int = 0
     top_customer_share: float | None = None
     recent_minor: int = 0  # in the last `recent_days` up to the day asked
-    longest_silence_days: int = 0  # between two sales
+    longest_silence_days: int = 0  # between two sales (the last long one: see below)
     after_silence_minor: int = 0
     before_silence_minor: int = 0
+    woke_days_ago: int | None = None  # the first sale after the longest silence
 
 
-def trade_behaviour(edges: EdgeList, node: int, today: int, recent_days: int) -> TradeBehaviour:
-    """The sales of `node` (the edges it is the source of) up to the ordinal day `today`."""
+def trade_behaviour(
+    edges: EdgeList, node: int, today: int, recent_days: int, dormant_days: int = 90
+) -> TradeBehaviour:
+    """The sales of `node` (the edges it is the source of) up to the ordinal day `today`; its
+    silence is the last one of `dormant_days` or more (else the longest)."""
     mine = (edges.src == node) & (edges.dst != node) & (edges.day <= today)
     if not mine.any():
         return TradeBehaviour()
@@ -530,7 +534,8 @@ def trade_behaviour(edges: EdgeList, node: int, today: int, recent_days: int) ->
     total = int(amount.sum())
     by_buyer = np.bincount(np.unique(buyer, return_inverse=True)[1].reshape(-1), weights=amount)
     gaps = np.diff(day)
-    at = int(np.argmax(gaps)) if len(gaps) else -1
+    long = np.flatnonzero(gaps >= dormant_days)
+    at = int(long[-1]) if len(long) else (int(np.argmax(gaps)) if len(gaps) else -1)
     return TradeBehaviour(
         invoices=len(day),
         customers=len(by_buyer),
@@ -539,6 +544,7 @@ def trade_behaviour(edges: EdgeList, node: int, today: int, recent_days: int) ->
         longest_silence_days=int(gaps[at]) if at >= 0 else 0,
         after_silence_minor=int(amount[at + 1 :].sum()) if at >= 0 else total,
         before_silence_minor=int(amount[: at + 1].sum()) if at >= 0 else 0,
+        woke_days_ago=today - int(day[at + 1]) if at >= 0 else None,
     )
 
 
@@ -551,21 +557,41 @@ def shell_indicators(
     t: ShellThresholds = ShellThresholds(),
     sales: TradeBehaviour | None = None,
 ) -> list[str]:
-    """Name the shell-company indicators an enterprise shows: its age, what it shares with
-    other enterprises and its trade inside its own group, and from its sales a burst against
-    its registered capital, a single customer, and a long silence followed by a burst."""
+    """Name the shell-company indicators an enterprise shows: its age and capital, what it
+    shares with other enterprises and its trade inside its own group, and from its sales a
+    burst against its registered capital, a single customer, and a long silence ended by a
+    recent burst (waking up)."""
     out = []
     if age_days is not None and age_days < t.new_days:
         out.append(f"new: founded {age_days} days ago")
     if capital_minor is not None and capital_minor < t.tiny_capital_minor:
         out.append(f"tiny registered capital: {capital_minor / 100:,.2f}")
     if shared_with:
-        out.append("shares " + ", ".join(sorted(set(shared_with))) + " with other enterprises")
+        out.append("shares: " + ", ".join(sorted(set(shared_with))) + " with other enterprises")
     if in_group_share is not None and in_group_share >= t.in_group_share:
-        out.append(f"trades {in_group_share:.0%} inside its own control group")
+        out.append(f"in-group trade: {in_group_share:.0%} inside its own control group")
     if sales is not None:
         out += _sales_indicators(sales, capital_minor, t)
     return out
+
+
+# How much each indicator weighs (by its name, before the colon): alone, age, small capital,
+# contacts shared or a burst are common in honest firms; selling to one customer, waking from
+# a long silence and trading inside one's own group are what shells do.
+SHELL_WEIGHTS = {
+    "new": 1.0,
+    "tiny registered capital": 0.5,
+    "shares": 1.0,
+    "in-group trade": 2.0,
+    "burst": 1.0,
+    "one customer": 1.5,
+    "dormant, then a burst": 2.0,
+}
+
+
+def shell_score(indicators: Sequence[str]) -> float:
+    """The weight of the indicators an enterprise shows (`SHELL_WEIGHTS`)."""
+    return sum(SHELL_WEIGHTS.get(i.split(":")[0], 1.0) for i in indicators)
 
 
 def _sales_indicators(
@@ -578,10 +604,13 @@ def _sales_indicators(
             f"capital in {t.recent_days} days"
         )
     share = sales.top_customer_share
-    if share is not None and sales.invoices >= 3 and share >= t.one_customer_share:
+    if share is not None and sales.invoices >= 2 and share >= t.one_customer_share:
         out.append(f"one customer: {share:.0%} of its sales to one buyer")
+    woke = sales.woke_days_ago
     if (
-        sales.longest_silence_days >= t.dormant_days
+        woke is not None
+        and woke <= t.recent_days
+        and sales.longest_silence_days >= t.dormant_days
         and sales.after_silence_minor >= t.wake_x_before * max(sales.before_silence_minor, 1)
     ):
         out.append(

@@ -9,7 +9,7 @@ circular trade - `risk.roundtrips` over `risk.platform_trade_graph` (enterprises
   cycle); self-financing - `risk.related_party_check` on every factoring (applicant, debtor);
 empty or over-pledged receipts - the financing room's warehouse-pledge checks (the
   registry's pledge capacity, registry conflicts), observed at load time;
-shell companies - `risk.shell_reasons` (at least `shell_min_indicators` indicators).
+shell companies - `risk.shell_reasons` (indicators weighing `shell_min_score` or more).
 Authenticity is assessed for every labelled receivable and a seeded sample of the others; the
 false positives of the sample are scaled up to the whole population and the report says so.
 
@@ -243,12 +243,12 @@ def _graph_scores(
         shells = {
             k
             for k in sorted(enterprises)
-            if len(risk.shell_reasons(uow, ids[k], related=related, pg=pg))
-            >= cfg.shell_min_indicators
+            if risk.shell_score(risk.shell_reasons(uow, ids[k], related=related, pg=pg))
+            >= cfg.shell_min_score
         }
         scores[SHELL_COMPANY] = _score(
             SHELL_COMPANY,
-            "risk.shell_reasons >= shell_min_indicators",
+            "risk.shell_score(risk.shell_reasons) >= shell_min_score",
             labels[SHELL_COMPANY],
             shells,
             enterprises,
@@ -301,7 +301,7 @@ def evaluate_adversarial(platform: Platform, world: Any, loaded: Any) -> dict[st
             "cycle_pair_ceiling": cfg.cycle_pair_ceiling,
             "control_levels": cfg.control_levels,
             "fan_counterparties": cfg.fan_counterparties,
-            "shell_min_indicators": cfg.shell_min_indicators,
+            "shell_min_score": cfg.shell_min_score,
         },
         "targets": "recall >= 0.9 at precision >= 0.9, under 5% of look-alikes flagged",
     }

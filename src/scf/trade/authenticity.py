@@ -35,6 +35,7 @@ from scf.trade.tables import (
     InvoiceRow,
     ReceivableRow,
     TradeOrderLineRow,
+    TradeOrderRow,
 )
 
 # ---------------------------------------------------------------- authenticity
@@ -217,9 +218,12 @@ def one_edit_apart(a: str, b: str) -> bool:
 
 
 def _order_covers(uow: UnitOfWork, order_id: str | None, tol: Tolerances) -> bool:
-    """Whether the order's quantities cover everything invoiced against it (within the
-    quantity tolerance): then its invoices are its parts, not copies of one another."""
+    """Whether the order covers everything invoiced against it, in quantity and in value
+    (within the quantity tolerance): then its invoices are its parts, not copies."""
     s = uow.session
+    order = s.get(TradeOrderRow, order_id) if order_id is not None else None
+    if order is None:
+        return False
     ordered = s.scalar(
         select(func.coalesce(func.sum(TradeOrderLineRow.quantity), 0)).where(
             TradeOrderLineRow.order_id == order_id
@@ -230,8 +234,16 @@ def _order_covers(uow: UnitOfWork, order_id: str | None, tol: Tolerances) -> boo
         .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
         .where(InvoiceRow.order_id == order_id, InvoiceRow.kind == DocKind.INVOICE)
     )
+    net_minor = s.scalar(
+        select(func.coalesce(func.sum(InvoiceRow.net_minor), 0)).where(
+            InvoiceRow.order_id == order_id, InvoiceRow.kind == DocKind.INVOICE
+        )
+    )
+    room = 1 + tol.quantity_pct
     ordered, invoiced = Decimal(ordered or 0), Decimal(invoiced or 0)
-    return ordered > 0 and invoiced <= ordered * (1 + tol.quantity_pct)
+    by_quantity = ordered > 0 and invoiced <= ordered * room
+    by_value = Decimal(int(net_minor or 0)) <= Decimal(order.total_minor) * room
+    return by_quantity and by_value
 
 
 def _fingerprint_states(uow: UnitOfWork, fingerprints: list[str]) -> dict[str, str]:

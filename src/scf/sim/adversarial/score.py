@@ -12,7 +12,7 @@ related parties - the decision on the factoring (refused as self-financing, or e
   and `risk.related_party_check` on applicant and debtor;
 goods identity - the registry's goods guard on the second confirmation and the financing
   room's pledge checks on the second pledge;
-shells - `risk.shell_reasons` on the firm (at least `shell_min_indicators` indicators).
+shells - `risk.shell_reasons` on the firm (indicators weighing `shell_min_score` or more).
 A case is `flagged` when its detector says anything; `stopped` when a decision refused it or
 held it for review (cases without a decision have none). A refusal for a reason that has
 nothing to do with fraud (a limit, a missing price) is counted apart, never as a catch.
@@ -102,13 +102,13 @@ def _graph_verdicts(platform: Platform, cases: list[Case], loaded: Loaded) -> li
     out = []
     with platform.uow(_regulator()) as uow:
         d = risk.derived_graphs(uow)
-        min_shell = risk.current_settings().shell_min_indicators
+        min_shell = risk.current_settings().shell_min_score
         for c in cases:
             v = Verdict(c, False)
             if c.family == SHELL:
                 assert c.subject is not None
                 reasons = risk.shell_reasons(uow, loaded.org_ids[c.subject])
-                if len(reasons) >= min_shell:
+                if risk.shell_score(reasons) >= min_shell:
                     v.flagged = True
                     v.evidence += [r.split(":")[0] for r in reasons]
             else:
