@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from scf.core.commodities import commodity_key, lot_core, same_grade
 from scf.parties.model import Holding, control_map, derive_related_parties, premises_key
 from scf.risk import graph as G
@@ -145,3 +147,27 @@ def test_invoice_numbers_one_character_apart() -> None:
     assert one_edit_apart("12345678", "12345679")
     assert one_edit_apart("1234567", "12345678") and one_edit_apart("12345678", "1234578")
     assert not one_edit_apart("12345678", "12345699")
+
+
+def test_the_related_party_policy_is_the_operators(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scf.parties.model import RelatedLink, RelatedPartyGraph
+    from scf.risk import config, findings
+
+    graph = RelatedPartyGraph(links=[RelatedLink("a", "b", "shared_phone")])
+    monkeypatch.setenv("SCF_RISK_RELATED_POLICY", '{"shared_phone": "refuse"}')
+    config.risk_settings.cache_clear()
+    try:
+        found = findings._related_party_check(graph, "a", "b")
+        assert found is not None and found.evidence["decision"] == "refuse"
+        assert found.evidence["policy"] == {"shared_phone": "refuse"} and found.score == 1.0
+        monkeypatch.setenv("SCF_RISK_RELATED_POLICY", '{"shared_phone": "note"}')
+        config.risk_settings.cache_clear()
+        found = findings._related_party_check(graph, "a", "b")
+        assert found is not None and found.evidence["decision"] == "note"
+        monkeypatch.setenv("SCF_RISK_RELATED_POLICY", '{"shared_phone": "ignore"}')
+        config.risk_settings.cache_clear()
+        with pytest.raises(ValueError, match="related_policy"):
+            config.risk_settings()
+    finally:
+        monkeypatch.delenv("SCF_RISK_RELATED_POLICY")
+        config.risk_settings.cache_clear()

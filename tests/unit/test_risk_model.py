@@ -249,10 +249,10 @@ def test_shell_indicators() -> None:
     assert [r.split(":")[0] for r in reasons] == [
         "new",
         "tiny registered capital",
-        "shares",
+        "shares its address",
         "in-group trade",
     ]
-    assert G.shell_score(reasons) == 4.5
+    assert G.shell_score(reasons) == 4.0
     assert (
         G.shell_indicators(age_days=4000, capital_minor=10**10, shared_with=[], in_group_share=0.1)
         == []

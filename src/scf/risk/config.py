@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scf.risk.roundtrips import RoundTripRule
@@ -91,6 +91,12 @@ class RiskSettings(BaseSettings):
     shell_one_customer_share: float = Field(default=0.9, gt=0, le=1)
     shell_dormant_days: int = Field(default=90, ge=1)
     psi_alert: float = Field(default=0.25, gt=0)
+
+    @field_validator("related_policy")
+    @classmethod
+    def _over_the_defaults(cls, v: dict[str, RelatedAction]) -> dict[str, RelatedAction]:
+        """What the operator sets replaces the default for those kinds of link only."""
+        return {**DEFAULT_RELATED_POLICY, **v}
 
     def round_trip_rule(self) -> RoundTripRule:
         """The round-trip search's rule with the room's settings."""

@@ -566,8 +566,7 @@ def shell_indicators(
         out.append(f"new: founded {age_days} days ago")
     if capital_minor is not None and capital_minor < t.tiny_capital_minor:
         out.append(f"tiny registered capital: {capital_minor / 100:,.2f}")
-    if shared_with:
-        out.append("shares: " + ", ".join(sorted(set(shared_with))) + " with other enterprises")
+    out += [f"shares its {kind}: with other enterprises" for kind in sorted(set(shared_with))]
     if in_group_share is not None and in_group_share >= t.in_group_share:
         out.append(f"in-group trade: {in_group_share:.0%} inside its own control group")
     if sales is not None:
@@ -581,7 +580,7 @@ def shell_indicators(
 SHELL_WEIGHTS = {
     "new": 1.0,
     "tiny registered capital": 0.5,
-    "shares": 1.0,
+    "shares": 0.5,  # each of its address, phone, key person shared with other firms
     "in-group trade": 2.0,
     "burst": 1.0,
     "one customer": 1.5,
@@ -591,7 +590,8 @@ SHELL_WEIGHTS = {
 
 def shell_score(indicators: Sequence[str]) -> float:
     """The weight of the indicators an enterprise shows (`SHELL_WEIGHTS`)."""
-    return sum(SHELL_WEIGHTS.get(i.split(":")[0], 1.0) for i in indicators)
+    names = [i.split(":")[0] for i in indicators]
+    return sum(SHELL_WEIGHTS.get("shares" if n.startswith("shares ") else n, 1.0) for n in names)
 
 
 def _sales_indicators(

@@ -54,6 +54,7 @@ NOT_DETECTION = frozenset(
         "over_advance",
         "exclusive_product",
         "not_confirmed",
+        "invalid_input",  # e.g. a part invoice below the scenario's minimum amount
     }
 )
 GRAPH_KINDS = {
