@@ -55,6 +55,7 @@ class OrganizationIn(Strict):
     chain_tags: list[Identifier] = Field(default_factory=list)
     address: Description = ""
     phone: Name = ""
+    bank_account: Identifier = ""
     licence_no: Identifier | None = None
     licence_authority: Name | None = None
     licence_scope: Description | None = None
@@ -70,6 +71,7 @@ class OrganizationPatch(Strict):
     chain_tags: list[Identifier] | None = None
     address: Description | None = None
     phone: Name | None = None
+    bank_account: Identifier | None = None
     licence_no: Identifier | None = None
     licence_authority: Name | None = None
     licence_scope: Description | None = None

@@ -159,6 +159,11 @@ def premises_key(text: str) -> str:
     return key
 
 
+def normalize_account(text: str) -> str:
+    """A bank account number by its digits and letters (spaces and dashes as typed vary)."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
 def normalize_phone(text: str) -> str:
     digits = "".join(ch for ch in text if ch.isdigit())
     return digits[-11:] if len(digits) > 11 else digits
@@ -175,7 +180,8 @@ class Holding:
 class RelatedLink:
     a: str
     b: str
-    reason: str  # control, common_controller, shared_key_person, shared_address, shared_phone
+    reason: str  # control, common_controller, shared_key_person, shared_address, shared_phone,
+    # shared_bank_account
     via: str = ""
 
 
@@ -294,8 +300,10 @@ def derive_related_parties(
     addresses: dict[str, str],
     phones: dict[str, str],
     org_ids: Iterable[str],
+    bank_accounts: dict[str, str] | None = None,
 ) -> RelatedPartyGraph:
-    """Link organizations by control, common controller, shared key persons, address or phone."""
+    """Link organizations by control, common controller, shared key persons, address, phone
+    or settlement bank account."""
     orgs = set(org_ids)
     holdings = list(holdings)
     ctrl = control_map(holdings)
@@ -318,6 +326,7 @@ def derive_related_parties(
     for reason, values, norm in (
         ("shared_address", addresses, premises_key),
         ("shared_phone", phones, normalize_phone),
+        ("shared_bank_account", bank_accounts or {}, normalize_account),
     ):
         buckets: dict[str, list[str]] = defaultdict(list)
         for org, raw in values.items():

@@ -37,6 +37,8 @@ class OrganizationRow(Base):
     registered_capital_currency: Mapped[str] = mapped_column(String(3))
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # The settlement account: two firms paid into one account are one till.
+    bank_account: Mapped[str] = mapped_column(String(40), default="", server_default="")
     licence_no: Mapped[str | None] = mapped_column(String(60))
     licence_authority: Mapped[str | None] = mapped_column(String(120))
     licence_scope: Mapped[str | None] = mapped_column(String(300))
@@ -63,6 +65,7 @@ class OrganizationRow(Base):
             "registered_capital": self.registered_capital.as_json(),
             "address": self.address,
             "phone": self.phone,
+            "bank_account": self.bank_account,
             "licence_no": self.licence_no,
             "licence_authority": self.licence_authority,
             "licence_scope": self.licence_scope,

@@ -158,6 +158,7 @@ class WorldLoader:
             registered_capital=Money(f.capital_minor, "CNY"),
             address=f.address,
             phone=f.phone,
+            bank_account=f.bank_account,
             licence_no=f"LIC-ADV-{f.key}" if funder else None,
             licence_authority="国家金融监督管理总局深圳监管局" if funder else None,
         )
