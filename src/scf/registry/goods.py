@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -293,21 +292,15 @@ def _refuse_taken(uow: UnitOfWork, data: GoodsInput, lot_key: str, receipt_keys:
             raise Conflict(f"receipt {taken} was already issued", code="receipt_exists")
 
 
-# Two confirmations of one holder's goods within this share of each other's quantity, of one
-# commodity and grade, are taken for the same goods unless their lots differ in every digit.
-SAME_QUANTITY = Decimal("0.005")
-
-
 def same_goods_held(uow: UnitOfWork, data: GoodsInput) -> GoodsRow | None:
     """Goods still held for the same holder, in any warehouse, that are these goods under
     another name: the same commodity in the vocabulary (synonyms, trade names, grades as
     names, HS codes), a grade that may be the same, the same unit, and the same lot number
-    but for its letters or the same quantity within `SAME_QUANTITY`."""
-    try:
-        units = quantity_units(data.quantity)
-    except InvalidInput:
-        return None
+    but for its letters and separators ("LOT0123" and "0123-A"). Lots of equal quantity but
+    other numbers are not taken for the same goods: standard lot sizes are common."""
     key, core = commodity_key(data.commodity), lot_core(data.lot)
+    if not core:
+        return None
     for held in uow.session.scalars(
         select(GoodsRow).where(
             GoodsRow.holder_org_id == data.holder_org_id, GoodsRow.status == "held"
@@ -315,11 +308,7 @@ def same_goods_held(uow: UnitOfWork, data: GoodsInput) -> GoodsRow | None:
     ):
         if commodity_key(held.commodity) != key or fold(held.unit) != fold(data.unit):
             continue
-        if not same_grade(held.grade, data.grade):
-            continue
-        same_lot = bool(core) and lot_core(held.lot) == core
-        near = abs(held.quantity_units - units) <= SAME_QUANTITY * max(held.quantity_units, 1)
-        if same_lot or near:
+        if same_grade(held.grade, data.grade) and lot_core(held.lot) == core:
             return held
     return None
 

@@ -208,13 +208,9 @@ def _near_duplicates(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[
 
 def one_edit_apart(a: str, b: str) -> bool:
     """Whether two strings differ by one character changed, added or dropped (or not at all)."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
-    return short[i:] == long[i + 1 :]
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
 def _order_covers(uow: UnitOfWork, order_id: str | None, tol: Tolerances) -> bool:
