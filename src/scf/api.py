@@ -34,6 +34,7 @@ STATUS_BY_ERROR: list[tuple[type[E.DomainError], int]] = [
     (E.Conflict, 409),
     (E.InvalidInput, 422),
     (E.RuleViolation, 422),
+    (E.TooManyAttempts, 429),
 ]
 
 
@@ -338,7 +339,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
 
     @app.exception_handler(E.DomainError)
     async def domain_error(request: Request, exc: E.DomainError) -> JSONResponse:
-        return problem(
+        resp = problem(
             status_for(exc),
             exc.code,
             exc.message,
@@ -346,6 +347,9 @@ def create_app(platform: Platform | None = None) -> FastAPI:
             [e.as_dict() for e in exc.errors] or None,
             {"details": exc.details} if exc.details else None,
         )
+        if isinstance(exc, E.TooManyAttempts):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from scf.core.actor import Actor
 from scf.core.errors import Unauthenticated
@@ -13,6 +15,8 @@ from scf.core.schema import PageParams
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.platform import Platform
+
+log = logging.getLogger("scf.http")
 
 
 def get_platform(request: Request) -> Platform:
@@ -28,21 +32,40 @@ def _bearer(request: Request) -> str | None:
     return cookie or None
 
 
+# Requests that only read: their unit of work takes no write lock unless it writes (SQLite).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
     """Open a unit of work acting as the caller; refuse missing or expired tokens with 401."""
     platform = get_platform(request)
     token = _bearer(request)
     if token is None:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>'", code="no_token")
-    with platform.uow() as uow:
-        uow.actor = parties.authenticate(uow, token)
-        request.state.actor = uow.actor
-        yield uow
+    actor = None
+    try:
+        with platform.uow(reading=request.method in READ_METHODS) as uow:
+            actor = uow.actor = parties.authenticate(uow, token)
+            request.state.actor = uow.actor
+            yield uow
+    finally:
+        if actor is not None:
+            note_seen(platform, actor)
+
+
+def note_seen(platform: Platform, actor: Actor) -> None:
+    """Write when the token was last used, now and then, after the request's own work."""
+    if parties.seen_due(actor.token_id, platform.clock.now()) and actor.token_id is not None:
+        try:
+            with platform.uow(actor) as uow:
+                parties.note_seen(uow, actor.token_id)
+        except SQLAlchemyError:
+            log.warning("could not note the last use of token %s", actor.token_id, exc_info=True)
 
 
 def get_public_uow(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work for public endpoints (login, public registry search)."""
-    with get_platform(request).uow() as uow:
+    with get_platform(request).uow(reading=request.method in READ_METHODS) as uow:
         yield uow
 
 

@@ -53,10 +53,18 @@ from scf.parties.ownership import (
 )
 from scf.parties.users import (
     authenticate,
+    change_password,
     create_api_token,
     create_user,
+    list_sessions,
     login,
+    logout,
+    note_seen,
+    revoke_other_sessions,
+    revoke_session,
     revoke_token,
+    security_alerts,
+    seen_due,
 )
 
 __all__ = [
@@ -68,6 +76,7 @@ __all__ = [
     "add_shareholding",
     "authenticate",
     "authorize_read",
+    "change_password",
     "counterparty",
     "counterparty_columns",
     "create_api_token",
@@ -82,9 +91,12 @@ __all__ = [
     "list_consents",
     "list_entries",
     "list_organizations",
+    "list_sessions",
     "live_consent",
     "live_listing",
     "login",
+    "logout",
+    "note_seen",
     "organizations_by_id",
     "ownership_of",
     "query_audit",
@@ -97,7 +109,11 @@ __all__ = [
     "require_own_org",
     "require_role",
     "revoke_consent",
+    "revoke_other_sessions",
+    "revoke_session",
     "revoke_token",
     "roles_of",
+    "security_alerts",
+    "seen_due",
     "update_organization",
 ]

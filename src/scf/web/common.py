@@ -251,7 +251,7 @@ def _session_token(request: Request) -> str:
 def signed_in(request: Request, *roles: str) -> Iterator[UnitOfWork]:
     """A unit of work as the logged-in user; log in first, and only the given roles."""
     token = _session_token(request)
-    with platform_of(request).uow() as uow:
+    with platform_of(request).uow(reading=request.method == "GET") as uow:
         try:
             uow.actor = parties.authenticate(uow, token)
         except Unauthenticated:
@@ -265,7 +265,7 @@ def signed_in(request: Request, *roles: str) -> Iterator[UnitOfWork]:
 @contextmanager
 def visiting(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work for a public page; a logged-in visitor still sees their own header."""
-    with platform_of(request).uow() as uow:
+    with platform_of(request).uow(reading=request.method == "GET") as uow:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             try:
