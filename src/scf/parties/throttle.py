@@ -156,7 +156,9 @@ class LoginThrottle:
     def succeeded(self, username: str) -> None:
         """Forget the account's failures once its password was given (the address keeps its)."""
         for item in self.account:
-            self.limiter.clear(item, self.namespace, "account", username)
+            ids = (self.namespace, "account", username)
+            if self.limiter.get_window_stats(item, *ids).remaining < item.amount:
+                self.limiter.clear(item, *ids)
 
 
 _by_engine: WeakKeyDictionary[Engine, Storage] = WeakKeyDictionary()

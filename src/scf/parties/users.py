@@ -103,12 +103,12 @@ def login(
         uow.rollback()
         _count_failure(uow, throttle, name, address)
         raise Unauthenticated("wrong username or password", code="bad_credentials")
-    throttle.succeeded(name)
     ttl = timedelta(minutes=uow.settings.token_ttl_minutes if uow.settings else 720)
     token, row = _issue_token(uow, user, "session", "login", ttl)
     row.client_address, row.user_agent = address, user_agent[:200]
     row.last_seen_at = row.created_at
     uow.commit()
+    throttle.succeeded(name)  # after the commit, which ends the write lock (SQLite)
     return token, row
 
 
