@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.exc import SQLAlchemyError
 
 from scf.core.actor import Actor
 from scf.core.errors import Unauthenticated
@@ -15,8 +13,6 @@ from scf.core.schema import PageParams
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.platform import Platform
-
-log = logging.getLogger("scf.http")
 
 
 def get_platform(request: Request) -> Platform:
@@ -42,25 +38,20 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
     token = _bearer(request)
     if token is None:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>'", code="no_token")
-    actor = None
-    try:
-        with platform.uow(reading=request.method in READ_METHODS) as uow:
-            actor = uow.actor = parties.authenticate(uow, token)
-            request.state.actor = uow.actor
-            yield uow
-    finally:
-        if actor is not None:
-            note_seen(platform, actor)
+    with platform.uow(reading=request.method in READ_METHODS) as uow:
+        uow.actor = parties.authenticate(uow, token)
+        request.state.actor = uow.actor
+        note_seen(platform, uow.actor)
+        yield uow
 
 
 def note_seen(platform: Platform, actor: Actor) -> None:
-    """Write when the token was last used, now and then, after the request's own work."""
-    if parties.seen_due(actor.token_id, platform.clock.now()) and actor.token_id is not None:
-        try:
-            with platform.uow(actor) as uow:
-                parties.note_seen(uow, actor.token_id)
-        except SQLAlchemyError:
-            log.warning("could not note the last use of token %s", actor.token_id, exc_info=True)
+    """Hand the token's last use to the platform's writer, now and then (it never waits)."""
+    if actor.token_id is not None and parties.seen_due(actor.token_id, platform.clock.now()):
+        writer = platform.extension(
+            parties.SEEN_WRITER, lambda p: parties.SeenWriter(lambda: p.uow(Actor.system()))
+        )
+        writer.note(actor.token_id)
 
 
 def get_public_uow(request: Request) -> Iterator[UnitOfWork]:

@@ -51,6 +51,7 @@ from scf.parties.ownership import (
     related_parties_of,
     related_party_graph,
 )
+from scf.parties.seen import SEEN_WRITER, SeenWriter
 from scf.parties.users import (
     authenticate,
     change_password,
@@ -68,8 +69,10 @@ from scf.parties.users import (
 )
 
 __all__ = [
+    "SEEN_WRITER",
     "UPDATABLE",
     "OrganizationInput",
+    "SeenWriter",
     "access_log",
     "add_key_person",
     "add_list_entry",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -108,6 +109,8 @@ def login(
     row.client_address, row.user_agent = address, user_agent[:200]
     row.last_seen_at = row.created_at
     uow.commit()
+    with _noted_lock:
+        _remember(row.id, row.created_at)
     throttle.succeeded(name)  # after the commit, which ends the write lock (SQLite)
     return token, row
 
@@ -219,26 +222,32 @@ def authenticate(uow: UnitOfWork, token: str) -> Actor:
 
 
 def seen_due(token_id: str | None, now: datetime) -> bool:
-    """Whether this process should write the token's last use now (not within SEEN_EVERY)."""
+    """Whether the token's last use is to be written now (this process did not within
+    SEEN_EVERY); answering yes counts as writing it."""
     if token_id is None:
         return False
     with _noted_lock:
         last = _noted.get(token_id)
-        return last is None or now - last >= SEEN_EVERY
+        if last is not None and now - last < SEEN_EVERY:
+            return False
+        _remember(token_id, now)
+        return True
 
 
-def note_seen(uow: UnitOfWork, token_id: str) -> None:
-    """Write the token's last use, in its own short unit of work (see `seen_due`)."""
+def _remember(token_id: str, now: datetime) -> None:
+    _noted[token_id] = now
+    _noted.move_to_end(token_id)
+    while len(_noted) > _SEEN_KEPT:
+        _noted.popitem(last=False)
+
+
+def note_seen(uow: UnitOfWork, token_ids: Iterable[str]) -> None:
+    """Write the last use of tokens, in a short unit of work of its own (see `seen_due`)."""
     now = uow.now()
-    with _noted_lock:
-        _noted[token_id] = now
-        _noted.move_to_end(token_id)
-        while len(_noted) > _SEEN_KEPT:
-            _noted.popitem(last=False)
     uow.session.execute(
         update(ApiTokenRow)
         .where(
-            ApiTokenRow.id == token_id,
+            ApiTokenRow.id.in_(sorted(token_ids)),
             or_(ApiTokenRow.last_seen_at.is_(None), ApiTokenRow.last_seen_at < now),
         )
         .values(last_seen_at=now)

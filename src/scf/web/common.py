@@ -37,6 +37,7 @@ from scf.core.errors import DomainError, FieldError, InvalidInput, NotFound, Una
 from scf.core.i18n import N_
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
+from scf.deps import note_seen
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.web.forms import keep_input, normalise_amount
@@ -257,6 +258,7 @@ def signed_in(request: Request, *roles: str) -> Iterator[UnitOfWork]:
         except Unauthenticated:
             raise _Redirect("/login?next=" + quote(request.url.path)) from None
         request.state.page_actor = uow.actor
+        note_seen(platform_of(request), uow.actor)
         if roles and not uow.actor.has(*roles):
             raise _Forbidden
         yield uow
