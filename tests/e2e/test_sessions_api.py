@@ -288,3 +288,16 @@ def test_two_instances_share_the_throttle_in_redis(
     finally:
         a.dispose()
         b.dispose()
+
+
+def test_the_operator_page_lists_the_security_alerts(throttled: TestClient) -> None:
+    p: Platform = throttled.platform  # type: ignore[attr-defined]
+    add_user(p, add_org(p, "operator"), "page.operator")
+    for _ in range(3):
+        assert _login(throttled, "locked.out", "wrong-password").status_code == 401
+    csrf = re.search(r'name="csrf" value="([^"]+)"', throttled.get("/login").text)
+    assert csrf
+    form = {"username": "page.operator", "password": PASSWORD, "csrf": csrf.group(1), "next": "/"}
+    assert throttled.post("/login", data=form, follow_redirects=False).status_code == 303
+    html = throttled.get("/operator").text
+    assert "安全告警" in html and "账户已锁定" in html and "locked.out" in html

@@ -23,6 +23,7 @@ from scf.core.ids import new_id
 from scf.core.uow import UnitOfWork
 from scf.parties import security
 from scf.parties.common import commit_new, find_organization, require_own_org
+from scf.parties.model import SecurityAlertKind
 from scf.parties.tables import ApiTokenRow, SecurityAlertRow, UserRow
 from scf.parties.throttle import LoginThrottle, throttle_for
 
@@ -121,7 +122,7 @@ def _count_failure(uow: UnitOfWork, throttle: LoginThrottle, name: str, address:
     for lock in locks:
         row = SecurityAlertRow(
             id=new_id("sal"),
-            kind=f"{lock.kind}_locked",
+            kind=SecurityAlertKind(f"{lock.kind}_locked").value,
             subject=lock.subject[:200],
             failures=lock.failures,
             window_seconds=lock.window_seconds,
