@@ -301,3 +301,24 @@ def test_the_operator_page_lists_the_security_alerts(throttled: TestClient) -> N
     assert throttled.post("/login", data=form, follow_redirects=False).status_code == 303
     html = throttled.get("/operator").text
     assert "安全告警" in html and "账户已锁定" in html and "locked.out" in html
+
+
+def test_the_account_page_changes_the_password(client: TestClient, platform: Platform) -> None:
+    add_user(platform, add_org(platform, "supplier"), "page.user")
+    elsewhere = token(client, "page.user")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    form = {"username": "page.user", "password": PASSWORD, "csrf": csrf.group(1), "next": "/"}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    page = client.get("/account/sessions").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf and page.count('id="session-') == 2
+    wrong = {"csrf": csrf.group(1), "current_password": "not-it", "new_password": "x" * 12}
+    r = client.post("/account/password", data=wrong, follow_redirects=False)
+    assert r.status_code == 422 and "当前密码不正确" in r.text and 'aria-invalid="true"' in r.text
+    assert client.get("/api/v1/me", headers=_bearer(elsewhere)).status_code == 200
+    right = {**wrong, "current_password": PASSWORD}
+    r = client.post("/account/password", data=right, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/api/v1/me", headers=_bearer(elsewhere)).status_code == 401
+    assert client.get("/account/sessions").text.count('id="session-') == 1
