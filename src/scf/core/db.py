@@ -117,7 +117,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _upgrade_on_write(
             conn: Any, cursor: Any, statement: str, *_args: Any, **_kw: Any
         ) -> None:
-            if conn.info.get(_DEFERRED) and _writes(statement):
+            # Inside a savepoint the transaction cannot begin again; SQLite upgrades it itself.
+            if conn.info.get(_DEFERRED) and _writes(statement) and not conn.in_nested_transaction():
                 upgrade_to_writer(conn)
 
         @event.listens_for(engine, "commit")
