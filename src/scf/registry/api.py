@@ -393,6 +393,27 @@ def keys(uow: PublicUow) -> list[dict[str, Any]]:
     return service.signing_keys(uow)
 
 
+class CosignatureBody(Strict):
+    tree_size: int = Field(ge=1)
+    timestamp_ms: int = Field(ge=0)
+    root_hash: Identifier
+    witness_public_key: Identifier
+    witnessed_ms: int = Field(ge=0)
+    signature: Identifier
+
+
+@router.post("/log/cosignatures", status_code=status.HTTP_201_CREATED)
+def cosign(body: CosignatureBody, uow: PublicUow) -> dict[str, Any]:
+    """A trusted witness's co-signature of a head it proved consistent with its last."""
+    return service.record_cosignature(uow, service.CosignatureIn(**body.model_dump()))
+
+
+@router.get("/log/cosignatures")
+def cosignatures(uow: PublicUow) -> list[dict[str, Any]]:
+    """The newest co-signed heads, each witness's latest."""
+    return service.latest_cosignatures(uow)
+
+
 @router.get("/log/entries")
 def log_entries(
     uow: PublicUow,
