@@ -50,6 +50,7 @@ from scf.certificates.reach import (
     lineage,
     reach_figures,
 )
+from scf.certificates.reroll import reroll_maturities
 from scf.certificates.settlement import (
     Settlement,
     exposure_report,
@@ -60,6 +61,7 @@ from scf.certificates.settlement import (
     settlement_file,
     upcoming_settlements,
 )
+from scf.certificates.tables import CertIdempotencyRow
 from scf.certificates.transfer import (
     MAX_BATCH,
     QueuedTransfer,
@@ -69,6 +71,10 @@ from scf.certificates.transfer import (
     transfer_piece,
     transfer_pieces,
 )
+from scf.core.idempotency import KeyedCommands
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(CertIdempotencyRow)
 
 __all__ = [
     "ENTERPRISE",
@@ -91,6 +97,7 @@ __all__ = [
     "get_financing",
     "get_line",
     "grant_line",
+    "idempotent",
     "institution_exposures",
     "instruct_settlement",
     "issue_certificate",
@@ -104,6 +111,7 @@ __all__ = [
     "quote",
     "reach_figures",
     "reconcile_statement",
+    "reroll_maturities",
     "run_maturity",
     "set_exposure_cap",
     "settings_of",

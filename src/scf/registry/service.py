@@ -16,6 +16,7 @@ single-row log lock, so sequence numbers are gapless and in commit order.
 
 from __future__ import annotations
 
+from scf.core.idempotency import KeyedCommands
 from scf.registry.agency import agency_dict, grant_agency, list_agencies, revoke_agency
 from scf.registry.changes import (
     AmendmentInput,
@@ -77,6 +78,7 @@ from scf.registry.search import (
     search_certificate,
     verify_certificate,
 )
+from scf.registry.tables import RegistryIdempotencyRow
 from scf.registry.trust import TrustedHead
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
 from scf.registry.views import (
@@ -85,6 +87,9 @@ from scf.registry.views import (
     get_registration,
     registration_number,
 )
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(RegistryIdempotencyRow)
 
 __all__ = [
     "LOG_STATE_ID",
@@ -123,6 +128,7 @@ __all__ = [
     "goods_dict",
     "grant_agency",
     "head_dict",
+    "idempotent",
     "inclusion_proof",
     "iter_all_entries",
     "latest_cosignatures",

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, BigIntPK, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 
 
 class RegistrationRow(Base):
@@ -235,3 +236,9 @@ class CosignatureRow(Base):
 def core_table(mapped: Any) -> Table:
     """The Core table of a mapped class, for statements that load no ORM object."""
     return cast(Table, mapped.__table__)
+
+
+class RegistryIdempotencyRow(IdempotencyColumns, Base):
+    """A command's Idempotency-Key, the hash of its request and the answer it gave."""
+
+    __tablename__ = "registry_idempotency"

@@ -1,7 +1,7 @@
 """registry: key chain positions and witness cosignatures
 
 Revision ID: 0220
-Revises: 0201
+Revises: 0210
 Create Date: 2026-12-03 13:24:07.329473
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from scf.migrations.append_only import protect, unprotect
 
 revision = "0220"
-down_revision = "0201"
+down_revision = "0210"
 branch_labels = None
 depends_on = None
 
