@@ -220,6 +220,15 @@ def test_every_example_file_imports(platform: Platform) -> None:
         (inv_id,) = out["invoice_ids"]
         with platform.uow(Actor.system()) as uow:
             inv = trade.get_invoice(uow, inv_id)
+            row = uow.session.get(InvoiceRow, inv_id)
+            assert row is not None and row.document is not None
+            stored = row.document["validation"]
+        assert stored["valid"] and stored["mode"] == "official"
+        assert stored["artifacts"]["factur-x"] and stored["artifacts"]["ubl"]
+        assert all(
+            set(f) >= {"rule", "flag", "location", "message"} and f["flag"] == "warning"
+            for f in stored["findings"]
+        )
         rep = trade.read_file(path.read_bytes()).document
         assert rep is not None
         assert inv["number"] == rep.number and inv["total"]["currency"] == rep.currency
