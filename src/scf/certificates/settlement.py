@@ -16,7 +16,7 @@ from scf.certificates.iso20022 import (
     StatementEntry,
     Transfer,
     build_pain001,
-    parse_camt053,
+    statement_entries,
     validate_pain001,
 )
 from scf.certificates.model import (
@@ -172,13 +172,13 @@ def settlement_file(uow: UnitOfWork, certificate_id: str) -> bytes:
 
 
 def reconcile_statement(uow: UnitOfWork, xml: bytes) -> dict[str, Any]:
-    """Match a camt.053 statement's booked entries to instructed payments by end-to-end id.
+    """Match a camt.052/053/054 message's booked entries to instructed payments by end-to-end id.
 
     A matched payment pays its piece and restores the line; a certificate paid in full is
     settled. An entry already matched is reported as a duplicate and pays nothing twice.
     """
     parties.require_role(uow.actor, "core_enterprise", "operator")
-    entries = parse_camt053(xml)
+    entries = statement_entries(xml)
     found: dict[str, list[dict[str, Any]]] = {"matched": [], "duplicates": [], "unmatched": []}
     for e in entries:
         kind, record = _reconcile_entry(uow, e)

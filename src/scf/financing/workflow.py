@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from scf.core.errors import Conflict, InvalidInput, NotFound
-from scf.core.money import Money
+from scf.core.money import Money, check_settlement_currency
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
 from scf.financing.applications import S, find_application, move, new_application
@@ -150,6 +150,7 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
     everything within the green limit get priced offers at once (the green channel).
     """
     ctx = _check_context(uow, data)
+    check_settlement_currency(ctx.amount.currency, "amount")
     run = run_checks(ctx, application_checks(ctx))
     run.raise_refusal()
     green = _green_channel(ctx, run)

@@ -40,6 +40,8 @@ from scf.trade.fingerprints import (
     mark_fingerprint,
     submit_fingerprint,
 )
+from scf.trade.formats import StatementEntry
+from scf.trade.formats.camt import read_statement
 from scf.trade.intake import record_invoices, record_orders, record_shipments
 from scf.trade.matching import match_invoice, match_invoices
 from scf.trade.payments import record_payments, record_statement
@@ -77,6 +79,7 @@ __all__ = [
     "ReceivableInfo",
     "ShipmentInput",
     "ShipmentLineInput",
+    "StatementEntry",
     "UseRequest",
     "Used",
     "assess_authenticity",
@@ -98,6 +101,7 @@ __all__ = [
     "match_invoices",
     "order_info",
     "read_file",
+    "read_statement",
     "receivable_claims",
     "receivable_info",
     "receivables_between",
