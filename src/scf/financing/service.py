@@ -62,6 +62,9 @@ from scf.financing.reports import (
     list_alerts,
     volumes,
 )
+from scf.financing.tsin import latest_status as tsin_status
+from scf.financing.tsin import receive as receive_tsin
+from scf.financing.tsin import request_messages as tsin_messages
 from scf.financing.warehouse import (
     latest_price,
     list_prices,
@@ -123,6 +126,7 @@ __all__ = [
     "policy_dict",
     "product_dict",
     "program_dict",
+    "receive_tsin",
     "register",
     "repay",
     "request_hash",
@@ -131,6 +135,8 @@ __all__ = [
     "scenario_choices",
     "set_commodity_price",
     "submit_application",
+    "tsin_messages",
+    "tsin_status",
     "volumes",
     "write_cover",
 ]

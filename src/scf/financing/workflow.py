@@ -140,7 +140,9 @@ def _record_application(ctx: CheckContext, run: CheckRun, green: bool) -> Financ
     )
 
 
-def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingApplicationRow:
+def submit_application(
+    uow: UnitOfWork, data: ApplicationInput, *, commit: bool = True
+) -> FinancingApplicationRow:
     """Apply for financing: run every automatic check, then send to the chosen funders.
 
     Refusals (black list, funder not white-listed, collateral already registered, duplicate
@@ -148,6 +150,8 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
     person must weigh (related parties, circular trade, weak trade evidence, over the risk
     limit) send the application to review. Key-chain and red-listed applicants that pass
     everything within the green limit get priced offers at once (the green channel).
+    `commit=False` joins the caller's unit of work (a tsin.001 request of several invoices
+    lands whole or not at all).
     """
     ctx = _check_context(uow, data)
     check_settlement_currency(ctx.amount.currency, "amount")
@@ -169,7 +173,8 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
         )
     elif not ctx.scenario.self_funded:
         send_to_funders(uow, app, ctx.scenario, ctx.products, automatic=green)
-    uow.commit()
+    if commit:
+        uow.commit()
     return app
 
 
