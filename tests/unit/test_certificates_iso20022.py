@@ -10,6 +10,7 @@ from lxml import etree
 
 from scf.certificates.iso20022 import (
     XSD_PATH,
+    BankAccount,
     Party,
     Transfer,
     build_pain001,
@@ -102,3 +103,41 @@ def test_one_camt_reader_for_052_053_054(name: str) -> None:
         assert a.amount == Money.of(b.amount, b.currency)
         assert (a.credit, a.booked, a.booking_date) == (b.credit, b.booked, b.booking_date)
         assert a.end_to_end_ids == b.end_to_end_ids
+
+
+def test_pain001_names_real_accounts_by_cnaps_code() -> None:
+    account = BankAccount("4000023419200123456", "102584000011")
+    xml = build_pain001(
+        msg_id="SCF02TEST",
+        created_at=datetime(2025, 9, 1, 2, 0, tzinfo=UTC),
+        debtor=Party("深圳核心企业有限公司", "91440300000000001A", account),
+        initiator=Party("深圳核心企业有限公司", "91440300000000001A"),
+        execution_date=date(2025, 9, 1),
+        transfers=[
+            Transfer(
+                "E2E-1", Party("供应商", "91440300000000002B", account), Money.of("1", "CNY"), "p"
+            )
+        ],
+        agent_bic="ICBKCNBJSZN",
+    )
+    validate_pain001(xml)
+    doc = etree.fromstring(xml)
+    for agent in ("p:CstmrCdtTrfInitn/p:PmtInf/p:DbtrAgt", ".//p:CdtTrfTxInf/p:CdtrAgt"):
+        member = f"{agent}/p:FinInstnId/p:ClrSysMmbId"
+        assert doc.findtext(f"{member}/p:ClrSysId/p:Cd", namespaces=NS) == "CNAPS"
+        assert doc.findtext(f"{member}/p:MmbId", namespaces=NS) == "102584000011"
+    assert doc.findtext(".//p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=NS) == account.number
+
+
+def test_pain001_pays_only_settlement_currencies() -> None:
+    with pytest.raises(InvalidInput) as e:
+        build_pain001(
+            msg_id="SCF03TEST",
+            created_at=datetime(2025, 9, 1, 2, 0, tzinfo=UTC),
+            debtor=Party("a", "91440300000000001A"),
+            initiator=Party("a", "91440300000000001A"),
+            execution_date=date(2025, 9, 1),
+            transfers=[Transfer("E", Party("b", "x"), Money.of("1", "PLN"), "p")],
+            agent_bic="ICBKCNBJSZN",
+        )
+    assert e.value.code == "not_a_settlement_currency"

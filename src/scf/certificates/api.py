@@ -365,6 +365,27 @@ def settle(certificate_id: str, uow: Uow) -> SettlementOut:
     )
 
 
+class SettlementAccountIn(RequestModel):
+    currency: str = Field(min_length=3, max_length=3)
+    account_number: str = Field(min_length=1, max_length=40)
+    account_name: str = Field(min_length=1, max_length=140)
+    bank_name: str = Field(min_length=1, max_length=140)
+    cnaps_code: str = Field(min_length=1, max_length=12)
+
+
+@router.put("/settlement-accounts")
+def put_settlement_account(body: SettlementAccountIn, uow: Uow) -> dict[str, Any]:
+    """Name the real account (and its bank's CNAPS code) that your organization is paid to."""
+    row = service.register_settlement_account(uow, **body.model_dump())
+    return service.settlement_account_dict(row)
+
+
+@router.get("/settlement-accounts")
+def get_settlement_accounts(uow: Uow) -> list[dict[str, Any]]:
+    """Your organization's settlement accounts, one per currency."""
+    return [service.settlement_account_dict(r) for r in service.settlement_accounts(uow)]
+
+
 @router.get("/certificates/{certificate_id}/settlement/pain001")
 def pain001(certificate_id: str, uow: Uow) -> Response:
     """The pain.001.001.09 message of a certificate's settlement."""

@@ -1,8 +1,11 @@
 """ISO 20022 messages of settlement: pain.001.001.09 out, camt.052/053/054 in (lxml).
 
-Participants are paid through virtual sub-accounts that the platform's settlement bank keeps
-for each of them (the Yunxin / Shuangliantong model: the operator never pools funds, the bank
-does the moving), so an account is identified by the participant's USCC under that bank.
+A participant that registered a settlement account is paid to that real account: its
+number, at the bank named by its 12-digit CNAPS code (ClrSysMmbId with clearing system
+`CNAPS`, China's National Advanced Payment System). The others are paid through virtual
+sub-accounts that the platform's settlement bank keeps for each of them (the Yunxin /
+Shuangliantong model: the operator never pools funds, the bank does the moving), identified
+by the participant's USCC under that bank.
 """
 
 from __future__ import annotations
@@ -24,10 +27,22 @@ XSD_PATH = Path(__file__).resolve().parent / "xsd" / "pain.001.001.09.xsd"
 ACCOUNT_SCHEME = "SCFVA"  # proprietary scheme: a virtual sub-account named by USCC
 
 
+CNAPS = "CNAPS"  # ExternalClearingSystemIdentification1Code of China's payment system
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """A real account: its number and the CNAPS code of the bank branch that keeps it."""
+
+    number: str
+    cnaps: str
+
+
 @dataclass(frozen=True)
 class Party:
     name: str
     uscc: str
+    account: BankAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -59,13 +74,24 @@ def _party(parent: etree._Element, tag: str, party: Party) -> None:
 def _account(parent: etree._Element, tag: str, party: Party, currency: str) -> None:
     el = _sub(parent, tag)
     othr = _sub(_sub(el, "Id"), "Othr")
-    _sub(othr, "Id", f"{ACCOUNT_SCHEME}{party.uscc}")
-    _sub(_sub(othr, "SchmeNm"), "Prtry", ACCOUNT_SCHEME)
+    if party.account is not None:
+        _sub(othr, "Id", party.account.number)
+    else:
+        _sub(othr, "Id", f"{ACCOUNT_SCHEME}{party.uscc}")
+        _sub(_sub(othr, "SchmeNm"), "Prtry", ACCOUNT_SCHEME)
     _sub(el, "Ccy", currency)
 
 
-def _agent(parent: etree._Element, tag: str, bic: str) -> None:
-    _sub(_sub(_sub(parent, tag), "FinInstnId"), "BICFI", bic)
+def _agent(parent: etree._Element, tag: str, bic: str, party: Party | None = None) -> None:
+    """The party's bank by its CNAPS code when it has a real account, else the settlement
+    bank by its BIC."""
+    fin = _sub(_sub(parent, tag), "FinInstnId")
+    if party is not None and party.account is not None:
+        member = _sub(fin, "ClrSysMmbId")
+        _sub(_sub(member, "ClrSysId"), "Cd", CNAPS)
+        _sub(member, "MmbId", party.account.cnaps)
+    else:
+        _sub(fin, "BICFI", bic)
 
 
 def build_pain001(
@@ -102,7 +128,7 @@ def build_pain001(
     _sub(_sub(pmt, "ReqdExctnDt"), "Dt", execution_date.isoformat())
     _party(pmt, "Dbtr", debtor)
     _account(pmt, "DbtrAcct", debtor, currency)
-    _agent(pmt, "DbtrAgt", agent_bic)
+    _agent(pmt, "DbtrAgt", agent_bic, debtor)
     _sub(pmt, "ChrgBr", "DEBT")
     for t in transfers:
         tx = _sub(pmt, "CdtTrfTxInf")
@@ -110,7 +136,7 @@ def build_pain001(
         _sub(pid, "InstrId", t.end_to_end_id)
         _sub(pid, "EndToEndId", t.end_to_end_id)
         _sub(_sub(tx, "Amt"), "InstdAmt", t.amount.amount_str(), Ccy=t.amount.currency)
-        _agent(tx, "CdtrAgt", agent_bic)
+        _agent(tx, "CdtrAgt", agent_bic, t.payee)
         _party(tx, "Cdtr", t.payee)
         _account(tx, "CdtrAcct", t.payee, t.amount.currency)
         _sub(_sub(tx, "RmtInf"), "Ustrd", t.remittance[:140])

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from scf.certificates.accounts import bank_account_of
 from scf.certificates.common import is_watcher, settings_of
 from scf.certificates.iso20022 import (
     Party,
@@ -73,7 +74,7 @@ def instruct_settlement(uow: UnitOfWork, certificate_id: str) -> Settlement:
     xml = build_pain001(
         msg_id=msg_id,
         created_at=uow.now(),
-        debtor=Party(issuer.name, issuer.uscc),
+        debtor=Party(issuer.name, issuer.uscc, bank_account_of(uow, issuer.id, cert.currency)),
         initiator=Party(issuer.name, issuer.uscc),
         execution_date=max(today, cert.maturity_on),
         transfers=transfers,
@@ -153,7 +154,7 @@ def _payment_orders(
         transfers.append(
             Transfer(
                 e2e,
-                Party(payee.name, payee.uscc),
+                Party(payee.name, payee.uscc, bank_account_of(uow, p.payee, p.amount.currency)),
                 p.amount,
                 f"payable certificate {cert.id} piece {p.piece_id}",
             )
