@@ -228,14 +228,20 @@ def test_exposure_cap_is_enforced(platform: Platform, chain: Chain) -> None:
     assert e.value.code == "exposure_cap_exceeded"
 
 
-def test_settlement_pays_every_holder_once_then_nothing_moves(
-    platform: Platform, chain: Chain, clock: FixedClock
-) -> None:
+def _issued_to_two_holders(platform: Platform, chain: Chain) -> tuple[str, str, str]:
+    """A certificate of 600,000 maturing 29 Aug 2025: 400,000 with tier 1, 200,000 tier 2."""
     cid = chain.issue("600000.00", date(2025, 8, 29))
     t1, t2 = chain.tiers[:2]
     ((root, _),) = chain.live(t1)
     with platform.uow(chain.actors[t1]) as uow:
         certs.transfer_piece(uow, root, t2, amount=m("200000.00"))
+    return cid, t1, t2
+
+
+def test_settlement_pays_every_holder_once_then_nothing_moves(
+    platform: Platform, chain: Chain, clock: FixedClock
+) -> None:
+    cid, t1, t2 = _issued_to_two_holders(platform, chain)
     with platform.uow(chain.actors[chain.core]) as uow:
         refused(platform, lambda: _settle(platform, chain, cid), "not_matured")
     clock.set(datetime(2025, 8, 29, 2, 0, tzinfo=UTC))
@@ -293,11 +299,7 @@ def test_unpaid_becomes_overdue_then_default_with_alerts(
 def test_settlement_pays_registered_accounts_by_cnaps_code(
     platform: Platform, chain: Chain, clock: FixedClock
 ) -> None:
-    cid = chain.issue("600000.00", date(2025, 8, 29))
-    t1, t2 = chain.tiers[:2]
-    ((root, _),) = chain.live(t1)
-    with platform.uow(chain.actors[t1]) as uow:
-        certs.transfer_piece(uow, root, t2, amount=m("200000.00"))
+    cid, _t1, t2 = _issued_to_two_holders(platform, chain)
     with platform.uow(chain.actors[t2]) as uow, pytest.raises(InvalidInput) as e:
         certs.register_settlement_account(
             uow,
