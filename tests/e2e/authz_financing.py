@@ -15,7 +15,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", f"{P}/products"): ALL,
     ("POST", f"{P}/applications"): ENTERPRISE,
     ("GET", f"{P}/applications"): ALL,
-    ("POST", f"{P}/tsin"): ENTERPRISE,
+    ("POST", f"{P}/tsin"): (*ENTERPRISE, *FUNDERS),
     ("GET", f"{P}/tsin/{{request_id}}/status"): ALL,
     ("GET", f"{P}/tsin/{{request_id}}/messages"): ALL,
     ("GET", f"{P}/applications/{{app_id}}"): ALL,

@@ -177,7 +177,30 @@ def test_tsin_bad_requests_are_rejected_and_store_nothing(client: TestClient, wo
     schema_bad = cases["UNKNOWN_FUNDER"].replace(b"<Ccy>CNY</Ccy>", b"<Ccy>cny</Ccy>")
     bad = client.post(f"{API}/tsin", headers={**h["supplier"], **XML}, content=schema_bad)
     assert bad.status_code == 422 and bad.json()["code"] == "tsin_invalid"
-    funder = client.post(
-        f"{API}/tsin", headers={**h["bank"], **XML}, content=cases["UNKNOWN_FUNDER"]
-    )
-    assert funder.status_code == 403
+    insurer = client.post(f"{API}/tsin", headers={**h["insurer"], **XML}, content=b"<x/>")
+    assert insurer.status_code == 403
+
+
+def test_funder_relays_a_request_under_the_suppliers_consent(
+    client: TestClient, world: World
+) -> None:
+    h = setup(client, world)
+    sup, core = world.orgs["supplier"], world.orgs["core_enterprise"]
+    rid = confirmed_receivable(world.platform, sup, core, "100000.00")
+    request = _request(world, "BANK-1", [_invoice(world, rid)])
+    refused = client.post(f"{API}/tsin", headers={**h["bank"], **XML}, content=request)
+    assert refused.status_code == 422
+    assert _one(_status(refused.content), "VldtnStsInf/StsRsn/Prtry") == "NO_CONSENT"
+    other = client.post(f"{API}/tsin", headers={**h["factoring_company"], **XML}, content=request)
+    assert _one(_status(other.content), "VldtnStsInf/StsRsn/Prtry") == "UNKNOWN_FUNDER"
+    assert _count(world, TsinRequestRow) == 0
+    with world.uow("supplier") as uow:
+        parties.grant_consent(
+            uow, world.orgs["bank"], ["financing"], uow.now() + timedelta(days=30)
+        )
+    r = client.post(f"{API}/tsin", headers={**h["bank"], **XML}, content=request)
+    assert r.status_code == 201, r.text
+    log = client.get(f"{API}/tsin/{r.headers['X-Tsin-Request-Id']}/messages", headers=h["supplier"])
+    (app_id,) = log.json()["application_ids"]
+    app = client.get(f"{API}/applications/{app_id}", headers=h["supplier"]).json()
+    assert app["applicant_org_id"] == sup and app["funder_org_ids"] == [world.orgs["bank"]]

@@ -397,13 +397,14 @@ XML = "application/xml"
 
 @router.post(
     "/tsin",
-    dependencies=[gate(*ENTERPRISE)],
+    dependencies=[gate(*ENTERPRISE, *FUNDERS)],
     response_class=Response,
     responses={201: {"content": {XML: {}}}, 422: {"content": {XML: {}}}},
 )
 async def tsin(request: Request, uow: Uow) -> Response:
-    """Take an ISO 20022 tsin.001 request or tsin.003 cancellation (the XML is the body);
-    answer with a tsin.002: 201 accepted, 200 cancelled, 422 rejected with its reason."""
+    """Take an ISO 20022 tsin.001 request or tsin.003 cancellation (the XML is the body) from
+    a supplier's ERP, or relayed by the funder it is addressed to; answer with a tsin.002:
+    201 accepted, 200 cancelled, 422 rejected with its reason."""
     answer = svc.receive_tsin(uow, await request.body())
     headers = {"X-Tsin-Request-Id": answer.request_id} if answer.request_id else {}
     return Response(answer.xml, status_code=answer.status_code, media_type=XML, headers=headers)

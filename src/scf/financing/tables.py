@@ -299,6 +299,8 @@ class TsinRequestRow(Base):
     group_id: Mapped[str] = mapped_column(String(35))
     requester_org_id: Mapped[str] = mapped_column(String(40))
     funder_org_id: Mapped[str] = mapped_column(String(40))
+    # The funder that relayed the request for the supplier (under its consent), if one did.
+    relayed_by_org_id: Mapped[str | None] = mapped_column(String(40))
     created_at_sender: Mapped[str] = mapped_column(String(40))  # CreDtTm as sent
     application_ids: Mapped[list[str]] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(12))  # open, cancelled

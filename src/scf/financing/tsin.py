@@ -1,6 +1,7 @@
-"""ISO 20022 invoice financing (tsin) in and out: a supplier's ERP sends a tsin.001 request,
-each invoice of it becomes a financing application through the same checks as one filed on
-a page or the API, a tsin.002 status goes back at once and again whenever an application
+"""ISO 20022 invoice financing (tsin) in and out: a supplier's ERP sends a tsin.001 request
+(or the funder it is addressed to relays it, under the supplier's financing consent), each
+invoice of it becomes a financing application through the same checks as one filed on a
+page or the API, a tsin.002 status goes back at once and again whenever an application
 moves, and a tsin.003 cancellation withdraws what is still open.
 
 A request that names an invoice, a party or a funder the platform does not know, or whose
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from scf.core.actor import Actor
 from scf.core.errors import DomainError, InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -41,6 +43,7 @@ INCONSISTENT_TOTALS = "INCONSISTENT_TOTALS"
 DUPLICATE_REQUEST = "DUPLICATE_REQUEST"
 UNKNOWN_REQUEST = "UNKNOWN_REQUEST"
 NOT_CANCELLABLE = "NOT_CANCELLABLE"
+NO_CONSENT = "NO_CONSENT"
 FINANCED = frozenset({S.DISBURSED, S.OVERDUE, S.DEFAULTED, S.CLOSED})
 NOT_FINANCED = frozenset({S.REFUSED, S.WITHDRAWN})
 CANCELLABLE = frozenset({S.ESCALATED, S.SENT, S.OFFERED})
@@ -66,10 +69,14 @@ class Answer:
 
 def receive(uow: UnitOfWork, xml: bytes) -> Answer:
     """Take a tsin.001 request or a tsin.003 cancellation; answer with a tsin.002."""
-    parties.require_role(uow.actor, *ENTERPRISE)
+    parties.require_role(uow.actor, *ENTERPRISE, *FUNDERS)
     kind, root = T.message_kind(xml)
+    funder = uow.actor if uow.actor.has(*FUNDERS) else None
     if kind == T.REQUEST:
-        return _request(uow, xml, T.read_request(root))
+        req = T.read_request(root)
+        if funder is None:
+            return _request(uow, xml, req)
+        return _relayed(uow, xml, req, funder)
     if kind == T.CANCELLATION:
         return _cancel(uow, xml, T.read_cancellation(root))
     raise InvalidInput(
@@ -158,7 +165,31 @@ def _plan(uow: UnitOfWork, req: T.FinancingRequest) -> tuple[str, list[Applicati
     return funder, plans
 
 
-def _request(uow: UnitOfWork, xml: bytes, req: T.FinancingRequest) -> Answer:
+def _relayed(uow: UnitOfWork, xml: bytes, req: T.FinancingRequest, funder: Actor) -> Answer:
+    """A funder relays a supplier's request addressed to itself: allowed while the supplier
+    lets it see its financing (a live consent), and run as the supplier's own request."""
+    me = parties.find_organization(uow, funder.org_id or "")
+    supplier = parties.find_by_uscc(uow, req.requester_id) if req.requester_id else None
+    why = None
+    if req.funder_id != me.uscc:
+        why = (UNKNOWN_FUNDER, f"a funder relays requests addressed to itself ({me.uscc})")
+    elif supplier is None or not set(supplier.roles) & set(ENTERPRISE):
+        why = (UNKNOWN_REQUESTER, f"no enterprise {req.requester_id} on the platform")
+    elif parties.live_consent(uow, supplier.id, me.id, "financing") is None:
+        why = (NO_CONSENT, f"{supplier.uscc} has not let {me.uscc} see its financing")
+    if why is not None:
+        return _rejection(uow, req.group_id, req.created, *why)
+    assert supplier is not None
+    uow.actor = Actor(None, supplier.id, frozenset(supplier.roles), f"tsin via {me.id}")
+    try:
+        return _request(uow, xml, req, relayed_by=me.id)
+    finally:
+        uow.actor = funder
+
+
+def _request(
+    uow: UnitOfWork, xml: bytes, req: T.FinancingRequest, relayed_by: str | None = None
+) -> Answer:
     duplicate = uow.session.scalar(
         select(TsinRequestRow.id).where(
             TsinRequestRow.requester_org_id == uow.actor.org_id,
@@ -181,6 +212,7 @@ def _request(uow: UnitOfWork, xml: bytes, req: T.FinancingRequest) -> Answer:
         group_id=req.group_id,
         requester_org_id=uow.actor.org_id,
         funder_org_id=funder,
+        relayed_by_org_id=relayed_by,
         created_at_sender=req.created,
         application_ids=[a.id for a in apps],
         status="open",
@@ -191,7 +223,12 @@ def _request(uow: UnitOfWork, xml: bytes, req: T.FinancingRequest) -> Answer:
         app.evidence = {**app.evidence, "tsin_request_id": row.id, "tsin_invoice": inv.number}
     _store(uow, row, T.REQUEST, "in", xml)
     out = record_status(uow, row)
-    uow.audit("financing.tsin_received", "tsin_request", row.id, after={"group_id": row.group_id})
+    uow.audit(
+        "financing.tsin_received",
+        "tsin_request",
+        row.id,
+        after={"group_id": row.group_id, "relayed_by_org_id": relayed_by},
+    )
     uow.commit()
     return Answer(201, out, row.id)
 
@@ -276,12 +313,17 @@ def application_moved(uow: UnitOfWork, app: FinancingApplicationRow) -> None:
 
 
 def _cancel(uow: UnitOfWork, xml: bytes, cxl: T.CancellationRequest) -> Answer:
+    # The requester cancels its own request; a funder, those it relayed.
+    sender = (
+        TsinRequestRow.relayed_by_org_id
+        if uow.actor.has(*FUNDERS)
+        else TsinRequestRow.requester_org_id
+    )
     row = uow.session.scalar(
         select(TsinRequestRow)
-        .where(
-            TsinRequestRow.requester_org_id == uow.actor.org_id,
-            TsinRequestRow.group_id == cxl.group_id,
-        )
+        .where(sender == uow.actor.org_id, TsinRequestRow.group_id == cxl.group_id)
+        .order_by(TsinRequestRow.created_at)
+        .limit(1)
         .with_for_update()
     )
     if row is None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0430
 Revises: 0401
-Create Date: 2026-12-03 13:40:06.714693
+Create Date: 2026-12-03 13:53:14.271699
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("group_id", sa.String(length=35), nullable=False),
         sa.Column("requester_org_id", sa.String(length=40), nullable=False),
         sa.Column("funder_org_id", sa.String(length=40), nullable=False),
+        sa.Column("relayed_by_org_id", sa.String(length=40), nullable=True),
         sa.Column("created_at_sender", sa.String(length=40), nullable=False),
         sa.Column(
             "application_ids",
