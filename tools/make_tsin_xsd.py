@@ -151,7 +151,7 @@ class Writer:
         self.sub(seq, "element", **attrib)
 
 
-def write(message: str) -> Path:
+def write(message: str, out: Path = OUT) -> Path:
     module = importlib.import_module(
         "python_iso20022.tsin." + message.replace(".", "_") + ".models"
     )
@@ -165,8 +165,8 @@ def write(message: str) -> Path:
     w.done.add("Document")
     for f in dataclasses.fields(doc_cls):
         w.element(seq, f, typing.get_type_hints(doc_cls)[f.name], "Document")
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"{message}.xsd"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{message}.xsd"
     comment = etree.Comment(
         f" ISO 20022 {message}, written by tools/make_tsin_xsd.py from the message "
         "definitions in python-iso20022 (MIT); see NOTICE.md beside this file. "
