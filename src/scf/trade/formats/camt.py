@@ -46,8 +46,9 @@ def read_camt(root: etree._Element) -> list[StatementEntry]:
     entries: list[StatementEntry] = []
     found_container = False
     for container, item in CONTAINERS.items():
+        # A report that holds no statement (nothing happened) is read as no entries.
+        found_container = found_container or bool(_all(root, container))
         for stmt in _all(root, f"{container}/{item}"):
-            found_container = True
             sid = _t(stmt, "Id") or ""
             account = _t(stmt, "Acct/Id/IBAN") or _t(stmt, "Acct/Id/Othr/Id")
             for n, ntry in enumerate(_all(stmt, "Ntry"), start=1):
