@@ -18,10 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scf import __version__
+from scf import openapi as scf_openapi
 from scf.core import errors as E
 from scf.core.bounds import TEXT_MAX, check_text
 from scf.core.ids import new_id
 from scf.core.uow import request_id_var
+from scf.deps import get_actor, get_uow
 from scf.platform import Platform
 
 log = logging.getLogger("scf.http")
@@ -271,6 +273,7 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
     _room_router("scf.trade.api"),
     _room_router("scf.financing.api"),
     _room_router("scf.supervision.api"),
+    _room_router("scf.standards.api"),
 ]
 
 
@@ -295,6 +298,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform.create()
     app = FastAPI(
         lifespan=_lifespan(platform),
+        generate_unique_id_function=scf_openapi.operation_id,
         title="scf: supply chain finance platform",
         version=__version__,
         docs_url="/docs",
@@ -302,6 +306,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         description="Trade, registry, payable certificates, financing and supervision.",
     )
     app.state.platform = platform
+    app.openapi = lambda: scf_openapi.build(app, (get_uow, get_actor))  # type: ignore[method-assign]
     # Innermost, so that the request context below logs the 500 and adds the request id.
     app.add_middleware(ServerErrors)
 

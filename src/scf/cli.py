@@ -26,6 +26,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "risk": ("scf.risk.cli", "Credit scoring and risk models"),
     "trade": ("scf.trade.cli", "Trade documents: validate and import"),
     "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
+    "conformance": (
+        "scf.standards.cli",
+        "Check documents and endpoints against the SCF standards",
+    ),
 }
 
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     api_token_ttl_days: int = Field(default=365, ge=1)
     log_json: bool = True
     host: str = "127.0.0.1"
+    # How the platform names itself in the documents it publishes (the SCF standards' issuer).
+    public_name: str = "scf 供应链金融公共服务平台"
+    public_url: str = "http://127.0.0.1:8000"
     port: int = 8000
     # The risk follower (scf.risk.follower) as a background task of the server: `scf serve`
     # and `scf demo` turn it on unless told --no-risk-follow; tests leave it off.

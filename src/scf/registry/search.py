@@ -119,6 +119,10 @@ def search_certificate(uow: UnitOfWork, q: SearchQuery) -> dict[str, Any]:
     }
     kid, sig = sign(uow, signing.CERT_PREFIX + canonical(body))
     return {
+        # Published as SCF-2 (docs/standards/scf-2.md); the signature covers `certificate`.
+        "standard": "SCF-2",
+        "version": "1.0",
+        "document_type": "search-certificate",
         "certificate": body,
         "key_id": kid,
         "signature": base64.b64encode(sig).decode(),

@@ -70,7 +70,12 @@ from scf.registry.search import (
     verify_certificate,
 )
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
-from scf.registry.views import FilingResult, RegistrationInfo, get_registration
+from scf.registry.views import (
+    FilingResult,
+    RegistrationInfo,
+    get_registration,
+    registration_number,
+)
 
 __all__ = [
     "LOG_STATE_ID",
@@ -117,6 +122,7 @@ __all__ = [
     "pledged_units",
     "priority_report",
     "register_in",
+    "registration_number",
     "release_goods",
     "revoke_agency",
     "root_at",

@@ -220,6 +220,12 @@ def get_registration(uow: UnitOfWork, number: str) -> dict[str, Any]:
     }
 
 
+def registration_number(uow: UnitOfWork, registration_id: str) -> str | None:
+    """The public number of a registration known by its id (None when there is none)."""
+    row = uow.session.get(RegistrationRow, registration_id)
+    return row.number if row is not None else None
+
+
 def history(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:

@@ -23,19 +23,12 @@ from scf.core.schema import (
 from scf.deps import Paging, Uow, roles_allowed
 from scf.parties.model import Role
 from scf.trade import csvio, service
+from scf.trade.common import ENTERPRISE, INSTITUTIONS, LOGISTICS
 
 router = APIRouter(prefix="/trade", tags=["trade"])
 
-ENTERPRISE = (Role.SUPPLIER, Role.DISTRIBUTOR, Role.CORE_ENTERPRISE)
-INSTITUTIONS = (
-    Role.BANK,
-    Role.FACTORING_COMPANY,
-    Role.LOCAL_FINANCIAL_ORG,
-    Role.INSURER,
-    Role.GUARANTEE_COMPANY,
-)
 ENTERPRISES = Depends(roles_allowed(*ENTERPRISE))
-SHIPPERS = Depends(roles_allowed(*ENTERPRISE, Role.LOGISTICS, Role.WAREHOUSE, Role.MARKETPLACE))
+SHIPPERS = Depends(roles_allowed(*ENTERPRISE, *LOGISTICS))
 CHECKERS = Depends(roles_allowed(*INSTITUTIONS, Role.REGULATOR, Role.OPERATOR))
 SUBMITTERS = Depends(roles_allowed(*INSTITUTIONS))
 SUMMARY_READERS = Depends(roles_allowed(*INSTITUTIONS, Role.REGULATOR, Role.OPERATOR))

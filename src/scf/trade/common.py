@@ -306,6 +306,23 @@ def require_party(
     errors.add("seller_uscc", "you may only file documents your organization is party to", line)
 
 
+def _audit_row(
+    uow: UnitOfWork, action: str, kind: str, agg_id: str, after: Any, at: Any, rid: Any
+) -> dict[str, Any]:
+    """The row `uow.audit` would write, for a Core insert."""
+    return {
+        "at": at,
+        "user_id": uow.actor.user_id,
+        "org_id": uow.actor.org_id,
+        "action": action,
+        "aggregate_type": kind,
+        "aggregate_id": agg_id,
+        "before": None,
+        "after": after,
+        "request_id": rid,
+    }
+
+
 def audit_rows(
     uow: UnitOfWork, action: str, kind: str, items: list[tuple[str, dict[str, Any]]]
 ) -> None:
@@ -316,17 +333,7 @@ def audit_rows(
     uow.session.connection().execute(
         insert(table_of(AuditEntry)),
         [
-            {
-                "at": now,
-                "user_id": uow.actor.user_id,
-                "org_id": uow.actor.org_id,
-                "action": action,
-                "aggregate_type": kind,
-                "aggregate_id": agg_id,
-                "before": None,
-                "after": jsonable(after),
-                "request_id": rid,
-            }
+            _audit_row(uow, action, kind, agg_id, jsonable(after), now, rid)
             for agg_id, after in items
         ],
     )
@@ -338,17 +345,7 @@ def audit_json(uow: UnitOfWork, action: str, kind: str, agg_id: str, after: dict
     the row is the one `uow.audit` would write."""
     uow.session.connection().execute(
         insert(table_of(AuditEntry)),
-        {
-            "at": uow.now(),
-            "user_id": uow.actor.user_id,
-            "org_id": uow.actor.org_id,
-            "action": action,
-            "aggregate_type": kind,
-            "aggregate_id": agg_id,
-            "before": None,
-            "after": after,
-            "request_id": request_id_var.get(),
-        },
+        _audit_row(uow, action, kind, agg_id, after, uow.now(), request_id_var.get()),
     )
 
 

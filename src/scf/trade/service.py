@@ -13,6 +13,7 @@ with its line number and reason, and nothing is written unless all items pass.
 from __future__ import annotations
 
 from scf.trade.authenticity import assess_authenticity, assess_receivable
+from scf.trade.background import trade_background
 from scf.trade.common import (
     ENTERPRISE,
     INSTITUTIONS,
@@ -114,6 +115,7 @@ __all__ = [
     "record_statement",
     "release_receivable",
     "submit_fingerprint",
+    "trade_background",
     "trade_edges",
     "trade_features",
     "trade_summary",
