@@ -399,7 +399,12 @@ XML = "application/xml"
     "/tsin",
     dependencies=[gate(*ENTERPRISE, *FUNDERS)],
     response_class=Response,
-    responses={201: {"content": {XML: {}}}, 422: {"content": {XML: {}}}},
+    responses={
+        200: {"description": "tsin.002: the cancellation was accepted", "content": {XML: {}}},
+        201: {"description": "tsin.002: the request was accepted", "content": {XML: {}}},
+        409: {"description": "tsin.002: nothing of the request is open", "content": {XML: {}}},
+        422: {"description": "tsin.002: rejected, with the reason code", "content": {XML: {}}},
+    },
 )
 async def tsin(request: Request, uow: Uow) -> Response:
     """Take an ISO 20022 tsin.001 request or tsin.003 cancellation (the XML is the body) from
@@ -410,7 +415,11 @@ async def tsin(request: Request, uow: Uow) -> Response:
     return Response(answer.xml, status_code=answer.status_code, media_type=XML, headers=headers)
 
 
-@router.get("/tsin/{request_id}/status", response_class=Response)
+@router.get(
+    "/tsin/{request_id}/status",
+    response_class=Response,
+    responses={200: {"description": "the latest tsin.002", "content": {XML: {}}}},
+)
 def tsin_status(uow: Uow, request_id: str) -> Response:
     """The latest tsin.002 status of a request."""
     return Response(svc.tsin_status(uow, request_id), media_type=XML)
