@@ -27,6 +27,14 @@ class RegistrationKind(StrEnum):
 KIND_ALIASES = {"factoring": RegistrationKind.ASSIGNMENT}
 
 
+class MatchKind(StrEnum):
+    """How a tolerant search matched a grantor's name."""
+
+    EXACT = "exact"  # the folded names are equal
+    CONTAINS = "contains"  # the name contains the whole query
+    SIMILAR = "similar"  # close by edit distance (a typo)
+
+
 class CollateralKind(StrEnum):
     RECEIVABLE = "receivable"
     WAREHOUSE_RECEIPT = "warehouse_receipt"

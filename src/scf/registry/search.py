@@ -20,6 +20,7 @@ from scf.core.uow import UnitOfWork
 from scf.parties.model import validate_uscc
 from scf.registry import signing
 from scf.registry.log import latest_tree_head, sign, signing_keys
+from scf.registry.matching import Match, best_match, tolerant_matches
 from scf.registry.model import CollateralRef, canonical, collateral_keys, fold_name
 from scf.registry.tables import CollateralRow, GrantorRow, RegistrationRow
 from scf.registry.views import history, info_many
@@ -58,20 +59,17 @@ def search(uow: UnitOfWork, q: SearchQuery, limit: int = 200) -> list[dict[str, 
         )
     s = uow.session
     stmt = select(RegistrationRow).order_by(RegistrationRow.seq).limit(limit)
+    matches: dict[str, Match] | None = None
     if q.grantor_uscc:
         uscc = validate_uscc(q.grantor_uscc.strip().upper(), "grantor_uscc")
         sub = select(GrantorRow.registration_id).where(GrantorRow.uscc == uscc)
         stmt = stmt.where(RegistrationRow.id.in_(sub))
+    elif q.grantor_name and q.tolerant:
+        matches = tolerant_matches(uow, q.grantor_name, limit)
+        sub = select(GrantorRow.registration_id).where(GrantorRow.name_folded.in_(list(matches)))
+        stmt = stmt.where(RegistrationRow.id.in_(sub))
     elif q.grantor_name:
-        if q.tolerant:
-            folded = fold_name(q.grantor_name)
-            if not folded:
-                raise InvalidInput("the name has no letters or digits", field="grantor_name")
-            sub = select(GrantorRow.registration_id).where(GrantorRow.name_folded == folded)
-        else:
-            sub = select(GrantorRow.registration_id).where(
-                GrantorRow.name == q.grantor_name.strip()
-            )
+        sub = select(GrantorRow.registration_id).where(GrantorRow.name == q.grantor_name.strip())
         stmt = stmt.where(RegistrationRow.id.in_(sub))
     else:
         assert q.collateral is not None
@@ -95,7 +93,11 @@ def search(uow: UnitOfWork, q: SearchQuery, limit: int = 200) -> list[dict[str, 
         d = info.as_dict()
         if q.include_history:
             d["history"] = hist.get(info.id, [])
+        if matches is not None:
+            d["match"] = best_match(d, matches)
         out.append(d)
+    if matches is not None:  # the closest names first, then in filing order
+        out.sort(key=lambda d: -int(d["match"]["score"]))
     return out
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from scf.core.errors import DomainError
 from scf.registry import service as registry
-from scf.web.common import error_text, page, read_form, render, visiting
+from scf.web.common import error_text, language, page, read_form, render, visiting
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,8 +21,8 @@ def _search_page(request: Request, head: Any, **ctx: Any) -> Response:
     """Render the search page: an empty form unless `ctx` fills it."""
     blank: dict[str, Any] = {
         "results": None,
-        "name": "",
-        "uscc": "",
+        "form": dict.fromkeys(_FIELDS, ""),
+        "collateral_kinds": [k.value for k in registry.CollateralKind],
         "search_error": None,
         "cert_query": "",
         "verdict": None,
@@ -30,33 +30,63 @@ def _search_page(request: Request, head: Any, **ctx: Any) -> Response:
     return render(request, "registry/search.html", head=head, **{**blank, **ctx})
 
 
+def _query(params: Any) -> tuple[registry.SearchQuery | None, dict[str, str]]:
+    """The search the form asks for (grantor name, USCC or collateral), and its fields."""
+    form = {
+        k: (params.get(k) or "").strip()
+        for k in ("grantor_name", "grantor_uscc", "collateral_kind", "collateral_identifier")
+    }
+    form["exact"] = "1" if params.get("exact") else ""
+    if form["collateral_identifier"]:
+        kind = form["collateral_kind"] or "receivable"
+        ref = registry.parse_collateral(
+            [{"kind": kind, "identifier": form["collateral_identifier"]}]
+        )[0]
+        return registry.SearchQuery(collateral=ref), form
+    if form["grantor_name"]:
+        tolerant = not form["exact"]
+        return registry.SearchQuery(grantor_name=form["grantor_name"], tolerant=tolerant), form
+    if form["grantor_uscc"]:
+        return registry.SearchQuery(grantor_uscc=form["grantor_uscc"]), form
+    return None, form
+
+
+def _cert_query(form: dict[str, str]) -> str:
+    if form["collateral_identifier"]:
+        return urlencode(
+            {
+                "collateral_kind": form["collateral_kind"] or "receivable",
+                "collateral_identifier": form["collateral_identifier"],
+            }
+        )
+    if form["grantor_name"]:
+        return urlencode({"grantor_name": form["grantor_name"], "tolerant": not form["exact"]})
+    return urlencode({"grantor_uscc": form["grantor_uscc"]})
+
+
 @router.get("/registry")
 @page
 def registry_search(request: Request) -> Response:
-    """Search by the grantor's name or USCC."""
-    name = (request.query_params.get("grantor_name") or "").strip()
-    uscc = (request.query_params.get("grantor_uscc") or "").strip()
+    """Search by the grantor's name (tolerant unless asked to be exact), USCC or collateral."""
     results: list[dict[str, Any]] | None = None
     error = None
     cert_query = ""
     with visiting(request) as uow:
-        if name or uscc:
-            q = registry.SearchQuery(grantor_name=name or None, grantor_uscc=uscc or None)
-            cert_query = urlencode({"grantor_name": name} if name else {"grantor_uscc": uscc})
-            try:
+        try:
+            q, form = _query(request.query_params)
+            if q is not None:
+                cert_query = _cert_query(form)
                 results = registry.search(uow, q)
-            except DomainError as e:
-                error = error_text(e)
+        except DomainError as e:
+            form = {k: (request.query_params.get(k) or "").strip() for k in _FIELDS}
+            error = error_text(e, language(request))
         head = registry.latest_tree_head(uow)
     return _search_page(
-        request,
-        head,
-        results=results,
-        name=name,
-        uscc=uscc,
-        search_error=error,
-        cert_query=cert_query,
+        request, head, results=results, form=form, search_error=error, cert_query=cert_query
     )
+
+
+_FIELDS = ("grantor_name", "grantor_uscc", "collateral_kind", "collateral_identifier", "exact")
 
 
 @router.post("/registry/verify")
