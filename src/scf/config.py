@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     calendar_dir: Path | None = Path("./var/calendar")
     # Base64 raw Ed25519 private key that signs registry tree heads; unset: kept in ./var.
     registry_signing_key: str | None = None
+    # The witnesses whose co-signatures of tree heads the registry accepts and shows:
+    # comma-separated hex raw Ed25519 public keys (`scf registry witness` prints its own).
+    registry_witness_keys: str = ""
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     api_token_ttl_days: int = Field(default=365, ge=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 
 from scf.core.actor import Actor
 from scf.core.errors import Unauthenticated
@@ -69,6 +69,8 @@ def roles_allowed(*roles: str) -> Callable[[Actor], Actor]:
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
+# The key that makes a retried command run once (docs/idempotency.md).
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 PublicUow = Annotated[UnitOfWork, Depends(get_public_uow)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 Paging = Annotated[PageParams, Depends(page_params)]

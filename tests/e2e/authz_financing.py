@@ -22,6 +22,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", f"{P}/applications/{{app_id}}/review"): ("operator",),
     ("POST", f"{P}/applications/{{app_id}}/offers"): FUNDERS,
     ("POST", f"{P}/applications/{{app_id}}/decline"): FUNDERS,
+    ("POST", f"{P}/applications/{{app_id}}/cancellation"): (*ENTERPRISE, *FUNDERS),
     ("POST", f"{P}/offers/{{offer_id}}/accept"): ENTERPRISE,
     ("POST", f"{P}/applications/{{app_id}}/registration"): FUNDERS,
     ("POST", f"{P}/applications/{{app_id}}/disbursement"): FUNDERS,

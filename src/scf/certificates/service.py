@@ -55,6 +55,7 @@ from scf.certificates.reach import (
     lineage,
     reach_figures,
 )
+from scf.certificates.reroll import reroll_maturities
 from scf.certificates.settlement import (
     Settlement,
     exposure_report,
@@ -65,6 +66,7 @@ from scf.certificates.settlement import (
     settlement_file,
     upcoming_settlements,
 )
+from scf.certificates.tables import CertIdempotencyRow
 from scf.certificates.transfer import (
     MAX_BATCH,
     QueuedTransfer,
@@ -74,6 +76,10 @@ from scf.certificates.transfer import (
     transfer_piece,
     transfer_pieces,
 )
+from scf.core.idempotency import KeyedCommands
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(CertIdempotencyRow)
 
 __all__ = [
     "ENTERPRISE",
@@ -96,6 +102,7 @@ __all__ = [
     "get_financing",
     "get_line",
     "grant_line",
+    "idempotent",
     "institution_exposures",
     "instruct_settlement",
     "issue_certificate",
@@ -110,6 +117,7 @@ __all__ = [
     "reach_figures",
     "reconcile_statement",
     "register_settlement_account",
+    "reroll_maturities",
     "run_maturity",
     "set_exposure_cap",
     "settings_of",

@@ -383,6 +383,8 @@ def upcoming_settlements(uow: UnitOfWork, within_days: int = 30) -> list[dict[st
                 "certificate_id": c.id,
                 "issuer_org_id": c.issuer_org_id,
                 "maturity_on": c.maturity_on.isoformat(),
+                "maturity_requested_on": _iso(c.maturity_requested_on),
+                "maturity_provisional": c.maturity_provisional,
                 "status": c.status,
                 "unpaid": (c.face - c.paid).as_json(),
                 "holders": int(holders or 0),
@@ -417,8 +419,14 @@ def exposure_report(uow: UnitOfWork, certificate_id: str) -> dict[str, Any]:
         "issuer_org_id": cert.issuer_org_id,
         "status": cert.status,
         "maturity_on": cert.maturity_on.isoformat(),
+        "maturity_requested_on": _iso(cert.maturity_requested_on),
+        "maturity_provisional": cert.maturity_provisional,
         "face": cert.face.as_json(),
         "paid": cert.paid.as_json(),
         "unpaid": (cert.face - cert.paid).as_json(),
         "holders": holders,
     }
+
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()

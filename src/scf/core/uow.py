@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -76,6 +77,7 @@ class UnitOfWork:
         self._calendar = calendar
         self._session: Session | None = None
         self.committed = False
+        self._held = 0
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._factory()
@@ -112,8 +114,21 @@ class UnitOfWork:
         return self._calendar
 
     def commit(self) -> None:
+        if self._held:
+            self._write(self.session.flush)
+            return
         self._write(self.session.commit)
         self.committed = True
+
+    @contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """Turn the commits of the commands run inside into flushes: the caller commits once
+        at the end, with whatever it adds (an idempotency key's answer beside its effect)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
 
     def flush(self) -> None:
         self._write(self.session.flush)

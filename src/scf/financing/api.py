@@ -172,14 +172,24 @@ def decline(uow: Uow, app_id: str, body: ReasonIn) -> dict[str, Any]:
     return svc.application_dict(uow, svc.decline(uow, app_id, body.reason))
 
 
+@router.post("/applications/{app_id}/cancellation", dependencies=[gate(*ENTERPRISE, *FUNDERS)])
+def cancel(uow: Uow, app_id: str, body: ReasonIn) -> dict[str, Any]:
+    """The applicant withdraws before registration, or the accepting funder cancels; the
+    asset's reservation is released."""
+    return svc.application_dict(uow, svc.cancel_application(uow, app_id, body.reason))
+
+
 @router.post("/offers/{offer_id}/accept", dependencies=[gate(*ENTERPRISE)])
 def accept(uow: Uow, offer_id: str, key: IdemKey = None) -> dict[str, Any]:
     return svc.accept_offer(uow, offer_id, key)
 
 
 @router.post("/applications/{app_id}/registration", dependencies=[gate(*FUNDERS)])
-def register(uow: Uow, app_id: str) -> dict[str, Any]:
-    return svc.application_dict(uow, svc.register(uow, app_id))
+def register(uow: Uow, app_id: str, key: IdemKey = None) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        return svc.application_dict(uow, svc.register(uow, app_id))
+
+    return svc.idempotent(uow, key, f"register:{app_id}", {}, run, required=False)
 
 
 @router.post("/applications/{app_id}/disbursement", dependencies=[gate(*FUNDERS)])

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 from scf.core.money import Money
 
 RATE = Numeric(12, 8)
@@ -26,6 +27,10 @@ class FinancingApplicationRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     due_on: Mapped[date] = mapped_column(Date)
+    # The due date asked for before rolling, and whether a provisional calendar year (no
+    # official schedule yet) decided the roll: loading that year's schedule rolls it again.
+    due_requested_on: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     asset: Mapped[dict[str, Any]] = mapped_column(JSONType)
     collateral: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -202,6 +207,8 @@ class DiscountProgramRow(Base):
     cash_minor: Mapped[int] = mapped_column(BigInteger)
     hurdle_rate: Mapped[Decimal] = mapped_column(RATE)
     pay_on: Mapped[date] = mapped_column(Date)
+    pay_requested_on: Mapped[date | None] = mapped_column(Date)
+    pay_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     status: Mapped[str] = mapped_column(String(10))  # open, cleared
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -229,17 +236,34 @@ class DiscountBidRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class IdempotencyRow(Base):
+class IdempotencyRow(IdempotencyColumns, Base):
     """A money-moving command's key, the hash of its request and the response it gave."""
 
     __tablename__ = "fin_idempotency"
 
-    org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    command: Mapped[str] = mapped_column(String(80))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    response: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+class AssetReservationRow(Base):
+    """An asset held for the institution whose offer was accepted, until it registers.
+
+    `held_key` is the asset's key while the reservation holds and NULL once released; its
+    uniqueness is what makes two live reservations of one asset impossible, however many
+    acceptances race (NULLs never collide, so released rows stay as history).
+    """
+
+    __tablename__ = "fin_asset_reservations"
+    __table_args__ = (Index("ix_fin_asset_reservations_asset", "asset_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    asset_key: Mapped[str] = mapped_column(String(300))
+    held_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    application_id: Mapped[str] = mapped_column(String(40), index=True)
+    offer_id: Mapped[str] = mapped_column(String(40))
+    funder_org_id: Mapped[str] = mapped_column(String(40))
+    applicant_org_id: Mapped[str] = mapped_column(String(40))
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_because: Mapped[str | None] = mapped_column(String(12))  # registered, expired, ...
 
 
 class InboxMessageRow(Base):

@@ -197,7 +197,7 @@ def confirm_goods(uow: UnitOfWork, data: GoodsInput) -> GoodsRow:
         lot_key=lot_key,
         lot=data.lot.strip(),
         status="held",
-        confirmed_at=uow.now(),
+        confirmed_at=state.at,
         seq=state.size + 1,
     )
     uow.session.add(row)
@@ -206,7 +206,8 @@ def confirm_goods(uow: UnitOfWork, data: GoodsInput) -> GoodsRow:
         uow.session.add(GoodsReceiptRow(goods_id=row.id, receipt_key=key))
     record = {
         "goods": row.id,
-        "warehouse": {"uscc": warehouse.uscc, "name": warehouse.name},
+        "warehouse": {"org_id": warehouse.id, "uscc": warehouse.uscc, "name": warehouse.name},
+        "holder_org_id": row.holder_org_id,
         "commodity": row.commodity,
         "grade": row.grade,
         "location": row.location,
@@ -290,7 +291,7 @@ def release_goods(uow: UnitOfWork, goods_id: str) -> GoodsRow:
         )
     state = lock_state(uow)
     row.status = "released"
-    row.released_at = uow.now()
+    row.released_at = state.at
     append(uow, state, Operation.GOODS_RELEASED, None, {"goods": row.id})
     uow.flush()
     uow.audit(

@@ -24,6 +24,7 @@ class AlertSource(StrEnum):
     RISK = "risk"
     CERTIFICATES = "certificates"
     FINANCING = "financing"
+    CALENDAR = "calendar"  # an official holiday schedule loaded, and the dates it moved
 
 
 class Granularity(StrEnum):
@@ -225,5 +226,6 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "certificate_defaulted",
         "margin_call",
         "financing",
+        "calendar_dates_rolled",
     ),
 }

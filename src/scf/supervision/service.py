@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from scf.core.uow import UnitOfWork
 from scf.supervision.alerts import add_note, alert_inbox, assign_alert, resolve_alert
+from scf.supervision.calendar import calendar_loads, load_official_calendar
 from scf.supervision.enterprise import enterprise_view
 from scf.supervision.exports import HEADER, export_csv, export_xlsx
 from scf.supervision.facts import financing_facts, require_regulator
@@ -42,6 +43,7 @@ __all__ = [
     "add_note",
     "alert_inbox",
     "assign_alert",
+    "calendar_loads",
     "default_period",
     "enterprise_view",
     "export_csv",
@@ -50,6 +52,7 @@ __all__ = [
     "financing_facts",
     "indicators",
     "listings",
+    "load_official_calendar",
     "monthly_report_pdf",
     "require_regulator",
     "resolve_alert",

@@ -12,6 +12,7 @@ with its line number and reason, and nothing is written unless all items pass.
 
 from __future__ import annotations
 
+from scf.core.idempotency import KeyedCommands
 from scf.trade.authenticity import assess_authenticity, assess_receivable
 from scf.trade.background import trade_background
 from scf.trade.common import (
@@ -66,6 +67,10 @@ from scf.trade.receivables import (
     use_receivable,
     used_entry,
 )
+from scf.trade.tables import TradeIdempotencyRow
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(TradeIdempotencyRow)
 
 __all__ = [
     "ENTERPRISE",
@@ -94,6 +99,7 @@ __all__ = [
     "dispute_receivable",
     "get_invoice",
     "get_receivable",
+    "idempotent",
     "import_files",
     "insert_uses",
     "invoice_fingerprint",

@@ -1,7 +1,7 @@
 """certificates: holders' settlement accounts with CNAPS codes
 
 Revision ID: 0330
-Revises: 0301
+Revises: 0320
 Create Date: 2026-12-03 13:48:48.833096
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import scf.core.db
 
 revision = "0330"
-down_revision = "0301"
+down_revision = "0320"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """financing: ISO 20022 tsin requests and messages
 
 Revision ID: 0430
-Revises: 0401
+Revises: 0420
 Create Date: 2026-12-03 13:53:14.271699
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import scf.core.db
 
 revision = "0430"
-down_revision = "0401"
+down_revision = "0420"
 branch_labels = None
 depends_on = None
 
