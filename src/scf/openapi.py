@@ -129,6 +129,12 @@ def build(app: FastAPI, token_deps: tuple[Callable[..., Any], ...]) -> dict[str,
             op["security"] = [{"bearer": []}] if secured else []
             responses = op.setdefault("responses", {})
             for code in _errors_of(route, method.lower(), secured):
+                # A route may answer an error in its own format too (tsin.002 XML); keep that,
+                # not FastAPI's JSON validation error.
+                declared = responses.get(code, {}).get("content", {})
                 responses[code] = _problem_response(code)
+                responses[code]["content"].update(
+                    {k: v for k, v in declared.items() if k != "application/json"}
+                )
     app.openapi_schema = doc
     return doc
