@@ -80,6 +80,13 @@ class KeyPersonRole(StrEnum):
     FINANCE_HEAD = "finance_head"
 
 
+class SecurityAlertKind(StrEnum):
+    """What a burst of failed logins locked (scf.parties.throttle)."""
+
+    ACCOUNT_LOCKED = "account_locked"
+    ADDRESS_LOCKED = "address_locked"
+
+
 class ConsentScope(StrEnum):
     PROFILE = "profile"
     TRADE = "trade"

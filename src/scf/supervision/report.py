@@ -29,6 +29,7 @@ Section = tuple[str, list[list[str]]]  # a heading and its table's rows, the hea
 def monthly_report_pdf(uow: UnitOfWork, month: str) -> bytes:
     """A monthly supervision report as PDF, in Chinese and English."""
     first, last = month_bounds(month)
+    uow.read_snapshot()
     ind = indicators(uow, first, last)
     ser = series(uow, "day", first, last)
     sections = [
