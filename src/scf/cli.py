@@ -101,6 +101,27 @@ def db_upgrade() -> None:
     _console().print(f"database at {p.engine.url.render_as_string(hide_password=True)} is current")
 
 
+@db_app.command("purge-keys")
+def db_purge_keys() -> None:
+    """Delete the Idempotency-Keys older than their lifetime, in every room (a nightly job)."""
+    from scf.certificates import service as certificates
+    from scf.core.actor import Actor
+    from scf.financing import service as financing
+    from scf.registry import service as registry
+    from scf.trade import service as trade
+
+    p = create_platform()
+    with p.uow(Actor.system()) as uow:
+        counts = {
+            "certificates": certificates.idempotent.purge(uow),
+            "financing": financing.purge_expired_keys(uow),
+            "registry": registry.idempotent.purge(uow),
+            "trade": trade.idempotent.purge(uow),
+        }
+        uow.commit()
+    print(json.dumps(counts))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scf.cli_common import command_group, fail, read_text
+from scf.cli_common import command_group, create_platform, fail, read_text
 from scf.core.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
@@ -100,37 +98,63 @@ def load(
         Path, typer.Argument(help="the year's schedule (JSON, docs/calendar.md)", readable=False)
     ],
 ) -> None:
-    """Check a year's official schedule file and install it; it replaces what decided that year."""
+    """Install a year's official schedule; roll the stored dates again and raise the alert."""
     from scf.core.calendar_schedule import parse_schedule
 
     try:
         text = read_text(file, "calendar_file", "a calendar file (JSON)")
         schedule = parse_schedule(text)
-        result = _calendar().add_year(schedule)
+        before = _calendar()
+        replaced = before.source(schedule.year)
+        changed_days = before.schedule(schedule.year).days_that_differ(schedule)
+        load = _load_into_database(text, file.name)
     except DomainError as exc:
         fail(exc)
-    target = _calendar_dir()
-    target.mkdir(parents=True, exist_ok=True)
-    _install(target / f"{schedule.year}.json", text.encode("utf-8"))
-    changed = ", ".join(d.isoformat() for d in result.changed_days[:10])
-    more = f" and {len(result.changed_days) - 10} more" if len(result.changed_days) > 10 else ""
+    days = ", ".join(d.isoformat() for d in changed_days[:10])
+    more = f" and {len(changed_days) - 10} more" if len(changed_days) > 10 else ""
     print(
         f"loaded the official {schedule.year} schedule ({len(schedule.holidays)} days off, "
-        f"{len(schedule.workdays)} weekend working days); it replaces the {result.replaced} "
-        f"schedule; {len(result.changed_days)} days change: {changed or 'none'}{more}. "
-        "A running `scf serve` takes it in when restarted."
+        f"{len(schedule.workdays)} weekend working days); it replaces the {replaced} "
+        f"schedule; {len(changed_days)} days change: {days or 'none'}{more}."
     )
+    if load is None:
+        print("no stored dates yet (the database is empty)")
+    else:
+        print(f"stored dates: {load['changed']} changed, {load['kept']} kept by their terms")
+        for d in load["dates"]:
+            kept = "" if d["applied"] else f" (kept: {d['reason']})"
+            print(
+                f"  {d['record']} {d['record_id']} {d['field']} {d['before']} -> {d['after']}{kept}"
+            )
+        print(f"alert {load['id']} raised for the regulator")
+    print("A running `scf serve` takes the schedule in when restarted.")
 
 
-def _install(path: Path, content: bytes) -> None:
-    """Write the file whole or not at all: a crash leaves the previous file in place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def _load_into_database(text: str, file_name: str) -> dict[str, Any] | None:
+    """Roll the stored dates again and install the file; None when nothing is stored yet."""
+    from scf.core.actor import Actor
+    from scf.core.calendar import install_schedule_file
+    from scf.core.calendar_schedule import parse_schedule
+    from scf.core.migrate import pending
+    from scf.supervision import service
+
+    platform = create_platform()
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        missing = pending(platform.engine)
+        if missing and not _has_tables(platform):
+            install_schedule_file(_calendar_dir(), parse_schedule(text), text)
+            return None
+        if missing:
+            raise InvalidInput(
+                "the database is not migrated; run `scf db upgrade` first", field="database"
+            )
+        with platform.uow(Actor.system()) as uow:
+            return service.load_official_calendar(uow, text, file_name, _calendar_dir())
+    finally:
+        platform.dispose()
+
+
+def _has_tables(platform: Any) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(platform.engine).get_table_names())

@@ -46,6 +46,8 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", f"{R}/log/entries"): PUBLIC,
     ("GET", f"{R}/log/proof/inclusion"): PUBLIC,
     ("GET", f"{R}/log/proof/consistency"): PUBLIC,
+    ("POST", f"{R}/log/cosignatures"): PUBLIC,
+    ("GET", f"{R}/log/cosignatures"): PUBLIC,
 }
 
 BODIES: dict[tuple[str, str], Any] = {

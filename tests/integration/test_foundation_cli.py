@@ -111,6 +111,7 @@ def test_calendar_years_lists_each_years_source(fresh_sqlite: str, tmp_path: Pat
     loaded = runner.invoke(app, ["calendar", "load", str(notice)])
     assert loaded.exit_code == 0, loaded.output
     assert "replaces the provisional schedule" in loaded.stdout
+    assert "no stored dates yet" in loaded.stdout
     assert (tmp_path / "calendar" / "2027.json").exists()
     again = json.loads(runner.invoke(app, ["calendar", "years", "--json"]).stdout)
     assert {r["year"]: r["source"] for r in again}[2027] == "official-loaded"
@@ -148,3 +149,58 @@ def test_calendar_show_a_provisional_year(fresh_sqlite: str) -> None:
     out = json.loads(result.stdout)
     assert out["source"] == "provisional" and out["workdays"] == []
     assert {"date": "2030-02-03", "name": "春节", "name_en": "Spring Festival"} in out["holidays"]
+
+
+def test_calendar_load_rolls_the_stored_dates_again(
+    fresh_sqlite: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from scf.certificates import service as certificates
+    from scf.cli import app
+    from scf.core.clock import FixedClock
+    from scf.core.money import Money
+    from scf.supervision import service as supervision
+    from tests.e2e.test_calendar_reload_api import schedule_text
+    from tests.factories import World, confirmed_receivable
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    clock = FixedClock(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+
+    def platform() -> Platform:
+        return Platform.create(get_settings(), clock=clock)
+
+    p = platform()
+    world = World.build(p)
+    core, sup = world.orgs["core_enterprise"], world.orgs["supplier"]
+    rec = confirmed_receivable(p, sup, core, amount="500000.00", due_in_days=100)
+    with world.uow("bank") as uow:
+        line = certificates.grant_line(uow, core, Money(100_000_000, "CNY"), date(2027, 11, 30))
+    with world.uow("core_enterprise") as uow:
+        cert = certificates.issue_certificate(
+            uow,
+            line_id=line.id,
+            supplier_org_id=sup,
+            receivable_ids=[rec],
+            face=Money(10_000_000, "CNY"),
+            maturity_on=date(2027, 2, 20),
+        )
+        assert (cert.maturity_on, cert.maturity_provisional) == (date(2027, 2, 22), True)
+    p.dispose()
+    monkeypatch.setattr("scf.cli_calendar.create_platform", platform)
+    notice = tmp_path / "notice-2027.json"
+    notice.write_text(schedule_text(), encoding="utf-8")
+    loaded = runner.invoke(app, ["calendar", "load", str(notice)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "stored dates: 1 changed, 0 kept by their terms" in loaded.stdout
+    assert f"certificate {cert.id} maturity_on 2027-02-22 -> 2027-02-20" in loaded.stdout
+    assert (tmp_path / "calendar" / "2027.json").read_text(encoding="utf-8") == schedule_text()
+    p = platform()
+    with world.uow("supplier") as uow:
+        got = certificates.get_certificate(uow, cert.id)
+        assert (got.maturity_on, got.maturity_provisional) == (date(2027, 2, 20), False)
+    with p.uow(world.actors["regulator"]) as uow:
+        (alert,) = supervision.calendar_loads(uow)
+        assert alert["year"] == 2027 and [d["record_id"] for d in alert["dates"]] == [cert.id]
+    p.dispose()

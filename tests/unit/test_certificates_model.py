@@ -68,10 +68,10 @@ def test_maturity_capped_and_rolled_to_a_working_day() -> None:
     issue = date(2025, 3, 3)
     # 2025-10-01 is National Day: with 8 months it rolls forward to 2025-10-09; with 7 the
     # cap (2025-10-03) is nearer, so it rolls back to the last working day before the holiday
-    assert maturity_for(date(2025, 10, 1), issue, 8, CAL) == date(2025, 10, 9)
-    assert maturity_for(date(2025, 10, 1), issue, 7, CAL) == date(2025, 9, 30)
+    assert maturity_for(date(2025, 10, 1), issue, 8, CAL).date == date(2025, 10, 9)
+    assert maturity_for(date(2025, 10, 1), issue, 7, CAL).date == date(2025, 9, 30)
     # a Saturday inside six months rolls to Monday
-    assert maturity_for(date(2025, 8, 2), issue, 6, CAL) == date(2025, 8, 4)
+    assert maturity_for(date(2025, 8, 2), issue, 6, CAL).date == date(2025, 8, 4)
     with pytest.raises(InvalidInput) as e:
         maturity_for(date(2025, 9, 4), issue, 6, CAL)
     assert e.value.code == "maturity_past_limit" and e.value.errors[0].field == "maturity_on"
@@ -81,8 +81,8 @@ def test_maturity_capped_and_rolled_to_a_working_day() -> None:
         maturity_for(date(2025, 6, 1), issue, 13, CAL)
     # the cap date itself on a weekend rolls back instead of past the cap
     limit = add_months(date(2025, 2, 5), 6)  # 2025-08-05, a Tuesday
-    assert maturity_for(limit, date(2025, 2, 5), 6, CAL) == limit
-    assert maturity_for(date(2025, 9, 6), date(2025, 3, 6), 6, CAL) == date(2025, 9, 5)
+    assert maturity_for(limit, date(2025, 2, 5), 6, CAL).date == limit
+    assert maturity_for(date(2025, 9, 6), date(2025, 3, 6), 6, CAL).date == date(2025, 9, 5)
 
 
 def test_discount_price_act_360() -> None:

@@ -362,6 +362,7 @@ def test_the_platform_checks_run_in_the_order_of_the_workflow() -> None:
         "exposure_caps",
         "scenario_rules",
         "registry_conflicts",
+        "asset_reservations",
         "invoice_fingerprints",
         "authenticity",
         "related_party",

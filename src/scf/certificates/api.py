@@ -22,7 +22,7 @@ from scf.core.errors import DomainError, InvalidInput
 from scf.core.money import Money
 from scf.core.rates import rate as parse_rate
 from scf.core.schema import BoundedDate, Identifier, MoneyIn, MoneyOut, RequestModel
-from scf.deps import Uow, get_platform, roles_allowed
+from scf.deps import IdempotencyKey, Uow, get_platform, roles_allowed
 
 router = APIRouter(tags=["certificates"])
 
@@ -143,6 +143,8 @@ class CertificateOut(BaseModel):
     paid: MoneyOut
     issued_on: date
     maturity_on: date
+    maturity_requested_on: date | None = None
+    maturity_provisional: bool = False
     status: str
     receivable_ids: list[str]
     registration_id: str | None
@@ -163,6 +165,8 @@ class CertificateOut(BaseModel):
             paid=MoneyOut.of(c.paid),
             issued_on=c.issued_on,
             maturity_on=c.maturity_on,
+            maturity_requested_on=c.maturity_requested_on,
+            maturity_provisional=c.maturity_provisional,
             status=c.status,
             receivable_ids=list(c.receivable_ids),
             registration_id=c.registration_id,
@@ -306,17 +310,21 @@ def exposures(uow: Uow) -> list[dict[str, Any]]:
 
 
 @router.post("/certificates", status_code=status.HTTP_201_CREATED, dependencies=[CORE])
-def issue(body: IssueIn, uow: Uow) -> CertificateOut:
+def issue(body: IssueIn, uow: Uow, key: IdempotencyKey = None) -> CertificateOut:
     """Issue a certificate to a supplier against confirmed receivables owed to it."""
-    cert = service.issue_certificate(
-        uow,
-        line_id=body.line_id,
-        supplier_org_id=body.supplier_org_id,
-        receivable_ids=body.receivable_ids,
-        face=body.face.to_money("face"),
-        maturity_on=body.maturity_on,
-    )
-    return CertificateOut.of(cert, service.pieces_of(uow, cert))
+
+    def run() -> CertificateOut:
+        cert = service.issue_certificate(
+            uow,
+            line_id=body.line_id,
+            supplier_org_id=body.supplier_org_id,
+            receivable_ids=body.receivable_ids,
+            face=body.face.to_money("face"),
+            maturity_on=body.maturity_on,
+        )
+        return CertificateOut.of(cert, service.pieces_of(uow, cert))
+
+    return service.idempotent.typed(uow, key, "issue", body, run, CertificateOut)
 
 
 @router.get("/certificates")
@@ -346,9 +354,16 @@ def exposure_report(certificate_id: str, uow: Uow) -> dict[str, Any]:
 
 
 @router.post("/certificates/{certificate_id}/settlement", dependencies=[CORE])
-def settle(certificate_id: str, uow: Uow) -> SettlementOut:
+def settle(certificate_id: str, uow: Uow, key: IdempotencyKey = None) -> SettlementOut:
     """At maturity, instruct payment of the face to every holder of record (pain.001)."""
-    out = service.instruct_settlement(uow, certificate_id)
+
+    def run() -> SettlementOut:
+        return _settlement_out(service.instruct_settlement(uow, certificate_id))
+
+    return service.idempotent.typed(uow, key, f"settle:{certificate_id}", {}, run, SettlementOut)
+
+
+def _settlement_out(out: Any) -> SettlementOut:
     return SettlementOut(
         msg_id=out.msg_id,
         payments=[
@@ -365,6 +380,39 @@ def settle(certificate_id: str, uow: Uow) -> SettlementOut:
     )
 
 
+class SettlementAccountIn(RequestModel):
+    currency: str = Field(min_length=3, max_length=3)
+    account_number: str = Field(min_length=1, max_length=40)
+    account_name: str = Field(min_length=1, max_length=140)
+    bank_name: str = Field(min_length=1, max_length=140)
+    cnaps_code: str = Field(min_length=1, max_length=12)
+
+
+class SettlementAccountOut(BaseModel):
+    org_id: str
+    currency: str
+    account_number: str
+    account_name: str
+    bank_name: str
+    cnaps_code: str = Field(description="the 12-digit CNAPS code of the account's bank")
+
+
+@router.put("/settlement-accounts")
+def put_settlement_account(body: SettlementAccountIn, uow: Uow) -> SettlementAccountOut:
+    """Name the real account (and its bank's CNAPS code) that your organization is paid to."""
+    row = service.register_settlement_account(uow, **body.model_dump())
+    return SettlementAccountOut(**service.settlement_account_dict(row))
+
+
+@router.get("/settlement-accounts")
+def get_settlement_accounts(uow: Uow) -> list[SettlementAccountOut]:
+    """Your organization's settlement accounts, one per currency."""
+    return [
+        SettlementAccountOut(**service.settlement_account_dict(r))
+        for r in service.settlement_accounts(uow)
+    ]
+
+
 @router.get("/certificates/{certificate_id}/settlement/pain001")
 def pain001(certificate_id: str, uow: Uow) -> Response:
     """The pain.001.001.09 message of a certificate's settlement."""
@@ -372,12 +420,14 @@ def pain001(certificate_id: str, uow: Uow) -> Response:
 
 
 @router.post("/certificate-statements", dependencies=[CORE_OR_OPERATOR])
-async def reconcile(request: Request, uow: Uow) -> dict[str, Any]:
+async def reconcile(request: Request, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Reconcile a camt.053 statement (the XML as the body) against instructed payments."""
     body = await request.body()
     if not body.strip():
         raise InvalidInput("send the camt.053 XML as the request body", field="body")
-    return service.reconcile_statement(uow, body)
+    return service.idempotent.answer(
+        uow, key, "statement", body, lambda: service.reconcile_statement(uow, body)
+    )
 
 
 @router.post("/certificate-maturity-run", dependencies=[WATCHER])
@@ -417,20 +467,27 @@ def my_pieces(
 
 
 @router.post("/certificate-pieces/{piece_id}/split", dependencies=[HOLDER_OR_FUNDER])
-def split(piece_id: str, body: SplitIn, uow: Uow) -> list[PieceOut]:
+def split(piece_id: str, body: SplitIn, uow: Uow, key: IdempotencyKey = None) -> list[PieceOut]:
     """Split a held piece into parts that add up to its face (0.01 the smallest)."""
     parts = [p.to_money(f"parts.{i}") for i, p in enumerate(body.parts)]
-    return [PieceOut.of(p) for p in service.split_piece(uow, piece_id, parts)]
+
+    def run() -> list[PieceOut]:
+        return [PieceOut.of(p) for p in service.split_piece(uow, piece_id, parts)]
+
+    return service.idempotent.typed(uow, key, f"split:{piece_id}", body, run, list[PieceOut])
 
 
 @router.post("/certificate-pieces/{piece_id}/transfer", dependencies=[HOLDER])
-async def transfer(piece_id: str, body: TransferIn, uow: Uow, request: Request) -> PieceOut:
+async def transfer(
+    piece_id: str, body: TransferIn, uow: Uow, request: Request, key: IdempotencyKey = None
+) -> PieceOut:
     """Pass a piece, or an amount of it, to a supplier the holder owes (trade background).
 
     Concurrent requests are committed together by the transfer sequencer (group commit):
     each still gets its own piece, or its own refusal, only after the commit. The request
     waits for it on the event loop, holding no worker thread, so any number of concurrent
-    transfers can share a commit.
+    transfers can share a commit. A request with an Idempotency-Key commits on its own, its
+    answer stored beside its effect.
     """
     req = service.TransferRequest(
         piece_id,
@@ -439,16 +496,22 @@ async def transfer(piece_id: str, body: TransferIn, uow: Uow, request: Request) 
         receivable_id=body.receivable_id,
     )
     platform = get_platform(request)
-    if not sequencer.enabled(platform.settings):
-        piece = await run_in_threadpool(
-            service.transfer_piece,
-            uow,
-            req.piece_id,
-            req.to_org_id,
-            amount=req.amount,
-            receivable_id=req.receivable_id,
-        )
-        return PieceOut.of(piece)
+    if key is not None or not sequencer.enabled(platform.settings):
+
+        def run() -> PieceOut:
+            return PieceOut.of(
+                service.transfer_piece(
+                    uow,
+                    req.piece_id,
+                    req.to_org_id,
+                    amount=req.amount,
+                    receivable_id=req.receivable_id,
+                )
+            )
+
+        command = f"transfer:{piece_id}"
+        keyed = service.idempotent.typed
+        return await run_in_threadpool(keyed, uow, key, command, body, run, PieceOut)
     # give back this request's read transaction (on SQLite, the write lock) before waiting
     await run_in_threadpool(uow.rollback)
     return PieceOut.of(await sequencer.for_platform(platform).transfer_async(uow.actor, req))
@@ -469,7 +532,9 @@ class TransferOutcomeOut(BaseModel):
 
 
 @router.post("/certificate-pieces/transfers", dependencies=[HOLDER])
-def transfer_many(body: TransfersIn, uow: Uow) -> list[TransferOutcomeOut]:
+def transfer_many(
+    body: TransfersIn, uow: Uow, key: IdempotencyKey = None
+) -> list[TransferOutcomeOut]:
     """Several transfers at once (a holder paying several suppliers), one commit: each is
     atomic on its own and answered in order with its piece or its refusal (code, message,
     field errors), as the single route would answer it."""
@@ -482,14 +547,18 @@ def transfer_many(body: TransfersIn, uow: Uow) -> list[TransferOutcomeOut]:
         )
         for i, t in enumerate(body.transfers)
     ]
-    return [
-        TransferOutcomeOut(
-            piece_id=o.request.piece_id,
-            piece=PieceOut.of(o.piece) if o.piece is not None else None,
-            error=_refusal(o.error) if o.error is not None else None,
-        )
-        for o in service.transfer_pieces(uow, reqs)
-    ]
+
+    def run() -> list[TransferOutcomeOut]:
+        return [
+            TransferOutcomeOut(
+                piece_id=o.request.piece_id,
+                piece=PieceOut.of(o.piece) if o.piece is not None else None,
+                error=_refusal(o.error) if o.error is not None else None,
+            )
+            for o in service.transfer_pieces(uow, reqs)
+        ]
+
+    return service.idempotent.typed(uow, key, "transfers", body, run, list[TransferOutcomeOut])
 
 
 def _refusal(exc: DomainError) -> dict[str, Any]:
@@ -504,18 +573,22 @@ def _refusal(exc: DomainError) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     dependencies=[HOLDER],
 )
-def offer(piece_id: str, body: OfferIn, uow: Uow) -> FinancingOut:
+def offer(piece_id: str, body: OfferIn, uow: Uow, key: IdempotencyKey = None) -> FinancingOut:
     """Offer a piece (or an amount) to a white-listed institution; the price is shown."""
-    return FinancingOut.of(
-        service.offer_financing(
-            uow,
-            piece_id,
-            body.funder_org_id,
-            body.rate,
-            amount=body.amount.to_money() if body.amount else None,
-            fee=body.fee.to_money("fee") if body.fee else None,
+
+    def run() -> FinancingOut:
+        return FinancingOut.of(
+            service.offer_financing(
+                uow,
+                piece_id,
+                body.funder_org_id,
+                body.rate,
+                amount=body.amount.to_money() if body.amount else None,
+                fee=body.fee.to_money("fee") if body.fee else None,
+            )
         )
-    )
+
+    return service.idempotent.typed(uow, key, f"offer:{piece_id}", body, run, FinancingOut)
 
 
 @router.get("/certificate-financings/{financing_id}")
@@ -524,9 +597,13 @@ def get_financing(financing_id: str, uow: Uow) -> FinancingOut:
 
 
 @router.post("/certificate-financings/{financing_id}/accept", dependencies=[FUNDER])
-def accept(financing_id: str, uow: Uow) -> FinancingOut:
+def accept(financing_id: str, uow: Uow, key: IdempotencyKey = None) -> FinancingOut:
     """The institution buys the piece: ownership passes and an assignment is registered."""
-    return FinancingOut.of(service.accept_financing(uow, financing_id))
+
+    def run() -> FinancingOut:
+        return FinancingOut.of(service.accept_financing(uow, financing_id))
+
+    return service.idempotent.typed(uow, key, f"accept:{financing_id}", {}, run, FinancingOut)
 
 
 @router.post("/certificate-financings/{financing_id}/decline", dependencies=[HOLDER_OR_FUNDER])

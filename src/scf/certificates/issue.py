@@ -18,6 +18,7 @@ from scf.certificates.model import (
 )
 from scf.certificates.pieces import new_piece
 from scf.certificates.tables import CertificateRow, CreditLineRow, PieceRow
+from scf.core.calendar import Rolled
 from scf.core.errors import InvalidInput, NotFound, RuleViolation
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -154,7 +155,7 @@ def _record_certificate(
     supplier_org_id: str,
     face: Money,
     today: date,
-    maturity: date,
+    maturity: Rolled,
     plan: Plan,
 ) -> tuple[CertificateRow, PieceRow]:
     """Add the certificate and its first piece, held by the supplier, to the session."""
@@ -167,7 +168,9 @@ def _record_certificate(
         face_minor=face.minor,
         paid_minor=0,
         issued_on=today,
-        maturity_on=maturity,
+        maturity_on=maturity.date,
+        maturity_requested_on=maturity.requested,
+        maturity_provisional=maturity.provisional,
         status=CertificateStatus.ACTIVE.value,
         receivable_ids=[rid for rid, _ in plan],
         created_at=uow.now(),

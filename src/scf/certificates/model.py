@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from scf.core.calendar import ChinaCalendar, Roll
+from scf.core.calendar import ChinaCalendar, Roll, Rolled
 from scf.core.daycount import DayCount, basis_days, days_between
 from scf.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from scf.core.money import Money
@@ -119,7 +119,7 @@ def add_months(d: date, months: int) -> date:
 
 def maturity_for(
     requested: date, issue_date: date, tenor_months: int, calendar: ChinaCalendar
-) -> date:
+) -> Rolled:
     """Check a requested maturity against the tenor cap and roll it to a working day.
 
     The cap is the same date `tenor_months` later; a rolled date that would pass the cap rolls
@@ -136,14 +136,39 @@ def maturity_for(
             field="maturity_on",
             code="maturity_past_limit",
         )
-    rolled = calendar.adjust(requested, Roll.FOLLOWING)
-    if rolled > limit:
-        rolled = calendar.adjust(requested, Roll.PRECEDING)
-    if rolled <= issue_date:
+    rolled = roll_maturity(requested, limit, calendar)
+    if rolled.date <= issue_date:
         raise InvalidInput(
             "no working day between the issue date and the maturity", field="maturity_on"
         )
     return rolled
+
+
+def roll_maturity(requested: date, limit: date, calendar: ChinaCalendar) -> Rolled:
+    """Roll a maturity to the following working day, or the preceding one past `limit`."""
+    rolled = calendar.roll(requested, Roll.FOLLOWING)
+    if rolled.date > limit:
+        rolled = calendar.roll(requested, Roll.PRECEDING)
+    return rolled
+
+
+def maturity_reroll_refusal(
+    status: str, maturity: date, new: date, today: date, settlement_instructed: bool
+) -> str | None:
+    """Why a certificate's maturity may not move to `new` (None: the terms let it move).
+
+    A maturity rolls on the business-day convention of the terms, so a new official schedule
+    moves it, until the face is paid or instructed and while both dates are still ahead.
+    """
+    if status != CertificateStatus.ACTIVE.value:
+        return f"the certificate is {status}"
+    if settlement_instructed:
+        return "its settlement is instructed"
+    if maturity <= today:
+        return "it has matured"
+    if new <= today:
+        return "the new maturity is not after today"
+    return None
 
 
 def is_matured(maturity: date, today: date) -> bool:

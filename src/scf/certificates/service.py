@@ -17,6 +17,11 @@ both win.
 
 from __future__ import annotations
 
+from scf.certificates.accounts import (
+    register_settlement_account,
+    settlement_account_dict,
+    settlement_accounts,
+)
 from scf.certificates.common import ENTERPRISE, FUNDERS, settings_of
 from scf.certificates.financing import (
     accept_financing,
@@ -50,6 +55,7 @@ from scf.certificates.reach import (
     lineage,
     reach_figures,
 )
+from scf.certificates.reroll import reroll_maturities
 from scf.certificates.settlement import (
     Settlement,
     exposure_report,
@@ -60,6 +66,7 @@ from scf.certificates.settlement import (
     settlement_file,
     upcoming_settlements,
 )
+from scf.certificates.tables import CertIdempotencyRow
 from scf.certificates.transfer import (
     MAX_BATCH,
     QueuedTransfer,
@@ -69,6 +76,10 @@ from scf.certificates.transfer import (
     transfer_piece,
     transfer_pieces,
 )
+from scf.core.idempotency import KeyedCommands
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(CertIdempotencyRow)
 
 __all__ = [
     "ENTERPRISE",
@@ -91,6 +102,7 @@ __all__ = [
     "get_financing",
     "get_line",
     "grant_line",
+    "idempotent",
     "institution_exposures",
     "instruct_settlement",
     "issue_certificate",
@@ -104,9 +116,13 @@ __all__ = [
     "quote",
     "reach_figures",
     "reconcile_statement",
+    "register_settlement_account",
+    "reroll_maturities",
     "run_maturity",
     "set_exposure_cap",
     "settings_of",
+    "settlement_account_dict",
+    "settlement_accounts",
     "settlement_file",
     "split_piece",
     "transfer_each",

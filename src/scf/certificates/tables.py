@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, configure_mappers, mapped_column
 
 from scf.core.db import Base, JSONType, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 from scf.core.money import Money
 
 
@@ -95,6 +96,10 @@ class CertificateRow(Base):
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     issued_on: Mapped[date] = mapped_column(Date)
     maturity_on: Mapped[date] = mapped_column(Date, index=True)
+    # The maturity asked for before rolling, and whether a provisional calendar year (no
+    # official schedule yet) decided the roll: loading that year's schedule rolls it again.
+    maturity_requested_on: Mapped[date | None] = mapped_column(Date)
+    maturity_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     status: Mapped[str] = mapped_column(String(12), index=True)
     receivable_ids: Mapped[list[str]] = mapped_column(JSONType)
     registration_id: Mapped[str | None] = mapped_column(String(40))
@@ -124,6 +129,7 @@ class CertificateRow(Base):
             "face": self.face.as_json(),
             "paid": self.paid.as_json(),
             "maturity_on": self.maturity_on.isoformat(),
+            "maturity_provisional": self.maturity_provisional,
             "status": self.status,
         }
 
@@ -257,6 +263,25 @@ class SettlementFileRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SettlementAccountRow(Base):
+    """A holder's real bank account for one currency: where its certificate payments go,
+    named in pain.001 by the account number and the bank's CNAPS code (without one the
+    holder is paid to its virtual sub-account at the settlement bank)."""
+
+    __tablename__ = "cert_settlement_accounts"
+
+    org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    account_number: Mapped[str] = mapped_column(String(34))
+    account_name: Mapped[str] = mapped_column(String(140))
+    bank_name: Mapped[str] = mapped_column(String(140))
+    cnaps_code: Mapped[str] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
 class CertificateAlertRow(Base):
     __tablename__ = "cert_alerts"
 
@@ -270,3 +295,9 @@ class CertificateAlertRow(Base):
     unpaid_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertIdempotencyRow(IdempotencyColumns, Base):
+    """A command's Idempotency-Key, the hash of its request and the answer it gave."""
+
+    __tablename__ = "cert_idempotency"

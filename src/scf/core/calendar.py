@@ -12,6 +12,8 @@ the official schedule arrives (docs/calendar.md).
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,12 +34,15 @@ __all__ = [
     "HOLIDAY_NAMES",
     "ChinaCalendar",
     "LoadResult",
+    "Reroll",
     "Roll",
     "Rolled",
     "Source",
     "YearSchedule",
     "china_calendar",
+    "install_schedule_file",
     "reset_calendar",
+    "year_bounds",
 ]
 
 
@@ -72,6 +77,49 @@ class LoadResult:
     @property
     def replaced_provisional(self) -> bool:
         return self.replaced is Source.PROVISIONAL
+
+
+@dataclass(frozen=True)
+class Reroll:
+    """A stored date rolled again on a new schedule: moved, or kept where the terms forbid it.
+
+    `reason` says why a date that would have changed was kept (None when it moved).
+    """
+
+    room: str
+    record: str
+    record_id: str
+    field: str
+    requested: date
+    before: date
+    after: date
+    provisional: bool
+    org_id: str | None = None
+    reason: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.reason is None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "room": self.room,
+            "record": self.record,
+            "record_id": self.record_id,
+            "field": self.field,
+            "requested": self.requested.isoformat(),
+            "before": self.before.isoformat(),
+            "after": self.after.isoformat(),
+            "provisional": self.provisional,
+            "org_id": self.org_id,
+            "applied": self.applied,
+            "reason": self.reason,
+        }
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    """The first and last day of `year`, for selecting stored dates a schedule may move."""
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 class ChinaCalendar:
@@ -135,6 +183,12 @@ class ChinaCalendar:
     def load_file(self, path: Path) -> LoadResult:
         """Check an official schedule file whole and take it in (docs/calendar.md)."""
         return self.add_year(read_schedule_file(path))
+
+    def with_year(self, schedule: YearSchedule) -> ChinaCalendar:
+        """A copy of this calendar with `schedule` loaded; this one is left as it was."""
+        copy = ChinaCalendar(self._loaded.values(), shipped=self._shipped)
+        copy.add_year(schedule)
+        return copy
 
     # ------------------------------------------------------------ working days
 
@@ -214,6 +268,26 @@ def read_schedule_file(path: Path) -> YearSchedule:
             f"{path}: cannot be read ({exc.strerror or exc})", field="calendar_file"
         ) from None
     return parse_schedule(text, Source.OFFICIAL_LOADED)
+
+
+def install_schedule_file(folder: Path, schedule: YearSchedule, text: str) -> Path:
+    """Write a year's file into the operator's folder whole or not at all.
+
+    A crash leaves the previous file of that year in place, never half of the new one.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{schedule.year}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 _default: ChinaCalendar | None = None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -66,8 +67,12 @@ class UnitOfWork:
         *,
         settings: Any = None,
         calendar: ChinaCalendar | None = None,
+        bind: Engine | None = None,
     ) -> None:
         self._factory = session_factory
+        # The engine to run on when not the factory's own: the platform's reader, whose
+        # transactions take no write lock until they write (scf.core.db.READS_FIRST).
+        self._bind = bind
         self.clock = clock
         self.actor = actor or Actor.system()
         # The platform's settings (scf.config.Settings) and working-day calendar, for
@@ -76,9 +81,10 @@ class UnitOfWork:
         self._calendar = calendar
         self._session: Session | None = None
         self.committed = False
+        self._held = 0
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._factory()
+        self._session = self._factory() if self._bind is None else self._factory(bind=self._bind)
         return self
 
     def __exit__(
@@ -111,9 +117,34 @@ class UnitOfWork:
             self._calendar = china_calendar()
         return self._calendar
 
+    def read_snapshot(self) -> None:
+        """Read everything that follows from one snapshot of the database (long exports).
+
+        What was read so far (the caller's token) ends with its transaction; the next one runs
+        REPEATABLE READ on PostgreSQL. A SQLite transaction reads one WAL snapshot from its
+        first read on, and a reader's (Platform.uow(reading=True)) takes no lock that would
+        hold up the writers.
+        """
+        self.session.commit()
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
     def commit(self) -> None:
+        if self._held:
+            self._write(self.session.flush)
+            return
         self._write(self.session.commit)
         self.committed = True
+
+    @contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """Turn the commits of the commands run inside into flushes: the caller commits once
+        at the end, with whatever it adds (an idempotency key's answer beside its effect)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
 
     def flush(self) -> None:
         self._write(self.session.flush)

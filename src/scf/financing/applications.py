@@ -13,6 +13,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
 from scf.financing.common import watches_all
+from scf.financing.reservations import reservations_of
 from scf.financing.tables import CoverPolicyRow, FinancingApplicationRow, FinancingOfferRow
 
 S = M.Status
@@ -38,6 +39,8 @@ def new_application(
     red_listed: bool,
     submitted_at: datetime,
     cover_policy_id: str | None = None,
+    due_requested_on: date | None = None,
+    due_provisional: bool = False,
 ) -> FinancingApplicationRow:
     """Add a submitted application, with the applicant's snapshots the regulator counts by."""
     app = FinancingApplicationRow(
@@ -48,6 +51,8 @@ def new_application(
         currency=amount.currency,
         amount_minor=amount.minor,
         due_on=due_on,
+        due_requested_on=due_requested_on or due_on,
+        due_provisional=due_provisional,
         asset=asset,
         collateral=collateral,
         evidence=evidence,
@@ -88,6 +93,11 @@ def move(uow: UnitOfWork, app: FinancingApplicationRow, target: M.Status, doing:
         after=app.snapshot(),
         org_id=app.applicant_org_id,
     )
+    if app.evidence.get("tsin_request_id"):
+        # An application an ISO 20022 tsin.001 request made reports each move in tsin.002.
+        from scf.financing.tsin import application_moved
+
+        application_moved(uow, app)
 
 
 def find_application(uow: UnitOfWork, app_id: str) -> FinancingApplicationRow:
@@ -155,6 +165,8 @@ def application_dict(uow: UnitOfWork, app: FinancingApplicationRow) -> dict[str,
             "outstanding": app.outstanding,
             "repaid": Money(app.repaid_minor, app.currency),
             "due_on": app.due_on,
+            "due_requested_on": app.due_requested_on,
+            "due_provisional": app.due_provisional,
             "asset": app.asset,
             "collateral": app.collateral,
             "evidence": app.evidence,
@@ -168,6 +180,10 @@ def application_dict(uow: UnitOfWork, app: FinancingApplicationRow) -> dict[str,
             "decision_seconds": app.decision_seconds,
             "note": app.note,
             "offers": [offer_dict(o) for o in offers_of(uow, app)],
+            # Only while it matters: registered financings need no query per row of a list.
+            "reservations": reservations_of(uow, app.id)
+            if app.accepted_offer_id and app.status in (S.ACCEPTED.value, S.WITHDRAWN.value)
+            else [],
         }
     )
     return out

@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from scf.core.calendar import Rolled
 from scf.core.errors import DomainError
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
@@ -113,6 +114,7 @@ class CheckContext:
     products: dict[str, FunderProductRow] = field(default_factory=dict)
     assessed: AssetView | None = None
     due: date | None = None
+    due_rolled: Rolled | None = None  # the due date asked for and its provisional mark
     policy: CoverPolicyRow | None = None
 
     @property

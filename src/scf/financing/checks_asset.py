@@ -8,6 +8,7 @@ from scf.core.money import Money
 from scf.financing.checks import Check, CheckContext, Verdict, escalate, passed, refuse, skip
 from scf.financing.claims import policy_for
 from scf.financing.context import scenario_context
+from scf.financing.reservations import asset_keys, live_reservations, reserved_refusal
 from scf.registry import service as registry
 from scf.trade import service as trade
 
@@ -59,11 +60,11 @@ def check_scenario_rules(ctx: CheckContext) -> Verdict:
     error = _advance_refusal(ctx)
     if error is not None:
         return refuse("scenario_rules", error)
-    due_on = ctx.uow.calendar.adjust(ctx.view.due_on)
-    error = _tenor_refusal(ctx, (due_on - ctx.uow.today()).days)
+    rolled = ctx.uow.calendar.roll(ctx.view.due_on)
+    error = _tenor_refusal(ctx, (rolled.date - ctx.uow.today()).days)
     if error is not None:
         return refuse("scenario_rules", error)
-    ctx.due = due_on
+    ctx.due, ctx.due_rolled = rolled.date, rolled
     return passed("scenario_rules", f"{ctx.scenario.code}: eligible", value=ctx.view.value)
 
 
@@ -72,7 +73,7 @@ def check_registry_conflicts(ctx: CheckContext) -> Verdict:
     refs = ctx.view.collateral
     if not (ctx.scenario.checks_registry_conflicts and refs):
         return skip("registry_conflicts")
-    earlier = registry.conflicts(ctx.platform, refs)
+    earlier = registry.blocking_conflicts(ctx.platform, refs)
     if earlier:
         first = earlier[0]
         return refuse(
@@ -91,8 +92,23 @@ def check_registry_conflicts(ctx: CheckContext) -> Verdict:
     return passed("registry_conflicts", "no live registration")
 
 
+def check_asset_reservations(ctx: CheckContext) -> Verdict:
+    """Refuse an asset another institution's accepted offer reserves, naming the reservation."""
+    keys = asset_keys(
+        {"kind": r.kind, "identifier": r.identifier, "quantity": r.quantity}
+        for r in ctx.view.collateral
+    )
+    if not keys:
+        return skip("asset_reservations")
+    held = live_reservations(ctx.uow, keys)
+    if held:
+        return refuse("asset_reservations", reserved_refusal(ctx.uow, held[0]))
+    return passed("asset_reservations", "not reserved by an accepted offer")
+
+
 def check_invoice_fingerprints(ctx: CheckContext) -> Verdict:
-    """Refuse an invoice another institution already financed or registered."""
+    """Refuse an invoice another institution already financed or registered, or whose
+    near-duplicate was; hold one whose near-duplicate is only on file, naming it."""
     fingerprints = ctx.view.fingerprints
     for fp in fingerprints:
         status = trade.check_fingerprint(ctx.uow, fp)
@@ -106,6 +122,19 @@ def check_invoice_fingerprints(ctx: CheckContext) -> Verdict:
                     details={"fingerprint": fp},
                 ),
             )
+    near = ctx.view.evidence.get("near_duplicates")
+    if near:
+        others = ", ".join(f"{o['number']} of {o['issue_date']}" for o in near["invoices"])
+        if near.get("encumbered"):
+            return refuse(
+                "invoice_fingerprints",
+                Conflict(
+                    f"a near-duplicate of the invoice was already registered or financed: {others}",
+                    code="near_duplicate_invoice",
+                    details=near,
+                ),
+            )
+        return escalate("invoice_fingerprints", f"near-duplicate of {others}", invoices=near)
     if not fingerprints:
         return skip("invoice_fingerprints")
     return passed("invoice_fingerprints", "not financed elsewhere")

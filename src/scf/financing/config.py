@@ -31,6 +31,9 @@ class FinancingSettings(BaseSettings):
     authenticity_min: int = Field(default=60, ge=0, le=100)
     # How long a priced offer stays open when the funder's product says nothing.
     offer_validity_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # How long an accepted offer reserves its asset for the funder to register the financing;
+    # after that another institution's acceptance may take the asset.
+    reservation_hours: int = Field(default=72, ge=1, le=24 * 90)
     # Working days after the due date before an overdue financing may be declared in default.
     default_after_working_days: int = Field(default=30, ge=0, le=365)
 

@@ -53,6 +53,8 @@ def program_dict(uow: UnitOfWork, p: DiscountProgramRow) -> dict[str, Any]:
         "cash": Money(p.cash_minor, p.currency).as_json(),
         "hurdle_rate": str(p.hurdle_rate),
         "pay_on": p.pay_on.isoformat(),
+        "pay_requested_on": None if p.pay_requested_on is None else p.pay_requested_on.isoformat(),
+        "pay_provisional": p.pay_provisional,
         "status": p.status,
         "result": p.result,
         "bids": [bid_dict(b) for b in bids],
@@ -67,7 +69,8 @@ def open_program(
     parties.require_not_blacklisted(uow, buyer)
     if not cash.is_positive():
         raise InvalidInput("above zero", field="cash")
-    pay_on = uow.calendar.adjust(pay_on)
+    rolled = uow.calendar.roll(pay_on)
+    pay_on = rolled.date
     if pay_on < uow.today():
         raise InvalidInput("in the past", field="pay_on")
     row = DiscountProgramRow(
@@ -77,6 +80,8 @@ def open_program(
         cash_minor=cash.minor,
         hurdle_rate=hurdle_rate,
         pay_on=pay_on,
+        pay_requested_on=rolled.requested,
+        pay_provisional=rolled.provisional,
         status="open",
         created_at=uow.now(),
     )
@@ -214,6 +219,7 @@ def _won_bid_financing(
         debtor_org_id=prog.buyer_org_id,
         amount=Money(b.amount_minor, b.currency),
         due_on=prog.pay_on + timedelta(days=b.days),
+        due_provisional=uow.calendar.roll(prog.pay_on + timedelta(days=b.days)).provisional,
         asset={"receivable_id": b.receivable_id, "program_id": prog.id, "bid_id": b.id},
         collateral=[],
         evidence={"bid": bid_dict(b)},

@@ -46,7 +46,7 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     S.ESCALATED: frozenset({S.SENT, S.REFUSED, S.WITHDRAWN}),
     S.SENT: frozenset({S.OFFERED, S.REFUSED, S.WITHDRAWN}),
     S.OFFERED: frozenset({S.ACCEPTED, S.REFUSED, S.WITHDRAWN}),
-    S.ACCEPTED: frozenset({S.REGISTERED}),
+    S.ACCEPTED: frozenset({S.REGISTERED, S.WITHDRAWN}),
     S.REGISTERED: frozenset({S.DISBURSED}),
     S.DISBURSED: frozenset({S.CLOSED, S.OVERDUE}),
     S.OVERDUE: frozenset({S.CLOSED, S.DEFAULTED}),
@@ -357,6 +357,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "financing.Check": (
         "amount",
         "applicant_lists",
+        "asset_reservations",
         "authenticity",
         "circular_trade",
         "clearing",

@@ -20,6 +20,7 @@ from scf.financing.config import get_financing_settings
 from scf.financing.idempotency import idempotent
 from scf.financing.inbox import notify
 from scf.financing.products import product_for
+from scf.financing.reservations import reserve
 from scf.financing.scenario import Scenario, get_scenario
 from scf.financing.tables import (
     CoverPolicyRow,
@@ -238,7 +239,8 @@ def accept_offer(uow: UnitOfWork, offer_id: str, key: str | None) -> dict[str, A
 def accept(
     uow: UnitOfWork, app: FinancingApplicationRow, offer: FinancingOfferRow
 ) -> dict[str, Any]:
-    """Accept the offer on the application; the other open offers lapse."""
+    """Accept the offer on the application, reserving its asset; the other open offers lapse."""
+    reserve(uow, app, offer)
     offer.status = M.OfferStatus.ACCEPTED.value
     offer.decided_at = uow.now()
     for other in uow.session.scalars(

@@ -17,6 +17,7 @@ from scf.financing.config import get_financing_settings
 from scf.financing.context import scenario_context
 from scf.financing.idempotency import idempotent
 from scf.financing.inbox import notify
+from scf.financing.reservations import release_expired_reservations
 from scf.financing.scenario import get_scenario
 from scf.financing.tables import ClaimRow, FinancingApplicationRow, FinancingOfferRow
 from scf.financing.warehouse import cure_margin_calls
@@ -143,6 +144,7 @@ def run_overdue(uow: UnitOfWork) -> list[str]:
                     uow, org, "overdue", f"Financing {app.id} overdue", str(app.outstanding), app.id
                 )
         moved.append(app.id)
+    release_expired_reservations(uow)
     uow.commit()
     return moved
 

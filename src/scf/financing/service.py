@@ -41,7 +41,7 @@ from scf.financing.discounting import (
     pay_early,
     program_dict,
 )
-from scf.financing.idempotency import idempotent, request_hash
+from scf.financing.idempotency import idempotent, purge_expired_keys, request_hash
 from scf.financing.inbox import CHANNELS, Channel, InboxChannel, inbox, mark_read, notify
 from scf.financing.offers import accept_offer, make_offer
 from scf.financing.products import create_product, list_products, product_dict, scenario_choices
@@ -62,6 +62,11 @@ from scf.financing.reports import (
     list_alerts,
     volumes,
 )
+from scf.financing.reroll import reroll_due_dates
+from scf.financing.reservations import release_expired_reservations, reservations_of
+from scf.financing.tsin import latest_status as tsin_status
+from scf.financing.tsin import receive as receive_tsin
+from scf.financing.tsin import request_messages as tsin_messages
 from scf.financing.warehouse import (
     latest_price,
     list_prices,
@@ -69,7 +74,14 @@ from scf.financing.warehouse import (
     mark_to_market,
     set_commodity_price,
 )
-from scf.financing.workflow import ApplicationInput, decline, register, review, submit_application
+from scf.financing.workflow import (
+    ApplicationInput,
+    cancel_application,
+    decline,
+    register,
+    review,
+    submit_application,
+)
 
 __all__ = [
     "CHANNELS",
@@ -85,6 +97,7 @@ __all__ = [
     "application_dict",
     "bid",
     "bid_dict",
+    "cancel_application",
     "check_exposure_cap",
     "check_risk_limit",
     "claim_dict",
@@ -123,14 +136,21 @@ __all__ = [
     "policy_dict",
     "product_dict",
     "program_dict",
+    "purge_expired_keys",
+    "receive_tsin",
     "register",
+    "release_expired_reservations",
     "repay",
     "request_hash",
+    "reroll_due_dates",
+    "reservations_of",
     "review",
     "run_overdue",
     "scenario_choices",
     "set_commodity_price",
     "submit_application",
+    "tsin_messages",
+    "tsin_status",
     "volumes",
     "write_cover",
 ]

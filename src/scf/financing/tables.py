@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 from scf.core.money import Money
 
 RATE = Numeric(12, 8)
@@ -26,6 +27,10 @@ class FinancingApplicationRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     due_on: Mapped[date] = mapped_column(Date)
+    # The due date asked for before rolling, and whether a provisional calendar year (no
+    # official schedule yet) decided the roll: loading that year's schedule rolls it again.
+    due_requested_on: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     asset: Mapped[dict[str, Any]] = mapped_column(JSONType)
     collateral: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -202,6 +207,8 @@ class DiscountProgramRow(Base):
     cash_minor: Mapped[int] = mapped_column(BigInteger)
     hurdle_rate: Mapped[Decimal] = mapped_column(RATE)
     pay_on: Mapped[date] = mapped_column(Date)
+    pay_requested_on: Mapped[date | None] = mapped_column(Date)
+    pay_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     status: Mapped[str] = mapped_column(String(10))  # open, cleared
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -229,17 +236,34 @@ class DiscountBidRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class IdempotencyRow(Base):
+class IdempotencyRow(IdempotencyColumns, Base):
     """A money-moving command's key, the hash of its request and the response it gave."""
 
     __tablename__ = "fin_idempotency"
 
-    org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    command: Mapped[str] = mapped_column(String(80))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    response: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+class AssetReservationRow(Base):
+    """An asset held for the institution whose offer was accepted, until it registers.
+
+    `held_key` is the asset's key while the reservation holds and NULL once released; its
+    uniqueness is what makes two live reservations of one asset impossible, however many
+    acceptances race (NULLs never collide, so released rows stay as history).
+    """
+
+    __tablename__ = "fin_asset_reservations"
+    __table_args__ = (Index("ix_fin_asset_reservations_asset", "asset_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    asset_key: Mapped[str] = mapped_column(String(300))
+    held_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    application_id: Mapped[str] = mapped_column(String(40), index=True)
+    offer_id: Mapped[str] = mapped_column(String(40))
+    funder_org_id: Mapped[str] = mapped_column(String(40))
+    applicant_org_id: Mapped[str] = mapped_column(String(40))
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_because: Mapped[str | None] = mapped_column(String(12))  # registered, expired, ...
 
 
 class InboxMessageRow(Base):
@@ -285,3 +309,41 @@ class BillRow(Base):
     @property
     def face(self) -> Money:
         return Money(self.face_minor, self.currency)
+
+
+class TsinRequestRow(Base):
+    """An ISO 20022 tsin.001 invoice financing request that became applications: its group
+    id (unique per requester, so a resent request is refused), who sent it, and the
+    applications it made, one per invoice."""
+
+    __tablename__ = "fin_tsin_requests"
+    __table_args__ = (UniqueConstraint("requester_org_id", "group_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(35))
+    requester_org_id: Mapped[str] = mapped_column(String(40))
+    funder_org_id: Mapped[str] = mapped_column(String(40))
+    # The funder that relayed the request for the supplier (under its consent), if one did.
+    relayed_by_org_id: Mapped[str | None] = mapped_column(String(40))
+    created_at_sender: Mapped[str] = mapped_column(String(40))  # CreDtTm as sent
+    application_ids: Mapped[list[str]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(12))  # open, cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TsinMessageRow(Base):
+    """One tsin message of a request, in and out (tsin.001, tsin.002, tsin.003), as sent."""
+
+    __tablename__ = "fin_tsin_messages"
+    __table_args__ = (Index("ix_fin_tsin_messages_request", "request_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # tsin.001.001.01, ...
+    direction: Mapped[str] = mapped_column(String(3))  # in, out
+    xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from scf.core.errors import Conflict, InvalidInput, NotFound
-from scf.core.money import Money
+from scf.core.money import Money, check_settlement_currency
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
 from scf.financing.applications import S, find_application, move, new_application
@@ -18,6 +18,7 @@ from scf.financing.checks import Check, CheckContext, CheckRun, run_checks
 from scf.financing.checks_asset import (
     check_amount,
     check_asset,
+    check_asset_reservations,
     check_authenticity,
     check_cover,
     check_invoice_fingerprints,
@@ -39,6 +40,13 @@ from scf.financing.config import get_financing_settings
 from scf.financing.context import scenario_context
 from scf.financing.inbox import notify
 from scf.financing.offers import send_to_funders
+from scf.financing.reservations import (
+    CANCELLED,
+    REGISTERED,
+    asset_keys,
+    refuse_if_reserved,
+    release_reservation,
+)
 from scf.financing.scenario import get_scenario
 from scf.financing.tables import CoverPolicyRow, FinancingApplicationRow, FinancingOfferRow
 from scf.parties import service as parties
@@ -63,6 +71,7 @@ PLATFORM_CHECKS: tuple[Check, ...] = (
     check_exposure_caps,
     check_scenario_rules,
     check_registry_conflicts,
+    check_asset_reservations,
     check_invoice_fingerprints,
     check_authenticity,
     check_related_party,
@@ -118,6 +127,8 @@ def _record_application(ctx: CheckContext, run: CheckRun, green: bool) -> Financ
         debtor_org_id=view.debtor_org_id,
         amount=ctx.amount,
         due_on=ctx.due_on,
+        due_requested_on=ctx.due_rolled.requested if ctx.due_rolled else ctx.due_on,
+        due_provisional=bool(ctx.due_rolled and ctx.due_rolled.provisional),
         asset=jsonable(dict(ctx.asset)),
         collateral=[
             {
@@ -140,7 +151,9 @@ def _record_application(ctx: CheckContext, run: CheckRun, green: bool) -> Financ
     )
 
 
-def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingApplicationRow:
+def submit_application(
+    uow: UnitOfWork, data: ApplicationInput, *, commit: bool = True
+) -> FinancingApplicationRow:
     """Apply for financing: run every automatic check, then send to the chosen funders.
 
     Refusals (black list, funder not white-listed, collateral already registered, duplicate
@@ -148,8 +161,11 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
     person must weigh (related parties, circular trade, weak trade evidence, over the risk
     limit) send the application to review. Key-chain and red-listed applicants that pass
     everything within the green limit get priced offers at once (the green channel).
+    `commit=False` joins the caller's unit of work (a tsin.001 request of several invoices
+    lands whole or not at all).
     """
     ctx = _check_context(uow, data)
+    check_settlement_currency(ctx.amount.currency, "amount")
     run = run_checks(ctx, application_checks(ctx))
     run.raise_refusal()
     green = _green_channel(ctx, run)
@@ -168,7 +184,8 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
         )
     elif not ctx.scenario.self_funded:
         send_to_funders(uow, app, ctx.scenario, ctx.products, automatic=green)
-    uow.commit()
+    if commit:
+        uow.commit()
     return app
 
 
@@ -228,6 +245,38 @@ def decline(uow: UnitOfWork, app_id: str, reason: str) -> FinancingApplicationRo
     return app
 
 
+CANCELLABLE = frozenset({S.ESCALATED.value, S.SENT.value, S.OFFERED.value, S.ACCEPTED.value})
+
+
+def cancel_application(uow: UnitOfWork, app_id: str, reason: str) -> FinancingApplicationRow:
+    """The applicant withdraws its application before registration, or the accepting funder
+    cancels an accepted one; open offers lapse and the asset's reservation is released."""
+    app = find_application(uow, app_id)
+    org = uow.actor.org_id
+    by_funder = org is not None and org == app.funder_org_id and org != app.applicant_org_id
+    if org != app.applicant_org_id and not by_funder:
+        raise NotFound(f"application {app_id} not found")
+    if app.status not in CANCELLABLE or (by_funder and app.status != S.ACCEPTED.value):
+        M.advance(app.status, S.WITHDRAWN, "cancel the application")
+    for o in uow.session.scalars(
+        select(FinancingOfferRow).where(
+            FinancingOfferRow.application_id == app.id,
+            FinancingOfferRow.status == M.OfferStatus.OPEN.value,
+        )
+    ):
+        o.status = M.OfferStatus.LAPSED.value
+        notify(uow, o.funder_org_id, "lapsed", f"Offer {o.id} lapsed", reason, app.id)
+    release_reservation(uow, app, CANCELLED)
+    app.note = f"{app.note}\ncancelled: {reason.strip()}".strip() if reason.strip() else app.note
+    move(uow, app, S.WITHDRAWN, "cancel the application")
+    uow.audit("financing.cancelled", "financing_application", app.id, after={"reason": reason})
+    told = app.applicant_org_id if by_funder else app.funder_org_id
+    if told:
+        notify(uow, told, "cancelled", f"Application {app.id} cancelled", reason, app.id)
+    uow.commit()
+    return app
+
+
 def register(uow: UnitOfWork, app_id: str) -> FinancingApplicationRow:
     """The funder files what the scenario registers (refused if an earlier filing exists)."""
     parties.require_role(uow.actor, *FUNDERS)
@@ -244,6 +293,9 @@ def register_financing(uow: UnitOfWork, app: FinancingApplicationRow) -> None:
     sc = get_scenario(app.scenario)
     M.advance(app.status, S.REGISTERED, "register")
     assert app.funder_org_id is not None
+    # Past its reservation's time the funder may still register, unless another
+    # institution's acceptance has taken the asset since.
+    refuse_if_reserved(uow, asset_keys(app.collateral), other_than=app.id)
     if not sc.self_funded:
         parties.require_licensed_funder(uow, app.funder_org_id)
     offer = uow.session.get(FinancingOfferRow, app.accepted_offer_id)
@@ -256,4 +308,5 @@ def register_financing(uow: UnitOfWork, app: FinancingApplicationRow) -> None:
         pol = uow.session.get(CoverPolicyRow, app.cover_policy_id)
         assert pol is not None
         pol.used_minor += app.amount_minor
+    release_reservation(uow, app, REGISTERED)
     move(uow, app, S.REGISTERED, "register")

@@ -10,6 +10,8 @@ from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from scf.core.ids import new_id
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
+from scf.registry.log import append, lock_state
+from scf.registry.model import Operation
 from scf.registry.tables import AgencyRow
 
 
@@ -59,14 +61,19 @@ def grant_agency(uow: UnitOfWork, agent_org_id: str) -> AgencyRow:
     live = uow.session.scalar(select(AgencyRow).where(*_live_agency(principal, agent_org_id)))
     if live is not None:
         raise Conflict("this agent is already appointed", code="agency_exists")
+    state = lock_state(uow)
     row = AgencyRow(
         id=new_id("agy"),
         principal_org_id=principal,
         agent_org_id=agent_org_id,
-        granted_at=uow.now(),
+        granted_at=state.at,
     )
     uow.session.add(row)
     uow.flush()
+    # who may file for whom is part of what the log proves: a filing by an agent is only
+    # as good as the agency behind it
+    record = {"agency": row.id, "principal_org_id": principal, "agent_org_id": agent_org_id}
+    append(uow, state, Operation.AGENCY_GRANTED, None, record)
     uow.audit("registry.agency_granted", "registry_agency", row.id, after=agency_dict(row))
     uow.commit()
     return row
@@ -78,8 +85,10 @@ def revoke_agency(uow: UnitOfWork, agency_id: str) -> AgencyRow:
         raise NotFound(f"agency {agency_id} not found")
     if row.revoked_at is None:
         before = agency_dict(row)
-        row.revoked_at = uow.now()
+        state = lock_state(uow)
+        row.revoked_at = state.at
         uow.flush()
+        append(uow, state, Operation.AGENCY_REVOKED, None, {"agency": row.id})
         uow.audit(
             "registry.agency_revoked",
             "registry_agency",

@@ -20,7 +20,7 @@ from scf.core.schema import (
     Note,
     RequestModel,
 )
-from scf.deps import PublicUow, Uow, get_platform, roles_allowed
+from scf.deps import IdempotencyKey, PublicUow, Uow, get_platform, roles_allowed
 from scf.parties.model import Role
 from scf.registry import sequencer, service
 from scf.registry.model import CollateralRef
@@ -150,11 +150,14 @@ def _filing_out(result: service.FilingResult) -> dict[str, Any]:
 
 
 @router.post("/registrations", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
-def file_registration(body: RegistrationIn, uow: Uow, request: Request) -> dict[str, Any]:
+def file_registration(
+    body: RegistrationIn, uow: Uow, request: Request, key: IdempotencyKey = None
+) -> dict[str, Any]:
     """Initial registration; lands at commit with the next sequence number, reporting priors.
 
     Concurrent requests are filed together by the registry's sequencer (group commit): each
-    request still gets its own result, or its own refusal, only after the commit.
+    request still gets its own result, or its own refusal, only after the commit. A request
+    with an Idempotency-Key commits on its own, its answer stored beside the filing.
     """
     data = service.FilingInput(
         kind=body.kind,
@@ -167,63 +170,76 @@ def file_registration(body: RegistrationIn, uow: Uow, request: Request) -> dict[
         description=body.description,
     )
     platform = get_platform(request)
-    if not sequencer.enabled(platform.settings):
-        return _filing_out(service.file_registration(uow, data))
+    if key is not None or not sequencer.enabled(platform.settings):
+        return service.idempotent.answer(
+            uow, key, "file", body, lambda: _filing_out(service.file_registration(uow, data))
+        )
     # give back this request's read transaction (on SQLite, the write lock) before waiting
     uow.rollback()
     return _filing_out(sequencer.for_platform(platform).file(uow.actor, data))
 
 
 @router.post("/registrations/batch", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
-def file_registrations(body: BatchIn, uow: Uow) -> dict[str, Any]:
+def file_registrations(body: BatchIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Bulk filing (a whole pool): each filing its own sequence number and leaf; all or none."""
-    results = service.file_registrations(
-        uow,
-        [
-            service.FilingInput(
-                kind=f.kind,
-                grantor_org_ids=f.grantor_org_ids,
-                secured_party_org_id=f.secured_party_org_id,
-                collateral=_refs(f.collateral, f"filings[{i}].collateral"),
-                collateral_descriptions=[c.description for c in f.collateral],
-                amount=f.amount.to_money() if f.amount else None,
-                period_months=f.period_months,
-                description=f.description,
-            )
-            for i, f in enumerate(body.filings)
-        ],
-    )
-    return {"filings": [_filing_out(r) for r in results]}
+    filings = [
+        service.FilingInput(
+            kind=f.kind,
+            grantor_org_ids=f.grantor_org_ids,
+            secured_party_org_id=f.secured_party_org_id,
+            collateral=_refs(f.collateral, f"filings[{i}].collateral"),
+            collateral_descriptions=[c.description for c in f.collateral],
+            amount=f.amount.to_money() if f.amount else None,
+            period_months=f.period_months,
+            description=f.description,
+        )
+        for i, f in enumerate(body.filings)
+    ]
+
+    def run() -> dict[str, Any]:
+        return {"filings": [_filing_out(r) for r in service.file_registrations(uow, filings)]}
+
+    return service.idempotent.answer(uow, key, "batch", body, run)
 
 
 @router.post("/registrations/{number}/amendments", dependencies=[FILER])
-def amend(number: str, body: AmendmentIn, uow: Uow) -> dict[str, Any]:
+def amend(number: str, body: AmendmentIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Amend collateral, amount or description (secured party or its agent)."""
-    result = service.amend(
-        uow,
-        number,
-        service.AmendmentInput(
-            add_collateral=_refs(body.add_collateral, "add_collateral"),
-            add_collateral_descriptions=[c.description for c in body.add_collateral],
-            remove_collateral=_refs(body.remove_collateral, "remove_collateral"),
-            amount=body.amount.to_money() if body.amount else None,
-            clear_amount=body.clear_amount,
-            description=body.description,
-        ),
+    change = service.AmendmentInput(
+        add_collateral=_refs(body.add_collateral, "add_collateral"),
+        add_collateral_descriptions=[c.description for c in body.add_collateral],
+        remove_collateral=_refs(body.remove_collateral, "remove_collateral"),
+        amount=body.amount.to_money() if body.amount else None,
+        clear_amount=body.clear_amount,
+        description=body.description,
     )
-    return _filing_out(result)
+
+    def run() -> dict[str, Any]:
+        return _filing_out(service.amend(uow, number, change))
+
+    return service.idempotent.answer(uow, key, f"amend:{number}", body, run)
 
 
 @router.post("/registrations/{number}/extensions", dependencies=[FILER])
-def extend(number: str, body: ExtensionIn, uow: Uow) -> dict[str, Any]:
+def extend(number: str, body: ExtensionIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Extend a live registration by 1 to 360 months (secured party or its agent)."""
-    return _filing_out(service.extend(uow, number, body.months))
+
+    def run() -> dict[str, Any]:
+        return _filing_out(service.extend(uow, number, body.months))
+
+    return service.idempotent.answer(uow, key, f"extend:{number}", body, run)
 
 
 @router.post("/registrations/{number}/cancellation", dependencies=[FILER])
-def cancel(number: str, body: CancellationIn, uow: Uow) -> dict[str, Any]:
+def cancel(
+    number: str, body: CancellationIn, uow: Uow, key: IdempotencyKey = None
+) -> dict[str, Any]:
     """Cancel a registration; it leaves the conflict search and stays in history."""
-    return service.cancel(uow, number, body.reason).as_dict()
+
+    def run() -> dict[str, Any]:
+        return service.cancel(uow, number, body.reason).as_dict()
+
+    return service.idempotent.answer(uow, key, f"cancel:{number}", body, run)
 
 
 @router.post(
@@ -391,6 +407,27 @@ def tree_heads(
 def keys(uow: PublicUow) -> list[dict[str, Any]]:
     """Every public key that signed a head (old keys stay after a rotation)."""
     return service.signing_keys(uow)
+
+
+class CosignatureBody(Strict):
+    tree_size: int = Field(ge=1)
+    timestamp_ms: int = Field(ge=0)
+    root_hash: Identifier
+    witness_public_key: Identifier
+    witnessed_ms: int = Field(ge=0)
+    signature: Identifier
+
+
+@router.post("/log/cosignatures", status_code=status.HTTP_201_CREATED)
+def cosign(body: CosignatureBody, uow: PublicUow) -> dict[str, Any]:
+    """A trusted witness's co-signature of a head it proved consistent with its last."""
+    return service.record_cosignature(uow, service.CosignatureIn(**body.model_dump()))
+
+
+@router.get("/log/cosignatures")
+def cosignatures(uow: PublicUow) -> list[dict[str, Any]]:
+    """The newest co-signed heads, each witness's latest."""
+    return service.latest_cosignatures(uow)
 
 
 @router.get("/log/entries")

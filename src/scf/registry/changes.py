@@ -19,7 +19,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.registry.agency import filer_record, may_file_for
 from scf.registry.conflicts import live_conflict_rows
-from scf.registry.filing import check_amount, collateral_row
+from scf.registry.filing import check_amount, collateral_record, collateral_row
 from scf.registry.goods import Draw, goods_draws
 from scf.registry.log import LogState, append, lock_state
 from scf.registry.model import (
@@ -119,15 +119,15 @@ def amend(uow: UnitOfWork, number: str, data: AmendmentInput) -> FilingResult:
     seq = state.size + 1
     for c in to_remove:
         c.removed_seq = seq
-    _add_collateral(uow, reg, seq, add_keys, data.add_collateral_descriptions, draws)
+    added = _add_collateral(uow, reg, seq, add_keys, data.add_collateral_descriptions, draws)
     changes = _change_terms(reg, data)
     if add_keys:
-        changes["add_collateral"] = [{"kind": k.kind, "identifier": k.identifier} for k in add_keys]
+        changes["add_collateral"] = added
     if remove_keys:
         changes["remove_collateral"] = [
             {"kind": k.kind, "identifier": k.identifier} for k in remove_keys
         ]
-    reg.updated_at = uow.now()
+    reg.updated_at = state.at
     reg.last_seq = seq
     record = {
         "registration": reg.number,
@@ -216,10 +216,14 @@ def _add_collateral(
     keys: list[CollateralKey],
     descriptions: list[str] | None,
     draws: list[Draw],
-) -> None:
+) -> list[dict[str, Any]]:
+    """Add the collateral rows; return their log records."""
+    records = []
     for k, desc, (goods_id, qty) in zip(keys, descriptions or [""] * len(keys), draws, strict=True):
         row = collateral_row(reg.id, seq, k, desc.strip(), goods_id, qty)
         uow.session.add(CollateralRow(**row))
+        records.append(collateral_record(k, desc.strip(), goods_id, qty))
+    return records
 
 
 def _change_terms(reg: RegistrationRow, data: AmendmentInput) -> dict[str, Any]:
@@ -254,7 +258,7 @@ def extend(uow: UnitOfWork, number: str, months: int) -> FilingResult:
     state = lock_state(uow)
     before = {"expires_at": reg.expires_at}
     reg.expires_at = new_expiry
-    reg.updated_at = uow.now()
+    reg.updated_at = state.at
     reg.last_seq = state.size + 1
     record = {
         "registration": reg.number,
@@ -293,7 +297,7 @@ def _cancel(uow: UnitOfWork, reg: RegistrationRow, reason: str) -> RegistrationI
         )
     reason = _reason(reason, "say why the registration is cancelled", 2000)
     state = lock_state(uow)
-    now = uow.now()
+    now = state.at
     reg.cancelled_at = now
     reg.cancel_reason = reason
     reg.updated_at = now
@@ -334,7 +338,7 @@ def object_to(uow: UnitOfWork, number: str, reason: str) -> dict[str, Any]:
     if reg.cancelled_at is not None:
         raise Conflict(f"registration {reg.number} is cancelled", code="registration_cancelled")
     state = lock_state(uow)
-    now = uow.now()
+    now = state.at
     row = ObjectionRow(
         id=new_id("obj"),
         registration_id=reg.id,
@@ -373,7 +377,7 @@ def mark_litigated(uow: UnitOfWork, objection_id: str, case_reference: str) -> d
     reg = uow.session.get(RegistrationRow, row.registration_id)
     assert reg is not None
     state = lock_state(uow)
-    row.litigated_at = now
+    row.litigated_at = state.at
     row.case_reference = case_reference[:120]
     record = {"registration": reg.number, "objection": row.id, "case_reference": row.case_reference}
     _log_change(

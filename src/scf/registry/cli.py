@@ -41,18 +41,105 @@ User = Annotated[str, typer.Option("--user", help="file as this user (password: 
 Password = Annotated[str | None, typer.Option(help="or set SCF_PASSWORD")]
 
 
+def _pinned_key(text: str) -> bytes:
+    """`HEX` or `KEY_ID=HEX`: the first signing key the verifier trusts."""
+    from scf.registry import signing
+
+    kid, _, hexkey = text.rpartition("=")
+    public = signing.public_from_hex(hexkey, "trusted_key")
+    if kid and signing.key_id(public) != kid:
+        raise InvalidInput(
+            f"the key's id is {signing.key_id(public)}, not {kid}", field="trusted_key"
+        )
+    return public
+
+
 @app.command("verify")
-def verify() -> None:
-    """Recompute the log from stored entries, check every signed head, name the first bad one."""
+def verify(
+    trusted_key: Annotated[
+        str | None,
+        typer.Option(help="pin the log's first signing key: HEX or KEY_ID=HEX (public key)"),
+    ] = None,
+    trusted_head: Annotated[
+        Path | None,
+        typer.Option(
+            help="a head saved by an earlier run (--save-head): the log must still hold it"
+        ),
+    ] = None,
+    save_head: Annotated[
+        Path | None, typer.Option(help="when the log verifies, save its newest head here")
+    ] = None,
+) -> None:
+    """Recompute the log from stored entries, check every signed head, name the first bad one.
+
+    Heads are checked against the key chain the log records from the first key (pinned with
+    --trusted-key), and the log against a head saved earlier (a fork or a shrink is named).
+    """
     from scf.registry import service
 
+    try:
+        pinned = _pinned_key(trusted_key) if trusted_key else None
+        saved = (
+            service.TrustedHead.parse(read_json(trusted_head, "trusted_head", "a saved head"))
+            if trusted_head
+            else None
+        )
+    except DomainError as exc:
+        _fail(exc)
     p = create_platform()
     with p.uow() as uow:
-        report = service.verify_log(uow)
+        report = service.verify_log(uow, trusted_key=pinned, trusted_head=saved)
+        newest = service.tree_heads(uow, since_size=report.tree_size, limit=1)
     _out(report.as_dict())
     if not report.ok:
         typer.echo(f"the log is damaged; first bad entry: {report.first_bad_seq}", err=True)
         raise typer.Exit(1)
+    if save_head is not None and newest:
+        write_text(save_head, json.dumps(newest[0], indent=2), "save_head")
+        typer.echo(f"head of size {newest[0]['tree_size']} saved to {save_head}", err=True)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    new_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="the new private key (base64 raw Ed25519), generated there if the file is "
+            "missing; without it the key kept in ./var is rotated in place"
+        ),
+    ] = None,
+) -> None:
+    """Introduce a new signing key by a log entry signed with the current one."""
+    from scf.registry import service, signing
+
+    p = create_platform()
+    in_place = new_key_file is None
+    if in_place and p.settings.registry_signing_key:
+        _fail(
+            InvalidInput(
+                "the key comes from SCF_REGISTRY_SIGNING_KEY: give --new-key-file for the new one",
+                field="new_key_file",
+            )
+        )
+    path = new_key_file or signing.DEFAULT_KEY_FILE.with_suffix(".next")
+    try:
+        new_key = signing.key_from_settings(None, path)
+        with p.uow() as uow:
+            out = service.rotate_key(uow, new_key)
+    except DomainError as exc:
+        _fail(exc)
+    if in_place:
+        old = signing.DEFAULT_KEY_FILE
+        old.replace(old.with_name(f"{old.name}.{out['key']['previous_key_id']}.retired"))
+        path.replace(old)
+        typer.echo(f"{old} now holds key {out['key']['key_id']}; restart the servers", err=True)
+    else:
+        typer.echo(
+            f"set SCF_REGISTRY_SIGNING_KEY to the content of {path} and restart the servers: "
+            "until then they sign no head",
+            err=True,
+        )
+    _out(out)
 
 
 @app.command("sign-head")
@@ -275,3 +362,76 @@ def object_(number: str, reason: str, user: User, password: Password = None) -> 
             _out(service.object_to(uow, number, reason))
     except DomainError as exc:
         _fail(exc)
+
+
+def _http(url: str) -> Any:
+    """An HTTP client on the registry's API root (tests hand in their own)."""
+    import httpx
+
+    return httpx.Client(base_url=url.rstrip("/"), timeout=30.0)
+
+
+StateDir = Annotated[
+    Path, typer.Option("--state", help="the witness's folder: its key and last head")
+]
+
+
+@app.command("witness")
+def witness(
+    url: Annotated[
+        str,
+        typer.Argument(help="the registry's API root, e.g. https://scf.example/api/v1/registry"),
+    ],
+    state: StateDir,
+    trusted_key: Annotated[
+        str | None, typer.Option(help="pin the registry's first signing key on the first run")
+    ] = None,
+) -> None:
+    """Witness the registry's log: verify its newest head against the last one, co-sign it.
+
+    Exit 1 when the log was rewritten, truncated or re-keyed (the kept head stays), 2 on bad
+    options, 3 when the registry cannot be reached or refuses the co-signature.
+    """
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from scf.registry import witness as w
+
+    try:
+        pinned = _pinned_key(trusted_key) if trusted_key else None
+    except DomainError as exc:
+        _fail(exc)
+    with _http(url) as client:
+
+        def fetch(path: str, params: dict[str, Any]) -> Any:
+            r = client.get(path, params=params)
+            if r.status_code != 200:
+                raise w.WitnessError(f"the registry answered {r.status_code} to {path}")
+            return r.json()
+
+        def post(path: str, body: dict[str, Any]) -> Any:
+            r = client.post(path, json=body)
+            return {"status": r.status_code, "body": r.json()}
+
+        try:
+            now_ms = int(datetime.now(UTC).timestamp() * 1000)
+            out = w.witness_once(fetch, post, state, pinned, now_ms)
+        except w.WitnessError as exc:
+            typer.echo(f"witness: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except (httpx.HTTPError, ValueError) as exc:
+            typer.echo(f"witness: the registry cannot be read ({exc})", err=True)
+            raise typer.Exit(3) from None
+    _out(out)
+    if out["published"]["status"] != 201:
+        typer.echo("witness: the registry refused the co-signature", err=True)
+        raise typer.Exit(3)
+
+
+@app.command("witness-key")
+def witness_key(state: StateDir) -> None:
+    """Print the witness's public key (made on first use), for the registry's witness list."""
+    from scf.registry import witness as w
+
+    print(w.witness_public_hex(state))

@@ -24,7 +24,7 @@ from scf.core.sequencer import acting
 from scf.core.uow import AuditItem, UnitOfWork
 from scf.parties import service as parties
 from scf.registry.agency import filer_record, may_file_for
-from scf.registry.conflicts import live_conflict_rows, live_rows_by_key
+from scf.registry.conflicts import live_conflict_rows, live_rows_by_key, partial_goods
 from scf.registry.goods import Draw, goods_draws
 from scf.registry.log import LogState, append, append_many, lock_state
 from scf.registry.model import (
@@ -322,6 +322,20 @@ def collateral_row(
     }
 
 
+def collateral_record(
+    key: CollateralKey, description: str, goods_id: str | None, quantity_units: int | None
+) -> dict[str, Any]:
+    """A collateral as a log record holds it: every stored field but the row's own id."""
+    quantity = units_to_decimal(quantity_units) if quantity_units else None
+    return {
+        "kind": key.kind,
+        "identifier": key.identifier,
+        "description": description,
+        "quantity": str(quantity) if quantity is not None else None,
+        "goods": goods_id,
+    }
+
+
 def _land_collateral(
     c: _Checked, at: _Landing, draws: list[Draw], pending: _Pending
 ) -> tuple[list[dict[str, Any]], list[CollateralRef]]:
@@ -331,14 +345,7 @@ def _land_collateral(
     for key, desc, (goods_id, qty) in zip(c.keys, c.descriptions, draws, strict=True):
         pending.collateral.append(collateral_row(at.reg_id, at.seq, key, desc, goods_id, qty))
         quantity = units_to_decimal(qty) if qty else None
-        coll_records.append(
-            {
-                "kind": key.kind,
-                "identifier": key.identifier,
-                "description": desc,
-                "quantity": str(quantity) if quantity is not None else None,
-            }
-        )
+        coll_records.append(collateral_record(key, desc, goods_id, qty))
         refs.append(CollateralRef(key.kind, key.identifier, quantity))
     return coll_records, refs
 
@@ -354,9 +361,12 @@ def _initial_record(
     """The log record of an initial registration."""
     return {
         "registration": at.number,
+        "id": at.reg_id,
         "kind": c.kind.value,
-        "grantors": [dict(g) for g in grantors],
-        "secured_party": {"uscc": c.secured.uscc, "name": c.secured.name},
+        "grantors": [
+            {"org_id": g.id, **shown} for g, shown in zip(c.grantors, grantors, strict=True)
+        ],
+        "secured_party": {"org_id": c.secured.id, "uscc": c.secured.uscc, "name": c.secured.name},
         "collateral": coll_records,
         "amount": c.amount.as_json() if c.amount is not None else None,
         "description": c.description,
@@ -410,8 +420,12 @@ def _register(uow: UnitOfWork, data: FilingInput, *, refuse_on_conflict: bool) -
 
     state = lock_state(uow)  # from here on, filings are serialized
     prior = live_conflict_rows(uow, checked.keys)
-    if prior and refuse_on_conflict:
-        first = prior[0]
+    whole = [
+        k for k, r in zip(checked.keys, checked.collateral, strict=True) if not partial_goods(r)
+    ]
+    blocking = live_conflict_rows(uow, whole) if prior and len(whole) < len(checked.keys) else prior
+    if blocking and refuse_on_conflict:
+        first = blocking[0]
         raise Conflict(
             f"the collateral is already registered under {first.number} (sequence {first.seq})",
             code="already_pledged",
@@ -422,7 +436,7 @@ def _register(uow: UnitOfWork, data: FilingInput, *, refuse_on_conflict: bool) -
     # so every statement here is paid once per filing by every writer in the queue.
     pending = _Pending()
     record, info = _land(
-        uow, checked, state.size + 1, uow.now(), draws, [p.number for p in prior], pending
+        uow, checked, state.size + 1, state.at, draws, [p.number for p in prior], pending
     )
     pending.flush(uow)
     entry = append(uow, state, Operation.INITIAL, info.id, record)
@@ -546,7 +560,7 @@ def _stage_many(
     is kept there under the filing's index and the others go on, without it it is raised.
     """
     db_rows = live_rows_by_key(uow, [k for _, c, _, _ in ready for k in c.keys])
-    now = uow.now()
+    now = state.at
     seq = state.size
     pending = _Pending()
     landed: _Landed = {}

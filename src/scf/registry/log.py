@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import LargeBinary, bindparam, select, text, update
+from sqlalchemy import LargeBinary, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -44,6 +45,7 @@ LOG_STATE_ID = 1
 
 
 _KEYS: dict[str, Ed25519PrivateKey] = {}
+_log = logging.getLogger(__name__)
 
 
 def signing_key(uow: UnitOfWork) -> Ed25519PrivateKey:
@@ -55,12 +57,35 @@ def signing_key(uow: UnitOfWork) -> Ed25519PrivateKey:
     return _KEYS[cache_key]
 
 
-def _ensure_key_row(uow: UnitOfWork, key: Ed25519PrivateKey) -> str:
+def chain_key(uow: UnitOfWork) -> SigningKeyRow | None:
+    """The log's current signing key: the last one a rotation introduced, else the first."""
+    return uow.session.scalar(
+        select(SigningKeyRow).order_by(func.coalesce(SigningKeyRow.seq, 0).desc()).limit(1)
+    )
+
+
+def _signing_kid(uow: UnitOfWork, key: Ed25519PrivateKey, at: datetime) -> str | None:
+    """The key id to sign a head with; None when `key` is not the chain's current key.
+
+    The first head makes its key the first of the chain. After that, only a key rotation
+    (`rotate_key`, signed with the key before) changes which key signs: a process still
+    configured with a retired key, or with a key nobody introduced, signs no head (its
+    appends go on) until it runs with the chain's current key.
+    """
     public = signing.public_bytes(key.public_key())
     kid = signing.key_id(public)
-    if uow.session.get(SigningKeyRow, kid) is None:
-        uow.session.add(SigningKeyRow(key_id=kid, public_key=public, first_used_at=uow.now()))
-    return kid
+    current = chain_key(uow)
+    if current is None:
+        uow.session.add(SigningKeyRow(key_id=kid, public_key=public, first_used_at=at, seq=None))
+        return kid
+    if current.key_id == kid:
+        return kid
+    _log.warning(
+        "registry signing key %s is not the log's current key %s: no tree head signed",
+        kid,
+        current.key_id,
+    )
+    return None
 
 
 def sign(uow: UnitOfWork, message: bytes) -> tuple[str, bytes]:
@@ -75,12 +100,18 @@ def sign(uow: UnitOfWork, message: bytes) -> tuple[str, bytes]:
 
 @dataclass
 class LogState:
-    """The locked log row, read and written with Core statements (no ORM object)."""
+    """The locked log row, read and written with Core statements (no ORM object).
+
+    `at` is the time of everything done under this lock: the clock is read once when the
+    lock is taken, and the leaves, the rows they describe and the head all carry that one
+    reading, so the table and the log can never disagree on a timestamp.
+    """
 
     size: int
     last_sth_size: int
     last_sth_at: datetime | None
     frontier: bytes | None
+    at: datetime
 
 
 _STATE = core_table(LogStateRow)
@@ -119,6 +150,7 @@ def lock_state(uow: UnitOfWork) -> LogState:
         int(row.last_sth_size),
         row.last_sth_at,
         bytes(row.frontier) if row.frontier is not None else None,
+        uow.now(),
     )
 
 
@@ -214,6 +246,8 @@ def append_many(
     uow: UnitOfWork,
     state: LogState,
     items: Sequence[tuple[Operation, str | None, dict[str, Any]]],
+    *,
+    sign: bool = True,
 ) -> list[Appended]:
     """Append leaves in order at the locked state's size, then sign a head if one is due.
 
@@ -221,7 +255,7 @@ def append_many(
     is three statements whatever the number of leaves (the leaves, their completed subtrees,
     the state row) and no read of the tree. The head, when due, covers every leaf appended.
     """
-    now = uow.now()
+    now = state.at
     at = now.isoformat()
     size = state.size
     old = dict(zip(merkle.aligned_blocks(0, size), _frontier(uow, state), strict=True))
@@ -253,7 +287,7 @@ def append_many(
     front = [siblings[lv] for lv, _ in merkle.aligned_blocks(0, size)]
     state.size = size
     state.frontier = b"".join(front)
-    if state.last_sth_at is None or now - state.last_sth_at >= STH_DUE:
+    if sign and (state.last_sth_at is None or now - state.last_sth_at >= STH_DUE):
         _sign_head(uow, state, merkle.fold_blocks(front))
     _save_state(uow, state)
     return out
@@ -266,15 +300,22 @@ def _root(uow: UnitOfWork, size: int) -> bytes:
     return merkle.stored_subtree(blocks)(0, size)
 
 
-def _sign_head(uow: UnitOfWork, state: LogState, root: bytes | None = None) -> TreeHeadRow:
-    """Sign a head at the state's size; the caller saves the state (`_save_state`)."""
-    now = uow.now()
+def _sign_head(
+    uow: UnitOfWork,
+    state: LogState,
+    root: bytes | None = None,
+    key: Ed25519PrivateKey | None = None,
+) -> TreeHeadRow | None:
+    """Sign a head at the state's size (None if the key may not); the caller saves the state."""
+    now = state.at
     if root is None:
         uow.session.flush()
         root = _root(uow, state.size)
     ts = int(now.timestamp() * 1000)
-    key = signing_key(uow)
-    kid = _ensure_key_row(uow, key)
+    key = key or signing_key(uow)
+    kid = _signing_kid(uow, key, now)
+    if kid is None:
+        return None
     sig = key.sign(signing.tree_head_message(state.size, ts, root))
     head = TreeHeadRow(
         tree_size=state.size, root_hash=root, timestamp_ms=ts, key_id=kid, signature=sig
@@ -286,6 +327,57 @@ def _sign_head(uow: UnitOfWork, state: LogState, root: bytes | None = None) -> T
     state.last_sth_at = now
     state.last_sth_size = state.size
     return head
+
+
+def rotate_key(uow: UnitOfWork, new_key: Ed25519PrivateKey) -> dict[str, Any]:
+    """Introduce `new_key` by a log entry signed with the current key; sign a head with it.
+
+    The entry holds the new public key and the current key's signature over the entry's
+    position, the current key id and the new public key, so a verifier that trusts the
+    first key follows every rotation from the log alone, and a key put into the key table
+    by hand is one no entry introduced.
+    """
+    state = lock_state(uow)
+    old = signing_key(uow)
+    old_kid = signing.key_id(signing.public_bytes(old.public_key()))
+    current = chain_key(uow)
+    if current is None:  # no head signed yet: the configured key becomes the first
+        _signing_kid(uow, old, state.at)
+        uow.session.flush()
+    elif current.key_id != old_kid:
+        raise Conflict(
+            f"the configured signing key {old_kid} is not the log's current key "
+            f"{current.key_id}; only the current key can introduce the next",
+            code="not_current_key",
+        )
+    public = signing.public_bytes(new_key.public_key())
+    kid = signing.key_id(public)
+    if uow.session.get(SigningKeyRow, kid) is not None:
+        raise Conflict(f"key {kid} already signed for this log", code="key_reused")
+    seq = state.size + 1
+    signature = old.sign(signing.key_rotation_message(seq, old_kid, public))
+    record = {
+        "key_id": kid,
+        "algorithm": "ed25519",
+        "public_key": public.hex(),
+        "previous_key_id": old_kid,
+        "signature": base64.b64encode(signature).decode(),
+    }
+    append_many(uow, state, [(Operation.KEY_ROTATION, None, record)], sign=False)
+    uow.session.add(SigningKeyRow(key_id=kid, public_key=public, first_used_at=state.at, seq=seq))
+    uow.session.flush()
+    head = _sign_head(uow, state, key=new_key)
+    assert head is not None
+    _save_state(uow, state)
+    uow.audit(
+        "registry.key_rotated",
+        "registry_signing_key",
+        kid,
+        before={"key_id": old_kid},
+        after={**record, "seq": seq},
+    )
+    uow.commit()
+    return {"key": {**record, "seq": seq}, "head": head_dict(head)}
 
 
 def head_dict(head: TreeHeadRow) -> dict[str, Any]:
@@ -303,8 +395,7 @@ def latest_tree_head(uow: UnitOfWork) -> dict[str, Any]:
     seen = uow.session.get(LogStateRow, LOG_STATE_ID)
     if seen is not None and seen.size > seen.last_sth_size:
         state = lock_state(uow)
-        if state.size > state.last_sth_size:
-            _sign_head(uow, state)
+        if state.size > state.last_sth_size and _sign_head(uow, state) is not None:
             _save_state(uow, state)
             uow.commit()
     head = uow.session.scalar(select(TreeHeadRow).order_by(TreeHeadRow.tree_size.desc()).limit(1))
@@ -330,27 +421,35 @@ def tree_heads(uow: UnitOfWork, *, since_size: int = 0, limit: int = 100) -> lis
 
 
 def signing_keys(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Every key that signed a head (old ones stay listed after a rotation)."""
-    key = signing_key(uow)
-    current = signing.key_id(signing.public_bytes(key.public_key()))
-    rows = list(uow.session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.first_used_at)))
+    """The key chain: the first key, then each key a rotation introduced (entry `seq`)."""
+    rows = list(
+        uow.session.scalars(
+            select(SigningKeyRow).order_by(
+                func.coalesce(SigningKeyRow.seq, 0), SigningKeyRow.key_id
+            )
+        )
+    )
     out = [
         {
             "key_id": r.key_id,
             "algorithm": r.algorithm,
             "public_key": bytes(r.public_key).hex(),
             "first_used_at": r.first_used_at.isoformat(),
-            "current": r.key_id == current,
+            "seq": r.seq,
+            "current": r is rows[-1],
         }
         for r in rows
     ]
-    if not any(k["current"] for k in out):
+    if not out:
+        key = signing_key(uow)
+        current = signing.key_id(signing.public_bytes(key.public_key()))
         out.append(
             {
                 "key_id": current,
                 "algorithm": "ed25519",
                 "public_key": signing.public_bytes(key.public_key()).hex(),
                 "first_used_at": None,
+                "seq": None,
                 "current": True,
             }
         )

@@ -58,6 +58,9 @@ class Operation(StrEnum):
     OBJECTION_LITIGATED = "objection_litigated"
     GOODS_CONFIRMED = "goods_confirmed"
     GOODS_RELEASED = "goods_released"
+    AGENCY_GRANTED = "agency_granted"
+    AGENCY_REVOKED = "agency_revoked"
+    KEY_ROTATION = "key_rotation"
 
 
 class Status(StrEnum):

@@ -16,6 +16,7 @@ single-row log lock, so sequence numbers are gapless and in commit order.
 
 from __future__ import annotations
 
+from scf.core.idempotency import KeyedCommands
 from scf.registry.agency import agency_dict, grant_agency, list_agencies, revoke_agency
 from scf.registry.changes import (
     AmendmentInput,
@@ -26,7 +27,13 @@ from scf.registry.changes import (
     mark_litigated,
     object_to,
 )
-from scf.registry.conflicts import conflicts, priority_report
+from scf.registry.conflicts import blocking_conflicts, conflicts, priority_report
+from scf.registry.cosign import (
+    CosignatureIn,
+    latest_cosignatures,
+    latest_witnessed_head,
+    record_cosignature,
+)
 from scf.registry.filing import (
     MAX_BATCH,
     FilingInput,
@@ -49,6 +56,7 @@ from scf.registry.log import (
     LOG_STATE_ID,
     STH_DUE,
     STH_INTERVAL,
+    chain_key,
     consistency,
     entries,
     head_dict,
@@ -56,6 +64,7 @@ from scf.registry.log import (
     iter_all_entries,
     latest_tree_head,
     root_at,
+    rotate_key,
     signing_key,
     signing_keys,
     tree_heads,
@@ -69,6 +78,8 @@ from scf.registry.search import (
     search_certificate,
     verify_certificate,
 )
+from scf.registry.tables import RegistryIdempotencyRow
+from scf.registry.trust import TrustedHead
 from scf.registry.verify import VerifyReport, verify_log, verify_registrations
 from scf.registry.views import (
     FilingResult,
@@ -76,6 +87,9 @@ from scf.registry.views import (
     get_registration,
     registration_number,
 )
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(RegistryIdempotencyRow)
 
 __all__ = [
     "LOG_STATE_ID",
@@ -85,6 +99,7 @@ __all__ = [
     "AmendmentInput",
     "CollateralKind",
     "CollateralRef",
+    "CosignatureIn",
     "FilingInput",
     "FilingResult",
     "GoodsInput",
@@ -92,12 +107,15 @@ __all__ = [
     "RegistrationInfo",
     "RegistrationKind",
     "SearchQuery",
+    "TrustedHead",
     "VerifyReport",
     "agency_dict",
     "amend",
+    "blocking_conflicts",
     "cancel",
     "cancel_in",
     "certificate_html",
+    "chain_key",
     "confirm_goods",
     "conflicts",
     "consistency",
@@ -111,9 +129,12 @@ __all__ = [
     "goods_dict",
     "grant_agency",
     "head_dict",
+    "idempotent",
     "inclusion_proof",
     "iter_all_entries",
+    "latest_cosignatures",
     "latest_tree_head",
+    "latest_witnessed_head",
     "list_agencies",
     "mark_litigated",
     "object_to",
@@ -121,11 +142,13 @@ __all__ = [
     "pledge_capacity_in",
     "pledged_units",
     "priority_report",
+    "record_cosignature",
     "register_in",
     "registration_number",
     "release_goods",
     "revoke_agency",
     "root_at",
+    "rotate_key",
     "search",
     "search_certificate",
     "signing_key",

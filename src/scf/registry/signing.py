@@ -17,6 +17,8 @@ from scf.core.errors import InvalidInput
 DEFAULT_KEY_FILE = Path("./var/registry-signing.key")
 STH_PREFIX = b"scf-registry-sth-v1\x00"
 CERT_PREFIX = b"scf-registry-search-certificate-v1\x00"
+KEY_PREFIX = b"scf-registry-key-rotation-v1\x00"
+COSIGNATURE_PREFIX = b"scf-registry-cosignature-v1\x00"
 
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:
@@ -62,6 +64,31 @@ def key_from_settings(configured: str | None, path: Path = DEFAULT_KEY_FILE) -> 
 def tree_head_message(tree_size: int, timestamp_ms: int, root: bytes) -> bytes:
     """The signed bytes of a tree head: prefix, size and time as 8-byte big-endian, root."""
     return STH_PREFIX + struct.pack(">QQ", tree_size, timestamp_ms) + root
+
+
+def key_rotation_message(seq: int, previous_key_id: str, public: bytes) -> bytes:
+    """The bytes the previous key signs to introduce a new one at log entry `seq`."""
+    return KEY_PREFIX + struct.pack(">Q", seq) + previous_key_id.encode("ascii") + public
+
+
+def cosignature_message(tree_size: int, timestamp_ms: int, root: bytes, witnessed_ms: int) -> bytes:
+    """The bytes a witness signs: the head it verified and its own time of verifying."""
+    return (
+        COSIGNATURE_PREFIX
+        + struct.pack(">QQ", tree_size, timestamp_ms)
+        + root
+        + struct.pack(">Q", witnessed_ms)
+    )
+
+
+def public_from_hex(text: str, field_name: str) -> bytes:
+    """A raw 32-byte Ed25519 public key from hex; refuse anything else, naming the field."""
+    try:
+        raw = bytes.fromhex(text.strip())
+        Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        raise InvalidInput("a raw Ed25519 public key as 64 hex digits", field=field_name) from None
+    return raw
 
 
 def verify(public: bytes, message: bytes, signature: bytes) -> bool:

@@ -15,10 +15,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, BigIntPK, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 
 
 class RegistrationRow(Base):
@@ -199,7 +201,11 @@ class TreeHeadRow(Base):
 
 
 class SigningKeyRow(Base):
-    """Every public key that ever signed a head, so that old heads stay verifiable."""
+    """Every public key that ever signed a head, so that old heads stay verifiable.
+
+    The first key has no `seq`; every later one was introduced by the log entry `seq`
+    (a key rotation signed with the key before it), whose time is its `first_used_at`.
+    """
 
     __tablename__ = "registry_signing_key"
 
@@ -207,8 +213,32 @@ class SigningKeyRow(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     algorithm: Mapped[str] = mapped_column(String(20), default="ed25519")
     first_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int | None] = mapped_column(BigInteger, index=True, unique=True)
+
+
+class CosignatureRow(Base):
+    """A witness's signature over a signed tree head it verified consistent with its last."""
+
+    __tablename__ = "registry_cosignature"
+    __table_args__ = (UniqueConstraint("witness_key_id", "tree_size"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    witness_key_id: Mapped[str] = mapped_column(String(16))
+    witness_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # the witness's own clock when it co-signed (signed with the rest)
+    witnessed_ms: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
 
 
 def core_table(mapped: Any) -> Table:
     """The Core table of a mapped class, for statements that load no ORM object."""
     return cast(Table, mapped.__table__)
+
+
+class RegistryIdempotencyRow(IdempotencyColumns, Base):
+    """A command's Idempotency-Key, the hash of its request and the answer it gave."""
+
+    __tablename__ = "registry_idempotency"

@@ -18,6 +18,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.risk import service as risk
+from scf.supervision.calendar import load_rows, load_summary
 from scf.supervision.facts import financing_room, require_regulator
 from scf.supervision.model import AlertSource, CaseStatus, next_status, parse_source
 from scf.supervision.tables import AlertCaseRow
@@ -151,6 +152,18 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
             },
         )
         for c in certificates.list_alerts(uow)
+    ]
+    out += [
+        _alert(
+            AlertSource.CALENDAR,
+            c.id,
+            None,
+            "calendar_dates_rolled",
+            "medium" if c.dates else "low",
+            load_summary(c),
+            c.loaded_at,
+        )
+        for c in load_rows(uow)
     ]
     call = getattr(financing_room(), "list_alerts", None)
     for a in call(uow) if call is not None else []:

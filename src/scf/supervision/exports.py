@@ -18,6 +18,7 @@ HEADER = ["section", "dimension", "key", "label", "count", "amount", "currency"]
 
 def export_csv(uow: UnitOfWork, start: date | None = None, end: date | None = None) -> bytes:
     """The indicators as CSV (UTF-8 with a BOM, so that spreadsheet programs read Chinese)."""
+    uow.read_snapshot()
     ind = indicators(uow, *check_period(start, end))
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -39,6 +40,7 @@ def export_xlsx(
     as dates (openpyxl writes a Decimal as its exact text, never through a float)."""
     from openpyxl import Workbook
 
+    uow.read_snapshot()
     ind = indicators(uow, *check_period(start, end))
     today = uow.today()
     ser = series(uow, granularity, start or date(today.year, 1, 1), end or today)

@@ -26,6 +26,7 @@ class AlertSource(StrEnum):
     RISK = "risk"
     CERTIFICATES = "certificates"
     FINANCING = "financing"
+    CALENDAR = "calendar"  # an official holiday schedule loaded, and the dates it moved
 
 
 class Granularity(StrEnum):
@@ -247,6 +248,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "fan_in",
         "fan_out",
         "scatter_gather",
+        "returning_funds",
         "shell_company",
         "concentration_jump",
         "debtor_paying_late",
@@ -262,5 +264,6 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "financing",
         "financing_overdue",
         "financing_defaulted",
+        "calendar_dates_rolled",
     ),
 }

@@ -48,6 +48,7 @@ def report_pdf(uow: UnitOfWork, period: str) -> bytes:
     """The supervision report of a month (YYYY-MM) or a quarter (YYYY-Qn) as PDF, in Chinese
     and English."""
     first, last = period_bounds(period)
+    uow.read_snapshot()
     ind = indicators(uow, first, last)
     ser = series(uow, "day", first, last)
     sections = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from scf.core.uow import UnitOfWork
 from scf.supervision.alerts import add_note, alert_inbox, assign_alert, resolve_alert
+from scf.supervision.calendar import calendar_loads, load_official_calendar
 from scf.supervision.drilldown import (
     CERTIFICATE_STATES,
     FINANCING_STATES,
@@ -68,6 +69,7 @@ __all__ = [
     "add_note",
     "alert_inbox",
     "assign_alert",
+    "calendar_loads",
     "certificate_list",
     "default_period",
     "enterprise_view",
@@ -78,6 +80,7 @@ __all__ = [
     "financing_list",
     "indicators",
     "listings",
+    "load_official_calendar",
     "month_bounds",
     "monthly_report_pdf",
     "period_bounds",

@@ -1,11 +1,11 @@
-"""Database mapping of the regulator's alert cases (the workflow over every room's alerts)."""
+"""Database mapping of the regulator's alert cases and of the official calendars loaded."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, JSONType, UTCDateTime
@@ -41,3 +41,22 @@ class AlertCaseRow(Base):
             "notes": list(self.notes),
             "resolution": self.resolution,
         }
+
+
+class CalendarLoadRow(Base):
+    """One official holiday schedule loaded, and every stored date it moved or would have.
+
+    Each load raises one alert in the regulator's inbox (source `calendar`).
+    """
+
+    __tablename__ = "sup_calendar_loads"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    reference: Mapped[str] = mapped_column(Text, default="")
+    file_name: Mapped[str] = mapped_column(String(255))
+    replaced: Mapped[str] = mapped_column(String(20))  # the source that decided the year
+    changed_days: Mapped[list[str]] = mapped_column(JSONType)
+    dates: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    loaded_by: Mapped[str] = mapped_column(String(120))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

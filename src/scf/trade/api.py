@@ -20,7 +20,7 @@ from scf.core.schema import (
     RequestModel,
     Text,
 )
-from scf.deps import Paging, Uow, roles_allowed
+from scf.deps import IdempotencyKey, Paging, Uow, roles_allowed
 from scf.parties.model import Role
 from scf.trade import csvio, service
 from scf.trade.common import ENTERPRISE, INSTITUTIONS, LOGISTICS
@@ -174,21 +174,28 @@ class FingerprintIn(Strict):
 
 
 @router.post("/invoices", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
-def file_invoice(body: InvoiceIn, uow: Uow) -> dict[str, Any]:
+def file_invoice(body: InvoiceIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File one invoice or credit note."""
-    ids = service.record_invoices(uow, [body.to_input()])
-    return {"ids": ids}
+
+    def run() -> dict[str, Any]:
+        return {"ids": service.record_invoices(uow, [body.to_input()])}
+
+    return service.idempotent.answer(uow, key, "invoice", body, run)
 
 
 @router.post("/invoices/batch", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
-def file_invoices(body: InvoiceBatch, uow: Uow) -> dict[str, Any]:
+def file_invoices(body: InvoiceBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File a batch of invoices: all land or none; every bad item is reported with its line."""
-    ids = service.record_invoices(uow, [it.to_input(i) for i, it in enumerate(body.items, 1)])
-    return {"ids": ids, "count": len(ids)}
+
+    def run() -> dict[str, Any]:
+        ids = service.record_invoices(uow, [it.to_input(i) for i, it in enumerate(body.items, 1)])
+        return {"ids": ids, "count": len(ids)}
+
+    return service.idempotent.answer(uow, key, "invoices", body, run)
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
-def file_orders(body: OrderBatch, uow: Uow) -> dict[str, Any]:
+def file_orders(body: OrderBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File contracts and purchase orders."""
     items = [
         service.OrderInput(
@@ -198,11 +205,13 @@ def file_orders(body: OrderBatch, uow: Uow) -> dict[str, Any]:
         )
         for i, it in enumerate(body.items, 1)
     ]
-    return {"ids": service.record_orders(uow, items)}
+    return service.idempotent.answer(
+        uow, key, "orders", body, lambda: {"ids": service.record_orders(uow, items)}
+    )
 
 
 @router.post("/shipments", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
-def file_shipments(body: ShipmentBatch, uow: Uow) -> dict[str, Any]:
+def file_shipments(body: ShipmentBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File delivery notes or waybills, and goods receipts."""
     items = [
         service.ShipmentInput(
@@ -212,14 +221,18 @@ def file_shipments(body: ShipmentBatch, uow: Uow) -> dict[str, Any]:
         )
         for i, it in enumerate(body.items, 1)
     ]
-    return {"ids": service.record_shipments(uow, items)}
+    return service.idempotent.answer(
+        uow, key, "shipments", body, lambda: {"ids": service.record_shipments(uow, items)}
+    )
 
 
 @router.post("/payments", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
-def file_payments(body: PaymentBatch, uow: Uow) -> dict[str, Any]:
+def file_payments(body: PaymentBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Record payments received, each matched to an invoice by remittance and amount."""
     items = [service.PaymentInput(**it.model_dump(), line=i) for i, it in enumerate(body.items, 1)]
-    return {"payments": service.record_payments(uow, items)}
+    return service.idempotent.answer(
+        uow, key, "payments", body, lambda: {"payments": service.record_payments(uow, items)}
+    )
 
 
 @router.get("/csv-templates")
@@ -232,14 +245,18 @@ def csv_templates() -> dict[str, Any]:
 
 
 @router.post("/csv/{kind}", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
-async def upload_csv(kind: str, request: Request, uow: Uow) -> dict[str, Any]:
+async def upload_csv(
+    kind: str, request: Request, uow: Uow, key: IdempotencyKey = None
+) -> dict[str, Any]:
     """Upload a CSV (text/csv body) of invoices, orders, shipments or payments."""
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("the CSV must be UTF-8", field="file") from None
-    return csvio.import_csv(uow, kind, text)
+    return service.idempotent.answer(
+        uow, key, f"csv:{kind}", raw, lambda: csvio.import_csv(uow, kind, text)
+    )
 
 
 @router.post("/files", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
@@ -248,18 +265,26 @@ async def upload_file(
     uow: Uow,
     seller_org_id: Annotated[str | None, Query()] = None,
     buyer_org_id: Annotated[str | None, Query()] = None,
+    key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Import one UBL / CII e-invoice or camt.053 statement (the XML is the request body)."""
     raw = await request.body()
-    return service.import_files(
-        uow, [("upload", raw)], seller_org_id=seller_org_id, buyer_org_id=buyer_org_id
-    )
+
+    def run() -> dict[str, Any]:
+        return service.import_files(
+            uow, [("upload", raw)], seller_org_id=seller_org_id, buyer_org_id=buyer_org_id
+        )
+
+    command = f"file:{seller_org_id or ''}:{buyer_org_id or ''}"
+    return service.idempotent.answer(uow, key, command, raw, run)
 
 
 @router.post("/validate")
-async def validate_file(request: Request, uow: Uow) -> dict[str, Any]:
-    """Read and check an e-invoice or statement without storing it."""
-    return service.read_file(await request.body()).as_dict()
+async def validate_file(
+    request: Request, uow: Uow, quick: Annotated[bool, Query()] = False
+) -> dict[str, Any]:
+    """Read and check an e-invoice or statement without storing it (`quick`: pre-check only)."""
+    return service.read_file(await request.body(), quick=quick).as_dict()
 
 
 # ---------------------------------------------------------------- receivables

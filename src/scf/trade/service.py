@@ -12,6 +12,7 @@ with its line number and reason, and nothing is written unless all items pass.
 
 from __future__ import annotations
 
+from scf.core.idempotency import KeyedCommands
 from scf.trade.authenticity import assess_authenticity, assess_receivable
 from scf.trade.background import trade_background
 from scf.trade.common import (
@@ -41,6 +42,8 @@ from scf.trade.fingerprints import (
     mark_fingerprint,
     submit_fingerprint,
 )
+from scf.trade.formats import StatementEntry
+from scf.trade.formats.camt import read_statement
 from scf.trade.intake import record_invoices, record_orders, record_shipments
 from scf.trade.matching import match_invoice, match_invoices
 from scf.trade.payments import record_payments, record_statement
@@ -56,6 +59,7 @@ from scf.trade.receivables import (
     get_invoice,
     get_receivable,
     insert_uses,
+    invoice_receivable,
     list_receivables,
     receivable_info,
     receivables_between,
@@ -63,6 +67,10 @@ from scf.trade.receivables import (
     use_receivable,
     used_entry,
 )
+from scf.trade.tables import TradeIdempotencyRow
+
+# Commands that move money or file records run once per Idempotency-Key.
+idempotent = KeyedCommands(TradeIdempotencyRow)
 
 __all__ = [
     "ENTERPRISE",
@@ -78,6 +86,7 @@ __all__ = [
     "ReceivableInfo",
     "ShipmentInput",
     "ShipmentLineInput",
+    "StatementEntry",
     "UseRequest",
     "Used",
     "assess_authenticity",
@@ -90,15 +99,18 @@ __all__ = [
     "dispute_receivable",
     "get_invoice",
     "get_receivable",
+    "idempotent",
     "import_files",
     "insert_uses",
     "invoice_fingerprint",
+    "invoice_receivable",
     "list_receivables",
     "mark_fingerprint",
     "match_invoice",
     "match_invoices",
     "order_info",
     "read_file",
+    "read_statement",
     "receivable_claims",
     "receivable_info",
     "receivables_between",

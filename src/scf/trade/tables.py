@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
+from scf.core.idempotency import IdempotencyColumns
 
 Qty = Numeric(24, 6)
 
@@ -216,3 +217,9 @@ class FingerprintMarkRow(Base):
     org_id: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TradeIdempotencyRow(IdempotencyColumns, Base):
+    """A command's Idempotency-Key, the hash of its request and the answer it gave."""
+
+    __tablename__ = "trade_idempotency"

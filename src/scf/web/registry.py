@@ -26,6 +26,7 @@ def _search_page(request: Request, head: Any, **ctx: Any) -> Response:
         "search_error": None,
         "cert_query": "",
         "verdict": None,
+        "witnessed": None,
     }
     return render(request, "registry/search.html", head=head, **{**blank, **ctx})
 
@@ -81,8 +82,15 @@ def registry_search(request: Request) -> Response:
             form = {k: (request.query_params.get(k) or "").strip() for k in _FIELDS}
             error = error_text(e, language(request))
         head = registry.latest_tree_head(uow)
+        witnessed = registry.latest_witnessed_head(uow)
     return _search_page(
-        request, head, results=results, form=form, search_error=error, cert_query=cert_query
+        request,
+        head,
+        witnessed=witnessed,
+        results=results,
+        form=form,
+        search_error=error,
+        cert_query=cert_query,
     )
 
 
@@ -101,4 +109,5 @@ async def registry_verify(request: Request) -> Response:
         except ValueError:
             verdict = False
         head = registry.latest_tree_head(uow)
-    return _search_page(request, head, verdict=bool(verdict))
+        witnessed = registry.latest_witnessed_head(uow)
+    return _search_page(request, head, verdict=bool(verdict), witnessed=witnessed)

@@ -5,7 +5,7 @@ by substring; a GIN trigram index serves both. SQLite matches in the application
 (rapidfuzz), so nothing changes there.
 
 Revision ID: 0230
-Revises: 0201
+Revises: 0220
 Create Date: 2026-12-03 14:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0230"
-down_revision = "0201"
+down_revision = "0220"
 branch_labels = None
 depends_on = None
 
