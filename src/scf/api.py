@@ -36,6 +36,7 @@ STATUS_BY_ERROR: list[tuple[type[E.DomainError], int]] = [
     (E.Conflict, 409),
     (E.InvalidInput, 422),
     (E.RuleViolation, 422),
+    (E.TooManyAttempts, 429),
 ]
 
 
@@ -44,6 +45,21 @@ def status_for(exc: E.DomainError) -> int:
         if isinstance(exc, cls):
             return code
     return 422
+
+
+def domain_problem(request: Request, exc: E.DomainError) -> JSONResponse:
+    """A refusal as problem+json; one that asks the caller to wait says for how long."""
+    resp = problem(
+        status_for(exc),
+        exc.code,
+        exc.message,
+        request,
+        [e.as_dict() for e in exc.errors] or None,
+        {"details": exc.details} if exc.details else None,
+    )
+    if isinstance(exc, E.TooManyAttempts):
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
 
 
 def problem(
@@ -344,14 +360,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
 
     @app.exception_handler(E.DomainError)
     async def domain_error(request: Request, exc: E.DomainError) -> JSONResponse:
-        return problem(
-            status_for(exc),
-            exc.code,
-            exc.message,
-            request,
-            [e.as_dict() for e in exc.errors] or None,
-            {"details": exc.details} if exc.details else None,
-        )
+        return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

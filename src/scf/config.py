@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     api_token_ttl_days: int = Field(default=365, ge=1)
+    # Failed logins (scf.parties.throttle): the counters live in the database, or in Redis
+    # (a redis:// URL) that several API instances share. Each tier "N/period" locks the
+    # account, or the client address, for the rest of its window after N failures: the
+    # longer tiers make the delays grow. The namespace keeps platforms on one Redis apart.
+    login_throttle_storage: str = "database"
+    login_throttle_account: str = "5/minute;10/15 minutes;20/hour"
+    login_throttle_address: str = "20/minute;100/hour"
+    login_throttle_namespace: str = Field(default="scf", min_length=1, max_length=40)
     log_json: bool = True
     host: str = "127.0.0.1"
     # How the platform names itself in the documents it publishes (the SCF standards' issuer).
@@ -56,6 +64,24 @@ class Settings(BaseSettings):
                 "SCF_SECRET_KEY is the development default; set it in production",
                 stacklevel=2,
             )
+        return v
+
+    @field_validator("login_throttle_account", "login_throttle_address")
+    @classmethod
+    def _limits(cls, v: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(v)
+        except ValueError as exc:
+            raise ValueError(f"tiers such as '5/minute;10/15 minutes': {exc}") from None
+        return v
+
+    @field_validator("login_throttle_storage")
+    @classmethod
+    def _throttle_storage(cls, v: str) -> str:
+        if v != "database" and not v.startswith(("redis://", "rediss://", "redis+unix://")):
+            raise ValueError("'database' or a redis:// URL")
         return v
 
     @property

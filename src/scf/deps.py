@@ -28,21 +28,35 @@ def _bearer(request: Request) -> str | None:
     return cookie or None
 
 
+# Requests that only read: their unit of work takes no write lock unless it writes (SQLite).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
     """Open a unit of work acting as the caller; refuse missing or expired tokens with 401."""
     platform = get_platform(request)
     token = _bearer(request)
     if token is None:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>'", code="no_token")
-    with platform.uow() as uow:
+    with platform.uow(reading=request.method in READ_METHODS) as uow:
         uow.actor = parties.authenticate(uow, token)
         request.state.actor = uow.actor
+        note_seen(platform, uow.actor)
         yield uow
+
+
+def note_seen(platform: Platform, actor: Actor) -> None:
+    """Hand the token's last use to the platform's writer, now and then (it never waits)."""
+    if actor.token_id is not None and parties.seen_due(actor.token_id, platform.clock.now()):
+        writer = platform.extension(
+            parties.SEEN_WRITER, lambda p: parties.SeenWriter(lambda: p.uow(Actor.system()))
+        )
+        writer.note(actor.token_id)
 
 
 def get_public_uow(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work for public endpoints (login, public registry search)."""
-    with get_platform(request).uow() as uow:
+    with get_platform(request).uow(reading=request.method in READ_METHODS) as uow:
         yield uow
 
 

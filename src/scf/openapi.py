@@ -128,7 +128,16 @@ def build(app: FastAPI, token_deps: tuple[Callable[..., Any], ...]) -> dict[str,
                 continue
             op["security"] = [{"bearer": []}] if secured else []
             responses = op.setdefault("responses", {})
-            for code in _errors_of(route, method.lower(), secured):
+            # the errors every such operation can answer, and those the route declares itself
+            codes = set(_errors_of(route, method.lower(), secured))
+            codes |= {c for c in responses if c in RESPONSES}
+            for code in sorted(codes):
+                # A route may answer an error in its own format too (tsin.002 XML); keep that,
+                # not FastAPI's JSON validation error.
+                declared = responses.get(code, {}).get("content", {})
                 responses[code] = _problem_response(code)
+                responses[code]["content"].update(
+                    {k: v for k, v in declared.items() if k != "application/json"}
+                )
     app.openapi_schema = doc
     return doc

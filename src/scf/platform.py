@@ -14,7 +14,7 @@ from scf.config import Settings, get_settings
 from scf.core.actor import Actor
 from scf.core.calendar import ChinaCalendar
 from scf.core.clock import Clock, SystemClock
-from scf.core.db import make_engine, make_session_factory
+from scf.core.db import READS_FIRST, make_engine, make_session_factory
 from scf.core.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -31,6 +31,7 @@ class Platform:
     # first use and closed (their `close()`) by `dispose`, newest first.
     extensions: dict[str, Any] = field(default_factory=dict)
     _extensions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _reader: Engine | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -51,14 +52,25 @@ class Platform:
             calendar=ChinaCalendar.default(settings.calendar_dir),
         )
 
-    def uow(self, actor: Actor | None = None) -> UnitOfWork:
+    def uow(self, actor: Actor | None = None, *, reading: bool = False) -> UnitOfWork:
+        """A unit of work; `reading` for one that expects to read (GET requests, exports):
+        on SQLite it takes the write lock only if and when it writes."""
         return UnitOfWork(
             self.session_factory,
             self.clock,
             actor,
             settings=self.settings,
             calendar=self.calendar,
+            bind=self.reader if reading else None,
         )
+
+    @property
+    def reader(self) -> Engine:
+        """The engine with READS_FIRST set (one pool with `engine`)."""
+        with self._extensions_lock:
+            if self._reader is None:
+                self._reader = self.engine.execution_options(**{READS_FIRST: True})
+            return self._reader
 
     def extension(self, name: str, make: Callable[[Platform], T]) -> T:
         """The helper kept under `name`, made once by `make(self)` on first use."""

@@ -33,6 +33,17 @@ ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+# After each page has loaded, axe-core checks it and hands its findings to the test through
+# an exposed binding; the page is checked once more when the test ends.
+AXE_ON_LOAD = """window.addEventListener("load", () => {
+  if (window.top !== window || typeof axe === "undefined") { return; }
+  axe.run(document).then(r => window.__axeReport(location.href, r.violations))
+    .catch(e => window.__axeReport(location.href, [{id: "axe-error", impact: "critical",
+      help: String(e), nodes: []}]));
+});"""
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -99,6 +110,55 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+class Axe:
+    """What axe-core found on each page a test visited."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+        self.violations: list[str] = []
+
+    def record(self, url: str, violations: list[dict[str, Any]]) -> None:
+        self.checked.append(url)
+        for v in violations:
+            if v.get("impact") in BLOCKING:
+                targets = [" ".join(map(str, n.get("target", []))) for n in v.get("nodes", [])]
+                self.violations.append(
+                    f"{url}: {v['id']} ({v['impact']}): {v.get('help', '')} at {targets[:5]}"
+                )
+
+    def check(self, page: Any) -> None:
+        """Run axe-core on the page as it is now (after the test's last step)."""
+        if page.is_closed() or not page.url.startswith("http"):
+            return
+        found = page.evaluate("() => axe.run(document).then(r => r.violations)")
+        self.record(page.url, found)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A Chinese browser page whose every loaded page axe-core checks: the test fails on any
+    serious or critical accessibility violation."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    axe = Axe()
+    ctx.add_init_script(path=str(AXE))
+    ctx.add_init_script(script=AXE_ON_LOAD)
+    ctx.expose_function("__axeReport", axe.record)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.errors = errors
+    pg.axe = axe
+    try:
+        yield pg
+        axe.check(pg)
+        assert axe.checked, "axe-core checked no page"
+        assert not axe.violations, "accessibility violations:\n" + "\n".join(
+            dict.fromkeys(axe.violations)
+        )
+    finally:
+        ctx.close()
 
 
 def shot(page: Any, name: str, docs: bool = False) -> None:

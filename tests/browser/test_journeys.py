@@ -1,8 +1,8 @@
-"""One journey per role in Debian's chromium, with screenshots and basic accessibility."""
+"""One journey per role in Debian's chromium, with screenshots; axe-core checks every page
+(the `page` fixture of conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,19 +18,6 @@ UNLABELLED = """() => Array.from(document.querySelectorAll(
     if (el.id && document.querySelector('label[for="' + el.id + '"]')) return false;
     return !el.closest('label');
   }).map(el => el.name || el.outerHTML.slice(0, 60))"""
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.errors = errors
-    try:
-        yield pg
-    finally:
-        ctx.close()
 
 
 def login(page: Any, site: Site, user: str) -> None:
@@ -147,6 +134,24 @@ def test_regulator_dashboard_alerts_and_graph(page: Any, site: Site) -> None:
     )
     assert page.locator("canvas").count() >= 4
     shot(page, "regulator-dashboard", docs=True)
+    # the period picker: a quarter; every tile and chart follows it, each tile opens its list
+    page.check("input[name=period][value=quarter]")
+    page.fill("#period-quarter", "2025-Q1")
+    page.click("#period-submit")
+    page.wait_for_url("**/regulator?period=quarter*")
+    assert "2025-01-01" in page.locator("#period-form").inner_text()
+    assert "period=2025-Q1" in page.locator("#report-pdf").get_attribute("href")
+    page.click("#tile-cert-overdue")
+    page.wait_for_url("**/regulator/certificates?*state=overdue*")
+    assert page.locator("#certificates tbody tr").count() == 1
+    page.go_back()
+    page.wait_for_function("() => document.querySelector('#chart-district').dataset.ready === '1'")
+    drill = page.evaluate(
+        "() => JSON.parse(document.querySelector('#chart-district').dataset.rows)[0].drill"
+    )
+    page.goto(site.url + drill)
+    assert page.locator("#financings tbody tr").count() == 1
+    assert "district=" in page.url and "quarter=2025-Q1" in page.url
     page.goto(f"{site.url}/regulator/alerts")
     # the alerts lead with their groups; each alert's forms open on demand, by keyboard too
     assert page.locator("#alert-groups tbody tr").count() >= 1

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Site
-from tests.browser.test_journeys import page  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +20,7 @@ WATCH = """() => { sessionStorage.removeItem('progress-seen');
   new MutationObserver(seen).observe(el, {attributes: true, childList: true}); }"""
 
 
-def test_a_slow_search_shows_the_indicator(page: Any, site: Site) -> None:  # noqa: F811
+def test_a_slow_search_shows_the_indicator(page: Any, site: Site) -> None:
     page.goto(f"{site.url}/registry")
     indicator = page.locator("#progress")
     assert indicator.get_attribute("role") == "status"

@@ -22,6 +22,8 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/api/v1/certificates/{certificate_id}/exposure"): ALL,
     ("POST", "/api/v1/certificates/{certificate_id}/settlement"): ("core_enterprise",),
     ("GET", "/api/v1/certificates/{certificate_id}/settlement/pain001"): ALL,
+    ("PUT", "/api/v1/settlement-accounts"): ALL,
+    ("GET", "/api/v1/settlement-accounts"): ALL,
     ("POST", "/api/v1/certificate-statements"): ("core_enterprise", "operator"),
     ("POST", "/api/v1/certificate-maturity-run"): WATCHERS,
     ("GET", "/api/v1/certificate-alerts"): ALL,

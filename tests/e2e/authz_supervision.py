@@ -13,6 +13,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", f"{P}/exports/indicators.csv"): REG,
     ("GET", f"{P}/exports/indicators.xlsx"): REG,
     ("GET", f"{P}/reports/monthly.pdf"): REG,
+    ("GET", f"{P}/reports/report.pdf"): REG,
     ("GET", f"{P}/alerts"): REG,
     ("POST", f"{P}/alerts/{{source}}/{{alert_id}}/assign"): REG,
     ("POST", f"{P}/alerts/{{source}}/{{alert_id}}/notes"): REG,

@@ -3,9 +3,12 @@ are listed here and checked by tests/e2e/test_web_pages.py: path -> roles that m
 
 from __future__ import annotations
 
+from scf.parties.model import Role
+
 RULES: dict[tuple[str, str], str | tuple[str, ...]] = {}
 
 ENTERPRISE = ("supplier", "distributor", "marketplace")
+EVERY_ROLE = tuple(r.value for r in Role)
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
 PAGES: dict[str, str | tuple[str, ...]] = {
     "/sme": ENTERPRISE,
@@ -17,6 +20,9 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/regulator": ("regulator",),
     "/regulator/alerts": ("regulator",),
     "/regulator/lists": ("regulator",),
+    "/regulator/financings": ("regulator",),
+    "/regulator/certificates": ("regulator",),
     "/registry": "public",
     "/login": "public",
+    "/account/sessions": EVERY_ROLE,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -84,11 +84,29 @@ def test_indicators_series_exports_and_sharing(
 
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["indicators", "series"]
-    assert wb["series"]["A2"].value == "2025-01"
+    # typed cells: periods are dates, counts integers, amounts exact decimals with a format
+    first = wb["series"]["A2"]
+    assert first.is_date and first.value.date() == date(2025, 1, 1)
+    assert first.number_format == "yyyy-mm"
+    rows = {(r[0].value, r[1].value, r[2].value): r for r in wb["indicators"].iter_rows(min_row=2)}
+    district = rows[("sme_volume", "by_district", "longhua")]
+    assert district[4].value == 1 and district[4].data_type == "n"
+    assert district[5].value == 200000 and district[5].data_type == "n"
+    assert district[5].number_format == "#,##0.00"
+    rate = rows[("credit_quality", "all", "certificate_overdue_rate_by_amount")][5]
+    assert rate.data_type == "n" and str(rate.value) == "0.0769" and rate.number_format == "0.00%"
+    overdue = rows[("credit_quality", "amount", "certificates_overdue")]
+    assert overdue[5].value == 50000 and overdue[6].value == "CNY"
     pdf = client.get(f"{P}/reports/monthly.pdf?month=2025-03", headers=reg)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert b"STSong-Light" in pdf.content
     assert client.get(f"{P}/reports/monthly.pdf?month=2025-13", headers=reg).status_code == 422
+    quarter = client.get(f"{P}/reports/report.pdf?period=2025-Q1", headers=reg)
+    assert quarter.status_code == 200 and quarter.content.startswith(b"%PDF")
+    assert "supervision-2025-Q1.pdf" in quarter.headers["content-disposition"]
+    for bad in ("2025-Q5", "2025-00", "1800-Q1", "Q1"):
+        r = client.get(f"{P}/reports/report.pdf", params={"period": bad}, headers=reg)
+        assert r.status_code == 422, bad
 
     share = client.get(f"{P}/sharing-export", headers=reg)
     body = json.loads(share.content)

@@ -228,14 +228,20 @@ def test_exposure_cap_is_enforced(platform: Platform, chain: Chain) -> None:
     assert e.value.code == "exposure_cap_exceeded"
 
 
-def test_settlement_pays_every_holder_once_then_nothing_moves(
-    platform: Platform, chain: Chain, clock: FixedClock
-) -> None:
+def _issued_to_two_holders(platform: Platform, chain: Chain) -> tuple[str, str, str]:
+    """A certificate of 600,000 maturing 29 Aug 2025: 400,000 with tier 1, 200,000 tier 2."""
     cid = chain.issue("600000.00", date(2025, 8, 29))
     t1, t2 = chain.tiers[:2]
     ((root, _),) = chain.live(t1)
     with platform.uow(chain.actors[t1]) as uow:
         certs.transfer_piece(uow, root, t2, amount=m("200000.00"))
+    return cid, t1, t2
+
+
+def test_settlement_pays_every_holder_once_then_nothing_moves(
+    platform: Platform, chain: Chain, clock: FixedClock
+) -> None:
+    cid, t1, t2 = _issued_to_two_holders(platform, chain)
     with platform.uow(chain.actors[chain.core]) as uow:
         refused(platform, lambda: _settle(platform, chain, cid), "not_matured")
     clock.set(datetime(2025, 8, 29, 2, 0, tzinfo=UTC))
@@ -288,6 +294,45 @@ def test_unpaid_becomes_overdue_then_default_with_alerts(
         }
     with platform.uow(chain.actors[t1]) as uow:
         assert [a.kind for a in certs.list_alerts(uow)] == ["overdue", "defaulted"]
+
+
+def test_settlement_pays_registered_accounts_by_cnaps_code(
+    platform: Platform, chain: Chain, clock: FixedClock
+) -> None:
+    cid, _t1, t2 = _issued_to_two_holders(platform, chain)
+    with platform.uow(chain.actors[t2]) as uow, pytest.raises(InvalidInput) as e:
+        certs.register_settlement_account(
+            uow,
+            currency="CNY",
+            account_number="12ab",
+            account_name="二级供应商",
+            bank_name="",
+            cnaps_code="1025840",
+        )
+    assert {x.field for x in e.value.errors} == {"account_number", "cnaps_code", "bank_name"}
+    with platform.uow(chain.actors[t2]) as uow:
+        certs.register_settlement_account(
+            uow,
+            currency="CNY",
+            account_number="4000 0234 1920 0123 456",
+            account_name="二级供应商",
+            bank_name="中国工商银行深圳南山支行",
+            cnaps_code="102584000011",
+        )
+        assert [a.cnaps_code for a in certs.settlement_accounts(uow)] == ["102584000011"]
+    clock.set(datetime(2025, 8, 29, 2, 0, tzinfo=UTC))
+    out = _settle(platform, chain, cid)
+    doc = etree.fromstring(out.xml)
+    txs = {tx.findtext("{*}Amt/{*}InstdAmt"): tx for tx in doc.iter("{*}CdtTrfTxInf")}
+    real = txs["200000.00"]
+    assert real.findtext("{*}CdtrAcct/{*}Id/{*}Othr/{*}Id") == "4000023419200123456"
+    member = real.find("{*}CdtrAgt/{*}FinInstnId/{*}ClrSysMmbId")
+    assert member is not None
+    assert member.findtext("{*}ClrSysId/{*}Cd") == "CNAPS"
+    assert member.findtext("{*}MmbId") == "102584000011"
+    virtual = txs["400000.00"]
+    assert virtual.findtext("{*}CdtrAcct/{*}Id/{*}Othr/{*}SchmeNm/{*}Prtry") == "SCFVA"
+    assert virtual.findtext("{*}CdtrAgt/{*}FinInstnId/{*}BICFI")
 
 
 def _split(platform: Platform, chain: Chain, who: str, pid: str, parts: list[str]) -> Any:

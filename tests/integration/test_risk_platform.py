@@ -15,6 +15,7 @@ from scf.core.uow import UnitOfWork, jsonable
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.risk import features as F
+from scf.risk import graph as G
 from scf.risk import service as risk
 from scf.risk.config import risk_settings
 from scf.risk.model import CompiledScorecard, FindingKind
@@ -149,7 +150,18 @@ def _inputs_the_long_way(uow: UnitOfWork, org_id: str) -> F.EnterpriseInputs:
             other = buyer if seller == org_id else seller
             total += money.minor
             inside += money.minor if other in group and other != org_id else 0
-    fans = {FindingKind.FAN_IN, FindingKind.FAN_OUT, FindingKind.SCATTER_GATHER}
+    # fan patterns are features, not findings: counted from the detector itself
+    s = risk_settings()
+    pg = risk.platform_trade_graph(uow)
+    me = pg.nodes.index.get(org_id)
+    fans = [
+        p
+        for p in G.fan_patterns(
+            pg.edges, min_counterparties=s.fan_counterparties, window_days=s.fan_window_days
+        )
+        if me is not None and me in (p.node, p.sink, *p.counterparties)
+    ]
+    loops = {FindingKind.CIRCULAR_TRADE, FindingKind.RETURNING_FUNDS}
     return F.EnterpriseInputs(
         org_id=org_id,
         as_of=uow.today(),
@@ -163,8 +175,8 @@ def _inputs_the_long_way(uow: UnitOfWork, org_id: str) -> F.EnterpriseInputs:
         graph=F.GraphInputs(
             related_parties=len(group) - 1,
             control_group_size=len(group),
-            cycles=sum(f.kind is FindingKind.CIRCULAR_TRADE for f in findings),
-            fan_patterns=sum(f.kind in fans for f in findings),
+            cycles=sum(f.kind in loops for f in findings),
+            fan_patterns=len(fans) if len(pg.edges) else 0,
             shell_indicators=len(risk.shell_reasons(uow, org_id)),
             in_group_trade_share=inside / total if total else None,
         ),

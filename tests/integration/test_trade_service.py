@@ -220,6 +220,15 @@ def test_every_example_file_imports(platform: Platform) -> None:
         (inv_id,) = out["invoice_ids"]
         with platform.uow(Actor.system()) as uow:
             inv = trade.get_invoice(uow, inv_id)
+            row = uow.session.get(InvoiceRow, inv_id)
+            assert row is not None and row.document is not None
+            stored = row.document["validation"]
+        assert stored["valid"] and stored["mode"] == "official"
+        assert stored["artifacts"]["factur-x"] and stored["artifacts"]["ubl"]
+        assert all(
+            set(f) >= {"rule", "flag", "location", "message"} and f["flag"] == "warning"
+            for f in stored["findings"]
+        )
         rep = trade.read_file(path.read_bytes()).document
         assert rep is not None
         assert inv["number"] == rep.number and inv["total"]["currency"] == rep.currency
@@ -228,6 +237,26 @@ def test_every_example_file_imports(platform: Platform) -> None:
             assert inv["payee"] is not None
         imported += 1
     assert imported == len(files) >= 60
+
+
+def test_pln_invoice_verdict_agrees_in_validate_and_import(platform: Platform) -> None:
+    """Any ISO 4217 currency is a trade document's; validate and import say the same."""
+    raw = DATA / "einvoice" / "peppol-bis3-testfiles" / "Invoice-Min_content_with_VAT.xml"
+    pln = raw.read_bytes().replace(b"SEK", b"PLN")
+    report = trade.read_file(pln)
+    assert report.document is not None and report.document.currency == "PLN"
+    assert report.failures == ()
+    seller, buyer = add_org(platform, "supplier"), add_org(platform, "core_enterprise")
+    with platform.uow(actor(platform, seller)) as uow:
+        out = trade.import_files(uow, [("pln.xml", pln)], seller_org_id=seller, buyer_org_id=buyer)
+    with platform.uow(Actor.system()) as uow:
+        inv = trade.get_invoice(uow, out["invoice_ids"][0])
+    assert inv["total"] == {"amount": "500.00", "currency": "PLN"}
+    broken = pln.replace(b">500</cbc:TaxInclusiveAmount>", b">501</cbc:TaxInclusiveAmount>")
+    assert trade.read_file(broken).failures
+    with platform.uow(actor(platform, seller)) as uow, pytest.raises(InvalidInput) as err:
+        trade.import_files(uow, [("bad.xml", broken)], seller_org_id=seller, buyer_org_id=buyer)
+    assert "BR-CO-15" in str(err.value.errors)
 
 
 def test_unknown_party_in_file_is_refused(platform: Platform) -> None:

@@ -76,3 +76,44 @@ def test_allocate_conserves_value(minor: int, ratios: list[int]) -> None:
 def test_addition_is_exact(a: int, b: int) -> None:
     assert (Money(a, "USD") + Money(b, "USD")).minor == a + b
     assert (Money(a, "USD") - Money(b, "USD") + Money(b, "USD")).minor == a
+
+
+def test_every_iso4217_currency_has_its_exponent() -> None:
+    from scf.core.money import CURRENCY_EXPONENTS
+
+    assert len(CURRENCY_EXPONENTS) >= 150
+    assert {c: CURRENCY_EXPONENTS[c] for c in ("PLN", "JPY", "BHD", "CLF", "CNY")} == {
+        "PLN": 2,
+        "JPY": 0,
+        "BHD": 3,
+        "CLF": 4,
+        "CNY": 2,
+    }
+    assert Money.of("1.234", "BHD").minor == 1234
+    with pytest.raises(InvalidInput) as e:
+        Money.of("1.5", "JPY")
+    assert e.value.code == "too_many_decimals"
+    assert "XAU" not in CURRENCY_EXPONENTS  # no minor unit: not money to count
+
+
+def test_settlement_currencies_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scf.core import money
+
+    money.settlement_currencies.cache_clear()
+    try:
+        assert money.check_settlement_currency("CNY") == "CNY"
+        with pytest.raises(InvalidInput) as e:
+            money.check_settlement_currency("PLN", "amount")
+        assert e.value.code == "not_a_settlement_currency"
+        assert e.value.errors[0].field == "amount"
+        monkeypatch.setenv("SCF_SETTLEMENT_CURRENCIES", "CNY, PLN")
+        money.settlement_currencies.cache_clear()
+        assert money.settlement_currencies() == ("CNY", "PLN")
+        assert money.check_settlement_currency("PLN") == "PLN"
+        monkeypatch.setenv("SCF_SETTLEMENT_CURRENCIES", "CNY,ZZZ")
+        money.settlement_currencies.cache_clear()
+        with pytest.raises(ValueError, match="ISO 4217"):
+            money.settlement_currencies()
+    finally:
+        monkeypatch.delenv("SCF_SETTLEMENT_CURRENCIES", raising=False)
+        money.settlement_currencies.cache_clear()

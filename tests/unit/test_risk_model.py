@@ -241,9 +241,18 @@ def test_fan_patterns() -> None:
 
 def test_shell_indicators() -> None:
     reasons = G.shell_indicators(
-        age_days=100, capital_minor=1_000_000, shared_with=["address"], in_group_share=0.95
+        age_days=100,
+        capital_minor=1_000_000,
+        shared_with=["address"],
+        in_group_share=0.95,
     )
-    assert len(reasons) == 4
+    assert [r.split(":")[0] for r in reasons] == [
+        "new",
+        "tiny registered capital",
+        "shares its address",
+        "in-group trade",
+    ]
+    assert G.shell_score(reasons) == 4.0
     assert (
         G.shell_indicators(age_days=4000, capital_minor=10**10, shared_with=[], in_group_share=0.1)
         == []

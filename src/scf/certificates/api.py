@@ -380,6 +380,39 @@ def _settlement_out(out: Any) -> SettlementOut:
     )
 
 
+class SettlementAccountIn(RequestModel):
+    currency: str = Field(min_length=3, max_length=3)
+    account_number: str = Field(min_length=1, max_length=40)
+    account_name: str = Field(min_length=1, max_length=140)
+    bank_name: str = Field(min_length=1, max_length=140)
+    cnaps_code: str = Field(min_length=1, max_length=12)
+
+
+class SettlementAccountOut(BaseModel):
+    org_id: str
+    currency: str
+    account_number: str
+    account_name: str
+    bank_name: str
+    cnaps_code: str = Field(description="the 12-digit CNAPS code of the account's bank")
+
+
+@router.put("/settlement-accounts")
+def put_settlement_account(body: SettlementAccountIn, uow: Uow) -> SettlementAccountOut:
+    """Name the real account (and its bank's CNAPS code) that your organization is paid to."""
+    row = service.register_settlement_account(uow, **body.model_dump())
+    return SettlementAccountOut(**service.settlement_account_dict(row))
+
+
+@router.get("/settlement-accounts")
+def get_settlement_accounts(uow: Uow) -> list[SettlementAccountOut]:
+    """Your organization's settlement accounts, one per currency."""
+    return [
+        SettlementAccountOut(**service.settlement_account_dict(r))
+        for r in service.settlement_accounts(uow)
+    ]
+
+
 @router.get("/certificates/{certificate_id}/settlement/pain001")
 def pain001(certificate_id: str, uow: Uow) -> Response:
     """The pain.001.001.09 message of a certificate's settlement."""

@@ -1,32 +1,48 @@
-"""ISO 20022 messages of settlement: pain.001.001.09 out, camt.053 statements in (lxml).
+"""ISO 20022 messages of settlement: pain.001.001.09 out, camt.052/053/054 in (lxml).
 
-Participants are paid through virtual sub-accounts that the platform's settlement bank keeps
-for each of them (the Yunxin / Shuangliantong model: the operator never pools funds, the bank
-does the moving), so an account is identified by the participant's USCC under that bank.
+A participant that registered a settlement account is paid to that real account: its
+number, at the bank named by its 12-digit CNAPS code (ClrSysMmbId with clearing system
+`CNAPS`, China's National Advanced Payment System). The others are paid through virtual
+sub-accounts that the platform's settlement bank keeps for each of them (the Yunxin /
+Shuangliantong model: the operator never pools funds, the bank does the moving), identified
+by the participant's USCC under that bank.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
 from scf.core.errors import InvalidInput
-from scf.core.money import Money
+from scf.core.money import Money, check_settlement_currency
 from scf.core.xmlsafe import parse_xml
+from scf.trade import service as trade
 
 PAIN_NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 XSD_PATH = Path(__file__).resolve().parent / "xsd" / "pain.001.001.09.xsd"
 ACCOUNT_SCHEME = "SCFVA"  # proprietary scheme: a virtual sub-account named by USCC
 
 
+CNAPS = "CNAPS"  # ExternalClearingSystemIdentification1Code of China's payment system
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """A real account: its number and the CNAPS code of the bank branch that keeps it."""
+
+    number: str
+    cnaps: str
+
+
 @dataclass(frozen=True)
 class Party:
     name: str
     uscc: str
+    account: BankAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -58,13 +74,24 @@ def _party(parent: etree._Element, tag: str, party: Party) -> None:
 def _account(parent: etree._Element, tag: str, party: Party, currency: str) -> None:
     el = _sub(parent, tag)
     othr = _sub(_sub(el, "Id"), "Othr")
-    _sub(othr, "Id", f"{ACCOUNT_SCHEME}{party.uscc}")
-    _sub(_sub(othr, "SchmeNm"), "Prtry", ACCOUNT_SCHEME)
+    if party.account is not None:
+        _sub(othr, "Id", party.account.number)
+    else:
+        _sub(othr, "Id", f"{ACCOUNT_SCHEME}{party.uscc}")
+        _sub(_sub(othr, "SchmeNm"), "Prtry", ACCOUNT_SCHEME)
     _sub(el, "Ccy", currency)
 
 
-def _agent(parent: etree._Element, tag: str, bic: str) -> None:
-    _sub(_sub(_sub(parent, tag), "FinInstnId"), "BICFI", bic)
+def _agent(parent: etree._Element, tag: str, bic: str, party: Party | None = None) -> None:
+    """The party's bank by its CNAPS code when it has a real account, else the settlement
+    bank by its BIC."""
+    fin = _sub(_sub(parent, tag), "FinInstnId")
+    if party is not None and party.account is not None:
+        member = _sub(fin, "ClrSysMmbId")
+        _sub(_sub(member, "ClrSysId"), "Cd", CNAPS)
+        _sub(member, "MmbId", party.account.cnaps)
+    else:
+        _sub(fin, "BICFI", bic)
 
 
 def build_pain001(
@@ -80,7 +107,7 @@ def build_pain001(
     """Build a pain.001.001.09 credit transfer initiation: one payment per piece holder."""
     if not transfers:
         raise InvalidInput("nothing to pay", field="transfers")
-    currency = transfers[0].amount.currency
+    currency = check_settlement_currency(transfers[0].amount.currency, "transfers")
     if any(t.amount.currency != currency for t in transfers):
         raise InvalidInput("one message pays one currency", field="transfers")
     ctrl = sum((t.amount.amount for t in transfers), Decimal(0))
@@ -101,7 +128,7 @@ def build_pain001(
     _sub(_sub(pmt, "ReqdExctnDt"), "Dt", execution_date.isoformat())
     _party(pmt, "Dbtr", debtor)
     _account(pmt, "DbtrAcct", debtor, currency)
-    _agent(pmt, "DbtrAgt", agent_bic)
+    _agent(pmt, "DbtrAgt", agent_bic, debtor)
     _sub(pmt, "ChrgBr", "DEBT")
     for t in transfers:
         tx = _sub(pmt, "CdtTrfTxInf")
@@ -109,7 +136,7 @@ def build_pain001(
         _sub(pid, "InstrId", t.end_to_end_id)
         _sub(pid, "EndToEndId", t.end_to_end_id)
         _sub(_sub(tx, "Amt"), "InstdAmt", t.amount.amount_str(), Ccy=t.amount.currency)
-        _agent(tx, "CdtrAgt", agent_bic)
+        _agent(tx, "CdtrAgt", agent_bic, t.payee)
         _party(tx, "Cdtr", t.payee)
         _account(tx, "CdtrAcct", t.payee, t.amount.currency)
         _sub(_sub(tx, "RmtInf"), "Ustrd", t.remittance[:140])
@@ -132,7 +159,7 @@ def validate_pain001(xml: bytes) -> None:
         )
 
 
-# ---------------------------------------------------------------- camt.053
+# ---------------------------------------------------------------- camt.052/053/054
 
 
 @dataclass(frozen=True)
@@ -146,24 +173,6 @@ class StatementEntry:
     booking_date: date | None
     bank_reference: str
     end_to_end_ids: tuple[str, ...]
-
-
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
-
-
-def _child(el: etree._Element, *path: str) -> etree._Element | None:
-    cur: etree._Element | None = el
-    for name in path:
-        if cur is None:
-            return None
-        cur = next((c for c in cur if isinstance(c.tag, str) and _local(c) == name), None)
-    return cur
-
-
-def _text(el: etree._Element, *path: str) -> str:
-    found = _child(el, *path)
-    return (found.text or "").strip() if found is not None else ""
 
 
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
@@ -197,40 +206,17 @@ def build_camt053(
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def parse_camt053(xml: bytes) -> list[StatementEntry]:
-    """Read every entry of a camt.053 statement (any version from .001.02 on)."""
-    # Statements come from outside: refused with a DTD or entities, as trade's files are.
-    root = parse_xml(xml, field="statement")
-    ns = etree.QName(root).namespace or ""
-    if "camt.053" not in ns:
-        raise InvalidInput(f"not a camt.053 statement (namespace {ns!r})", field="statement")
-    entries: list[StatementEntry] = []
-    for ntry in root.iter(f"{{{ns}}}Ntry"):
-        amt = _child(ntry, "Amt")
-        if amt is None:
-            raise InvalidInput(f"entry {len(entries) + 1} has no amount", field="statement")
-        try:
-            amount = Money.of(
-                Decimal((amt.text or "").strip()), amt.get("Ccy", ""), field="statement"
-            )
-        except InvalidOperation:
-            raise InvalidInput(f"entry {len(entries) + 1}: bad amount", field="statement") from None
-        sts = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts")
-        bdt = _text(ntry, "BookgDt", "Dt") or _text(ntry, "BookgDt", "DtTm")[:10]
-        e2e = tuple(
-            (el.text or "").strip()
-            for el in ntry.iter(f"{{{ns}}}EndToEndId")
-            if (el.text or "").strip() and (el.text or "").strip() != "NOTPROVIDED"
+def statement_entries(xml: bytes) -> list[StatementEntry]:
+    """Read every entry of a camt.052/053/054 message with the platform's one camt reader."""
+    return [
+        StatementEntry(
+            index=n,
+            amount=Money.of(e.amount, e.currency, field="statement"),
+            credit=e.credit,
+            booked=e.booked,
+            booking_date=e.booking_date,
+            bank_reference=e.servicer_ref or e.entry_ref or "",
+            end_to_end_ids=e.end_to_end_ids,
         )
-        entries.append(
-            StatementEntry(
-                index=len(entries) + 1,
-                amount=amount,
-                credit=_text(ntry, "CdtDbtInd") == "CRDT",
-                booked=sts == "BOOK",
-                booking_date=date.fromisoformat(bdt) if bdt else None,
-                bank_reference=_text(ntry, "AcctSvcrRef") or _text(ntry, "NtryRef"),
-                end_to_end_ids=e2e,
-            )
-        )
-    return entries
+        for n, e in enumerate(trade.read_statement(xml), start=1)
+    ]

@@ -13,7 +13,7 @@ from scf.certificates.tables import CertificateRow, CreditLineRow, ExposureCapRo
 from scf.core.bounds import check_term
 from scf.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from scf.core.ids import new_id
-from scf.core.money import Money
+from scf.core.money import Money, check_settlement_currency
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 
@@ -105,6 +105,7 @@ def set_exposure_cap(
 def grant_line(uow: UnitOfWork, core_org_id: str, limit: Money, expires_on: date) -> CreditLineRow:
     """A white-listed institution grants a core enterprise a line for issuing certificates."""
     parties.require_role(uow.actor, *FUNDERS)
+    check_settlement_currency(limit.currency, "limit")
     funder_id = uow.actor.org_id
     if funder_id is None:
         raise PermissionDenied("a line is granted by an institution")

@@ -17,6 +17,11 @@ both win.
 
 from __future__ import annotations
 
+from scf.certificates.accounts import (
+    register_settlement_account,
+    settlement_account_dict,
+    settlement_accounts,
+)
 from scf.certificates.common import ENTERPRISE, FUNDERS, settings_of
 from scf.certificates.financing import (
     accept_financing,
@@ -113,10 +118,13 @@ __all__ = [
     "quote",
     "reach_figures",
     "reconcile_statement",
+    "register_settlement_account",
     "reroll_maturities",
     "run_maturity",
     "set_exposure_cap",
     "settings_of",
+    "settlement_account_dict",
+    "settlement_accounts",
     "settlement_file",
     "split_piece",
     "transfer_each",

@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from scf.certificates.accounts import bank_account_of
 from scf.certificates.common import is_watcher, settings_of
 from scf.certificates.iso20022 import (
     Party,
     StatementEntry,
     Transfer,
     build_pain001,
-    parse_camt053,
+    statement_entries,
     validate_pain001,
 )
 from scf.certificates.model import (
@@ -73,7 +74,7 @@ def instruct_settlement(uow: UnitOfWork, certificate_id: str) -> Settlement:
     xml = build_pain001(
         msg_id=msg_id,
         created_at=uow.now(),
-        debtor=Party(issuer.name, issuer.uscc),
+        debtor=Party(issuer.name, issuer.uscc, bank_account_of(uow, issuer.id, cert.currency)),
         initiator=Party(issuer.name, issuer.uscc),
         execution_date=max(today, cert.maturity_on),
         transfers=transfers,
@@ -153,7 +154,7 @@ def _payment_orders(
         transfers.append(
             Transfer(
                 e2e,
-                Party(payee.name, payee.uscc),
+                Party(payee.name, payee.uscc, bank_account_of(uow, p.payee, p.amount.currency)),
                 p.amount,
                 f"payable certificate {cert.id} piece {p.piece_id}",
             )
@@ -172,13 +173,13 @@ def settlement_file(uow: UnitOfWork, certificate_id: str) -> bytes:
 
 
 def reconcile_statement(uow: UnitOfWork, xml: bytes) -> dict[str, Any]:
-    """Match a camt.053 statement's booked entries to instructed payments by end-to-end id.
+    """Match a camt.052/053/054 message's booked entries to instructed payments by end-to-end id.
 
     A matched payment pays its piece and restores the line; a certificate paid in full is
     settled. An entry already matched is reported as a duplicate and pays nothing twice.
     """
     parties.require_role(uow.actor, "core_enterprise", "operator")
-    entries = parse_camt053(xml)
+    entries = statement_entries(xml)
     found: dict[str, list[dict[str, Any]]] = {"matched": [], "duplicates": [], "unmatched": []}
     for e in entries:
         kind, record = _reconcile_entry(uow, e)

@@ -263,6 +263,25 @@ class SettlementFileRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SettlementAccountRow(Base):
+    """A holder's real bank account for one currency: where its certificate payments go,
+    named in pain.001 by the account number and the bank's CNAPS code (without one the
+    holder is paid to its virtual sub-account at the settlement bank)."""
+
+    __tablename__ = "cert_settlement_accounts"
+
+    org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    account_number: Mapped[str] = mapped_column(String(34))
+    account_name: Mapped[str] = mapped_column(String(140))
+    bank_name: Mapped[str] = mapped_column(String(140))
+    cnaps_code: Mapped[str] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
 class CertificateAlertRow(Base):
     __tablename__ = "cert_alerts"
 

@@ -12,6 +12,8 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
     username: str = ""
     is_admin: bool = False
+    # The session or API token the user acts with (None for the system and in-process calls).
+    token_id: str | None = None
 
     @classmethod
     def system(cls) -> Actor:

@@ -106,14 +106,56 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock at the start, so two writers queue instead of
-            # failing half-way with "database is locked".
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # failing half-way with "database is locked". A unit of work that expects only to
+            # read (READS_FIRST) begins deferred: it reads a WAL snapshot and never waits for
+            # the writers, until it writes (see _upgrade_on_write).
+            reads_first = bool(conn.get_execution_options().get(READS_FIRST))
+            conn.info[_DEFERRED] = reads_first
+            conn.exec_driver_sql("BEGIN" if reads_first else "BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _upgrade_on_write(
+            conn: Any, cursor: Any, statement: str, *_args: Any, **_kw: Any
+        ) -> None:
+            # Inside a savepoint the transaction cannot begin again; SQLite upgrades it itself.
+            if conn.info.get(_DEFERRED) and _writes(statement) and not conn.in_nested_transaction():
+                upgrade_to_writer(conn)
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _ended(conn: Any) -> None:
+            conn.info[_DEFERRED] = False
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+# An execution option: the transaction begins without the write lock (SQLite), as a reader.
+READS_FIRST = "scf_reads_first"
+_DEFERRED = "scf_deferred"
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def _writes(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+def upgrade_to_writer(conn: Any) -> None:
+    """Turn a deferred SQLite transaction that has only read into an IMMEDIATE one.
+
+    A deferred transaction that writes after another connection committed fails at once with
+    SQLITE_BUSY_SNAPSHOT, whatever the busy timeout. It has written nothing yet, so it ends
+    and begins again with the write lock, queueing behind the writers as every command does.
+    What it read before stays read: the writes it then makes are logs of those reads and
+    versioned rows, whose version check refuses a change to a row that moved meanwhile.
+    """
+    conn.info[_DEFERRED] = False
+    dbapi = conn.connection.dbapi_connection
+    dbapi.execute("COMMIT")
+    dbapi.execute("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:

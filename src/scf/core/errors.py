@@ -86,6 +86,16 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class TooManyAttempts(DomainError):
+    """Too many failures in a row: the caller waits `retry_after` seconds (HTTP 429)."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class RuleViolation(DomainError):
     """A business rule refuses the command (not white-listed, black-listed, ...)."""
 

@@ -2,29 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Final
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scf.core.bounds import check_amount_bound
 from scf.core.errors import InvalidInput
 
-# ISO 4217 exponents of the currencies the platform settles in. Qianhai cross-border
-# business adds HKD and USD to CNY; EUR and others appear on imported e-invoices.
-CURRENCY_EXPONENTS: Final[dict[str, int]] = {
-    "CNY": 2,
-    "HKD": 2,
-    "USD": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "SEK": 2,
-    "NOK": 2,
-    "DKK": 2,
-    "CHF": 2,
-    "JPY": 0,
-    "HUF": 2,
-    "SGD": 2,
-}
+
+def _iso4217_exponents() -> dict[str, int]:
+    """Every ISO 4217 currency with its minor-unit exponent (the `iso4217` package, which
+    follows the list the ISO 4217 maintenance agency publishes). Codes without a minor unit
+    (gold, SDR and the other funds and metals, the testing code) are not money to count."""
+    from iso4217 import Currency
+
+    return {c.code: int(c.exponent) for c in Currency if c.exponent is not None}
+
+
+CURRENCY_EXPONENTS: Final[Mapping[str, int]] = MappingProxyType(_iso4217_exponents())
+
+
+class SettlementSettings(BaseSettings):
+    """The currencies the platform settles in (SCF_SETTLEMENT_CURRENCIES, comma-separated).
+
+    Trade documents may be in any ISO 4217 currency; certificates, credit lines, financing
+    and payment instructions only in these. Qianhai cross-border business adds HKD and USD
+    to CNY.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SCF_", extra="ignore")
+    settlement_currencies: str = "CNY,HKD,USD"
+
+    @field_validator("settlement_currencies")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        codes = [c.strip() for c in v.split(",") if c.strip()]
+        unknown = [c for c in codes if c not in CURRENCY_EXPONENTS]
+        if not codes or unknown:
+            raise ValueError(
+                f"SCF_SETTLEMENT_CURRENCIES must list ISO 4217 codes, not {unknown or v!r}"
+            )
+        return ",".join(codes)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.settlement_currencies.split(","))
+
+
+@lru_cache
+def settlement_currencies() -> tuple[str, ...]:
+    return SettlementSettings().codes
+
 
 # The one rounding policy for money: half up at the currency's exponent, as Chinese banks
 # round interest and discount amounts.
@@ -32,12 +66,25 @@ MONEY_ROUNDING: Final = ROUND_HALF_UP
 
 
 def check_currency(code: str, field: str = "currency") -> str:
-    """Return the currency code if the platform knows it, else refuse."""
+    """Return the code if it is an ISO 4217 currency, else refuse."""
     if not isinstance(code, str) or code.upper() != code or code not in CURRENCY_EXPONENTS:
         raise InvalidInput(
-            f"unknown currency {code!r}; use one of {', '.join(sorted(CURRENCY_EXPONENTS))}",
+            f"unknown currency {str(code)[:10]!r}; use an ISO 4217 code such as CNY",
             field=field,
             code="unknown_currency",
+        )
+    return code
+
+
+def check_settlement_currency(code: str, field: str = "currency") -> str:
+    """Return the code if the platform settles in it (SCF_SETTLEMENT_CURRENCIES), else refuse."""
+    check_currency(code, field)
+    allowed = settlement_currencies()
+    if code not in allowed:
+        raise InvalidInput(
+            f"the platform does not settle in {code}; use one of {', '.join(allowed)}",
+            field=field,
+            code="not_a_settlement_currency",
         )
     return code
 

@@ -11,7 +11,7 @@ from enum import Enum
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -67,8 +67,12 @@ class UnitOfWork:
         *,
         settings: Any = None,
         calendar: ChinaCalendar | None = None,
+        bind: Engine | None = None,
     ) -> None:
         self._factory = session_factory
+        # The engine to run on when not the factory's own: the platform's reader, whose
+        # transactions take no write lock until they write (scf.core.db.READS_FIRST).
+        self._bind = bind
         self.clock = clock
         self.actor = actor or Actor.system()
         # The platform's settings (scf.config.Settings) and working-day calendar, for
@@ -80,7 +84,7 @@ class UnitOfWork:
         self._held = 0
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._factory()
+        self._session = self._factory() if self._bind is None else self._factory(bind=self._bind)
         return self
 
     def __exit__(
@@ -112,6 +116,18 @@ class UnitOfWork:
         if self._calendar is None:
             self._calendar = china_calendar()
         return self._calendar
+
+    def read_snapshot(self) -> None:
+        """Read everything that follows from one snapshot of the database (long exports).
+
+        What was read so far (the caller's token) ends with its transaction; the next one runs
+        REPEATABLE READ on PostgreSQL. A SQLite transaction reads one WAL snapshot from its
+        first read on, and a reader's (Platform.uow(reading=True)) takes no lock that would
+        hold up the writers.
+        """
+        self.session.commit()
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
     def commit(self) -> None:
         if self._held:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import ConfigDict, Field
 
 from scf.core.money import Money
@@ -398,3 +398,44 @@ def summary(uow: Uow, org_id: str) -> dict[str, Any]:
         **svc.financing_summary(uow, org_id),
         "exposed_institutions": svc.exposed_institutions(uow, org_id),
     }
+
+
+# ---------------------------------------------------------------- ISO 20022 tsin
+
+XML = "application/xml"
+
+
+@router.post(
+    "/tsin",
+    dependencies=[gate(*ENTERPRISE, *FUNDERS)],
+    response_class=Response,
+    responses={
+        200: {"description": "tsin.002: the cancellation was accepted", "content": {XML: {}}},
+        201: {"description": "tsin.002: the request was accepted", "content": {XML: {}}},
+        409: {"description": "tsin.002: nothing of the request is open", "content": {XML: {}}},
+        422: {"description": "tsin.002: rejected, with the reason code", "content": {XML: {}}},
+    },
+)
+async def tsin(request: Request, uow: Uow) -> Response:
+    """Take an ISO 20022 tsin.001 request or tsin.003 cancellation (the XML is the body) from
+    a supplier's ERP, or relayed by the funder it is addressed to; answer with a tsin.002:
+    201 accepted, 200 cancelled, 422 rejected with its reason."""
+    answer = svc.receive_tsin(uow, await request.body())
+    headers = {"X-Tsin-Request-Id": answer.request_id} if answer.request_id else {}
+    return Response(answer.xml, status_code=answer.status_code, media_type=XML, headers=headers)
+
+
+@router.get(
+    "/tsin/{request_id}/status",
+    response_class=Response,
+    responses={200: {"description": "the latest tsin.002", "content": {XML: {}}}},
+)
+def tsin_status(uow: Uow, request_id: str) -> Response:
+    """The latest tsin.002 status of a request."""
+    return Response(svc.tsin_status(uow, request_id), media_type=XML)
+
+
+@router.get("/tsin/{request_id}/messages")
+def tsin_messages(uow: Uow, request_id: str) -> dict[str, Any]:
+    """Every tsin message of a request, in and out, in order."""
+    return svc.tsin_messages(uow, request_id)

@@ -93,6 +93,11 @@ def move(uow: UnitOfWork, app: FinancingApplicationRow, target: M.Status, doing:
         after=app.snapshot(),
         org_id=app.applicant_org_id,
     )
+    if app.evidence.get("tsin_request_id"):
+        # An application an ISO 20022 tsin.001 request made reports each move in tsin.002.
+        from scf.financing.tsin import application_moved
+
+        application_moved(uow, app)
 
 
 def find_application(uow: UnitOfWork, app_id: str) -> FinancingApplicationRow:

@@ -73,7 +73,7 @@ def check_registry_conflicts(ctx: CheckContext) -> Verdict:
     refs = ctx.view.collateral
     if not (ctx.scenario.checks_registry_conflicts and refs):
         return skip("registry_conflicts")
-    earlier = registry.conflicts(ctx.platform, refs)
+    earlier = registry.blocking_conflicts(ctx.platform, refs)
     if earlier:
         first = earlier[0]
         return refuse(
@@ -107,7 +107,8 @@ def check_asset_reservations(ctx: CheckContext) -> Verdict:
 
 
 def check_invoice_fingerprints(ctx: CheckContext) -> Verdict:
-    """Refuse an invoice another institution already financed or registered."""
+    """Refuse an invoice another institution already financed or registered, or whose
+    near-duplicate was; hold one whose near-duplicate is only on file, naming it."""
     fingerprints = ctx.view.fingerprints
     for fp in fingerprints:
         status = trade.check_fingerprint(ctx.uow, fp)
@@ -121,6 +122,19 @@ def check_invoice_fingerprints(ctx: CheckContext) -> Verdict:
                     details={"fingerprint": fp},
                 ),
             )
+    near = ctx.view.evidence.get("near_duplicates")
+    if near:
+        others = ", ".join(f"{o['number']} of {o['issue_date']}" for o in near["invoices"])
+        if near.get("encumbered"):
+            return refuse(
+                "invoice_fingerprints",
+                Conflict(
+                    f"a near-duplicate of the invoice was already registered or financed: {others}",
+                    code="near_duplicate_invoice",
+                    details=near,
+                ),
+            )
+        return escalate("invoice_fingerprints", f"near-duplicate of {others}", invoices=near)
     if not fingerprints:
         return skip("invoice_fingerprints")
     return passed("invoice_fingerprints", "not financed elsewhere")

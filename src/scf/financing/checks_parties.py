@@ -83,7 +83,8 @@ def check_debtor_lists(ctx: CheckContext) -> Verdict:
 
 
 def check_related_party(ctx: CheckContext) -> Verdict:
-    """Refuse self-financing through a common controller; escalate other related parties."""
+    """Refuse, hold or note related parties as the operator's policy for their links says
+    (`SCF_RISK_RELATED_POLICY`); one control group is always refused as self-financing."""
     debtor = ctx.view.debtor_org_id
     if debtor is None or debtor == ctx.applicant_org_id:
         return skip("related_party")
@@ -91,7 +92,10 @@ def check_related_party(ctx: CheckContext) -> Verdict:
     if finding is None:
         return passed("related_party", "applicant and debtor independent")
     path = " -> ".join(finding.path)
-    if finding.kind is FindingKind.SELF_FINANCING:
+    decision = finding.evidence.get("decision", "hold")
+    if decision == "note":
+        return passed("related_party", finding.summary, path=list(finding.path))
+    if finding.kind is FindingKind.SELF_FINANCING or decision == "refuse":
         return refuse(
             "related_party",
             RuleViolation(

@@ -217,6 +217,12 @@ def list_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
                     f"margin call on {app.id}: loan-to-value {call.ltv} over {call.threshold}, "
                     f"shortfall {Money(call.shortfall_minor, call.currency)}"
                 ),
+                "evidence": {
+                    "application_id": app.id,
+                    "ltv": str(call.ltv),
+                    "threshold": str(call.threshold),
+                    "shortfall": Money(call.shortfall_minor, call.currency).as_json(),
+                },
                 "raised_at": call.opened_at,
                 "resolved_at": call.cured_at,
                 "resolution": "cured" if call.cured_at else None,
@@ -239,6 +245,11 @@ def list_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
                     "kind": f"financing_{kind}",
                     "severity": severity,
                     "summary": f"{app.scenario} {app.id} {kind}: {app.outstanding} outstanding",
+                    "evidence": {
+                        "application_id": app.id,
+                        "scenario": app.scenario,
+                        "outstanding": app.outstanding.as_json(),
+                    },
                     "raised_at": at,
                     "resolved_at": closed,
                     "resolution": "closed" if closed else None,

@@ -64,6 +64,9 @@ from scf.financing.reports import (
 )
 from scf.financing.reroll import reroll_due_dates
 from scf.financing.reservations import release_expired_reservations, reservations_of
+from scf.financing.tsin import latest_status as tsin_status
+from scf.financing.tsin import receive as receive_tsin
+from scf.financing.tsin import request_messages as tsin_messages
 from scf.financing.warehouse import (
     latest_price,
     list_prices,
@@ -134,6 +137,7 @@ __all__ = [
     "product_dict",
     "program_dict",
     "purge_expired_keys",
+    "receive_tsin",
     "register",
     "release_expired_reservations",
     "repay",
@@ -145,6 +149,8 @@ __all__ = [
     "scenario_choices",
     "set_commodity_price",
     "submit_application",
+    "tsin_messages",
+    "tsin_status",
     "volumes",
     "write_cover",
 ]

@@ -309,3 +309,41 @@ class BillRow(Base):
     @property
     def face(self) -> Money:
         return Money(self.face_minor, self.currency)
+
+
+class TsinRequestRow(Base):
+    """An ISO 20022 tsin.001 invoice financing request that became applications: its group
+    id (unique per requester, so a resent request is refused), who sent it, and the
+    applications it made, one per invoice."""
+
+    __tablename__ = "fin_tsin_requests"
+    __table_args__ = (UniqueConstraint("requester_org_id", "group_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(35))
+    requester_org_id: Mapped[str] = mapped_column(String(40))
+    funder_org_id: Mapped[str] = mapped_column(String(40))
+    # The funder that relayed the request for the supplier (under its consent), if one did.
+    relayed_by_org_id: Mapped[str | None] = mapped_column(String(40))
+    created_at_sender: Mapped[str] = mapped_column(String(40))  # CreDtTm as sent
+    application_ids: Mapped[list[str]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(12))  # open, cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TsinMessageRow(Base):
+    """One tsin message of a request, in and out (tsin.001, tsin.002, tsin.003), as sent."""
+
+    __tablename__ = "fin_tsin_messages"
+    __table_args__ = (Index("ix_fin_tsin_messages_request", "request_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # tsin.001.001.01, ...
+    direction: Mapped[str] = mapped_column(String(3))  # in, out
+    xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from scf.core.errors import Conflict, InvalidInput, NotFound
-from scf.core.money import Money
+from scf.core.money import Money, check_settlement_currency
 from scf.core.uow import UnitOfWork, jsonable
 from scf.financing import model as M
 from scf.financing.applications import S, find_application, move, new_application
@@ -151,7 +151,9 @@ def _record_application(ctx: CheckContext, run: CheckRun, green: bool) -> Financ
     )
 
 
-def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingApplicationRow:
+def submit_application(
+    uow: UnitOfWork, data: ApplicationInput, *, commit: bool = True
+) -> FinancingApplicationRow:
     """Apply for financing: run every automatic check, then send to the chosen funders.
 
     Refusals (black list, funder not white-listed, collateral already registered, duplicate
@@ -159,8 +161,11 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
     person must weigh (related parties, circular trade, weak trade evidence, over the risk
     limit) send the application to review. Key-chain and red-listed applicants that pass
     everything within the green limit get priced offers at once (the green channel).
+    `commit=False` joins the caller's unit of work (a tsin.001 request of several invoices
+    lands whole or not at all).
     """
     ctx = _check_context(uow, data)
+    check_settlement_currency(ctx.amount.currency, "amount")
     run = run_checks(ctx, application_checks(ctx))
     run.raise_refusal()
     green = _green_channel(ctx, run)
@@ -179,7 +184,8 @@ def submit_application(uow: UnitOfWork, data: ApplicationInput) -> FinancingAppl
         )
     elif not ctx.scenario.self_funded:
         send_to_funders(uow, app, ctx.scenario, ctx.products, automatic=green)
-    uow.commit()
+    if commit:
+        uow.commit()
     return app
 
 

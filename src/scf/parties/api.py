@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scf.core.schema import (
@@ -55,6 +55,7 @@ class OrganizationIn(Strict):
     chain_tags: list[Identifier] = Field(default_factory=list)
     address: Description = ""
     phone: Name = ""
+    bank_account: Identifier = ""
     licence_no: Identifier | None = None
     licence_authority: Name | None = None
     licence_scope: Description | None = None
@@ -70,6 +71,7 @@ class OrganizationPatch(Strict):
     chain_tags: list[Identifier] | None = None
     address: Description | None = None
     phone: Name | None = None
+    bank_account: Identifier | None = None
     licence_no: Identifier | None = None
     licence_authority: Name | None = None
     licence_scope: Description | None = None
@@ -248,11 +250,102 @@ class ListEntryOut(BaseModel):
 # ---------------------------------------------------------------- auth
 
 
-@router.post("/auth/login", response_model=TokenOut)
-def login(body: LoginIn, uow: PublicUow) -> TokenOut:
-    """Exchange username and password for a session token."""
-    token, row = service.login(uow, body.username, body.password)
+class SessionOut(BaseModel):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime | None
+    client_address: str
+    user_agent: str
+    current: bool
+
+
+class PasswordIn(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
+class PasswordOut(BaseModel):
+    revoked: int
+
+
+class SecurityAlertOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    subject: str
+    failures: int
+    window_seconds: int
+    client_address: str
+    raised_at: datetime
+    locked_until: datetime
+
+
+@router.post(
+    "/auth/login",
+    response_model=TokenOut,
+    responses={429: {"description": "too many failed logins; the Retry-After header says"}},
+)
+def login(body: LoginIn, uow: PublicUow, request: Request) -> TokenOut:
+    """Exchange username and password for a session token (failures are throttled)."""
+    token, row = service.login(
+        uow,
+        body.username,
+        body.password,
+        client_address=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+    )
     return TokenOut(token=token, token_id=row.id, expires_at=row.expires_at)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(uow: Uow) -> None:
+    """Revoke the token of this request on the server."""
+    service.logout(uow)
+
+
+@router.get("/auth/sessions", response_model=list[SessionOut])
+def list_sessions(uow: Uow) -> list[SessionOut]:
+    """The calling user's live sessions; `current` marks the one of this request."""
+    return [
+        SessionOut(
+            id=r.id,
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+            last_seen_at=r.last_seen_at,
+            client_address=r.client_address,
+            user_agent=r.user_agent,
+            current=r.id == uow.actor.token_id,
+        )
+        for r in service.list_sessions(uow)
+    ]
+
+
+@router.delete("/auth/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_session(session_id: str, uow: Uow) -> None:
+    """Revoke one of the calling user's sessions."""
+    service.revoke_session(uow, session_id)
+
+
+@router.post("/auth/password", response_model=PasswordOut)
+def change_password(body: PasswordIn, uow: Uow) -> PasswordOut:
+    """Change one's password; every other session and API token of the user is revoked."""
+    return PasswordOut(
+        revoked=service.change_password(uow, body.current_password, body.new_password)
+    )
+
+
+@router.get("/auth/security-alerts", dependencies=[OPERATOR], response_model=Page[SecurityAlertOut])
+def security_alerts(uow: Uow, paging: Paging) -> Page[SecurityAlertOut]:
+    """Bursts of failed logins that locked an account or a client address (operator)."""
+    rows, total = service.security_alerts(uow, paging.limit, paging.offset)
+    return Page(
+        items=[SecurityAlertOut.model_validate(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.post("/auth/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,6 +80,13 @@ class KeyPersonRole(StrEnum):
     FINANCE_HEAD = "finance_head"
 
 
+class SecurityAlertKind(StrEnum):
+    """What a burst of failed logins locked (scf.parties.throttle)."""
+
+    ACCOUNT_LOCKED = "account_locked"
+    ADDRESS_LOCKED = "address_locked"
+
+
 class ConsentScope(StrEnum):
     PROFILE = "profile"
     TRADE = "trade"
@@ -142,6 +150,27 @@ def normalize_address(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+# An address that ends at a building, a park or a plaza names where many tenants register,
+# not premises two firms share; a room, a unit or a house number does.
+_BUILDING_LEVEL = re.compile(r"(栋|幢|座|号楼|大厦|大楼|园区?|广场|中心|基地|building|tower|park)$")
+
+
+def premises_key(text: str) -> str:
+    """The address as premises: folded (`normalize_address`) with the province left out (it
+    is often omitted); empty when the address stops at a building, park or plaza, which
+    the firms registered there share with every other tenant."""
+    key = normalize_address(text)
+    key = re.sub(r"^[^省]{2,8}省", "", key)
+    if _BUILDING_LEVEL.search(key):
+        return ""
+    return key
+
+
+def normalize_account(text: str) -> str:
+    """A bank account number by its digits and letters (spaces and dashes as typed vary)."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
 def normalize_phone(text: str) -> str:
     digits = "".join(ch for ch in text if ch.isdigit())
     return digits[-11:] if len(digits) > 11 else digits
@@ -158,7 +187,8 @@ class Holding:
 class RelatedLink:
     a: str
     b: str
-    reason: str  # control, common_controller, shared_key_person, shared_address, shared_phone
+    reason: str  # control, common_controller, shared_key_person, shared_address, shared_phone,
+    # shared_bank_account
     via: str = ""
 
 
@@ -235,12 +265,13 @@ class RelatedPartyGraph:
 CONTROL_THRESHOLD = Decimal("0.5")
 
 
-def control_map(holdings: Iterable[Holding], max_depth: int = 4) -> dict[str, dict[str, Decimal]]:
+def control_map(holdings: Iterable[Holding], max_depth: int = 64) -> dict[str, dict[str, Decimal]]:
     """Return for each holder the organizations it controls (over 50%) and its effective share.
 
     A holder controls an organization when its direct share plus the shares held by the
     organizations it already controls exceed one half: control, not multiplied economic
-    interest, is what lets one party steer another's borrowing.
+    interest, is what lets one party steer another's borrowing. Control is followed down
+    chains of up to `max_depth` levels; ownership cycles end it (nobody controls itself).
     """
     direct: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for h in holdings:
@@ -276,8 +307,10 @@ def derive_related_parties(
     addresses: dict[str, str],
     phones: dict[str, str],
     org_ids: Iterable[str],
+    bank_accounts: dict[str, str] | None = None,
 ) -> RelatedPartyGraph:
-    """Link organizations by control, common controller, shared key persons, address or phone."""
+    """Link organizations by control, common controller, shared key persons, address, phone
+    or settlement bank account."""
     orgs = set(org_ids)
     holdings = list(holdings)
     ctrl = control_map(holdings)
@@ -298,8 +331,9 @@ def derive_related_parties(
         for other in ordered[1:]:
             links.append(RelatedLink(ordered[0], other, "shared_key_person", via=person))
     for reason, values, norm in (
-        ("shared_address", addresses, normalize_address),
+        ("shared_address", addresses, premises_key),
         ("shared_phone", phones, normalize_phone),
+        ("shared_bank_account", bank_accounts or {}, normalize_account),
     ):
         buckets: dict[str, list[str]] = defaultdict(list)
         for org, raw in values.items():

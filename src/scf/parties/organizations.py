@@ -38,6 +38,7 @@ class OrganizationInput:
     chain_tags: Sequence[str] = ()
     address: str = ""
     phone: str = ""
+    bank_account: str = ""
     licence_no: str | None = None
     licence_authority: str | None = None
     licence_scope: str | None = None
@@ -83,6 +84,7 @@ def register_organization(uow: UnitOfWork, data: OrganizationInput) -> Organizat
         registered_capital_currency=data.registered_capital.currency,
         address=data.address.strip(),
         phone=data.phone.strip(),
+        bank_account=data.bank_account.strip(),
         licence_no=data.licence_no,
         licence_authority=data.licence_authority,
         licence_scope=data.licence_scope,
@@ -101,6 +103,7 @@ UPDATABLE = {
     "size_class",
     "address",
     "phone",
+    "bank_account",
     "roles",
     "licence_no",
     "licence_authority",

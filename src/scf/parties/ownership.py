@@ -121,7 +121,14 @@ def related_party_graph(uow: UnitOfWork) -> RelatedPartyGraph:
     ]
     kps = [(r.person_id, r.org_id) for r in s.scalars(select(KeyPersonRow))]
     orgs = list(
-        s.execute(select(OrganizationRow.id, OrganizationRow.address, OrganizationRow.phone))
+        s.execute(
+            select(
+                OrganizationRow.id,
+                OrganizationRow.address,
+                OrganizationRow.phone,
+                OrganizationRow.bank_account,
+            )
+        )
     )
     return derive_related_parties(
         holdings,
@@ -129,6 +136,7 @@ def related_party_graph(uow: UnitOfWork) -> RelatedPartyGraph:
         {o.id: o.address for o in orgs},
         {o.id: o.phone for o in orgs},
         [o.id for o in orgs],
+        {o.id: o.bank_account for o in orgs},
     )
 
 

@@ -13,10 +13,22 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
+_dummy: dict[int, str] = {}
+
+
 def use_cheap_hashing_for_tests() -> None:
     """Switch to minimal argon2 parameters; only test suites call this, to save seconds."""
     global _hasher
     _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password with the current parameters: checked for an unknown user,
+    so that answering them costs the same time as answering a known one."""
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy[key]
 
 
 TOKEN_PREFIX = "scf_"

@@ -37,6 +37,8 @@ class OrganizationRow(Base):
     registered_capital_currency: Mapped[str] = mapped_column(String(3))
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # The settlement account: two firms paid into one account are one till.
+    bank_account: Mapped[str] = mapped_column(String(40), default="", server_default="")
     licence_no: Mapped[str | None] = mapped_column(String(60))
     licence_authority: Mapped[str | None] = mapped_column(String(120))
     licence_scope: Mapped[str | None] = mapped_column(String(300))
@@ -63,6 +65,7 @@ class OrganizationRow(Base):
             "registered_capital": self.registered_capital.as_json(),
             "address": self.address,
             "phone": self.phone,
+            "bank_account": self.bank_account,
             "licence_no": self.licence_no,
             "licence_authority": self.licence_authority,
             "licence_scope": self.licence_scope,
@@ -130,6 +133,36 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once every few minutes (scf.parties.users.SEEN_EVERY), so that reading
+    # with a token does not write on every request.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class LoginThrottleRow(Base):
+    """One counter of failed logins (the limits library's fixed window) kept in the database."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SecurityAlertRow(Base):
+    """A burst of failed logins that locked an account or a client address, for the operator."""
+
+    __tablename__ = "security_alerts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer)
+    window_seconds: Mapped[int] = mapped_column(Integer)
+    client_address: Mapped[str] = mapped_column(String(64), default="")
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ConsentRow(Base):

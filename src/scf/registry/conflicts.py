@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from scf.core.db import UTCDateTime
 from scf.core.uow import UnitOfWork
 from scf.registry.model import (
+    GOODS_KINDS,
     CollateralKey,
     CollateralRef,
     PriorityItem,
@@ -185,6 +186,19 @@ def conflicts(uow: UnitOfWork, collateral: list[CollateralRef]) -> list[Registra
         coll = [c[1:] for c in sorted(_json_list(r.j_collateral), key=lambda c: c[0])]
         out.append(info_of(r, grantors, coll, objections[r.id], now))
     return out
+
+
+def partial_goods(ref: CollateralRef) -> bool:
+    """A pledge of part of confirmed goods: the empty-pledge guard, which counts what is still
+    free of every live pledge, decides it, not a conflict with an earlier registration."""
+    return ref.kind in GOODS_KINDS and ref.quantity is not None
+
+
+def blocking_conflicts(uow: UnitOfWork, collateral: list[CollateralRef]) -> list[RegistrationInfo]:
+    """The live registrations that stand in the way of pledging the collateral again: every one
+    on collateral other than goods, and on goods pledged whole (no quantity)."""
+    refs = [r for r in collateral if not partial_goods(r)]
+    return conflicts(uow, refs) if refs else []
 
 
 def priority_report(

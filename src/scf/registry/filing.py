@@ -24,7 +24,7 @@ from scf.core.sequencer import acting
 from scf.core.uow import AuditItem, UnitOfWork
 from scf.parties import service as parties
 from scf.registry.agency import filer_record, may_file_for
-from scf.registry.conflicts import live_conflict_rows, live_rows_by_key
+from scf.registry.conflicts import live_conflict_rows, live_rows_by_key, partial_goods
 from scf.registry.goods import Draw, goods_draws
 from scf.registry.log import LogState, append, append_many, lock_state
 from scf.registry.model import (
@@ -420,8 +420,12 @@ def _register(uow: UnitOfWork, data: FilingInput, *, refuse_on_conflict: bool) -
 
     state = lock_state(uow)  # from here on, filings are serialized
     prior = live_conflict_rows(uow, checked.keys)
-    if prior and refuse_on_conflict:
-        first = prior[0]
+    whole = [
+        k for k, r in zip(checked.keys, checked.collateral, strict=True) if not partial_goods(r)
+    ]
+    blocking = live_conflict_rows(uow, whole) if prior and len(whole) < len(checked.keys) else prior
+    if blocking and refuse_on_conflict:
+        first = blocking[0]
         raise Conflict(
             f"the collateral is already registered under {first.number} (sequence {first.seq})",
             code="already_pledged",

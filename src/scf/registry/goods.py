@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from scf.core.commodities import commodity_key, fold, lot_core, same_grade
 from scf.core.errors import Conflict, ErrorCollector, InvalidInput, NotFound, PermissionDenied
 from scf.core.ids import new_id
 from scf.core.uow import UnitOfWork
@@ -268,12 +269,50 @@ def _refuse_taken(uow: UnitOfWork, data: GoodsInput, lot_key: str, receipt_keys:
             code="goods_already_confirmed",
             details={"goods_id": held.id if held.warehouse_org_id == uow.actor.org_id else None},
         )
+    twin = same_goods_held(uow, data)
+    if twin is not None:
+        raise Conflict(
+            f"{data.quantity} {data.unit} of {data.commodity} (lot {data.lot}) for this holder "
+            f"look like the goods warehouse {twin.warehouse_uscc} already confirmed: "
+            f"{units_to_decimal(twin.quantity_units)} {twin.unit} of {twin.commodity} "
+            f"({twin.grade}), lot {twin.lot}, held since {twin.confirmed_at.date()}; "
+            "it must be released there first",
+            code="goods_already_confirmed",
+            details={
+                "goods_id": twin.id if twin.warehouse_org_id == uow.actor.org_id else None,
+                "warehouse": twin.warehouse_uscc,
+                "commodity": twin.commodity,
+                "lot": twin.lot,
+                "matched_as": commodity_key(twin.commodity),
+            },
+        )
     if receipt_keys:
         taken = uow.session.scalar(
             select(GoodsReceiptRow.receipt_key).where(GoodsReceiptRow.receipt_key.in_(receipt_keys))
         )
         if taken:
             raise Conflict(f"receipt {taken} was already issued", code="receipt_exists")
+
+
+def same_goods_held(uow: UnitOfWork, data: GoodsInput) -> GoodsRow | None:
+    """Goods still held for the same holder, in any warehouse, that are these goods under
+    another name: the same commodity in the vocabulary (synonyms, trade names, grades as
+    names, HS codes), a grade that may be the same, the same unit, and the same lot number
+    but for its letters and separators ("LOT0123" and "0123-A"). Lots of equal quantity but
+    other numbers are not taken for the same goods: standard lot sizes are common."""
+    key, core = commodity_key(data.commodity), lot_core(data.lot)
+    if not core:
+        return None
+    for held in uow.session.scalars(
+        select(GoodsRow).where(
+            GoodsRow.holder_org_id == data.holder_org_id, GoodsRow.status == "held"
+        )
+    ):
+        if commodity_key(held.commodity) != key or fold(held.unit) != fold(data.unit):
+            continue
+        if same_grade(held.grade, data.grade) and lot_core(held.lot) == core:
+            return held
+    return None
 
 
 def release_goods(uow: UnitOfWork, goods_id: str) -> GoodsRow:

@@ -49,6 +49,13 @@ _AT = "the time of the log entry that wrote it"
 _SEQ = "the sequence number of the log entry that wrote it"
 _VERSION = "1 plus the log entries that changed the row"
 _SURROGATE = "not checked: a surrogate key no record names; rows are matched by content"
+# Tables of the room that hold no registry record, so the log has nothing to check them by.
+OPERATIONAL: dict[str, str] = {
+    "registry_idempotency": (
+        "the commands' Idempotency-Keys and the answers stored for replay; what the commands"
+        " did is in the log and checked there"
+    ),
+}
 COVERAGE: dict[str, dict[str, str]] = {
     "registry_registration": {
         "id": _LEAF,

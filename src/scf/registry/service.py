@@ -27,7 +27,7 @@ from scf.registry.changes import (
     mark_litigated,
     object_to,
 )
-from scf.registry.conflicts import conflicts, priority_report
+from scf.registry.conflicts import blocking_conflicts, conflicts, priority_report
 from scf.registry.cosign import (
     CosignatureIn,
     latest_cosignatures,
@@ -112,6 +112,7 @@ __all__ = [
     "VerifyReport",
     "agency_dict",
     "amend",
+    "blocking_conflicts",
     "cancel",
     "cancel_in",
     "certificate_html",

@@ -56,6 +56,7 @@ class FindingOut(BaseModel):
     summary: str
     path: list[str]
     evidence: dict[str, Any]
+    score: float | None = None
 
 
 class LimitOut(BaseModel):

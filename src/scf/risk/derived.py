@@ -24,6 +24,7 @@ from scf.risk import graph as G
 from scf.risk import rooms
 from scf.risk.config import RiskSettings, risk_settings
 from scf.risk.rooms import PlatformGraph
+from scf.risk.roundtrips import RoundTrip, find_round_trips
 
 
 @dataclass
@@ -35,7 +36,7 @@ class DerivedGraphs:
     groups: dict[str, set[str]]
     shared: dict[str, set[str]]
     pg: PlatformGraph
-    cycles_by_node: dict[int, list[G.Cycle]]
+    cycles_by_node: dict[int, list[RoundTrip]]
     fans_by_node: dict[int, list[G.FanPattern]]
     in_group_share: dict[str, float | None] = field(default_factory=dict)
 
@@ -153,10 +154,7 @@ _STAMP_SQL = _stamp_sql()
 
 def _settings_key(s: RiskSettings) -> tuple[Any, ...]:
     return (
-        s.cycle_max_hops,
-        s.cycle_window_days,
-        s.cycle_tolerance,
-        s.cycle_hop_tolerance,
+        s.round_trip_rule(),
         s.fan_counterparties,
         s.fan_window_days,
     )
@@ -181,17 +179,11 @@ def build_derived_from(related: Any, pg: PlatformGraph, s: RiskSettings) -> Deri
             reason = shared_reason(lk.reason)
             shared[lk.a].add(reason)
             shared[lk.b].add(reason)
-    cycles_by_node: dict[int, list[G.Cycle]] = defaultdict(list)
+    cycles_by_node: dict[int, list[RoundTrip]] = defaultdict(list)
     fans_by_node: dict[int, list[G.FanPattern]] = defaultdict(list)
     if len(pg.edges):
-        for c in G.find_cycles(
-            pg.edges,
-            max_hops=s.cycle_max_hops,
-            window_days=s.cycle_window_days,
-            tolerance=s.cycle_tolerance,
-            hop_tolerance=s.cycle_hop_tolerance,
-        ):
-            for n in dict.fromkeys(c.nodes):
+        for c in round_trips(pg, groups, s):
+            for n in c.firms:
                 cycles_by_node[n].append(c)
         for p in G.fan_patterns(
             pg.edges, min_counterparties=s.fan_counterparties, window_days=s.fan_window_days
@@ -210,6 +202,24 @@ def build_derived_from(related: Any, pg: PlatformGraph, s: RiskSettings) -> Deri
     )
 
 
+def round_trips(
+    pg: PlatformGraph, groups: Mapping[str, set[str]], s: RiskSettings
+) -> list[RoundTrip]:
+    """The round trips (circular trade, returning funds) of the platform's trade graph."""
+    return find_round_trips(pg.edges, s.round_trip_rule(), group_labels(groups, pg))
+
+
+def group_labels(groups: Mapping[str, set[str]], pg: PlatformGraph) -> np.ndarray:
+    """Each node's control-group label (the index of its group's first member, or its own)."""
+    label = np.arange(len(pg.nodes.ids), dtype=np.int64)
+    first: dict[int, int] = {}
+    for i, org_id in enumerate(pg.nodes.ids):
+        g = groups.get(org_id)
+        if g is not None:
+            label[i] = first.setdefault(id(g), i)
+    return label
+
+
 def shared_reason(reason: str) -> str:
     """What a `shared_...` related-party link shares, in words ("shared_address" -> "address")."""
     return reason.removeprefix("shared_").replace("_", " ")
@@ -224,12 +234,7 @@ def in_group_shares(groups: Mapping[str, set[str]], pg: PlatformGraph) -> dict[s
     """
     e, ids = pg.edges, pg.nodes.ids
     n = len(ids)
-    label = np.arange(n, dtype=np.int64)  # outside any group: a group of its own
-    first: dict[int, int] = {}
-    for i, org_id in enumerate(ids):
-        g = groups.get(org_id)
-        if g is not None:
-            label[i] = first.setdefault(id(g), i)
+    label = group_labels(groups, pg)  # outside any group: a group of its own
     total = np.zeros(n, dtype=np.int64)
     inside = np.zeros(n, dtype=np.int64)
     loop = e.src == e.dst  # counted once in the total, never inside

@@ -19,7 +19,7 @@ from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.risk import graph as G
-from scf.risk.config import RiskSettings, risk_settings
+from scf.risk.config import STRICTNESS, RiskSettings, risk_settings
 from scf.risk.derived import (
     DerivedGraphs,
     derived_graphs,
@@ -28,6 +28,7 @@ from scf.risk.derived import (
 )
 from scf.risk.model import FindingKind, GraphFinding, Severity
 from scf.risk.rooms import CREDIT, PlatformGraph, org_or_404
+from scf.risk.roundtrips import RoundTrip
 
 
 def graph_findings(uow: UnitOfWork, org_id: str) -> list[GraphFinding]:
@@ -47,6 +48,11 @@ def related_party_check(
     return _related_party_check(derived_graphs(uow).related, applicant_org_id, debtor_org_id)
 
 
+def shell_score(indicators: list[str]) -> float:
+    """The weight of an enterprise's shell indicators; a shell from `shell_min_score` on."""
+    return G.shell_score(indicators)
+
+
 def shell_reasons(
     uow: UnitOfWork, org_id: str, *, related: Any = None, pg: PlatformGraph | None = None
 ) -> list[str]:
@@ -62,25 +68,40 @@ def shell_reasons(
     share = None
     if org_id in pg.nodes.index and len(pg.edges):
         share = in_group_share(org_id, group, pg)
-    return shell_reasons_of(uow, org, _shared_of(related, org_id), share)
+    return shell_reasons_of(uow, org, _shared_of(related, org_id), share, pg)
 
 
 def shell_reasons_of(
-    uow: UnitOfWork, org: Any, shared_reasons: set[str], in_group_share: float | None
+    uow: UnitOfWork,
+    org: Any,
+    shared_reasons: set[str],
+    in_group_share: float | None,
+    pg: PlatformGraph | None = None,
 ) -> list[str]:
-    """The shell-company indicators of an organization row, with the room's thresholds."""
+    """The shell-company indicators of an organization row, with the room's thresholds; its
+    sales are read from the trade graph `pg` when one is given."""
     s = risk_settings()
     shared = sorted(shared_reasons)
+    t = G.ShellThresholds(
+        new_days=s.shell_new_days,
+        tiny_capital_minor=s.shell_tiny_capital_cny * 100,
+        min_score=s.shell_min_score,
+        burst_x_capital=s.shell_burst_x_capital,
+        one_customer_share=s.shell_one_customer_share,
+        dormant_days=s.shell_dormant_days,
+    )
+    sales = None
+    node = pg.nodes.index.get(org.id) if pg is not None else None
+    if pg is not None and node is not None and len(pg.edges):
+        today = uow.today().toordinal()
+        sales = G.trade_behaviour(pg.edges, node, today, t.recent_days, t.dormant_days)
     return G.shell_indicators(
         age_days=(uow.today() - org.founded_on).days,
         capital_minor=org.registered_capital.minor,
         shared_with=shared,
         in_group_share=in_group_share,
-        t=G.ShellThresholds(
-            new_days=s.shell_new_days,
-            tiny_capital_minor=s.shell_tiny_capital_cny * 100,
-            min_indicators=s.shell_min_indicators,
-        ),
+        t=t,
+        sales=sales,
     )
 
 
@@ -107,73 +128,67 @@ def _graph_findings_for(
     out: list[GraphFinding] = []
     if me is not None and len(pg.edges):
         out += _circular_trade(me, d.cycles_by_node.get(me, ()), pg.nodes.ids)
-        out += _fan_patterns(me, d.fans_by_node.get(me, ()), pg.nodes.ids, s)
         out += _self_financing_trade(org_id, me, d.related, pg)
     in_group = d.in_group_share.get(org_id) if me is not None else None
-    shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group)
-    if len(shell) >= s.shell_min_indicators:
+    shell = shell_reasons_of(uow, org, d.shared.get(org_id, set()), in_group, pg)
+    weight = G.shell_score(shell)
+    if weight >= s.shell_min_score:
         out.append(
             GraphFinding(
                 FindingKind.SHELL_COMPANY,
-                Severity.HIGH if len(shell) >= 3 else Severity.MEDIUM,
+                Severity.HIGH if weight >= s.shell_min_score + 1 else Severity.MEDIUM,
                 (org_id,),
-                f"{len(shell)} shell-company indicators",
+                f"{len(shell)} shell-company indicators weighing {weight:g}",
                 (),
-                {"indicators": shell},
+                {"indicators": shell, "weight": weight, "threshold": s.shell_min_score},
+                round(min(weight / (2 * s.shell_min_score), 1.0), 3),
             )
         )
     return out
 
 
-def _circular_trade(me: int, cycles: Iterable[G.Cycle], ids: Sequence[str]) -> list[GraphFinding]:
+def _circular_trade(me: int, trips: Iterable[RoundTrip], ids: Sequence[str]) -> list[GraphFinding]:
+    """The round trips through the enterprise, each with its score, path, amounts and dates."""
     out: list[GraphFinding] = []
-    for c in cycles:
-        if me in c.nodes:
-            info = G.summarize_cycle(c, ids)
-            out.append(
-                GraphFinding(
-                    FindingKind.CIRCULAR_TRADE,
-                    Severity.HIGH,
-                    tuple(ids[n] for n in c.nodes),
-                    f"circular trade of {info['hops']} hops closing in {info['days']} days",
-                    tuple(info["path"]),
-                    {
-                        "first_amount": Money(c.first_amount, "CNY").as_json(),
-                        "returned_amount": Money(c.last_amount, "CNY").as_json(),
-                        "from": date.fromordinal(c.first_day).isoformat(),
-                        "to": date.fromordinal(c.last_day).isoformat(),
-                    },
-                )
-            )
-    return out
-
-
-def _fan_patterns(
-    me: int, fans: Iterable[G.FanPattern], ids: Sequence[str], s: RiskSettings
-) -> list[GraphFinding]:
-    out: list[GraphFinding] = []
-    for p in fans:
-        involved = p.node == me or p.sink == me or me in p.counterparties
-        if not involved:
+    for t in trips:
+        if me not in t.firms:
             continue
-        members = [ids[p.node], *(ids[c] for c in p.counterparties)]
-        if p.sink is not None:
-            members.append(ids[p.sink])
+        path = [_position(t.members[i], ids) for i in range(len(t.nodes))]
+        kind = FindingKind(t.kind)
+        what = "funds returning" if kind is FindingKind.RETURNING_FUNDS else "circular trade"
         out.append(
             GraphFinding(
-                FindingKind(p.kind),
-                Severity.MEDIUM,
-                tuple(members),
-                f"{p.kind.replace('_', '-')} around {ids[p.node]}: "
-                f"{len(p.counterparties)} counterparties within {s.fan_window_days} days",
-                (),
+                kind,
+                Severity.HIGH if t.score >= 0.6 else Severity.MEDIUM,
+                tuple(ids[n] for n in t.firms),
+                f"{what} of {t.hops} hops closing in {t.last_day - t.first_day} days, "
+                f"{t.last_amount / t.first_amount:.0%} of the value back (score {t.score:.2f})",
+                (*path, path[0]),
                 {
-                    "window_start": date.fromordinal(p.window_start).isoformat(),
-                    "sink": ids[p.sink] if p.sink is not None else None,
+                    "hops": [
+                        {
+                            "from": path[h],
+                            "to": path[(h + 1) % len(path)],
+                            "amount": Money(t.amounts[h], "CNY").as_json(),
+                            "on": date.fromordinal(t.days[h]).isoformat(),
+                        }
+                        for h in range(t.hops)
+                    ],
+                    "first_amount": Money(t.first_amount, "CNY").as_json(),
+                    "returned_amount": Money(t.last_amount, "CNY").as_json(),
+                    "from": date.fromordinal(t.first_day).isoformat(),
+                    "to": date.fromordinal(t.last_day).isoformat(),
+                    "factors": dict(t.factors),
                 },
+                t.score,
             )
         )
     return out
+
+
+def _position(members: Sequence[int], ids: Sequence[str]) -> str:
+    """A position of a loop: the firm, or the parallel intermediaries joined by '+'."""
+    return "+".join(ids[m] for m in members)
 
 
 def _self_financing_trade(
@@ -200,7 +215,7 @@ def _self_financing_trade(
 
 
 def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
-    levels = risk_settings().control_levels
+    s = risk_settings()
     controllers = []
     for holder, controlled in related.controllers.items():
         covers_a = holder == a or a in controlled
@@ -211,10 +226,16 @@ def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
     path = [a]
     for lk in links:
         path.append(lk.b if lk.a == path[-1] else lk.a)
-    evidence = {
+    kinds = sorted({lk.reason for lk in links} | ({"common_controller"} if controllers else set()))
+    policy = {k: s.related_policy.get(k, "hold") for k in kinds}
+    decision = max(policy.values(), key=lambda v: STRICTNESS[v], default="note")
+    evidence: dict[str, Any] = {
         "links": [{"a": lk.a, "b": lk.b, "reason": lk.reason, "via": lk.via} for lk in links],
-        "control_levels_searched": levels,
+        "control_levels_searched": s.control_levels,
+        "policy": policy,
+        "decision": decision,
     }
+    score = {"refuse": 1.0, "hold": 0.6, "note": 0.3}[decision]
     if controllers:
         evidence["common_controllers"] = sorted(controllers)
         if len(path) == 1:
@@ -224,18 +245,20 @@ def _related_party_check(related: Any, a: str, b: str) -> GraphFinding | None:
             Severity.HIGH,
             (a, b),
             f"applicant {a} and debtor {b} are in one control group "
-            f"(controlled by {', '.join(sorted(controllers))})",
+            f"(controlled by {', '.join(sorted(controllers))}); policy: {decision}",
             tuple(path),
             evidence,
+            score,
         )
     if links:
-        reasons = sorted({lk.reason for lk in links})
         return GraphFinding(
             FindingKind.RELATED_PARTY,
-            Severity.MEDIUM,
+            Severity.HIGH if decision == "refuse" else Severity.MEDIUM,
             (a, b),
-            f"applicant {a} and debtor {b} are related parties ({', '.join(reasons)})",
+            f"applicant {a} and debtor {b} are related parties ({', '.join(kinds)}); "
+            f"policy: {decision}",
             tuple(path),
             evidence,
+            score,
         )
     return None

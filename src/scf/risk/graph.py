@@ -110,6 +110,8 @@ def find_cycles(
     window_days: int = 30,
     tolerance: float = 0.2,
     hop_tolerance: float | None = None,
+    hop_bounds: tuple[float, float] | None = None,
+    return_bounds: tuple[float, float] | None = None,
     chunk: int = 2_000_000,
 ) -> list[Cycle]:
     """Find loops of min..max hops whose amounts come back within a time window.
@@ -123,6 +125,7 @@ def find_cycles(
 
     The search grows every open path by one hop at a time, all paths at once in numpy (in
     slices of `chunk // 8` paths), inside the strongly connected components only.
+    `hop_bounds` and `return_bounds` (low, high ratios) replace the symmetric tolerances.
     """
     if not 2 <= min_hops <= max_hops:
         raise InvalidInput("hops must satisfy 2 <= min_hops <= max_hops", field="max_hops")
@@ -132,7 +135,9 @@ def find_cycles(
     if adj is None:
         return []
     step = tolerance if hop_tolerance is None else hop_tolerance
-    rule = _CycleRule(window_days, 1.0 - step, 1.0 + step, 1.0 - tolerance, 1.0 + tolerance)
+    lo_h, hi_h = hop_bounds if hop_bounds is not None else (1.0 - step, 1.0 + step)
+    lo_r, hi_r = return_bounds if return_bounds is not None else (1 - tolerance, 1 + tolerance)
+    rule = _CycleRule(window_days, lo_h, hi_h, lo_r, hi_r)
     # the frontier: one row per open path, its nodes and its edges (indices into `adj`)
     nodes = np.stack([adj.src, adj.dst], axis=1)
     eids = np.arange(len(adj.order), dtype=np.int64)[:, None]
@@ -494,7 +499,53 @@ class ShellThresholds:
     new_days: int = 365
     tiny_capital_minor: int = 10_000_000  # CNY 100,000
     in_group_share: float = 0.9
-    min_indicators: int = 2
+    min_score: float = 3.0
+    recent_days: int = 90  # the window of a burst
+    burst_x_capital: float = 3.0  # sales in the window against the registered capital
+    one_customer_share: float = 0.9  # of the sales amount, over at least 2 invoices
+    dormant_days: int = 90  # a silence this long before a burst
+    wake_x_before: float = 5.0  # sales after the silence against all sales before it
+
+
+@dataclass(frozen=True)
+class TradeBehaviour:
+    """An enterprise's sales as the trade graph shows them (amounts in minor units)."""
+
+    invoices: int = 0
+    customers: int = 0
+    top_customer_share: float | None = None
+    recent_minor: int = 0  # in the last `recent_days` up to the day asked
+    longest_silence_days: int = 0  # between two sales (the last long one: see below)
+    after_silence_minor: int = 0
+    before_silence_minor: int = 0
+    woke_days_ago: int | None = None  # the first sale after the longest silence
+
+
+def trade_behaviour(
+    edges: EdgeList, node: int, today: int, recent_days: int, dormant_days: int = 90
+) -> TradeBehaviour:
+    """The sales of `node` (the edges it is the source of) up to the ordinal day `today`; its
+    silence is the last one of `dormant_days` or more (else the longest)."""
+    mine = (edges.src == node) & (edges.dst != node) & (edges.day <= today)
+    if not mine.any():
+        return TradeBehaviour()
+    order = np.argsort(edges.day[mine], kind="stable")
+    day, amount, buyer = edges.day[mine][order], edges.amount[mine][order], edges.dst[mine][order]
+    total = int(amount.sum())
+    by_buyer = np.bincount(np.unique(buyer, return_inverse=True)[1].reshape(-1), weights=amount)
+    gaps = np.diff(day)
+    long = np.flatnonzero(gaps >= dormant_days)
+    at = int(long[-1]) if len(long) else (int(np.argmax(gaps)) if len(gaps) else -1)
+    return TradeBehaviour(
+        invoices=len(day),
+        customers=len(by_buyer),
+        top_customer_share=float(by_buyer.max()) / total if total else None,
+        recent_minor=int(amount[day > today - recent_days].sum()),
+        longest_silence_days=int(gaps[at]) if at >= 0 else 0,
+        after_silence_minor=int(amount[at + 1 :].sum()) if at >= 0 else total,
+        before_silence_minor=int(amount[: at + 1].sum()) if at >= 0 else 0,
+        woke_days_ago=today - int(day[at + 1]) if at >= 0 else None,
+    )
 
 
 def shell_indicators(
@@ -504,17 +555,69 @@ def shell_indicators(
     shared_with: Sequence[str],
     in_group_share: float | None,
     t: ShellThresholds = ShellThresholds(),
+    sales: TradeBehaviour | None = None,
 ) -> list[str]:
-    """Name the shell-company indicators an enterprise shows."""
+    """Name the shell-company indicators an enterprise shows: its age and capital, what it
+    shares with other enterprises and its trade inside its own group, and from its sales a
+    burst against its registered capital, a single customer, and a long silence ended by a
+    recent burst (waking up)."""
     out = []
     if age_days is not None and age_days < t.new_days:
         out.append(f"new: founded {age_days} days ago")
     if capital_minor is not None and capital_minor < t.tiny_capital_minor:
         out.append(f"tiny registered capital: {capital_minor / 100:,.2f}")
-    if shared_with:
-        out.append("shares " + ", ".join(sorted(set(shared_with))) + " with other enterprises")
+    out += [f"shares its {kind}: with other enterprises" for kind in sorted(set(shared_with))]
     if in_group_share is not None and in_group_share >= t.in_group_share:
-        out.append(f"trades {in_group_share:.0%} inside its own control group")
+        out.append(f"in-group trade: {in_group_share:.0%} inside its own control group")
+    if sales is not None:
+        out += _sales_indicators(sales, capital_minor, t)
+    return out
+
+
+# How much each indicator weighs (by its name, before the colon): alone, age, small capital,
+# contacts shared or a burst are common in honest firms; selling to one customer, waking from
+# a long silence and trading inside one's own group are what shells do.
+SHELL_WEIGHTS = {
+    "new": 1.0,
+    "tiny registered capital": 0.5,
+    "shares": 0.5,  # each of its address, phone, key person shared with other firms
+    "in-group trade": 2.0,
+    "burst": 1.0,
+    "one customer": 1.5,
+    "dormant, then a burst": 2.0,
+}
+
+
+def shell_score(indicators: Sequence[str]) -> float:
+    """The weight of the indicators an enterprise shows (`SHELL_WEIGHTS`)."""
+    names = [i.split(":")[0] for i in indicators]
+    return sum(SHELL_WEIGHTS.get("shares" if n.startswith("shares ") else n, 1.0) for n in names)
+
+
+def _sales_indicators(
+    sales: TradeBehaviour, capital_minor: int | None, t: ShellThresholds
+) -> list[str]:
+    out = []
+    if capital_minor and sales.recent_minor >= t.burst_x_capital * capital_minor:
+        out.append(
+            f"burst: sold {sales.recent_minor / capital_minor:.1f} times its registered "
+            f"capital in {t.recent_days} days"
+        )
+    share = sales.top_customer_share
+    if share is not None and sales.invoices >= 2 and share >= t.one_customer_share:
+        out.append(f"one customer: {share:.0%} of its sales to one buyer")
+    woke = sales.woke_days_ago
+    if (
+        woke is not None
+        and woke <= t.recent_days
+        and sales.longest_silence_days >= t.dormant_days
+        and sales.after_silence_minor >= t.wake_x_before * max(sales.before_silence_minor, 1)
+    ):
+        out.append(
+            f"dormant, then a burst: silent {sales.longest_silence_days} days, then sold "
+            f"{sales.after_silence_minor / max(sales.before_silence_minor, 1):.0f} times "
+            "what it sold before"
+        )
     return out
 
 

@@ -30,7 +30,7 @@ def inputs_of(uow: UnitOfWork, org: Any, d: DerivedGraphs) -> F.EnterpriseInputs
     org_id = org.id
     graph = d.graph_inputs(org_id)
     graph.shell_indicators = len(
-        shell_reasons_of(uow, org, d.shared.get(org_id, set()), graph.in_group_trade_share)
+        shell_reasons_of(uow, org, d.shared.get(org_id, set()), graph.in_group_trade_share, d.pg)
     )
     return F.EnterpriseInputs(
         org_id=org_id,

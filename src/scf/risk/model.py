@@ -26,6 +26,7 @@ class FindingKind(StrEnum):
     CIRCULAR_TRADE = "circular_trade"
     SELF_FINANCING = "self_financing"
     RELATED_PARTY = "related_party"
+    RETURNING_FUNDS = "returning_funds"
     FAN_IN = "fan_in"
     FAN_OUT = "fan_out"
     SCATTER_GATHER = "scatter_gather"
@@ -101,11 +102,13 @@ class GraphFinding:
     summary: str
     path: tuple[str, ...] = ()
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    score: float | None = None  # 0..1, how sure the detector is, where it scores
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind.value,
             "severity": self.severity.value,
+            "score": self.score,
             "org_ids": list(self.org_ids),
             "summary": self.summary,
             "path": list(self.path),

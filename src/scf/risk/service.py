@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from scf.risk.config import RiskSettings
 from scf.risk.contagion import contagion_of
-from scf.risk.derived import DerivedGraphs, clear_derived_cache, derived_graphs
-from scf.risk.findings import graph_findings, related_party_check, shell_reasons
+from scf.risk.derived import DerivedGraphs, clear_derived_cache, derived_graphs, round_trips
+from scf.risk.findings import graph_findings, related_party_check, shell_reasons, shell_score
 from scf.risk.governance import (
     counts,
     current_settings,
@@ -91,11 +91,13 @@ __all__ = [
     "register_models",
     "related_party_check",
     "resolve_alert",
+    "round_trips",
     "score_batch",
     "score_enterprise",
     "score_history",
     "score_inputs",
     "shell_reasons",
+    "shell_score",
     "stability_report",
     "stored_limit",
     "supply_chain_uplift",

@@ -5,11 +5,11 @@ duplicate financing - the financing room's automatic checks on the factoring app
   (invoice fingerprint, registry conflict, nothing left unfinanced), observed at load time;
 fictitious invoices - `trade.assess_authenticity` reasons NO_DELIVERY / NO_ORDER;
 near-duplicates - `trade.assess_authenticity` reason NEAR_DUPLICATE_INVOICE;
-circular trade - `risk.graph.find_cycles` over `risk.platform_trade_graph` (enterprises on a
+circular trade - `risk.roundtrips` over `risk.platform_trade_graph` (enterprises on a
   cycle); self-financing - `risk.related_party_check` on every factoring (applicant, debtor);
 empty or over-pledged receipts - the financing room's warehouse-pledge checks (the
   registry's pledge capacity, registry conflicts), observed at load time;
-shell companies - `risk.shell_reasons` (at least `shell_min_indicators` indicators).
+shell companies - `risk.shell_reasons` (indicators weighing `shell_min_score` or more).
 Authenticity is assessed for every labelled receivable and a seeded sample of the others; the
 false positives of the sample are scaled up to the whole population and the report says so.
 
@@ -212,7 +212,6 @@ def _graph_scores(
 ) -> dict[str, Score]:
     """Circular trade, shells and self-financing, from the risk room's graphs."""
     from scf.parties import service as parties
-    from scf.risk import graph as G
     from scf.risk import service as risk
 
     ids = report.org_ids
@@ -228,17 +227,15 @@ def _graph_scores(
     with platform.uow(_regulator()) as uow:
         pg = risk.platform_trade_graph(uow)
         related = parties.related_party_graph(uow)
-        cycles = G.find_cycles(
-            pg.edges,
-            max_hops=cfg.cycle_max_hops,
-            window_days=cfg.cycle_window_days,
-            tolerance=cfg.cycle_tolerance,
-            hop_tolerance=cfg.cycle_hop_tolerance,
-        )
-        on_cycle = {by_id.get(pg.nodes.ids[n], "") for c in cycles for n in c.nodes}
+        groups: dict[str, set[str]] = {}
+        for g in related.groups():
+            for member in g:
+                groups.setdefault(member, g)
+        trips = risk.round_trips(pg, groups, cfg)
+        on_cycle = {by_id.get(pg.nodes.ids[n], "") for c in trips for n in c.firms}
         scores[CIRCULAR_TRADE] = _score(
             CIRCULAR_TRADE,
-            "risk.graph.find_cycles over risk.platform_trade_graph (enterprises)",
+            "risk.roundtrips over risk.platform_trade_graph (enterprises)",
             labels[CIRCULAR_TRADE],
             on_cycle,
             enterprises,
@@ -246,12 +243,12 @@ def _graph_scores(
         shells = {
             k
             for k in sorted(enterprises)
-            if len(risk.shell_reasons(uow, ids[k], related=related, pg=pg))
-            >= cfg.shell_min_indicators
+            if risk.shell_score(risk.shell_reasons(uow, ids[k], related=related, pg=pg))
+            >= cfg.shell_min_score
         }
         scores[SHELL_COMPANY] = _score(
             SHELL_COMPANY,
-            "risk.shell_reasons >= shell_min_indicators",
+            "risk.shell_score(risk.shell_reasons) >= shell_min_score",
             labels[SHELL_COMPANY],
             shells,
             enterprises,
@@ -299,11 +296,12 @@ def evaluate_adversarial(platform: Platform, world: Any, loaded: Any) -> dict[st
         "settings": {
             "cycle_max_hops": cfg.cycle_max_hops,
             "cycle_window_days": cfg.cycle_window_days,
-            "cycle_tolerance": cfg.cycle_tolerance,
-            "cycle_hop_tolerance": cfg.cycle_hop_tolerance,
+            "cycle_hop_floor": cfg.cycle_hop_floor,
+            "cycle_hop_ceiling": cfg.cycle_hop_ceiling,
+            "cycle_pair_ceiling": cfg.cycle_pair_ceiling,
             "control_levels": cfg.control_levels,
             "fan_counterparties": cfg.fan_counterparties,
-            "shell_min_indicators": cfg.shell_min_indicators,
+            "shell_min_score": cfg.shell_min_score,
         },
         "targets": "recall >= 0.9 at precision >= 0.9, under 5% of look-alikes flagged",
     }

@@ -4,6 +4,7 @@ applied for, offered, accepted, registered and disbursed, then settled at a mont
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from typing import Any
 from scf.core.actor import Actor
 from scf.core.errors import DomainError
 from scf.core.money import Money
+from scf.platform import Platform
 from scf.sim.load_parties import FUNDER_ROLES
 from scf.sim.load_state import LoadState
 
@@ -43,6 +45,38 @@ class Live:
     amount: Money
     defaults: bool  # the party that pays stops paying before the due date
     late: bool = False  # the party that pays is in trouble: it pays a month late
+
+
+def carry_through(
+    p: Platform,
+    actor: Callable[[str], Actor],
+    tag: str,
+    parties: tuple[str, str],
+    app_id: str,
+    status: str,
+    on_step: Callable[[str], Any] = lambda step: None,
+) -> None:
+    """Take an application the checks passed through the funder's offer (where it was sent
+    to the funder), the applicant's acceptance, the registration and the disbursement, as
+    the parties (applicant, funder) by their keys; a refusal raises its domain error.
+    `on_step` hears each step's name before it runs; `tag` keys the idempotent steps."""
+    from scf.financing import service as fin
+
+    applicant, funder = parties
+    if status == "sent":
+        with p.uow(actor(funder)) as uow:
+            fin.make_offer(uow, app_id)
+    on_step("accept")
+    with p.uow(actor(applicant)) as uow:
+        row = fin.get_application(uow, app_id)
+        offer = next(o for o in fin.offers_of(uow, row) if o.status == "open")
+        fin.accept_offer(uow, offer.id, f"{tag}-acc")
+    on_step("register")
+    with p.uow(actor(funder)) as uow:
+        fin.register(uow, app_id)
+    on_step("disburse")
+    with p.uow(actor(funder)) as uow:
+        fin.disburse(uow, app_id, f"{tag}-dis")
 
 
 class Financing:
@@ -145,27 +179,14 @@ class Financing:
         self, key: str, scenario: str, applicant: str, funder: str, app_id: str, status: str
     ) -> str | None:
         """Offer, accept, register and disburse; return the refusal's code, else None."""
-        from scf.financing import service as fin
-
         st = self.st
-        step = "offer"
+        step = ["offer"]
         try:
-            if status == "sent":
-                with st.p.uow(st.actor(funder)) as uow:
-                    fin.make_offer(uow, app_id)
-            step = "accept"
-            with st.p.uow(st.actor(applicant)) as uow:
-                row = fin.get_application(uow, app_id)
-                offer = next(o for o in fin.offers_of(uow, row) if o.status == "open")
-                fin.accept_offer(uow, offer.id, f"sim-acc-{key}")
-            step = "register"
-            with st.p.uow(st.actor(funder)) as uow:
-                fin.register(uow, app_id)
-            step = "disburse"
-            with st.p.uow(st.actor(funder)) as uow:
-                fin.disburse(uow, app_id, f"sim-dis-{key}")
+            carry_through(
+                st.p, st.actor, f"sim-{key}", (applicant, funder), app_id, status, step.append
+            )
         except DomainError as exc:
-            st.r.refusals[f"{scenario}:{step}:{exc.code}"] += 1
+            st.r.refusals[f"{scenario}:{step[-1]}:{exc.code}"] += 1
             return exc.code
         return None
 

@@ -80,19 +80,19 @@ def by(items: list[Trade], key: Callable[[Trade], str]) -> list[tuple[str, list[
     return sorted(groups.items())
 
 
+def with_clock(platform: Platform, clock: FixedClock) -> Platform:
+    """The same database and settings, with a clock a loader moves through the year."""
+    return Platform(
+        platform.settings, platform.engine, platform.session_factory, clock, platform.calendar
+    )
+
+
 class LoadState:
     """The platform the loader moves through the year, and the set's records by key."""
 
     def __init__(self, platform: Platform, data: SimData) -> None:
         self.clock = FixedClock(noon(data.timeline.start - timedelta(days=1)))
-        # The same database and settings, with a clock the loader moves through the year.
-        self.p = Platform(
-            platform.settings,
-            platform.engine,
-            platform.session_factory,
-            self.clock,
-            platform.calendar,
-        )
+        self.p = with_clock(platform, self.clock)
         self.data = data
         self.r = LoadReport()
         self.orgs: dict[str, Org] = {}

@@ -20,7 +20,7 @@ def _lang(request: Request) -> str:
     return norm_lang(request.headers.get("accept-language", "").split(",")[0] or None)
 
 
-@router.get("")
+@router.get("", responses={401: {"description": "a token was sent and is not valid"}})
 def standards_index(request: Request, uow: PublicUow) -> dict[str, Any]:
     """The standards this platform publishes and emits; with a token, documents to fetch."""
     header = request.headers.get("authorization", "")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from scf.certificates import service as certificates
 from scf.core.errors import InvalidInput, NotFound
 from scf.core.ids import new_id
+from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.risk import service as risk
@@ -101,8 +102,10 @@ def _alert(
     raised_at: datetime | None,
     resolved_at: datetime | None = None,
     resolution: str | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One room's alert in the shape the inbox reads."""
+    """One room's alert in the shape the inbox reads; the evidence carries the figures its
+    summary names, so that pages can say it in the reader's language."""
     return {
         "source": source.value,
         "alert_id": alert_id,
@@ -113,6 +116,7 @@ def _alert(
         "raised_at": raised_at,
         "room_resolved_at": resolved_at,
         "room_resolution": resolution,
+        "evidence": dict(evidence or {}),
     }
 
 
@@ -129,6 +133,7 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
             r.raised_at,
             r.resolved_at,
             r.resolution,
+            r.evidence,
         )
         for r in rows
     ]
@@ -141,6 +146,10 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
             "high" if c.kind == "defaulted" else "medium",
             c.message,
             c.raised_at,
+            evidence={
+                "certificate_id": c.certificate_id,
+                "unpaid": Money(c.unpaid_minor, c.currency).as_json(),
+            },
         )
         for c in certificates.list_alerts(uow)
     ]
@@ -170,6 +179,7 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
                 get("raised_at"),
                 get("resolved_at"),
                 get("resolution"),
+                get("evidence") or {},
             )
         )
     return out
@@ -193,6 +203,7 @@ def _handled(a: dict[str, Any], case: AlertCaseRow | None, orgs: dict[str, Any])
         "kind": a["kind"],
         "severity": a["severity"],
         "summary": a["summary"],
+        "evidence": a["evidence"],
         "raised_at": a["raised_at"].isoformat() if a["raised_at"] else None,
         "status": state,
         "assignee": assignee,

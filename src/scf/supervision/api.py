@@ -96,6 +96,18 @@ def monthly_report(uow: Uow, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$
     )
 
 
+@router.get("/reports/report.pdf", response_class=Response)
+def period_report(
+    uow: Uow, period: Annotated[str, Query(pattern=r"^\d{4}-(\d{2}|Q[1-4])$")]
+) -> Response:
+    """The report of a month (YYYY-MM) or a quarter (YYYY-Qn) as PDF."""
+    return Response(
+        service.report_pdf(uow, period),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="supervision-{period}.pdf"'},
+    )
+
+
 @router.get("/alerts")
 def alerts(uow: Uow, status: str | None = None, org_id: str | None = None) -> list[dict[str, Any]]:
     """Alerts from every room with the regulator's handling of each."""

@@ -34,6 +34,10 @@ def enterprise_view(uow: UnitOfWork, org_id: str) -> dict[str, Any]:
         findings = [f.as_dict() for f in risk.graph_findings(uow, org_id)]
     except NotFound:
         findings = []
+    named = {i for f in findings for i in f["org_ids"]}
+    named |= {i for f in findings for i in f["evidence"].get("common_controllers", [])}
+    names = {o.id: o.name for o in parties.organizations_by_id(uow, named - set(orgs)).values()}
+    names.update({o.id: o.name for o in orgs.values()})
     listed = [e for e in listings(uow) if e["org_id"] == org_id]
     alerts = alert_inbox(uow, org_id=org_id)
     uow.commit()  # keep the access-log entries of the reads above
@@ -49,6 +53,7 @@ def enterprise_view(uow: UnitOfWork, org_id: str) -> dict[str, Any]:
         if scores
         else None,
         "findings": findings,
+        "names": names,
         "receivables": [r.as_dict() for r in receivables],
         "financings": [
             {

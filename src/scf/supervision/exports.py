@@ -18,6 +18,7 @@ HEADER = ["section", "dimension", "key", "label", "count", "amount", "currency"]
 
 def export_csv(uow: UnitOfWork, start: date | None = None, end: date | None = None) -> bytes:
     """The indicators as CSV (UTF-8 with a BOM, so that spreadsheet programs read Chinese)."""
+    uow.read_snapshot()
     ind = indicators(uow, *check_period(start, end))
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -26,12 +27,20 @@ def export_csv(uow: UnitOfWork, start: date | None = None, end: date | None = No
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+MONEY_FORMAT = "#,##0.00"
+RATE_FORMAT = "0.00%"
+HOURS_FORMAT = "0.00"
+
+
 def export_xlsx(
     uow: UnitOfWork, start: date | None = None, end: date | None = None, granularity: str = "month"
 ) -> bytes:
-    """The indicators and the series as an Excel workbook (amounts as exact decimal text)."""
+    """The indicators and the series as an Excel workbook with typed cells: counts as whole
+    numbers, amounts as exact decimals with a money format, rates as percentages, periods
+    as dates (openpyxl writes a Decimal as its exact text, never through a float)."""
     from openpyxl import Workbook
 
+    uow.read_snapshot()
     ind = indicators(uow, *check_period(start, end))
     today = uow.today()
     ser = series(uow, granularity, start or date(today.year, 1, 1), end or today)
@@ -41,7 +50,8 @@ def export_xlsx(
     ws.title = "indicators"
     ws.append(HEADER)
     for r in _indicator_rows(ind):
-        ws.append(_safe_cells(r))
+        ws.append(_typed(_safe_cells(r)))
+        _format_indicator(ws[ws.max_row], r)
     ws2 = wb.create_sheet("series")
     cols = ["period", "sme_financings", "alerts_raised", "alerts_resolved", "list_entries"]
     cols += [f"sme_volume_{c}" for c in ser["sme_volume"]]
@@ -49,17 +59,45 @@ def export_xlsx(
     for i, label in enumerate(ser["labels"]):
         ws2.append(
             [
-                label,
+                date.fromisoformat(label if len(label) == 10 else f"{label}-01"),
                 ser["sme_financings"][i],
                 ser["alerts_raised"][i],
                 ser["alerts_resolved"][i],
                 ser["list_entries"][i],
-                *(v[i] for v in ser["sme_volume"].values()),
+                *(Decimal(v[i]) for v in ser["sme_volume"].values()),
             ]
         )
+        row = ws2[ws2.max_row]
+        row[0].number_format = "yyyy-mm-dd" if granularity == "day" else "yyyy-mm"
+        for cell in row[5:]:
+            cell.number_format = MONEY_FORMAT
+    for sheet in (ws, ws2):
+        sheet.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _typed(row: list[str]) -> list[Any]:
+    """The count as an integer and the value as a Decimal; text stays text."""
+    out: list[Any] = list(row)
+    if row[4].isdigit():
+        out[4] = int(row[4])
+    if row[5] and _numeric(row[5]):
+        out[5] = Decimal(row[5])
+    return out
+
+
+def _format_indicator(cells: Any, row: list[str]) -> None:
+    """Give the value cell the format of what it holds: money, a rate or hours."""
+    section, key, currency = row[0], row[2], row[6]
+    value = cells[5]
+    if currency:
+        value.number_format = MONEY_FORMAT
+    elif section == "time_to_decision":
+        value.number_format = HOURS_FORMAT
+    elif "rate" in key:
+        value.number_format = "0.0000%" if section == "pricing" else RATE_FORMAT
 
 
 def _indicator_rows(ind: dict[str, Any]) -> list[list[str]]:
@@ -68,10 +106,7 @@ def _indicator_rows(ind: dict[str, Any]) -> list[list[str]]:
         *_volume_rows(ind["sme_volume"]),
         *_reach_rows(ind["reach"]),
         *_pricing_and_time_rows(ind["pricing"], ind["time_to_decision"]),
-        *(
-            ["credit_quality", "all", k, "", "", "" if v is None else str(v), ""]
-            for k, v in ind["credit_quality"].items()
-        ),
+        *_credit_rows(ind["credit_quality"], ind["credit_amounts"]),
         *_exposure_rows(ind["exposures"]),
         *(["alerts", "all", k, "", str(ind["alerts"][k]), "", ""] for k in _ALERT_STATES),
         *(
@@ -128,6 +163,20 @@ def _pricing_and_time_rows(
             "",
         ]
         for lane, st in time_to_decision.items()
+    ]
+    return rows
+
+
+def _credit_rows(quality: dict[str, Any], amounts: dict[str, Any]) -> list[list[str]]:
+    """Counts in the count column, rates and amounts in the value column."""
+    rows = [
+        ["credit_quality", "all", k, "", "", "" if v is None else str(v), ""]
+        if "rate" in k
+        else ["credit_quality", "all", k, "", str(v), "", ""]
+        for k, v in quality.items()
+    ]
+    rows += [
+        ["credit_quality", "amount", k, "", "", *_money(m)] for k, ms in amounts.items() for m in ms
     ]
     return rows
 

@@ -6,18 +6,20 @@ Nothing is copied into tables of our own, so the regulator always sees the live 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from scf.certificates import service as certificates
+from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.supervision.alerts import alert_inbox
 from scf.supervision.facts import check_period, financing_facts, in_period, require_regulator
 from scf.supervision.lists import listings
 from scf.supervision.model import (
+    CNY,
     CaseStatus,
     FinancingFact,
     hours_stats,
@@ -30,7 +32,8 @@ from scf.supervision.model import (
 def indicators(
     uow: UnitOfWork, start: date | None = None, end: date | None = None
 ) -> dict[str, Any]:
-    """The regulator's live indicators over a period of decision dates (all time by default)."""
+    """The regulator's live indicators over a period of decision dates (all time by default);
+    certificates count by their issue date."""
     require_regulator(uow)
     check_period(start, end)
     facts = [f for f in financing_facts(uow) if in_period(f, start, end)]
@@ -39,7 +42,11 @@ def indicators(
     orgs = parties.organizations_by_id(uow, ids)
     funded = [f for f in facts if f.funded]
     decided = [f for f in facts if f.decided_at is not None]
-    certs = certificates.list_certificates(uow)
+    certs = [
+        c
+        for c in certificates.list_certificates(uow)
+        if (start is None or c.issued_on >= start) and (end is None or c.issued_on <= end)
+    ]
     inbox = alert_inbox(uow)
     return {
         "period": {
@@ -57,10 +64,12 @@ def indicators(
             },
         },
         "time_to_decision": {
+            "all": hours_stats([f.decided_at - f.applied_at for f in decided if f.decided_at]),
             "green_channel": _decision_hours(decided, green_channel=True),
             "standard": _decision_hours(decided, green_channel=False),
         },
         "credit_quality": _credit_quality(funded, certs),
+        "credit_amounts": _credit_amounts(funded, certs),
         "exposures": exposures(uow),
         "alerts": _alert_counts(inbox),
         "lists": _list_counts(uow),
@@ -125,25 +134,64 @@ def _decision_hours(decided: list[FinancingFact], *, green_channel: bool) -> dic
 
 
 def _credit_quality(funded: list[FinancingFact], certs: list[Any]) -> dict[str, Any]:
-    """Overdue and default counts and rates of financings, and of certificates by amount."""
-    overdue = [c for c in certs if c.status == "overdue"]
-    defaulted = [c for c in certs if c.status == "defaulted"]
-    face = sum(c.face_minor for c in certs)
+    """Overdue and default of financings and, apart, of certificates: by count and by amount.
+
+    Rates by amount are over CNY, the platform's currency, so that currencies never mix; the
+    amounts behind them are in `credit_amounts`, per currency.
+    """
+    f_over = [f for f in funded if f.overdue]
+    f_def = [f for f in funded if f.defaulted]
+    c_over = [c for c in certs if c.status == "overdue"]
+    c_def = [c for c in certs if c.status == "defaulted"]
+
+    def cny(items: list[FinancingFact]) -> int:
+        return sum(f.amount.minor for f in items if f.amount.currency == CNY)
+
+    def unpaid(items: list[Any]) -> int:
+        return sum(c.face_minor - c.paid_minor for c in items if c.currency == CNY)
+
+    face = sum(c.face_minor for c in certs if c.currency == CNY)
     return {
         "financings": len(funded),
-        "financings_overdue": sum(f.overdue for f in funded),
-        "financings_defaulted": sum(f.defaulted for f in funded),
-        "overdue_rate": ratio(sum(f.overdue for f in funded), len(funded)),
-        "default_rate": ratio(sum(f.defaulted for f in funded), len(funded)),
+        "financings_overdue": len(f_over),
+        "financings_defaulted": len(f_def),
+        "overdue_rate": ratio(len(f_over), len(funded)),
+        "default_rate": ratio(len(f_def), len(funded)),
+        "overdue_rate_by_amount": ratio(cny(f_over), cny(funded)),
+        "default_rate_by_amount": ratio(cny(f_def), cny(funded)),
         "certificates": len(certs),
-        "certificates_overdue": len(overdue),
-        "certificates_defaulted": len(defaulted),
-        "certificate_overdue_rate_by_amount": ratio(
-            sum(c.face_minor - c.paid_minor for c in overdue), face
-        ),
-        "certificate_default_rate_by_amount": ratio(
-            sum(c.face_minor - c.paid_minor for c in defaulted), face
-        ),
+        "certificates_overdue": len(c_over),
+        "certificates_defaulted": len(c_def),
+        "certificate_overdue_rate": ratio(len(c_over), len(certs)),
+        "certificate_default_rate": ratio(len(c_def), len(certs)),
+        "certificate_overdue_rate_by_amount": ratio(unpaid(c_over), face),
+        "certificate_default_rate_by_amount": ratio(unpaid(c_def), face),
+    }
+
+
+def _credit_amounts(funded: list[FinancingFact], certs: list[Any]) -> dict[str, Any]:
+    """The amounts behind the rates: financed, overdue and in default; certificates' face and
+    what is unpaid on those overdue or in default (per currency)."""
+
+    def total(pairs: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+        sums: dict[str, int] = defaultdict(int)
+        for ccy, minor in pairs:
+            sums[ccy] += minor
+        return [Money(v, c).as_json() for c, v in sorted(sums.items())]
+
+    def financed(items: Iterable[FinancingFact]) -> list[dict[str, Any]]:
+        return total((f.amount.currency, f.amount.minor) for f in items)
+
+    def unpaid(status: str) -> list[dict[str, Any]]:
+        return total((c.currency, c.face_minor - c.paid_minor) for c in certs if c.status == status)
+
+    return {
+        "financings": financed(funded),
+        "financings_overdue": financed(f for f in funded if f.overdue),
+        "financings_defaulted": financed(f for f in funded if f.defaulted),
+        "certificates": total((c.currency, c.face_minor) for c in certs),
+        "certificates_overdue": unpaid("overdue"),
+        "certificates_defaulted": unpaid("defaulted"),
     }
 
 

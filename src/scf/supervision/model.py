@@ -13,6 +13,8 @@ from typing import Any
 from scf.core.errors import InvalidInput, RuleViolation
 from scf.core.money import Money
 
+CNY = "CNY"  # the platform's currency: rates by amount are over it, so currencies never mix
+
 
 class CaseStatus(StrEnum):
     OPEN = "open"
@@ -94,8 +96,37 @@ def month_bounds(month: str) -> tuple[date, date]:
         first = date.fromisoformat(f"{month}-01")
     except ValueError:
         raise InvalidInput("write the month as YYYY-MM", field="month") from None
+    if not 1900 <= first.year <= 2199:
+        raise InvalidInput("a month from 1900 to 2199", field="month")
     nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return first, nxt - timedelta(days=1)
+
+
+def quarter_bounds(quarter: str) -> tuple[date, date]:
+    """First and last day of a YYYY-Qn quarter."""
+    year, _, q = quarter.upper().partition("-Q")
+    if not (year.isdigit() and 1900 <= int(year) <= 2199 and q in {"1", "2", "3", "4"}):
+        raise InvalidInput("write the quarter as YYYY-Qn, n from 1 to 4", field="quarter")
+    first_month = 3 * int(q) - 2
+    first = date(int(year), first_month, 1)
+    return first, month_bounds(f"{year}-{first_month + 2:02d}")[1]
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a report period: a month (YYYY-MM) or a quarter (YYYY-Qn)."""
+    if "Q" in period.upper():
+        return quarter_bounds(period)
+    try:
+        return month_bounds(period)
+    except InvalidInput:
+        raise InvalidInput(
+            "write the period as a month YYYY-MM or a quarter YYYY-Qn", field="period"
+        ) from None
+
+
+def quarter_of(d: date) -> str:
+    """The YYYY-Qn quarter a day falls in."""
+    return f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}"
 
 
 @dataclass(frozen=True)
@@ -206,6 +237,10 @@ def ratio(part: int, whole: int) -> str | None:
 # the kinds of the rooms' alerts in the regulator's inbox.
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "supervision.Enforcement": tuple(ENFORCEMENT),
+    # a certificate piece's sale to an institution, as the certificates room records it
+    "supervision.PieceFinancing": ("offered", "financed", "declined", "withdrawn"),
+    # the states the console's drill-down lists filter by (`drilldown.FINANCING_STATES`)
+    "supervision.FinancingState": ("funded", "overdue", "defaulted", "decided", "all"),
     "alert": (
         "circular_trade",
         "self_financing",
@@ -213,6 +248,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "fan_in",
         "fan_out",
         "scatter_gather",
+        "returning_funds",
         "shell_company",
         "concentration_jump",
         "debtor_paying_late",
@@ -226,6 +262,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "certificate_defaulted",
         "margin_call",
         "financing",
+        "financing_overdue",
+        "financing_defaulted",
         "calendar_dates_rolled",
     ),
 }

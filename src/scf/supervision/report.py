@@ -1,4 +1,4 @@
-"""The monthly supervision report as PDF, in Chinese and English.
+"""The supervision report of a month or a quarter as PDF, in Chinese and English.
 
 reportlab loads with this module, and the room's service imports the module only when a report
 is asked for, so that the command line starts without reportlab. Its CID font STSong-Light
@@ -8,8 +8,12 @@ renders Chinese without shipping a font file.
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -17,52 +21,76 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from scf.core import i18n
+from scf.core.i18n import N_
 from scf.core.uow import UnitOfWork
 from scf.supervision.indicators import indicators
-from scf.supervision.model import month_bounds
+from scf.supervision.model import period_bounds
 from scf.supervision.series import series
 
 FONT = "STSong-Light"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 Section = tuple[str, list[list[str]]]  # a heading and its table's rows, the header first
 
 
-def monthly_report_pdf(uow: UnitOfWork, month: str) -> bytes:
-    """A monthly supervision report as PDF, in Chinese and English."""
-    first, last = month_bounds(month)
+def both(message: str) -> str:
+    """A text of the report in Chinese, then in English (the catalogs give the Chinese)."""
+    return f"{i18n.gettext('zh', message)} {message}"
+
+
+def both_label(kind: str, value: object) -> str:
+    """A stored value as read in Chinese, then in English."""
+    zh, en = i18n.label("zh", kind, value), i18n.label("en", kind, value)
+    return zh if zh == en else f"{zh} {en}"
+
+
+def report_pdf(uow: UnitOfWork, period: str) -> bytes:
+    """The supervision report of a month (YYYY-MM) or a quarter (YYYY-Qn) as PDF, in Chinese
+    and English."""
+    first, last = period_bounds(period)
+    uow.read_snapshot()
     ind = indicators(uow, first, last)
     ser = series(uow, "day", first, last)
     sections = [
         _by_district(ind["sme_volume"]),
         _by_institution(ind["sme_volume"]),
         _reach(ind["reach"]),
-        _pricing_time_and_quality(ind),
+        _pricing_and_time(ind),
+        _credit_quality(ind),
         _exposures(ind["exposures"]),
         _alerts_and_lists(ind, ser),
     ]
-    period = f"{first.isoformat()} – {last.isoformat()} · as of {ind['as_of']}"
-    return _render(month, period, sections)
+    as_of = datetime.fromisoformat(ind["as_of"]).astimezone(SHANGHAI)
+    to, as_of_text, beijing = both(N_("to")), both(N_("As of")), both(N_("Beijing time"))
+    span = f"{first.isoformat()} {to} {last.isoformat()}"
+    dated = f"{as_of_text} {as_of:%Y-%m-%d %H:%M} ({beijing})"
+    title = both(N_("Supervision report")) + " " + period.upper()
+    return _render(title, both(N_("Period")) + f": {span}; {dated}", sections)
 
 
 # ---------------------------------------------------------------- the sections
 
 
 def _by_district(vol: dict[str, Any]) -> Section:
-    return "一、中小企业融资 SME financing by district", [
-        ["district 区", "count 笔数", "amount 金额"],
-        *([r["key"], str(r["count"]), _amounts(r["amounts"])] for r in vol["by_district"]),
+    return both(N_("SME financing by district")), [
+        [both(N_("District")), both(N_("Count")), both(N_("Amount"))],
+        *(
+            [both_label("parties.District", r["key"]), str(r["count"]), _amounts(r["amounts"])]
+            for r in vol["by_district"]
+        ),
     ]
 
 
 def _by_institution(vol: dict[str, Any]) -> Section:
-    return "二、按机构 By institution", [
-        ["institution 机构", "count", "amount"],
+    return both(N_("SME financing by institution")), [
+        [both(N_("Institution")), both(N_("Count")), both(N_("Amount"))],
         *([r["label"], str(r["count"]), _amounts(r["amounts"])] for r in vol["by_institution"]),
     ]
 
 
 def _reach(reach: dict[str, Any]) -> Section:
-    return "三、信用穿透 Reach of credit up the chain", [
-        ["tier 层级", "enterprises 企业", "SMEs", "amount"],
+    return both(N_("Reach of credit up the chain")), [
+        [both(N_("Tier")), both(N_("Enterprises")), both(N_("SMEs")), both(N_("Amount"))],
         *(
             [str(t["tier"]), str(t["enterprises"]), str(t["smes"]), _amounts(t["amounts"])]
             for t in reach["tiers"]
@@ -70,30 +98,73 @@ def _reach(reach: dict[str, Any]) -> Section:
     ]
 
 
-def _pricing_time_and_quality(ind: dict[str, Any]) -> Section:
+def _pricing_and_time(ind: dict[str, Any]) -> Section:
     lanes = ind["time_to_decision"]
-    return "四、价格、时效与质量 Pricing, time to decision and credit quality", [
-        ["indicator 指标", "value 数值"],
-        [
-            "weighted average rate 加权平均利率",
-            ind["pricing"]["all"]["weighted_average"] or "–",
-        ],
-        ["median hours, green channel 绿色通道", lanes["green_channel"]["median_hours"] or "–"],
-        ["median hours, standard 普通通道", lanes["standard"]["median_hours"] or "–"],
-        *([k, "–" if v is None else str(v)] for k, v in ind["credit_quality"].items()),
+    return both(N_("Pricing and time to decision")), [
+        [both(N_("Indicator")), both(N_("Value"))],
+        [both(N_("Weighted average rate")), _percent(ind["pricing"]["all"]["weighted_average"])],
+        [both(N_("Median hours to decision")), lanes["all"]["median_hours"] or "-"],
+        [both(N_("Median hours, green channel")), lanes["green_channel"]["median_hours"] or "-"],
+        [both(N_("Median hours, standard")), lanes["standard"]["median_hours"] or "-"],
+    ]
+
+
+# (title, the count's and the amount's key, the rates' keys by count and by amount)
+_CREDIT_ROWS: tuple[tuple[str, str, str | None, str | None], ...] = (
+    (N_("Financings"), "financings", None, None),
+    (N_("Financings overdue"), "financings_overdue", "overdue_rate", "overdue_rate_by_amount"),
+    (N_("Financings in default"), "financings_defaulted", "default_rate", "default_rate_by_amount"),
+    (N_("Certificates"), "certificates", None, None),
+    (
+        N_("Certificates overdue"),
+        "certificates_overdue",
+        "certificate_overdue_rate",
+        "certificate_overdue_rate_by_amount",
+    ),
+    (
+        N_("Certificates in default"),
+        "certificates_defaulted",
+        "certificate_default_rate",
+        "certificate_default_rate_by_amount",
+    ),
+)
+
+
+def _credit_quality(ind: dict[str, Any]) -> Section:
+    """Financings and, apart, certificates: overdue and in default by count and by amount."""
+    cq, amounts = ind["credit_quality"], ind["credit_amounts"]
+    head = [N_("Indicator"), N_("Count"), N_("Rate by count"), N_("Amount"), N_("Rate by amount")]
+    return both(N_("Overdue and default")), [
+        [both(h) for h in head],
+        *(
+            [
+                both(title),
+                str(cq[key]),
+                _percent(cq[rate]) if rate else "",
+                _amounts(amounts[key]),
+                _percent(cq[by_amount]) if by_amount else "",
+            ]
+            for title, key, rate, by_amount in _CREDIT_ROWS
+        ),
     ]
 
 
 def _exposures(exposures: list[dict[str, Any]]) -> Section:
-    return "五、机构对核心企业敞口 Exposure to core enterprises against caps", [
-        ["institution", "core enterprise", "exposure", "cap", "over cap"],
+    return both(N_("Exposure to core enterprises against caps")), [
+        [
+            both(N_("Institution")),
+            both(N_("Core enterprise")),
+            both(N_("Exposure")),
+            both(N_("Cap")),
+            both(N_("Over cap")),
+        ],
         *(
             [
                 e["funder_name"],
                 e["core_name"],
                 _amounts([e["exposure"]]),
                 _amounts([e["cap"]]),
-                "yes 超限" if e["over_cap"] else "no",
+                both(N_("Yes")) if e["over_cap"] else both(N_("No")),
             ]
             for e in exposures
         ),
@@ -101,34 +172,56 @@ def _exposures(exposures: list[dict[str, Any]]) -> Section:
 
 
 def _alerts_and_lists(ind: dict[str, Any], ser: dict[str, Any]) -> Section:
-    return "六、预警与名单 Alerts and lists", [
-        ["item", "count"],
+    return both(N_("Alerts and lists")), [
+        [both(N_("Item")), both(N_("Count"))],
         *(
-            [f"alerts {k}", str(ind["alerts"][k])]
-            for k in ("raised", "open", "assigned", "resolved")
+            [
+                both(N_("Alerts")) + ": " + both_label("supervision.CaseStatus", k),
+                str(ind["alerts"][k]),
+            ]
+            for k in ("open", "assigned", "resolved")
         ),
-        *([f"{k} list (live)", str(ind["lists"][k]["live"])] for k in ("white", "black", "red")),
-        ["alerts raised this month", str(sum(ser["alerts_raised"]))],
-        ["list entries this month", str(sum(ser["list_entries"]))],
+        *(
+            [
+                both_label("parties.ListKind", k) + " (" + both(N_("live")) + ")",
+                str(ind["lists"][k]["live"]),
+            ]
+            for k in ("white", "black", "red")
+        ),
+        [both(N_("Alerts raised in the period")), str(sum(ser["alerts_raised"]))],
+        [both(N_("List entries in the period")), str(sum(ser["list_entries"]))],
     ]
 
 
 def _amounts(items: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{m['currency']} {m['amount']}" for m in items) or "–"
+    """Amounts with thousands separators and two places, each with its currency code."""
+    return (
+        ", ".join(
+            f"{format_decimal(Decimal(m['amount']), '#,##0.00', locale='zh_CN')} {m['currency']}"
+            for m in items
+        )
+        or "0.00 CNY"
+    )
+
+
+def _percent(value: str | None) -> str:
+    if value is None:
+        return "-"
+    return format_decimal(Decimal(value) * 100, "#,##0.00", locale="zh_CN") + "%"
 
 
 # ---------------------------------------------------------------- the document
 
 
-def _render(month: str, period: str, sections: list[Section]) -> bytes:
+def _render(title: str, period: str, sections: list[Section]) -> bytes:
     """Lay out the title, the period and each section's heading and table on A4."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     h = ParagraphStyle("h", fontName=FONT, fontSize=16, leading=22)
     p = ParagraphStyle("p", fontName=FONT, fontSize=9, leading=13)
     story: list[Any] = [
-        Paragraph(f"供应链金融监管月报 Supervision report {month}", h),
-        Paragraph(period, p),
+        Paragraph(_xml(title), h),
+        Paragraph(_xml(period), p),
         Spacer(1, 10),
     ]
     for i, (heading, rows) in enumerate(sections):
@@ -136,7 +229,7 @@ def _render(month: str, period: str, sections: list[Section]) -> bytes:
             story.append(Spacer(1, 8))
         story += [Paragraph(heading, p), _table(rows, p)]
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, title=f"Supervision report {month}").build(story)
+    SimpleDocTemplate(buf, pagesize=A4, title=title).build(story)
     return buf.getvalue()
 
 

@@ -4,7 +4,8 @@ exports (CSV, XLSX, PDF) and the information-sharing file.
 The room's public entry: the API, the pages and the other rooms import from here only. The
 use cases live in modules of their own: `facts` (every financing booked on the platform),
 `indicators`, `series`, `alerts` (the workflow), `lists` (licences and enforcement),
-`enterprise` (the drill-down), `exports` (CSV, XLSX), `report` (the monthly PDF) and
+`enterprise` (the drill-down into one enterprise), `drilldown` (the records behind
+the console's tiles and charts), `exports` (CSV, XLSX), `report` (the monthly PDF) and
 `sharing` (the file for other agencies).
 
 Indicators are computed on read from the rooms' services, never copied into tables of our
@@ -17,12 +18,27 @@ from __future__ import annotations
 from scf.core.uow import UnitOfWork
 from scf.supervision.alerts import add_note, alert_inbox, assign_alert, resolve_alert
 from scf.supervision.calendar import calendar_loads, load_official_calendar
+from scf.supervision.drilldown import (
+    CERTIFICATE_STATES,
+    FINANCING_STATES,
+    FinancingFilter,
+    certificate_list,
+    financing_list,
+)
 from scf.supervision.enterprise import enterprise_view
 from scf.supervision.exports import HEADER, export_csv, export_xlsx
 from scf.supervision.facts import financing_facts, require_regulator
 from scf.supervision.indicators import exposures, indicators
 from scf.supervision.lists import listings
-from scf.supervision.model import AlertSource, CaseStatus, Granularity
+from scf.supervision.model import (
+    AlertSource,
+    CaseStatus,
+    Granularity,
+    month_bounds,
+    period_bounds,
+    quarter_bounds,
+    quarter_of,
+)
 from scf.supervision.series import default_period, series
 from scf.supervision.sharing import SHARING_SCHEMA, sharing_export
 
@@ -31,29 +47,46 @@ def monthly_report_pdf(uow: UnitOfWork, month: str) -> bytes:
     """A monthly supervision report as PDF, in Chinese and English (loads reportlab)."""
     from scf.supervision import report
 
-    return report.monthly_report_pdf(uow, month)
+    return report.report_pdf(uow, month)
+
+
+def report_pdf(uow: UnitOfWork, period: str) -> bytes:
+    """The supervision report of a month (YYYY-MM) or a quarter (YYYY-Qn) as PDF."""
+    from scf.supervision import report
+
+    return report.report_pdf(uow, period)
 
 
 __all__ = [
+    "CERTIFICATE_STATES",
+    "FINANCING_STATES",
     "HEADER",
     "SHARING_SCHEMA",
     "AlertSource",
     "CaseStatus",
+    "FinancingFilter",
     "Granularity",
     "add_note",
     "alert_inbox",
     "assign_alert",
     "calendar_loads",
+    "certificate_list",
     "default_period",
     "enterprise_view",
     "export_csv",
     "export_xlsx",
     "exposures",
     "financing_facts",
+    "financing_list",
     "indicators",
     "listings",
     "load_official_calendar",
+    "month_bounds",
     "monthly_report_pdf",
+    "period_bounds",
+    "quarter_bounds",
+    "quarter_of",
+    "report_pdf",
     "require_regulator",
     "resolve_alert",
     "series",

@@ -280,9 +280,11 @@ async def upload_file(
 
 
 @router.post("/validate")
-async def validate_file(request: Request, uow: Uow) -> dict[str, Any]:
-    """Read and check an e-invoice or statement without storing it."""
-    return service.read_file(await request.body()).as_dict()
+async def validate_file(
+    request: Request, uow: Uow, quick: Annotated[bool, Query()] = False
+) -> dict[str, Any]:
+    """Read and check an e-invoice or statement without storing it (`quick`: pre-check only)."""
+    return service.read_file(await request.body(), quick=quick).as_dict()
 
 
 # ---------------------------------------------------------------- receivables

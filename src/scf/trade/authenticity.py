@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
@@ -28,7 +28,15 @@ from scf.trade.model import (
     score,
 )
 from scf.trade.receivables import readable_receivable, receivable_row
-from scf.trade.tables import FingerprintMarkRow, InvoiceLineRow, InvoiceRow, ReceivableRow
+from scf.trade.tables import (
+    FingerprintMarkRow,
+    FingerprintRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    ReceivableRow,
+    TradeOrderLineRow,
+    TradeOrderRow,
+)
 
 # ---------------------------------------------------------------- authenticity
 
@@ -134,7 +142,10 @@ def _duplicate_invoice(
 
 
 def _near_duplicates(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[Reason]:
-    """Flag other invoices between the parties for nearly the same total days apart."""
+    """Flag copies of another invoice between the same parties: a total within 1%, a date
+    within days, and the same order or a number one character apart; the parts of one order
+    (instalments, partial invoices) are not copies while the order covers them all. The
+    evidence names each copy and whether it was already registered or financed."""
     near = []
     window = timedelta(days=tol.near_duplicate_days)
     total = Money(inv.total_minor, inv.currency)
@@ -147,28 +158,33 @@ def _near_duplicates(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[
             InvoiceRow.issue_date.between(inv.issue_date - window, inv.issue_date + window),
         )
     ):
-        same_items = other.order_id == inv.order_id or number_stem(other.number) == number_stem(
-            inv.number
-        )
-        if (
-            near_duplicate(
-                total,
-                Money(other.total_minor, other.currency),
-                inv.issue_date,
-                other.issue_date,
-                tol,
-            )
-            and same_items
+        same_order = other.order_id is not None and other.order_id == inv.order_id
+        close_number = one_edit_apart(other.number_norm, inv.number_norm) or number_stem(
+            other.number
+        ) == number_stem(inv.number)
+        if not (same_order or close_number):
+            continue
+        if not near_duplicate(
+            total, Money(other.total_minor, other.currency), inv.issue_date, other.issue_date, tol
         ):
-            near.append(other)
+            continue
+        if same_order and _order_covers(uow, inv.order_id, tol):
+            continue  # parts of one order that the order covers: instalments
+        near.append(other)
     if not near:
         return []
+    states = _fingerprint_states(uow, [o.fingerprint for o in near[:5]])
     return [
         Reason(
             "NEAR_DUPLICATE_INVOICE",
-            f"{len(near)} other invoice(s) between the same parties have a total within 1% "
-            f"and a date within {tol.near_duplicate_days} days: "
-            + ", ".join(f"{o.number} of {o.issue_date}" for o in near[:5])
+            f"{len(near)} other invoice(s) between the same parties are nearly this one (total "
+            f"within 1%, date within {tol.near_duplicate_days} days, the same order or a "
+            "number one character apart, more than the order covers): "
+            + ", ".join(
+                f"{o.number} of {o.issue_date}"
+                + (f" ({states[o.fingerprint]})" if o.fingerprint in states else "")
+                for o in near[:5]
+            )
             + ".",
             {
                 "invoices": [
@@ -177,12 +193,63 @@ def _near_duplicates(uow: UnitOfWork, inv: InvoiceRow, tol: Tolerances) -> list[
                         "number": o.number,
                         "issue_date": o.issue_date.isoformat(),
                         "total": Money(o.total_minor, o.currency).amount_str(),
+                        "state": states.get(o.fingerprint),
+                        "same_order": o.order_id is not None and o.order_id == inv.order_id,
                     }
                     for o in near[:5]
-                ]
+                ],
+                "encumbered": any(
+                    states.get(o.fingerprint) in ("registered", "financed") for o in near[:5]
+                ),
             },
         )
     ]
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether two strings differ by one character changed, added or dropped (or not at all)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b, score_cutoff=1) <= 1
+
+
+def _order_covers(uow: UnitOfWork, order_id: str | None, tol: Tolerances) -> bool:
+    """Whether the order covers everything invoiced against it, in quantity and in value
+    (within the quantity tolerance): then its invoices are its parts, not copies."""
+    s = uow.session
+    order = s.get(TradeOrderRow, order_id) if order_id is not None else None
+    if order is None:
+        return False
+    ordered = s.scalar(
+        select(func.coalesce(func.sum(TradeOrderLineRow.quantity), 0)).where(
+            TradeOrderLineRow.order_id == order_id
+        )
+    )
+    invoiced = s.scalar(
+        select(func.coalesce(func.sum(InvoiceLineRow.quantity), 0))
+        .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
+        .where(InvoiceRow.order_id == order_id, InvoiceRow.kind == DocKind.INVOICE)
+    )
+    net_minor = s.scalar(
+        select(func.coalesce(func.sum(InvoiceRow.net_minor), 0)).where(
+            InvoiceRow.order_id == order_id, InvoiceRow.kind == DocKind.INVOICE
+        )
+    )
+    room = 1 + tol.quantity_pct
+    ordered, invoiced = Decimal(ordered or 0), Decimal(invoiced or 0)
+    by_quantity = ordered > 0 and invoiced <= ordered * room
+    by_value = Decimal(int(net_minor or 0)) <= Decimal(order.total_minor) * room
+    return by_quantity and by_value
+
+
+def _fingerprint_states(uow: UnitOfWork, fingerprints: list[str]) -> dict[str, str]:
+    """The platform-wide state of each fingerprint (submitted, registered, financed)."""
+    rows = uow.session.execute(
+        select(FingerprintRow.fingerprint, FingerprintRow.state).where(
+            FingerprintRow.fingerprint.in_(fingerprints)
+        )
+    )
+    return {fp: state for fp, state in rows}
 
 
 def _receivable_state(row: ReceivableRow) -> list[Reason]:

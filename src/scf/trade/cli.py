@@ -27,14 +27,22 @@ def _read_all_xml(files: list[Path]) -> list[tuple[Path, bytes]]:
 
 
 @app.command("validate")
-def validate(files: XmlFiles) -> None:
+def validate(
+    files: XmlFiles,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="only the fast SCF-PRE pre-check, not the official EN 16931 artifacts"
+        ),
+    ] = False,
+) -> None:
     """Print one JSON object per file: kind, parties, currency, totals, lines, failed rules."""
     from scf.trade.formats.report import read_file
 
     bad = False
     for path, content in _read_all_xml(files):
         try:
-            out = {"file": str(path), **read_file(content).as_dict()}
+            out = {"file": str(path), **read_file(content, quick=quick).as_dict()}
             bad = bad or bool(out["failed_rules"])
         except DomainError as exc:
             out = {"file": str(path), "error": exc.code, "message": exc.message}

@@ -1,4 +1,8 @@
-"""E-invoice files: UBL, Peppol BIS and CII invoices read, validated (EN 16931) and filed."""
+"""E-invoice files: UBL, Peppol BIS and CII invoices read, validated (EN 16931) and filed.
+
+A file lands with the verdict of the official artifacts stored in its document: every
+finding (rule id, flag, location, message) and the artifacts' versions.
+"""
 
 from __future__ import annotations
 
@@ -137,6 +141,7 @@ def import_files(
             )
             buyer = _resolve_doc_party(uow, rep.document.buyer.identifiers(), buyer_org_id, "buyer")
             inp = _as_input(rep.document, seller, buyer)
+            inp.document = {**(inp.document or {}), "validation": rep.verdict()}
             inp.line = n
             invoices.append(inp)
         except InvalidInput as exc:

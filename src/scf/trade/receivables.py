@@ -33,6 +33,7 @@ from scf.trade.common import (
     receivable_status,
     table_of,
 )
+from scf.trade.model import normalize_number
 from scf.trade.tables import (
     InvoiceLineRow,
     InvoiceRow,
@@ -599,3 +600,33 @@ def get_invoice(uow: UnitOfWork, invoice_id: str) -> dict[str, Any]:
             for ln in lines
         ],
     }
+
+
+def invoice_receivable(
+    uow: UnitOfWork, seller_org_id: str, number: str
+) -> tuple[dict[str, Any], ReceivableInfo] | None:
+    """The invoice a seller filed under a number and its receivable, or None (no access
+    check: the caller names its own invoices, as an ISO 20022 tsin.001 request does)."""
+    inv = uow.session.scalar(
+        select(InvoiceRow).where(
+            InvoiceRow.seller_org_id == seller_org_id,
+            InvoiceRow.number_norm == normalize_number(number),
+            InvoiceRow.kind == "invoice",
+        )
+    )
+    if inv is None:
+        return None
+    row = uow.session.scalar(select(ReceivableRow).where(ReceivableRow.invoice_id == inv.id))
+    if row is None:
+        return None
+    facts = {
+        "invoice_id": inv.id,
+        "number": inv.number,
+        "buyer_org_id": inv.buyer_org_id,
+        "issue_date": inv.issue_date,
+        "due_date": inv.due_date,
+        "net": Money(inv.net_minor, inv.currency),
+        "tax": Money(inv.tax_minor, inv.currency),
+        "total": Money(inv.total_minor, inv.currency),
+    }
+    return facts, _info(uow, row)

@@ -43,6 +43,8 @@ from scf.trade.fingerprints import (
     mark_fingerprint,
     submit_fingerprint,
 )
+from scf.trade.formats import StatementEntry
+from scf.trade.formats.camt import read_statement
 from scf.trade.intake import record_invoices, record_orders, record_shipments
 from scf.trade.matching import match_invoice, match_invoices
 from scf.trade.payments import record_payments, record_statement
@@ -58,6 +60,7 @@ from scf.trade.receivables import (
     get_invoice,
     get_receivable,
     insert_uses,
+    invoice_receivable,
     list_receivables,
     receivable_info,
     receivables_between,
@@ -84,6 +87,7 @@ __all__ = [
     "ReceivableInfo",
     "ShipmentInput",
     "ShipmentLineInput",
+    "StatementEntry",
     "UseRequest",
     "Used",
     "assess_authenticity",
@@ -101,12 +105,14 @@ __all__ = [
     "import_files",
     "insert_uses",
     "invoice_fingerprint",
+    "invoice_receivable",
     "list_receivables",
     "mark_fingerprint",
     "match_invoice",
     "match_invoices",
     "order_info",
     "read_file",
+    "read_statement",
     "receivable_claims",
     "receivable_info",
     "receivables_between",

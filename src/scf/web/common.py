@@ -37,10 +37,12 @@ from scf.core.errors import DomainError, FieldError, InvalidInput, NotFound, Una
 from scf.core.i18n import N_
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
+from scf.deps import note_seen
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.web.forms import keep_input, normalise_amount
 from scf.web.i18n import DEFAULT_LANG, LANGS, money, percent
+from scf.web.room_text import room_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SESSION_COOKIE = "scf_session"
@@ -149,6 +151,7 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
         "money": lambda v: money_cell(lang, v),
         "table_text": table_text(lang),
         "pct": lambda v: percent(lang, v),
+        "room_text": lambda item, names=None: room_text(lang, item, names),
         "lang": lang,
         "csrf": _csrf(request),
         "actor": actor,
@@ -251,12 +254,13 @@ def _session_token(request: Request) -> str:
 def signed_in(request: Request, *roles: str) -> Iterator[UnitOfWork]:
     """A unit of work as the logged-in user; log in first, and only the given roles."""
     token = _session_token(request)
-    with platform_of(request).uow() as uow:
+    with platform_of(request).uow(reading=request.method == "GET") as uow:
         try:
             uow.actor = parties.authenticate(uow, token)
         except Unauthenticated:
             raise _Redirect("/login?next=" + quote(request.url.path)) from None
         request.state.page_actor = uow.actor
+        note_seen(platform_of(request), uow.actor)
         if roles and not uow.actor.has(*roles):
             raise _Forbidden
         yield uow
@@ -265,7 +269,7 @@ def signed_in(request: Request, *roles: str) -> Iterator[UnitOfWork]:
 @contextmanager
 def visiting(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work for a public page; a logged-in visitor still sees their own header."""
-    with platform_of(request).uow() as uow:
+    with platform_of(request).uow(reading=request.method == "GET") as uow:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             try:

@@ -12,7 +12,8 @@ from scf.core.errors import InvalidInput
 from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.trade import service as trade
-from scf.web.common import Form, Pages, idem_key, org_names
+from scf.web.common import Form, Pages, idem_key, language, org_names
+from scf.web.names import certificate_names
 
 pages = Pages("core_enterprise", home="/core")
 router = pages.router
@@ -39,6 +40,7 @@ def core(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     programs = financing.list_programs(uow)
     ids = {r.seller_org_id for r in rcvs} | {c.first_holder_org_id for c in certs}
     ids |= {b["supplier_org_id"] for p in programs for b in p["bids"]}
+    ids |= {line.funder_org_id for line in lines}
     names = org_names(uow, ids)
     lineage = None
     if request.query_params.get("certificate"):
@@ -51,6 +53,7 @@ def core(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "certs": certs,
         "settlements": settlements,
         "names": names,
+        "cert_names": certificate_names(uow, language(request), {c.id for c in certs}),
         "lineage": lineage,
         "programs": programs,
         "idem": idem_key(),

@@ -14,7 +14,8 @@ from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.registry import service as registry
 from scf.risk import service as risk
-from scf.web.common import Form, Pages, org_names
+from scf.web.common import Form, Pages, language, org_names
+from scf.web.names import certificate_names
 
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
 FUNDED = ("accepted", "registered", "disbursed", "overdue", "defaulted")
@@ -93,6 +94,8 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     ids |= {e["core_org_id"] for e in exposures}
     ids |= {a["applicant_org_id"] for a in apps + funded}
     ids |= {a["debtor_org_id"] for a in apps + funded if a["debtor_org_id"]}
+    for view in (*views.values(), *app_views.values()):
+        ids |= {i for fd in view.get("findings") or [] for i in fd["org_ids"]}
     uow.commit()  # keep the access-log entries of the risk reads
     return {
         "incoming": incoming,
@@ -103,6 +106,9 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "portfolio": portfolio,
         "exposures": exposures,
         "names": org_names(uow, ids),
+        "cert_names": certificate_names(
+            uow, language(request), {f["certificate_id"] for f in records}
+        ),
     }
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from scf.core.errors import Unauthenticated
+from scf.core import i18n
+from scf.core.errors import TooManyAttempts, Unauthenticated
+from scf.core.i18n import N_
 from scf.parties import service as parties
 from scf.web.common import (
     HOME_BY_ROLE,
     LANG_COOKIE,
     SESSION_COOKIE,
+    language,
     local_path,
     over_https,
     page,
@@ -40,9 +43,22 @@ async def login(request: Request) -> Response:
     nxt = local_path(form.text("next"))
     with platform_of(request).uow() as uow:
         try:
-            token, row = parties.login(uow, form.text("username"), form.text("password"))
-        except Unauthenticated as e:
-            return render(request, "login/form.html", status_code=401, next=nxt, error=e.message)
+            token, row = parties.login(
+                uow,
+                form.text("username"),
+                form.text("password"),
+                client_address=request.client.host if request.client else "",
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except Unauthenticated:
+            error = i18n.gettext(language(request), N_("Wrong username or password."))
+            return render(request, "login/form.html", status_code=401, next=nxt, error=error)
+        except TooManyAttempts as e:
+            text = N_("Too many failed logins. Try again in %(seconds)s seconds.")
+            error = i18n.gettext(language(request), text) % {"seconds": e.retry_after}
+            resp = render(request, "login/form.html", status_code=429, next=nxt, error=error)
+            resp.headers["Retry-After"] = str(e.retry_after)
+            return resp
     resp = redirect(request, nxt)
     resp.set_cookie(
         SESSION_COOKIE,
@@ -59,8 +75,17 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 @page
 async def logout(request: Request) -> Response:
-    """Log out: forget the session cookie."""
+    """Log out: revoke the session on the server and forget its cookie."""
     await read_form(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with platform_of(request).uow() as uow:
+            try:
+                uow.actor = parties.authenticate(uow, token)
+            except Unauthenticated:
+                pass  # already revoked or expired: only the cookie is left to forget
+            else:
+                parties.logout(uow)
     resp = redirect(request, "/login")
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp

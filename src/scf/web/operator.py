@@ -9,6 +9,7 @@ from fastapi import Request
 from scf.core.errors import InvalidInput, NotFound
 from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
+from scf.web.account import shown
 from scf.web.common import Form, Pages
 
 ONBOARD_ROLES = (
@@ -48,7 +49,19 @@ router = pages.router
 def operator(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     """Show the organizations, newest first, and the onboarding forms."""
     orgs, _ = parties.list_organizations(uow, limit=500)
+    alerts, _ = parties.security_alerts(uow, limit=20)
     return {
+        "security_alerts": [
+            {
+                "kind": a.kind,
+                "subject": a.subject,
+                "failures": a.failures,
+                "client_address": a.client_address,
+                "raised_at": shown(a.raised_at),
+                "locked_until": shown(a.locked_until),
+            }
+            for a in alerts
+        ],
         "orgs": sorted(orgs, key=lambda o: o.created_at, reverse=True),
         "roles": ONBOARD_ROLES,
         "districts": DISTRICTS,

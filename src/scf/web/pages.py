@@ -1,11 +1,13 @@
 """Every page's route, wired in one place; the pages themselves live one module per role.
 
-`login` (log in and out, language, home), `sme` (suppliers, distributors, marketplaces),
-`core` (the core enterprise), `funder` (banks, factoring companies, local financial
-organizations), `warehouse` (warehouses and logistics firms), `operator` (the platform
-operator), `insurer` (insurers and guarantors), `regulator` and `registry` (the public
-registry); `common` holds what they share (rendering, session, CSRF, forms, refusals) and
-each module's templates are in `templates/<module>/`.
+`login` (log in and out, language, home), `account` (every user's sessions and password),
+`sme` (suppliers, distributors, marketplaces), `core` (the core enterprise), `funder` (banks,
+factoring companies, local financial organizations), `warehouse` (warehouses and logistics
+firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
+(the regulator's indicators), `regulator` and `registry` (the public registry); `common`
+holds what they share (rendering, session, CSRF, forms, refusals), `names` and `room_text`
+what records and alerts are called in the reader's language, and each module's templates
+are in `templates/<module>/`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,34 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from scf.web import core, funder, insurer, login, operator, registry, regulator, sme, warehouse
+from scf.web import (
+    account,
+    console,
+    core,
+    funder,
+    insurer,
+    login,
+    operator,
+    registry,
+    regulator,
+    sme,
+    warehouse,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (login, sme, core, funder, warehouse, operator, insurer, regulator, registry):
+for module in (
+    login,
+    account,
+    sme,
+    core,
+    funder,
+    warehouse,
+    operator,
+    insurer,
+    console,
+    regulator,
+    registry,
+):
     router.include_router(module.router)

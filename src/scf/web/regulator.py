@@ -1,5 +1,5 @@
-"""The regulator's pages: the live indicators, the alert workflow, the white, black and red
-lists, and any enterprise's full view with its graph."""
+"""The regulator's pages: the alert workflow, the white, black and red lists, and any
+enterprise's full view with its graph (the console of indicators is in `console`)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,6 @@ from scf.web.common import Form, Pages, back, refused
 
 pages = Pages("regulator", home="/regulator")
 router = pages.router
-
-
-@pages.view("/regulator", "regulator/home.html")
-def regulator(request: Request, uow: UnitOfWork) -> dict[str, Any]:
-    """Show the indicators, with this month's report."""
-    ind = supervision.indicators(uow)
-    return {"ind": ind, "month": uow.today().strftime("%Y-%m")}
 
 
 ALERTS_PAGE = 25

@@ -18,8 +18,9 @@ from scf.financing import service as financing
 from scf.parties import service as parties
 from scf.registry import service as registry
 from scf.trade import service as trade
-from scf.web.common import Form, Pages, idem_key, org_names
+from scf.web.common import Form, Pages, idem_key, language, org_names
 from scf.web.core import confirm_selected
+from scf.web.names import certificate_names
 
 ENTERPRISE = ("supplier", "distributor", "marketplace")
 # The asset fields the page offers: each scenario reads the one it finances.
@@ -59,6 +60,7 @@ def sme(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "pieces": pieces,
         "consents": consents,
         "names": org_names(uow, ids),
+        "cert_names": certificate_names(uow, language(request), {p.certificate_id for p in pieces}),
         "funders": _funders(uow),
         "scenario_opts": scenario_opts,
         "assets": assets,

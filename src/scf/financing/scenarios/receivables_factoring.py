@@ -61,6 +61,10 @@ def receivable_view(ctx: Context, asset: Mapping[str, Any], *, purpose: str) -> 
             "authenticity_score": assessment.score,
             "authenticity_reasons": assessment.codes,
             "missing": missing,
+            "near_duplicates": next(
+                (r.evidence for r in assessment.reasons if r.code == "NEAR_DUPLICATE_INVOICE"),
+                None,
+            ),
         },
         receivable_id=rid,
         fingerprints=list(info.fingerprints),

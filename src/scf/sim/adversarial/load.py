@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -39,6 +39,8 @@ from scf.sim.adversarial.world import (
     Share,
     World,
 )
+from scf.sim.load_financing import carry_through
+from scf.sim.load_state import amount, noon, with_clock
 
 FUNDER_ROLES = frozenset({"bank", "factoring_company"})
 # Order of the records filed on one day.
@@ -67,14 +69,6 @@ class Loaded:
     seconds: float = 0.0
 
 
-def _noon(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, 10, 0, tzinfo=UTC)
-
-
-def _amount(minor: int) -> str:
-    return f"{minor // 100}.{minor % 100:02d}"
-
-
 def filed_on(d: date) -> date:
     """Trade documents are uploaded in weekly batches: the Sunday on or after their day."""
     return d + timedelta(days=6 - d.weekday())
@@ -92,14 +86,8 @@ def _day_of(r: Record) -> date:
 
 class WorldLoader:
     def __init__(self, platform: Platform, world: World) -> None:
-        self.clock = FixedClock(_noon(START - timedelta(days=1)))
-        self.p = Platform(
-            platform.settings,
-            platform.engine,
-            platform.session_factory,
-            self.clock,
-            platform.calendar,
-        )
+        self.clock = FixedClock(noon(START - timedelta(days=1)))
+        self.p = with_clock(platform, self.clock)
         self.world = world
         self.out = Loaded()
         self.firms = {f.key: f for f in world.of(Firm)}
@@ -130,7 +118,7 @@ class WorldLoader:
     def run(self) -> Loaded:
         started = time.perf_counter()
         for day, records in self._schedule():
-            self.clock.set(_noon(day))
+            self.clock.set(noon(day))
             invoices = [r for r in records if isinstance(r, Invoice)]
             for r in records:
                 if isinstance(r, Invoice):
@@ -170,6 +158,7 @@ class WorldLoader:
             registered_capital=Money(f.capital_minor, "CNY"),
             address=f.address,
             phone=f.phone,
+            bank_account=f.bank_account,
             licence_no=f"LIC-ADV-{f.key}" if funder else None,
             licence_authority="国家金融监督管理总局深圳监管局" if funder else None,
         )
@@ -278,7 +267,7 @@ class WorldLoader:
     def order(self, o: Order) -> None:
         from scf.trade import service as trade
 
-        line = trade.LineInput(o.item, o.quantity, _amount(o.unit_price_minor))
+        line = trade.LineInput(o.item, o.quantity, amount(o.unit_price_minor))
         data = trade.OrderInput(
             o.number, self.firms[o.seller].uscc, self.firms[o.buyer].uscc, o.on, "CNY", [line]
         )
@@ -295,18 +284,18 @@ class WorldLoader:
             buyer_uscc=self.firms[i.buyer].uscc,
             issue_date=i.on,
             currency="CNY",
-            amount_without_tax=_amount(net),
-            tax=_amount(i.tax),
-            total=_amount(i.total_minor),
+            amount_without_tax=amount(net),
+            tax=amount(i.tax),
+            total=amount(i.total_minor),
             due_date=i.on + timedelta(days=i.due_days),
             order_number=i.order_no,
             lines=[
                 trade.LineInput(
-                    i.item, i.quantity, _amount(net // i.quantity), 1 if i.order_no else None
+                    i.item, i.quantity, amount(net // i.quantity), 1 if i.order_no else None
                 )
             ]
             if net % i.quantity == 0
-            else [trade.LineInput(i.item, 1, _amount(net))],
+            else [trade.LineInput(i.item, 1, amount(net))],
         )
 
     def receivable(self, invoice_key: str) -> str | None:
@@ -390,17 +379,7 @@ class WorldLoader:
                 self.out.outcomes[key] = "escalated"
                 self.out.escalations[key] = escalating
                 return
-            if status == "sent":
-                with self.p.uow(self.actor(funder)) as uow:
-                    fin.make_offer(uow, app_id)
-            with self.p.uow(self.actor(applicant)) as uow:
-                row = fin.get_application(uow, app_id)
-                offer = next(o for o in fin.offers_of(uow, row) if o.status == "open")
-                fin.accept_offer(uow, offer.id, f"adv-acc-{key}")
-            with self.p.uow(self.actor(funder)) as uow:
-                fin.register(uow, app_id)
-            with self.p.uow(self.actor(funder)) as uow:
-                fin.disburse(uow, app_id, f"adv-dis-{key}")
+            carry_through(self.p, self.actor, f"adv-{key}", (applicant, funder), app_id, status)
             self.out.outcomes[key] = "taken"
         except DomainError as exc:
             self.out.outcomes[key] = exc.code
@@ -414,13 +393,7 @@ def _firms_of(r: Share | Officer) -> Iterable[str]:
 
 def at_end(platform: Platform) -> Platform:
     """The platform with its clock on the day the detectors look at the world."""
-    return Platform(
-        platform.settings,
-        platform.engine,
-        platform.session_factory,
-        FixedClock(_noon(END)),
-        platform.calendar,
-    )
+    return with_clock(platform, FixedClock(noon(END)))
 
 
 def load_world(platform: Platform, world: World) -> Loaded:

@@ -3,8 +3,8 @@ one with, through control or through the people and contacts they share.
 
 Variants: a control chain 1-12 levels deep from one person to the applicant (the debtor
 held by the same person directly), an ownership cycle of 2-6 firms (each holding a majority
-of the next), and a shared key person, phone, address or bank account (the platform records
-no bank accounts, so that link can only be missed). Look-alikes: unrelated firms registered
+of the next), and a shared key person, phone, address or settlement bank account.
+Look-alikes: unrelated firms registered
 at one industrial park's address (the park's own address, or the same building).
 """
 

@@ -1,11 +1,10 @@
 """What the platform's detectors said about each case, and the scores per family and band.
 
 Each family is read from the detector the platform has for it:
-circular trade - the cycles `risk.derived_graphs` finds (`risk.graph.find_cycles` with the
+circular trade - the round trips `risk.derived_graphs` finds (`risk.roundtrips` with the
   room's settings) through any of the case's firms;
-returning funds - those cycles and the fan patterns (fan-in, fan-out, scatter-gather) through
-  any of the case's firms: fan-in and fan-out are shown to users as findings, so a
-  look-alike that raises one counts as flagged;
+returning funds - those round trips, circular or through parallel intermediaries, through
+  any of the case's firms (fan-in and fan-out are features of the score, not findings);
 near-duplicate invoices - the financing room's decision on the copy (refused, or escalated
   for review) and `trade.assess_authenticity`'s NEAR_DUPLICATE_INVOICE reason on its
   receivable;
@@ -13,7 +12,7 @@ related parties - the decision on the factoring (refused as self-financing, or e
   and `risk.related_party_check` on applicant and debtor;
 goods identity - the registry's goods guard on the second confirmation and the financing
   room's pledge checks on the second pledge;
-shells - `risk.shell_reasons` on the firm (at least `shell_min_indicators` indicators).
+shells - `risk.shell_reasons` on the firm (indicators weighing `shell_min_score` or more).
 A case is `flagged` when its detector says anything; `stopped` when a decision refused it or
 held it for review (cases without a decision have none). A refusal for a reason that has
 nothing to do with fraud (a limit, a missing price) is counted apart, never as a catch.
@@ -55,11 +54,12 @@ NOT_DETECTION = frozenset(
         "over_advance",
         "exclusive_product",
         "not_confirmed",
+        "invalid_input",  # e.g. a part invoice below the scenario's minimum amount
     }
 )
 GRAPH_KINDS = {
     CIRCULAR: frozenset({"circular_trade"}),
-    RETURNING: frozenset({"circular_trade", "scatter_gather", "fan_in", "fan_out"}),
+    RETURNING: frozenset({"circular_trade", "returning_funds"}),
 }
 
 
@@ -103,13 +103,13 @@ def _graph_verdicts(platform: Platform, cases: list[Case], loaded: Loaded) -> li
     out = []
     with platform.uow(_regulator()) as uow:
         d = risk.derived_graphs(uow)
-        min_shell = risk.current_settings().shell_min_indicators
+        min_shell = risk.current_settings().shell_min_score
         for c in cases:
             v = Verdict(c, False)
             if c.family == SHELL:
                 assert c.subject is not None
                 reasons = risk.shell_reasons(uow, loaded.org_ids[c.subject])
-                if len(reasons) >= min_shell:
+                if risk.shell_score(reasons) >= min_shell:
                     v.flagged = True
                     v.evidence += [r.split(":")[0] for r in reasons]
             else:
@@ -127,9 +127,7 @@ def _graph_kinds(d: Any, org_ids: Iterable[str]) -> set[str]:
         node = d.pg.nodes.index.get(org_id)
         if node is None:
             continue
-        if d.cycles_by_node.get(node):
-            kinds.add("circular_trade")
-        kinds |= {p.kind for p in d.fans_by_node.get(node, ())}
+        kinds |= {t.kind for t in d.cycles_by_node.get(node, ())}
     return kinds
 
 

@@ -73,7 +73,7 @@ class Firm:
     address: str
     phone: str
     size_class: str = "small"
-    bank_account: str = ""  # the platform records none; kept for the cases that share one
+    bank_account: str = ""  # the settlement account, filed with the firm
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ class ParsedDocument:
 
 @dataclass(frozen=True)
 class StatementEntry:
-    """One booked entry of a bank statement (camt.053 Ntry)."""
+    """One entry of a bank statement, report or notification (camt.052/053/054 Ntry)."""
 
     statement_id: str
     account: str | None
@@ -147,6 +147,12 @@ class StatementEntry:
     end_to_end_id: str | None
     counterparty_name: str | None
     status: str | None = None
+    end_to_end_ids: tuple[str, ...] = ()  # every transaction's, where end_to_end_id is the first
+    servicer_ref: str | None = None  # AcctSvcrRef: the bank's own reference of the entry
+
+    @property
+    def booked(self) -> bool:
+        return self.status == "BOOK"
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,4 +1,7 @@
-"""ISO 20022 bank-to-customer statements: camt.053 (and camt.052/054, read the same way)."""
+"""ISO 20022 bank-to-customer cash messages: camt.052 reports, camt.053 statements and
+camt.054 notifications, every version, read the same way. This is the platform's one camt
+reader: trade's payment intake and certificates' settlement reconciliation both use it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from lxml import etree
 
 from scf.core.errors import InvalidInput
 from scf.trade.formats import StatementEntry, parse_date, parse_decimal
-from scf.trade.formats.xmlsafe import local, namespace, xp
+from scf.trade.formats.xmlsafe import local, namespace, parse_xml, xp
 
 CAMT_PREFIX = "urn:iso:std:iso:20022:tech:xsd:camt."
 CONTAINERS = {"BkToCstmrStmt": "Stmt", "BkToCstmrAcctRpt": "Rpt", "BkToCstmrDbtCdtNtfctn": "Ntfctn"}
@@ -43,8 +46,9 @@ def read_camt(root: etree._Element) -> list[StatementEntry]:
     entries: list[StatementEntry] = []
     found_container = False
     for container, item in CONTAINERS.items():
+        # A report that holds no statement (nothing happened) is read as no entries.
+        found_container = found_container or bool(_all(root, container))
         for stmt in _all(root, f"{container}/{item}"):
-            found_container = True
             sid = _t(stmt, "Id") or ""
             account = _t(stmt, "Acct/Id/IBAN") or _t(stmt, "Acct/Id/Othr/Id")
             for n, ntry in enumerate(_all(stmt, "Ntry"), start=1):
@@ -65,7 +69,7 @@ def read_camt(root: etree._Element) -> list[StatementEntry]:
                     )
                 status = _t(ntry, "Sts/Cd") or _t(ntry, "Sts")
                 remittance: list[str] = []
-                e2e = None
+                e2e_ids: list[str] = []
                 cp_name = None
                 for tx in _all(ntry, "NtryDtls/TxDtls"):
                     for u in _all(tx, "RmtInf/Ustrd"):
@@ -77,7 +81,9 @@ def read_camt(root: etree._Element) -> list[StatementEntry]:
                     for ref in _all(tx, "RmtInf/Strd/RfrdDocInf/Nb"):
                         if ref.text and ref.text.strip():
                             remittance.append(ref.text.strip())
-                    e2e = e2e or _t(tx, "Refs/EndToEndId")
+                    ref_e2e = _t(tx, "Refs/EndToEndId")
+                    if ref_e2e and ref_e2e != "NOTPROVIDED":
+                        e2e_ids.append(ref_e2e)
                     party = "Dbtr" if cd == "CRDT" else "Cdtr"
                     cp_name = (
                         cp_name
@@ -102,9 +108,11 @@ def read_camt(root: etree._Element) -> list[StatementEntry]:
                             _t(ntry, "ValDt/Dt") or _t(ntry, "ValDt/DtTm"), "ValDt"
                         ),
                         remittance=tuple(dict.fromkeys(remittance)),
-                        end_to_end_id=e2e if e2e != "NOTPROVIDED" else None,
+                        end_to_end_id=e2e_ids[0] if e2e_ids else None,
                         counterparty_name=cp_name,
                         status=status,
+                        end_to_end_ids=tuple(dict.fromkeys(e2e_ids)),
+                        servicer_ref=_t(ntry, "AcctSvcrRef"),
                     )
                 )
     if not found_container:
@@ -112,3 +120,15 @@ def read_camt(root: etree._Element) -> list[StatementEntry]:
             "the camt document holds no statement, report or notification", field="file"
         )
     return entries
+
+
+def read_statement(xml: bytes, field: str = "statement") -> list[StatementEntry]:
+    """Parse a camt.052, .053 or .054 message from outside (hardened) and read its entries."""
+    root = parse_xml(xml, field=field)
+    if not is_camt(root):
+        raise InvalidInput(
+            f"not an ISO 20022 camt.052/053/054 message (namespace {namespace(root)!r})",
+            field=field,
+            code="wrong_namespace",
+        )
+    return read_camt(root)

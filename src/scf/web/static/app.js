@@ -1,11 +1,7 @@
-// Charts of the regulator's pages; data arrives through data- attributes and JSON endpoints
-// (the Content-Security-Policy allows no inline script).
+// Charts of the regulator's pages; the page hands their data, already in its language, through
+// data- attributes (the Content-Security-Policy allows no inline script).
 (function () {
   "use strict";
-
-  function pick(obj, path) {
-    return path.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, obj);
-  }
 
   // Amounts are exact decimal strings; charts only draw them, so a number is fine here.
   function amountOf(row) {
@@ -13,9 +9,11 @@
     return cny ? Number(cny.amount) : 0;
   }
 
-  function barOrPie(el, kind, rows) {
+  // Rows given by the page (data-rows): each bar's label in the page's language, its CNY
+  // amount and the address of the records behind it.
+  function barOrPie(kind, rows, unit) {
     var names = rows.map(function (r) { return r.label || r.key; });
-    var values = rows.map(amountOf);
+    var values = rows.map(function (r) { return r.value !== undefined ? Number(r.value) : amountOf(r); });
     if (kind === "pie") {
       return {
         tooltip: { trigger: "item" },
@@ -26,23 +24,24 @@
       tooltip: { trigger: "axis" },
       grid: { left: 80, right: 20, top: 20, bottom: 40 },
       xAxis: { type: "category", data: names },
-      yAxis: { type: "value", name: "CNY" },
+      yAxis: { type: "value", name: unit || "" },
       series: [{ type: "bar", data: values, itemStyle: { color: "#0b5cad" } }]
     };
   }
 
+  // The legend's and axes' names come from the page, in its language.
   function seriesOption(data) {
-    var cny = (data.sme_volume && data.sme_volume.CNY) || data.labels.map(function () { return "0"; });
+    var n = data.names || {};
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: ["SME CNY", "alerts raised", "alerts resolved"] },
+      legend: { data: [n.bars, n.raised, n.resolved] },
       grid: { left: 80, right: 50, top: 40, bottom: 40 },
       xAxis: { type: "category", data: data.labels },
-      yAxis: [{ type: "value", name: "CNY" }, { type: "value", name: "alerts" }],
+      yAxis: [{ type: "value", name: n.amount }, { type: "value", name: n.count, minInterval: 1 }],
       series: [
-        { name: "SME CNY", type: "bar", data: cny.map(Number), itemStyle: { color: "#0b5cad" } },
-        { name: "alerts raised", type: "line", yAxisIndex: 1, data: data.alerts_raised },
-        { name: "alerts resolved", type: "line", yAxisIndex: 1, data: data.alerts_resolved }
+        { name: n.bars, type: "bar", data: data.bars.map(Number), itemStyle: { color: "#0b5cad" } },
+        { name: n.raised, type: "line", yAxisIndex: 1, data: data.raised },
+        { name: n.resolved, type: "line", yAxisIndex: 1, data: data.resolved }
       ]
     };
   }
@@ -70,30 +69,30 @@
     };
   }
 
-  var cache = {};
-  function load(url) {
-    if (!cache[url]) {
-      cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { if (!r.ok) { throw new Error(url + ": " + r.status); } return r.json(); });
-    }
-    return cache[url];
-  }
-
   function draw(el) {
     if (typeof echarts === "undefined") { return; }
     var chart = echarts.init(el, null, { renderer: "canvas" });
     var kind = el.dataset.chart;
     var done = function () { el.dataset.ready = "1"; };
+    window.addEventListener("resize", function () { chart.resize(); });
     if (kind === "graph") {
       chart.setOption(graphOption(JSON.parse(el.dataset.graph)));
       done();
       return;
     }
-    load(el.dataset.src).then(function (data) {
-      chart.setOption(kind === "series" ? seriesOption(data) : barOrPie(el, kind, pick(data, el.dataset.path) || []));
+    if (kind === "series") {
+      chart.setOption(seriesOption(JSON.parse(el.dataset.series)));
       done();
-    }).catch(function (e) { el.textContent = String(e); el.dataset.ready = "error"; });
-    window.addEventListener("resize", function () { chart.resize(); });
+      return;
+    }
+    var rows = JSON.parse(el.dataset.rows || "[]");
+    chart.setOption(barOrPie(kind, rows, el.dataset.unit));
+    // drill-down: a bar or a slice opens the records it counts
+    chart.on("click", function (p) {
+      var row = rows[p.dataIndex];
+      if (row && row.drill) { window.location.assign(row.drill); }
+    });
+    done();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
