@@ -136,7 +136,10 @@ def app(platform: Platform) -> Any:
 
 @pytest.fixture
 def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+    """A client whose every API answer is checked against the OpenAPI document."""
+    from tests.documented import DocumentedClient
+
+    with DocumentedClient(app) as c:
         yield c
 
 

@@ -418,7 +418,11 @@ class CosignatureBody(Strict):
     signature: Identifier
 
 
-@router.post("/log/cosignatures", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/log/cosignatures",
+    status_code=status.HTTP_201_CREATED,
+    responses={403: {"description": "the witness key is not one the registry trusts"}},
+)
 def cosign(body: CosignatureBody, uow: PublicUow) -> dict[str, Any]:
     """A trusted witness's co-signature of a head it proved consistent with its last."""
     return service.record_cosignature(uow, service.CosignatureIn(**body.model_dump()))
