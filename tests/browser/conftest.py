@@ -38,9 +38,16 @@ BLOCKING = ("serious", "critical")
 
 # After each page has loaded, axe-core checks it and hands its findings to the test through
 # an exposed binding; the page is checked once more when the test ends.
-AXE_ON_LOAD = """window.addEventListener("load", () => {
+# One axe run at a time per page: the run on load and the test's final check share a queue
+# (axe-core refuses a second run while one is going).
+AXE_ON_LOAD = """window.__axeRun = () => {
+  window.__axeQueue = (window.__axeQueue || Promise.resolve()).catch(() => null)
+    .then(() => axe.run(document));
+  return window.__axeQueue;
+};
+window.addEventListener("load", () => {
   if (window.top !== window || typeof axe === "undefined") { return; }
-  axe.run(document).then(r => window.__axeReport(location.href, r.violations))
+  window.__axeRun().then(r => window.__axeReport(location.href, r.violations))
     .catch(e => window.__axeReport(location.href, [{id: "axe-error", impact: "critical",
       help: String(e), nodes: []}]));
 });"""
@@ -132,7 +139,7 @@ class Axe:
         """Run axe-core on the page as it is now (after the test's last step)."""
         if page.is_closed() or not page.url.startswith("http"):
             return
-        found = page.evaluate("() => axe.run(document).then(r => r.violations)")
+        found = page.evaluate("() => window.__axeRun().then(r => r.violations)")
         self.record(page.url, found)
 
 
