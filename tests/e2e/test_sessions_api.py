@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from scf.config import Settings
 from scf.core.clock import FixedClock
@@ -288,6 +289,35 @@ def test_two_instances_share_the_throttle_in_redis(
     finally:
         a.dispose()
         b.dispose()
+
+
+def test_a_login_while_redis_is_down_counts_in_the_database(
+    settings: Settings, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shared store does not answer (nothing listens on its port): logins still answer
+    401 and 200, never 500, and the failures still lock the account, counted in the database."""
+    from scf.api import create_app
+
+    down = {
+        "login_throttle_storage": "redis://127.0.0.1:9/0?socket_connect_timeout=0.2",
+        "login_throttle_account": "3/minute",
+        "login_throttle_namespace": uuid.uuid4().hex,
+    }
+    p = Platform.create(settings.model_copy(update=down), clock=clock)
+    try:
+        with TestClient(create_app(p)) as c:
+            add_user(p, add_org(p, "supplier"), "redis.down")
+            assert _login(c, "redis.down").status_code == 200
+            for _ in range(3):
+                assert _login(c, "redis.down", "wrong-password").status_code == 401
+            r = _login(c, "redis.down")
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        with p.uow() as uow:
+            counted = uow.session.execute(text("SELECT count(*) FROM login_throttle")).scalar()
+        assert counted and counted > 0
+        assert "login throttle store unreachable" in caplog.text
+    finally:
+        p.dispose()
 
 
 def test_the_operator_page_lists_the_security_alerts(throttled: TestClient) -> None:

@@ -4,11 +4,14 @@ Each tier ("5/minute", "10/15 minutes", ...) is a fixed window that opens at the
 once a tier's count is reached, the account (or the address) is locked until its window ends,
 so the longer tiers make the wait grow with the failures. The counters live in the database
 (`DatabaseStorage`, a limits storage over `login_throttle`) unless a Redis URL is configured,
-which several API instances then share.
+which several API instances then share. When that shared store does not answer, the
+counters fall back to the database (`FallbackStorage`): a login never fails because Redis is
+down, and failures are still counted.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -29,6 +32,7 @@ from scf.core.db import READS_FIRST, UTCDateTime
 from scf.parties.tables import LoginThrottleRow
 
 _T = cast(Table, LoginThrottleRow.__table__)
+_log = logging.getLogger(__name__)
 # Expired counters are swept when a failure is counted, a day after they expired.
 _SWEEP_AFTER = timedelta(days=1)
 
@@ -105,6 +109,68 @@ class DatabaseStorage(Storage):
             conn.execute(delete(_T).where(_T.c.key == key))
 
 
+class FallbackStorage(Storage):
+    """A shared store (Redis) that falls back to the database storage while it does not answer.
+
+    Each call goes to the shared store first; if it raises one of its errors (connection
+    refused, timeout), the call is made on the database instead and a warning is logged once
+    per outage. Counts made during an outage stay in the database: the throttle is then per
+    database rather than shared, which is stricter than none.
+    """
+
+    STORAGE_SCHEME = ["scf+fallback"]  # noqa: RUF012
+
+    def __init__(self, primary: Storage, fallback: Storage) -> None:
+        super().__init__()
+        self._primary = primary
+        self._fallback = fallback
+        self._down = False
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return self._fallback.base_exceptions
+
+    def _call(self, name: str, *args: Any) -> Any:
+        try:
+            result = getattr(self._primary, name)(*args)
+        except Exception as exc:
+            if not isinstance(exc, _exceptions(self._primary)):
+                raise
+            if not self._down:
+                _log.warning("login throttle store unreachable, using the database: %s", exc)
+                self._down = True
+            return getattr(self._fallback, name)(*args)
+        if self._down:
+            _log.warning("login throttle store answers again")
+            self._down = False
+        return result
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return cast(int, self._call("incr", key, expiry, amount))
+
+    def get(self, key: str) -> int:
+        return cast(int, self._call("get", key))
+
+    def get_expiry(self, key: str) -> float:
+        return cast(float, self._call("get_expiry", key))
+
+    def check(self) -> bool:
+        return bool(self._call("check"))
+
+    def reset(self) -> int | None:
+        return cast("int | None", self._call("reset"))
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)
+
+
+def _exceptions(storage: Storage) -> tuple[type[Exception], ...]:
+    base = storage.base_exceptions
+    found = base if isinstance(base, tuple) else (base,)
+    # A store that cannot connect may also raise the socket's own errors.
+    return (*found, OSError, TimeoutError)
+
+
 @dataclass(frozen=True)
 class Lock:
     """A tier that a failure just exhausted: what is locked, after how many, until when."""
@@ -169,13 +235,14 @@ _lock = threading.Lock()
 def _storage(settings: Any, engine: Engine) -> Storage:
     url = settings.login_throttle_storage if settings is not None else "database"
     with _lock:
+        if engine not in _by_engine:
+            _by_engine[engine] = DatabaseStorage(engine)
+        database = _by_engine[engine]
         if url == "database":
-            if engine not in _by_engine:
-                _by_engine[engine] = DatabaseStorage(engine)
-            return _by_engine[engine]
+            return database
         if url not in _by_url:
             _by_url[url] = cast(Storage, storage_from_string(url))
-        return _by_url[url]
+        return FallbackStorage(_by_url[url], database)
 
 
 def throttle_for(settings: Any, bind: Engine | Connection) -> LoginThrottle:
