@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +17,7 @@ from scf.platform import Platform
 from scf.web.sample import Sample, load_more_roles, load_sample, run_maturity
 from tests.conftest import TEST_SECRET
 from tests.factories import use_registry_key
+from tests.live import serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -54,12 +52,6 @@ window.addEventListener("load", () => {
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Site:
     def __init__(self, url: str, sample: Sample) -> None:
         self.url = url
@@ -68,8 +60,6 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    import uvicorn
-
     from scf.api import create_app
 
     tmp = tmp_path_factory.mktemp("browser")
@@ -87,21 +77,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     load_more_roles(platform, sample)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)  # waiting for the server to bind, not for the code under test
-    assert server.started, "uvicorn did not start"
     try:
-        yield Site(f"http://127.0.0.1:{port}", sample)
+        with serve(create_app(platform)) as url:
+            yield Site(url, sample)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         platform.dispose()
 
 

@@ -4,7 +4,6 @@ no 5xx (before, SQLite answered `database is locked` from authentication's BEGIN
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import time
 from collections import Counter
@@ -12,10 +11,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from scf.platform import Platform
 from tests.factories import PASSWORD, add_org, add_user
+from tests.live import serve
 
 CLIENTS = 8
 SECONDS = 30.0
@@ -25,24 +24,8 @@ SECONDS = 30.0
 def live(platform: Platform) -> Iterator[str]:
     from scf.api import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(platform), host="127.0.0.1", port=port, log_level="critical", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(create_app(platform), log_level="critical", lifespan="off") as url:
+        yield url
 
 
 Step = Callable[[httpx.Client, int], httpx.Response]

@@ -6,11 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +16,11 @@ from typer.testing import CliRunner
 from scf.standards import cli
 from tests.e2e.test_standards_api import STD, financed
 from tests.factories import World, token
+from tests.live import serve
 
 
 def run(*args: str) -> Any:
     return CliRunner().invoke(cli.app, list(args))
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The app on a real socket (uvicorn in a thread), for the probe's real HTTP client."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)  # waiting for the server to bind
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_check_finds_planted_violations(client: TestClient, world: World, tmp_path: Path) -> None:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from scf.platform import Platform
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.live import serve
 
 
 @pytest.fixture
@@ -33,20 +24,8 @@ def live(platform: Platform) -> Iterator[str]:
         raise RuntimeError("an unexpected failure")
 
     app.add_api_route("/api/v1/test-boom", boom, methods=["GET"])
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(app, log_level="critical", lifespan="off") as url:
+        yield url
 
 
 def test_a_500_leaves_the_keep_alive_connection_open(live: str) -> None:
