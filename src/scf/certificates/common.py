@@ -48,9 +48,7 @@ def register_assignment(
     """File the assignment of a piece in the registry, as the platform (filed automatically,
     so the secured party need not be the one acting), inside the caller's unit of work."""
     registry = _registry()
-    acting = uow.actor
-    uow.actor = Actor.system()
-    try:
+    with uow.acting_as(Actor.system()):
         reg = registry.register_in(
             uow,
             kind="assignment",
@@ -61,8 +59,6 @@ def register_assignment(
             period_months=months,
             description=description,
         )
-    finally:
-        uow.actor = acting
     return str(reg.id)
 
 

@@ -105,6 +105,17 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its `with` block")
         return self._session
 
+    @contextmanager
+    def acting_as(self, actor: Actor) -> Iterator[UnitOfWork]:
+        """Run the block as `actor` (the platform itself, for a step it takes on its own
+        account inside a user's command), then act as before again, even if the block fails."""
+        acting = self.actor
+        self.actor = actor
+        try:
+            yield self
+        finally:
+            self.actor = acting
+
     def now(self) -> datetime:
         return self.clock.now()
 

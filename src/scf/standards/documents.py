@@ -119,13 +119,9 @@ def _authenticity(
 def _background_of(uow: UnitOfWork, receivable_id: str) -> dict[str, Any]:
     """Whoever may read an application may read the trade background it was decided on: the
     receivable's documents are read as the platform, after the application's own check."""
-    acting = uow.actor
-    uow.actor = Actor.system()
-    try:
+    with uow.acting_as(Actor.system()):
         out: dict[str, Any] = trade.trade_background(uow, receivable_id)
-        return out
-    finally:
-        uow.actor = acting
+    return out
 
 
 def evidence_package(uow: UnitOfWork, application_id: str) -> dict[str, Any]:
