@@ -25,7 +25,7 @@ REASONS_MAX = 4000
 
 
 def exemption_dict(row: ExemptionRow, *, with_record: bool = True) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         "id": row.id,
         "application_id": row.application_id,
         "org_id": row.org_id,
@@ -95,7 +95,7 @@ def _at_the_time(uow: UnitOfWork, rec: dict[str, Any], dec: DecisionRow) -> dict
         if a.resolved_at is None or a.resolved_at > when
     ]
     auth = uow.session.get(AuthorityRow, dec.authority_id)
-    return jsonable(
+    record: dict[str, Any] = jsonable(
         {
             "financing": {
                 "id": rec["id"],
@@ -118,6 +118,7 @@ def _at_the_time(uow: UnitOfWork, rec: dict[str, Any], dec: DecisionRow) -> dict
             "assembled_at": uow.now(),
         }
     )
+    return record
 
 
 def file_exemption(uow: UnitOfWork, application_id: str, reasons: str) -> ExemptionRow:
