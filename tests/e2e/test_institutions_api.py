@@ -277,6 +277,16 @@ def test_unit_authority_default_exemption_and_assessment(
         (setup["product"], "npl_over"),
     }
     assert ok(client.post(f"{P}/npl-run", headers=admin)) == []
+    perf = ok(
+        client.get(
+            f"{P}/units/{setup['unit']['id']}/performance",
+            headers=admin,
+            params={"period": "2025-Q1"},
+        )
+    )
+    measured = {m["indicator"]: m["value"] for m in perf["measures"]}
+    assert measured["sme_volume"] == "150000.00" and measured["sme_count"] == "1"
+    assert measured["first_time_borrowers"] == "1" and measured["npl_ratio"] == "1.0000"
     reg = bearer(client, "regulator")
     inbox = ok(client.get("/api/v1/supervision/alerts", headers=reg))
     assert any(x["source"] == "institutions" and x["kind"] == "npl_over" for x in inbox)
@@ -420,3 +430,121 @@ def assessment_by_hand(
     ]
     pdf = client.get(f"{P}/assessments/2025-Q1/ranking.pdf", headers=reg)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_bad_units_authority_and_targets_are_refused_naming_the_field(
+    client: TestClient, world: World
+) -> None:
+    admin = bearer(client, "bank")
+    refused(
+        client.post(f"{P}/units", headers=admin, json={"name": "分行", "kind": "branch"}),
+        422,
+        "invalid_input",
+        "districts",
+    )
+    refused(
+        client.post(
+            f"{P}/units",
+            headers=admin,
+            json={"name": "分行", "kind": "branch", "districts": ["atlantis"]},
+        ),
+        422,
+        "invalid_input",
+        "districts[0]",
+    )
+    assert ok(client.get(f"{P}/units", headers=admin)) == []
+    unit = ok(
+        client.post(
+            f"{P}/units",
+            headers=admin,
+            json={"name": "南山分行", "kind": "branch", "districts": ["nanshan"], "chains": ["ev"]},
+        ),
+        201,
+    )
+    assert unit["districts"] == ["nanshan"] and unit["nationwide"] is False
+    add_user(world.platform, world.orgs["bank"], "clerk", admin=False)
+    clerk = bearer(client, "clerk")
+    refused(
+        client.post(
+            f"{P}/units", headers=clerk, json={"name": "x", "kind": "branch", "nationwide": True}
+        ),
+        403,
+        "admin_only",
+    )
+    refused(
+        client.post(f"{P}/units/{unit['id']}/officers", headers=admin, json={"username": "nobody"}),
+        422,
+        "invalid_input",
+        "username",
+    )
+    prod = product(client, admin)
+    ok(client.post(f"{P}/units/{unit['id']}/products", headers=admin, json={"product_id": prod}))
+    url = f"{P}/units/{unit['id']}/authority"
+    for bands, field, code in (
+        (
+            [band("0.00", "100000.00", 1), band("90000.00", "500000.00", 2)],
+            "bands[1].lower",
+            "band_overlap",
+        ),
+        (
+            [band("0.00", "100000.00", 1), band("120000.00", "500000.00", 2)],
+            "bands[1].lower",
+            "band_gap",
+        ),
+        ([band("1000.00", "100000.00", 1)], "bands[0].lower", "band_gap"),
+    ):
+        body = {"product_id": prod, "bands": bands, "second_approval_above": money("1.00")}
+        refused(client.put(url, headers=admin, json=body), 422, code, field)
+    assert ok(client.get(url, headers=admin)) == []
+    other = bearer(client, "factoring_company")
+    assert client.get(f"{P}/units/{unit['id']}", headers=other).status_code == 404
+    refused(
+        client.put(
+            f"{P}/units/{unit['id']}/tolerance",
+            headers=admin,
+            json={"ratio": "-0.01"},
+        ),
+        422,
+        "invalid_input",
+        "ratio",
+    )
+    # targets and the unit's performance over a quarter (nothing funded yet)
+    ok(
+        client.put(
+            f"{P}/units/{unit['id']}/targets",
+            headers=admin,
+            json={
+                "period_kind": "quarter",
+                "targets": [
+                    {"indicator": "sme_count", "target": "10"},
+                    {"indicator": "npl_ratio", "target": "0.03"},
+                ],
+            },
+        )
+    )
+    perf = ok(
+        client.get(
+            f"{P}/units/{unit['id']}/performance", headers=admin, params={"period": "2025-Q1"}
+        )
+    )
+    measures = {m["indicator"]: m for m in perf["measures"]}
+    assert measures["sme_count"] == {
+        "indicator": "sme_count",
+        "value": "0",
+        "target": "10",
+        "met": False,
+    }
+    assert measures["npl_ratio"]["met"] is True
+    assert measures["tier_reach"]["target"] is None
+    regulator = bearer(client, "regulator")
+    refused(
+        client.post(f"{P}/assessments", headers=regulator, json={"quarter": "2025-Q1"}),
+        409,
+        "no_indicators",
+    )
+    refused(
+        client.post(f"{P}/assessments", headers=regulator, json={"quarter": "2030-Q1"}),
+        422,
+        "invalid_input",
+        "quarter",
+    )

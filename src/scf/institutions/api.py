@@ -368,7 +368,8 @@ def set_targets(uow: Uow, unit_id: str, body: TargetsIn) -> list[MeasureOut]:
         [(t.indicator.value, Decimal(t.target)) for t in body.targets],
     )
     return [
-        MeasureOut(indicator=r.indicator, value=None, target=str(r.target), met=None) for r in rows
+        MeasureOut(indicator=r.indicator, value=None, target=M.plain(Decimal(r.target)), met=None)
+        for r in rows
     ]
 
 

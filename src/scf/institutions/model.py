@@ -319,3 +319,8 @@ def target_met(indicator: str, actual: Decimal | None, target: Decimal) -> bool:
     if Indicator(indicator) in LOWER_IS_BETTER:
         return actual <= target
     return actual >= target
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros and never in exponent form: 10, 0.03."""
+    return f"{value.normalize():f}"

@@ -151,7 +151,7 @@ def unit_performance(uow: UnitOfWork, unit_id: str, period: str) -> dict[str, An
             {
                 "indicator": code,
                 "value": None if v is None else str(v),
-                "target": str(targets[code]) if code in targets else None,
+                "target": M.plain(targets[code]) if code in targets else None,
                 "met": M.target_met(code, v, targets[code]) if code in targets else None,
             }
             for code, v in values.items()
