@@ -410,6 +410,17 @@ def assessment_by_hand(
     assert ok(client.get(f"{P}/assessment-trend", headers=bank_h)) == [
         {"quarter": "2025-Q1", "score": "70.00", "rank": 1, "of": 3, "revision": 1}
     ]
+    # 2025-Q2: nothing funded (volume and SMEs all nil earn nothing); NPL as in Q1
+    q2 = ok(client.post(f"{P}/assessments", headers=reg, json={"quarter": "2025-Q2"}), 201)
+    assert [(x["org_id"], x["score"], x["rank"]) for x in q2["ranking"]] == [
+        (fac, "30.00", 1),
+        (bank, "0.00", 2),
+        (local, "0.00", 2),
+    ]
+    assert ok(client.get(f"{P}/assessment-trend", headers=bank_h)) == [
+        {"quarter": "2025-Q1", "score": "70.00", "rank": 1, "of": 3, "revision": 1},
+        {"quarter": "2025-Q2", "score": "0.00", "rank": 2, "of": 3, "revision": 1},
+    ]
     fac_h = bearer(client, "factoring_company")
     assert (
         client.get(f"{P}/assessment-trend", headers=fac_h, params={"org_id": bank}).status_code

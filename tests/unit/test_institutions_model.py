@@ -131,3 +131,10 @@ def test_quarters_and_targets() -> None:
     assert M.target_met("sme_volume", Decimal(10), Decimal(5))
     assert M.target_met("npl_ratio", Decimal("0.01"), Decimal("0.02"))
     assert not M.target_met("npl_ratio", None, Decimal("0.02"))
+
+
+def test_all_equal_scores_full_unless_everyone_has_nothing() -> None:
+    assert M.normalise(Decimal(5), Decimal(5), Decimal(5), False) == 1
+    assert M.normalise(Decimal(0), Decimal(0), Decimal(0), False) == 0
+    assert M.normalise(Decimal(0), Decimal(0), Decimal(0), True) == 1
+    assert M.normalise(None, Decimal(0), Decimal(1), True) == 0

@@ -4,8 +4,8 @@ score's breakdown, the trend over quarters, and exports.
 
 Each indicator is measured per institution over the quarter's funded financings (decided in
 the quarter, in CNY, from every room supervision counts), scaled min-max across the
-institutions (best 1, worst 0, all equal 1, nothing to measure 0), weighted, and summed to a
-score out of 100 (see `model.score`). An institution sees the ranking and its own breakdown,
+institutions (see `model.normalise`), weighted, and summed to a score out of 100 (see
+`model.score`). An institution sees the ranking and its own breakdown,
 never another's.
 """
 

@@ -256,12 +256,13 @@ class Part:
 
 
 def normalise(value: Decimal | None, low: Decimal, high: Decimal, lower_better: bool) -> Decimal:
-    """Min-max over the institutions assessed: the best 1, the worst 0, all equal 1; an
+    """Min-max over the institutions assessed: the best 1, the worst 0; all equal: 1, unless
+    more is better and they all have none (no one earns points for lending nothing); an
     institution with nothing to measure scores 0."""
     if value is None:
         return Decimal(0)
     if high == low:
-        return Decimal(1)
+        return Decimal(1) if lower_better or value > 0 else Decimal(0)
     span = high - low
     share = (high - value) / span if lower_better else (value - low) / span
     return share.quantize(SHARE, rounding=ROUND_HALF_UP)
