@@ -138,3 +138,16 @@ def test_all_equal_scores_full_unless_everyone_has_nothing() -> None:
     assert M.normalise(Decimal(0), Decimal(0), Decimal(0), False) == 0
     assert M.normalise(Decimal(0), Decimal(0), Decimal(0), True) == 1
     assert M.normalise(None, Decimal(0), Decimal(1), True) == 0
+
+
+def test_npl_alerts_read_in_each_language_from_their_evidence() -> None:
+    from scf.web.room_text import room_text
+
+    alert = {
+        "kind": "npl_over",
+        "summary": "stored",
+        "evidence": {"unit": "供应链金融部", "npl_ratio": "0.0800", "tolerated": "0.0500"},
+    }
+    zh, en = str(room_text("zh", alert)), str(room_text("en", alert))
+    assert "超出容忍度" in zh and "供应链金融部" in zh and "data-room-text" not in zh
+    assert "past its NPL tolerance" in en and "8" in en and "5" in en
