@@ -289,6 +289,7 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
     _room_router("scf.trade.api"),
     _room_router("scf.financing.api"),
     _room_router("scf.supervision.api"),
+    _room_router("scf.institutions.api"),
     _room_router("scf.supervision.calendar_api"),
     _room_router("scf.standards.api"),
 ]

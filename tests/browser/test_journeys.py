@@ -285,3 +285,41 @@ def test_every_list_filters_sorts_pages_totals_and_downloads(page: Any, site: Si
     assert len(text) == kept.count() + 1 and "金额" in text[0]
     assert all("." in line.split(",")[1] for line in text[1:])
     tools.locator("input").fill("")
+
+
+def test_institution_declares_a_unit_and_the_regulator_assesses_institutions(
+    page: Any, site: Site
+) -> None:
+    login(page, site, "bank")
+    page.goto(f"{site.url}/units")
+    accessible(page, "unit-name")
+    page.fill("#unit-name", "供应链金融事业部")
+    page.select_option("#unit-kind", "department")
+    page.check("#unit-nationwide")
+    page.locator("form[action='/units/create'] button[type=submit]").click()
+    page.wait_for_url("**/units?ok=saved")
+    unit = page.locator("article.unit").first
+    assert "供应链金融事业部" in unit.inner_text() and "一点对全国" in unit.inner_text()
+    unit.locator("input[name=username]").fill("bank")
+    unit.locator("input[name=grade]").fill("2")
+    unit.locator("form[action$='/officers'] button").click()
+    page.wait_for_url("**/units?ok=saved")
+    assert "审批人员" in page.locator("article.unit").first.inner_text()
+    shot(page, "institution-units", docs=True)
+    login(page, site, "regulator")
+    page.goto(f"{site.url}/regulator/assessment")
+    page.fill("#w_sme_volume", "0.7")
+    page.fill("#w_npl_ratio", "0.2")
+    page.locator("form[action='/regulator/assessment/indicators'] button").click()
+    page.wait_for_load_state()
+    assert "权重之和须为 1" in page.locator("p.error[role=alert]").inner_text()
+    page.fill("#w_npl_ratio", "0.3")
+    page.locator("form[action='/regulator/assessment/indicators'] button").click()
+    page.wait_for_url("**/regulator/assessment?ok=saved")
+    page.fill("#quarter", "2025-Q1")
+    page.locator("form[action='/regulator/assessment/run'] button").click()
+    page.wait_for_url("**/regulator/assessment?ok=saved&quarter=2025-Q1")
+    rows = page.locator("#ranking-table tbody tr")
+    assert rows.count() >= 2
+    assert rows.first.locator("td").first.inner_text() == "1"
+    shot(page, "regulator-assessment", docs=True)

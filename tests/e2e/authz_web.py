@@ -22,6 +22,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/regulator/lists": ("regulator",),
     "/regulator/financings": ("regulator",),
     "/regulator/certificates": ("regulator",),
+    "/regulator/assessment": ("regulator",),
+    "/units": FUNDERS,
     "/registry": "public",
     "/login": "public",
     "/account/sessions": EVERY_ROLE,

@@ -113,6 +113,7 @@ def price_offer(
     *,
     automatic: bool,
     rate_override: Decimal | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> FinancingOfferRow:
     """Record the funder's priced offer on the application and tell the applicant."""
     value_date = uow.calendar.adjust(uow.today())
@@ -145,7 +146,12 @@ def price_offer(
         "financing.offer.made",
         "financing_application",
         app.id,
-        after={"offer_id": offer.id, "funder_org_id": funder, **offer.pricing},
+        after={
+            "offer_id": offer.id,
+            "funder_org_id": funder,
+            **offer.pricing,
+            **({"decided_under": decision} if decision else {}),
+        },
         org_id=funder,
     )
     notify(
@@ -159,8 +165,14 @@ def price_offer(
     return offer
 
 
-def make_offer(uow: UnitOfWork, app_id: str) -> FinancingOfferRow:
-    """A funder the application was sent to prices it by its own product's rate groups."""
+def make_offer(uow: UnitOfWork, app_id: str, *, commit: bool = True) -> FinancingOfferRow:
+    """A funder the application was sent to prices it by its own product's rate groups.
+
+    When the product belongs to one of the institution's supply chain finance units, the
+    acting officer must hold the unit's authority for the amount, the tenor and any check
+    the platform flagged (or a second officer must have approved above the unit's
+    threshold); the offer records who decided under which authority. `commit=False` joins
+    the caller's unit of work (the institutions room's approvals)."""
     parties.require_role(uow.actor, *FUNDERS)
     app = find_application(uow, app_id)
     funder = uow.actor.org_id
@@ -177,11 +189,38 @@ def make_offer(uow: UnitOfWork, app_id: str) -> FinancingOfferRow:
     if existing is not None:
         raise Conflict(f"you already made offer {existing}", code="already_offered")
     sc = get_scenario(app.scenario)
-    offer = price_offer(
-        uow, app, sc, funder, product_for(uow, funder, sc.code, app.currency), automatic=False
-    )
-    uow.commit()
+    prod = product_for(uow, funder, sc.code, app.currency)
+    decision = _authorized(uow, app, prod)
+    offer = price_offer(uow, app, sc, funder, prod, automatic=False, decision=decision)
+    if decision is not None:
+        from scf.institutions import service as institutions
+
+        institutions.bind_offer(uow, decision["id"], offer.id)
+    if commit:
+        uow.commit()
     return offer
+
+
+def _authorized(
+    uow: UnitOfWork, app: FinancingApplicationRow, prod: FunderProductRow
+) -> dict[str, Any] | None:
+    """The institution's decision under its unit's authority, or None when no unit's
+    authority governs the product; refuses an officer acting beyond it."""
+    from scf.institutions import service as institutions
+
+    return institutions.authorize_offer(
+        uow,
+        application_id=app.id,
+        product_id=prod.id,
+        amount=app.amount,
+        tenor_days=(app.due_on - uow.today()).days,
+        flagged=flagged_checks(app),
+    )
+
+
+def flagged_checks(app: FinancingApplicationRow) -> list[str]:
+    """The automatic checks that asked a person to look at the application."""
+    return [str(c["check"]) for c in app.checks if c.get("result") == "escalate"]
 
 
 def _acceptable(

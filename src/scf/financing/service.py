@@ -7,9 +7,10 @@ the checks in `checks_parties`, `checks_asset` and `checks_limits`, `products`, 
 (pricing, make and accept), `repayment` (disburse, repay, overdue, default, claim payment),
 `claims` (cover policies and claims), `warehouse` (commodity prices, mark-to-market, margin
 calls), `discounting` (dynamic discounting), `idempotency`, `inbox` (notifications),
-`reports` (the regulator's read-outs and the risk room's borrower record); `applications`
-holds the application record, `context` what scenarios and checks get from the room and
-`common` the roles and the audited insert the modules share.
+`funded` (what institutions funded, for the institutions room), `reports` (the
+regulator's read-outs and the risk room's borrower record); `applications` holds the
+application record, `context` what scenarios and checks get from the room and `common` the
+roles and the audited insert the modules share.
 """
 
 from __future__ import annotations
@@ -41,10 +42,17 @@ from scf.financing.discounting import (
     pay_early,
     program_dict,
 )
+from scf.financing.funded import application_record, funded_records, key_chains
 from scf.financing.idempotency import idempotent, purge_expired_keys, request_hash
 from scf.financing.inbox import CHANNELS, Channel, InboxChannel, inbox, mark_read, notify
-from scf.financing.offers import accept_offer, make_offer
-from scf.financing.products import create_product, list_products, product_dict, scenario_choices
+from scf.financing.offers import accept_offer, flagged_checks, make_offer
+from scf.financing.products import (
+    create_product,
+    list_products,
+    product_dict,
+    product_for,
+    scenario_choices,
+)
 from scf.financing.repayment import (
     declare_default,
     default_grace_working_days,
@@ -95,6 +103,7 @@ __all__ = [
     "S",
     "accept_offer",
     "application_dict",
+    "application_record",
     "bid",
     "bid_dict",
     "cancel_application",
@@ -111,10 +120,13 @@ __all__ = [
     "exposed_institutions",
     "financing_records",
     "financing_summary",
+    "flagged_checks",
+    "funded_records",
     "get_application",
     "get_program",
     "idempotent",
     "inbox",
+    "key_chains",
     "latest_price",
     "list_alerts",
     "list_applications",
@@ -135,6 +147,7 @@ __all__ = [
     "pay_early",
     "policy_dict",
     "product_dict",
+    "product_for",
     "program_dict",
     "purge_expired_keys",
     "receive_tsin",

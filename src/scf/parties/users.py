@@ -76,6 +76,19 @@ def create_user(
     return row
 
 
+def org_user(uow: UnitOfWork, org_id: str, username: str) -> UserRow | None:
+    """The active user of an organization with this username, or None (no access check: for
+    other rooms naming an organization's own people, such as a unit's officers)."""
+    row = uow.session.scalar(
+        select(UserRow).where(
+            UserRow.username == username.strip().lower(),
+            UserRow.org_id == org_id,
+            UserRow.active.is_(True),
+        )
+    )
+    return row
+
+
 def login(
     uow: UnitOfWork,
     username: str,

@@ -165,6 +165,7 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
         )
         for c in load_rows(uow)
     ]
+    out += _institution_alerts(uow)
     call = getattr(financing_room(), "list_alerts", None)
     for a in call(uow) if call is not None else []:
         get = a.get if isinstance(a, dict) else lambda k, d=None, a=a: getattr(a, k, d)
@@ -183,6 +184,27 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
             )
         )
     return out
+
+
+def _institution_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Units near or past their tolerated NPL ratio (the institutions room)."""
+    from scf.institutions import service as institutions
+
+    return [
+        _alert(
+            AlertSource.INSTITUTIONS,
+            a["id"],
+            a["org_id"],
+            a["kind"],
+            a["severity"],
+            a["summary"],
+            a["raised_at"],
+            a["resolved_at"],
+            None,
+            a["evidence"],
+        )
+        for a in map(institutions.npl_alert_dict, institutions.npl_alerts(uow))
+    ]
 
 
 def _handled(a: dict[str, Any], case: AlertCaseRow | None, orgs: dict[str, Any]) -> dict[str, Any]:

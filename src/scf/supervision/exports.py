@@ -78,6 +78,26 @@ def export_xlsx(
     return out.getvalue()
 
 
+def table_xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    """A workbook of plain tables (title, header, rows) for other rooms' exports: Decimals stay
+    exact, text taken from participants is neutralised, the header row is frozen."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.append(header)
+        for r in rows:
+            ws.append([_safe_cells([c])[0] if isinstance(c, str) else c for c in r])
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def _typed(row: list[str]) -> list[Any]:
     """The count as an integer and the value as a Decimal; text stays text."""
     out: list[Any] = list(row)

@@ -27,6 +27,7 @@ class AlertSource(StrEnum):
     CERTIFICATES = "certificates"
     FINANCING = "financing"
     CALENDAR = "calendar"  # an official holiday schedule loaded, and the dates it moved
+    INSTITUTIONS = "institutions"  # a unit near or past its tolerated NPL ratio
 
 
 class Granularity(StrEnum):

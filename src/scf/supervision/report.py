@@ -68,6 +68,11 @@ def report_pdf(uow: UnitOfWork, period: str) -> bytes:
     return _render(title, both(N_("Period")) + f": {span}; {dated}", sections)
 
 
+def table_pdf(title: str, subtitle: str, sections: list[Section]) -> bytes:
+    """A PDF of headed tables in the report's layout and font, for other rooms' exports."""
+    return _render(title, subtitle, [(_xml(h), rows) for h, rows in sections])
+
+
 # ---------------------------------------------------------------- the sections
 
 

@@ -26,7 +26,7 @@ from scf.supervision.drilldown import (
     financing_list,
 )
 from scf.supervision.enterprise import enterprise_view
-from scf.supervision.exports import HEADER, export_csv, export_xlsx
+from scf.supervision.exports import HEADER, export_csv, export_xlsx, table_xlsx
 from scf.supervision.facts import financing_facts, require_regulator
 from scf.supervision.indicators import exposures, indicators
 from scf.supervision.lists import listings
@@ -48,6 +48,13 @@ def monthly_report_pdf(uow: UnitOfWork, month: str) -> bytes:
     from scf.supervision import report
 
     return report.report_pdf(uow, month)
+
+
+def table_pdf(title: str, subtitle: str, sections: list[tuple[str, list[list[str]]]]) -> bytes:
+    """Headed tables as a PDF in the report's layout (loads reportlab), for other rooms."""
+    from scf.supervision import report
+
+    return report.table_pdf(title, subtitle, sections)
 
 
 def report_pdf(uow: UnitOfWork, period: str) -> bytes:
@@ -91,4 +98,6 @@ __all__ = [
     "resolve_alert",
     "series",
     "sharing_export",
+    "table_pdf",
+    "table_xlsx",
 ]

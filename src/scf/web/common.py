@@ -228,7 +228,10 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
             ("/regulator/alerts", N_("Alerts")),
             ("/regulator/lists", N_("Lists")),
             ("/regulator/enterprises", N_("Enterprises")),
+            ("/regulator/assessment", N_("Assessment of institutions")),
         ]
+    if actor.has("bank", "factoring_company", "local_financial_org"):
+        items.append(("/units", N_("Units")))
     return [*items, ("/registry", N_("Public registry search"))]
 
 

@@ -2,8 +2,9 @@
 
 `login` (log in and out, language, home), `account` (every user's sessions and password),
 `sme` (suppliers, distributors, marketplaces), `core` (the core enterprise), `funder` (banks,
-factoring companies, local financial organizations), `warehouse` (warehouses and logistics
-firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
+factoring companies, local financial organizations), `institution` (their supply chain
+finance units, and the regulator's assessment of institutions), `warehouse` (warehouses and
+logistics firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
 (the regulator's indicators), `regulator` and `registry` (the public registry); `common`
 holds what they share (rendering, session, CSRF, forms, refusals), `names` and `room_text`
 what records and alerts are called in the reader's language, and each module's templates
@@ -21,6 +22,7 @@ from scf.web import (
     console,
     core,
     funder,
+    institution,
     insurer,
     login,
     operator,
@@ -39,6 +41,7 @@ for module in (
     sme,
     core,
     funder,
+    institution,
     warehouse,
     operator,
     insurer,

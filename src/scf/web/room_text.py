@@ -94,6 +94,22 @@ MESSAGES: dict[str, tuple[str, Params]] = {
         N_("The certificate is overdue: %(unpaid)s unpaid"),
         lambda lang, e, name: {"unpaid": money(lang, e["unpaid"])},
     ),
+    "npl_near": (
+        N_("Unit %(unit)s nears its NPL tolerance: %(npl)s of %(tolerated)s"),
+        lambda lang, e, name: {
+            "unit": str(e["unit"]),
+            "npl": _share(lang, e["npl_ratio"]),
+            "tolerated": _share(lang, e["tolerated"]),
+        },
+    ),
+    "npl_over": (
+        N_("Unit %(unit)s is past its NPL tolerance: %(npl)s against %(tolerated)s"),
+        lambda lang, e, name: {
+            "unit": str(e["unit"]),
+            "npl": _share(lang, e["npl_ratio"]),
+            "tolerated": _share(lang, e["tolerated"]),
+        },
+    ),
     "certificate_defaulted": (
         N_("The certificate is in default: %(unpaid)s unpaid"),
         lambda lang, e, name: {"unpaid": money(lang, e["unpaid"])},
