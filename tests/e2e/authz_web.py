@@ -25,4 +25,7 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/registry": "public",
     "/login": "public",
     "/account/sessions": EVERY_ROLE,
+    "/scenarios": EVERY_ROLE,
+    "/scenarios/payouts": ("supplier", "distributor", "marketplace"),
+    "/scenarios/fx-rates": ("operator",),
 }

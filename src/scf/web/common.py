@@ -229,6 +229,11 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
             ("/regulator/lists", N_("Lists")),
             ("/regulator/enterprises", N_("Enterprises")),
         ]
+    if actor.has("supplier", "distributor", "marketplace"):
+        items.append(("/scenarios/payouts", N_("Marketplace payouts")))
+    if actor.is_operator:
+        items.append(("/scenarios/fx-rates", N_("Exchange rates")))
+    items.append(("/scenarios", N_("Financing scenarios")))
     return [*items, ("/registry", N_("Public registry search"))]
 
 
