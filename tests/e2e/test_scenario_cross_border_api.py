@@ -179,7 +179,10 @@ def test_cross_border_payout_financing_to_closing(client: TestClient, world: Wor
     )
     assert acc.status_code == 200, acc.text
     r = client.post(f"{API}/applications/{twin['id']}/registration", headers=h[fac])
-    assert r.status_code == 409, r.text
+    refused(r, "already_pledged", status=409)
+    assert filing["number"] in r.json()["detail"], r.text
+    twin = ok(client.get(f"{API}/applications/{twin['id']}", headers=h["supplier"]))
+    assert twin["status"] == "accepted" and twin["registrations"] == [], twin
     exposure = ok(client.get(f"{SCN}/marketplace-exposure", headers=h["regulator"]))
     assert exposure == [
         {"marketplace_org_id": market, "exposure": [{"advanced": money("284000.00"), "payouts": 1}]}
