@@ -1,8 +1,9 @@
 """Cross-border e-commerce payouts in the simulator: each month the operator loads a USD/CNY
-rate, a few sellers of the cross-border e-commerce chain (or of Longgang and Qianhai) record a payout the marketplace owes
-them, the marketplace confirms it and the seller borrows 70% of it in CNY; every third payout
-the seller also tries a second institution with the same payout, and what the financing room
-answers is an observation of the `payout_financed_twice` check that `scf eval` scores."""
+rate, a few sellers of the cross-border e-commerce chain (or of Longgang and Qianhai) record
+a payout the marketplace owes them, the marketplace confirms it and the seller borrows 70% of
+it in CNY; every third payout the seller also tries a second institution with the same
+payout, and what the financing room answers is an observation of the
+`payout_financed_twice` check that `scf eval` scores."""
 
 from __future__ import annotations
 
