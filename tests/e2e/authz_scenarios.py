@@ -15,4 +15,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", f"{P}/payouts/{{payout_id}}/confirmation"): ("marketplace",),
     ("GET", f"{P}/marketplace-exposure"): WATCHERS,
     ("GET", f"{P}/catalogue"): ALL,
+    ("POST", f"{P}/ip-assets"): ("supplier", "distributor"),
+    ("GET", f"{P}/ip-assets"): ALL,
+    ("POST", f"{P}/ip-assets/{{ip_id}}/valuation"): ("appraiser",),
 }

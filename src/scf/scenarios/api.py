@@ -180,3 +180,68 @@ class CatalogueOut(BaseModel):
 def catalogue(uow: Uow) -> CatalogueOut:
     """Every installed scenario with the year it was enabled, and the count per year."""
     return CatalogueOut(**svc.catalogue(uow))
+
+
+class IpIn(RequestModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Identifier = Field(description="patent, software_copyright or trademark")
+    registration_no: Identifier = Field(
+        description="as the office prints it, e.g. ZL202310123456.7"
+    )
+    title: Name
+    expires_on: BoundedDate
+
+
+class ValuationIn(RequestModel):
+    model_config = ConfigDict(extra="forbid")
+    value: MoneyIn
+    haircut: DecimalText = Field(description='the share taken off the value, e.g. "0.40"')
+    report_no: Identifier
+
+
+class IpOut(BaseModel):
+    id: str
+    owner_org_id: str
+    kind: str
+    registration_no: str
+    title: str
+    expires_on: str
+    status: str
+    appraiser_org_id: str | None
+    appraised: MoneyOut | None
+    haircut: str | None
+    lending_value: MoneyOut | None
+    report_no: str | None
+    valued_at: str | None
+    application_id: str | None
+
+
+@router.post("/ip-assets", status_code=status.HTTP_201_CREATED, dependencies=[gate(*SELLERS)])
+def record_ip(uow: Uow, body: IpIn) -> IpOut:
+    """An enterprise records a patent, software copyright or trademark it holds."""
+    row = svc.record_ip(
+        uow,
+        kind=body.kind,
+        registration_no=body.registration_no,
+        title=body.title,
+        expires_on=body.expires_on,
+    )
+    return IpOut(**svc.ip_dict(row))
+
+
+@router.get("/ip-assets")
+def list_ip(uow: Uow) -> list[IpOut]:
+    return [IpOut(**svc.ip_dict(r)) for r in svc.list_ip(uow)]
+
+
+@router.post("/ip-assets/{ip_id}/valuation", dependencies=[gate("appraiser")])
+def value_ip(uow: Uow, ip_id: str, body: ValuationIn) -> IpOut:
+    """An appraiser values the right and sets the haircut."""
+    row = svc.value_ip(
+        uow,
+        ip_id,
+        value=body.value.to_money("value"),
+        haircut=body.haircut,
+        report_no=body.report_no,
+    )
+    return IpOut(**svc.ip_dict(row))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -28,10 +29,57 @@ class PayoutStatus(StrEnum):
     SETTLED = "settled"  # the financing closed; the assignment was released
 
 
-VOCABULARY: dict[str, tuple[str, ...]] = {
-    "financing.Scenario": ("cross_border_payout",),
-    "financing.Check": ("marketplace_exposure",),
+class IpKind(StrEnum):
+    PATENT = "patent"
+    SOFTWARE_COPYRIGHT = "software_copyright"
+    TRADEMARK = "trademark"
+
+
+class IpStatus(StrEnum):
+    RECORDED = "recorded"  # the owner recorded it; no appraiser has valued it yet
+    VALUED = "valued"  # an appraiser valued it, with a haircut
+    PLEDGED = "pledged"  # pledged to a funder, the pledge registered
+    RELEASED = "released"  # the financing closed; the pledge was cancelled
+
+
+# Registration numbers as the offices print them: a Chinese patent (ZL + 12 digits, a dot, a
+# check character), a software copyright (year, SR, 7 digits), a trademark (7 to 9 digits).
+IP_NUMBER = {
+    IpKind.PATENT: re.compile(r"^ZL\d{12}\.[\dX]$"),
+    IpKind.SOFTWARE_COPYRIGHT: re.compile(r"^(19|20)\d\dSR\d{7}$"),
+    IpKind.TRADEMARK: re.compile(r"^\d{7,9}$"),
 }
+# An appraiser's haircut is at least this (weak property rights sell at a deep discount).
+MIN_IP_HAIRCUT = Decimal("0.30")
+# A valuation older than this many days is no basis for a financing.
+IP_VALUATION_DAYS = 365
+
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "financing.Scenario": ("cross_border_payout", "ip_pledge"),
+    "financing.Check": ("marketplace_exposure", "supply_chain_limit"),
+}
+
+
+def ip_number(kind: str, number: str, field: str = "registration_no") -> str:
+    """The registration number in the office's spelling, or refuse it naming the kind."""
+    try:
+        k = IpKind(kind)
+    except ValueError:
+        raise InvalidInput("patent, software_copyright or trademark", field="kind") from None
+    folded = number.strip().upper().replace(" ", "")
+    if not IP_NUMBER[k].match(folded):
+        raise InvalidInput(f"not a {k.value} registration number", field=field)
+    return folded
+
+
+def ip_haircut(value: object, field: str = "haircut") -> Decimal:
+    """A haircut as a fraction from the platform's minimum to below 1."""
+    if isinstance(value, bool | float) or not isinstance(value, str | Decimal):
+        raise InvalidInput('a decimal string such as "0.40"', field=field)
+    dec = Decimal(check_canonical_decimal(str(value).strip(), field))
+    if not MIN_IP_HAIRCUT <= dec < 1:
+        raise InvalidInput(f"from {MIN_IP_HAIRCUT} to below 1", field=field)
+    return dec.quantize(Decimal("0.0001"))
 
 
 def fx_rate(value: object, field: str = "rate") -> Decimal:

@@ -2,6 +2,7 @@
 
 `fx` holds the FX rates the operator loads and the conversion the cross-border scenario uses;
 `payouts` the marketplace payouts (record, confirm, assign with notice, settle, exposure);
+`ip` intellectual property (record, appraise with a haircut, pledge, release);
 `catalogue` the installed scenarios with the year each was enabled.
 """
 
@@ -9,6 +10,16 @@ from __future__ import annotations
 
 from scf.scenarios.catalogue import NEW_PER_YEAR_TARGET, catalogue, installed
 from scf.scenarios.fx import FxQuote, fx_dict, list_fx_rates, load_fx_rate, rate_for
+from scf.scenarios.ip import (
+    ip_dict,
+    ip_for_financing,
+    lending_value,
+    list_ip,
+    pledge_ip_in,
+    record_ip,
+    release_ip_in,
+    value_ip,
+)
 from scf.scenarios.model import (
     ADVANCE_CURRENCIES,
     MIN_SALES_MONTHS,
@@ -44,7 +55,11 @@ __all__ = [
     "fx_dict",
     "get_payout",
     "installed",
+    "ip_dict",
+    "ip_for_financing",
+    "lending_value",
     "list_fx_rates",
+    "list_ip",
     "list_payouts",
     "load_fx_rate",
     "marketplace_concentration",
@@ -52,7 +67,11 @@ __all__ = [
     "marketplace_exposures",
     "payout_dict",
     "payout_for_financing",
+    "pledge_ip_in",
     "rate_for",
+    "record_ip",
     "record_payout",
+    "release_ip_in",
     "settle_payout_in",
+    "value_ip",
 ]

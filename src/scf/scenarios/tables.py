@@ -66,3 +66,30 @@ class PayoutRow(Base):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+class IpAssetRow(Base):
+    """A patent, software copyright or trademark its owner recorded with its registration
+    number, the appraiser's valuation and haircut, and its pledge."""
+
+    __tablename__ = "scn_ip_assets"
+    __table_args__ = (UniqueConstraint("kind", "registration_no", name="uq_scn_ip_assets_number"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_org_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    registration_no: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    appraiser_org_id: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    appraised_minor: Mapped[int | None] = mapped_column(BigInteger)
+    haircut: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    report_no: Mapped[str | None] = mapped_column(String(64))
+    valued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    application_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
