@@ -90,3 +90,74 @@ def test_cross_border_payout_journey(page: Any, site: Site) -> None:
     row = page.locator("#scenario-cross_border_payout")
     assert "2025" in row.inner_text()
     shot(page, "scenarios-catalogue", docs=True)
+
+
+def test_patent_valued_and_pledged_journey(page: Any, site: Site) -> None:
+    from scf.parties.model import make_uscc
+
+    api = page.request
+    r = api.post(
+        f"{site.url}/api/v1/auth/login", data={"username": "bank", "password": SAMPLE_PASSWORD}
+    )
+    token = r.json()["token"]
+    r = api.post(
+        f"{site.url}/api/v1/financing/products",
+        headers={"Authorization": f"Bearer {token}"},
+        data={
+            "scenario": "ip_pledge",
+            "name": "科技知识产权贷",
+            "base_rate": "0.04",
+            "max_amount": {"amount": "5000000.00", "currency": "CNY"},
+        },
+    )
+    assert r.status == 201, r.text()
+    # the operator onboards an appraiser and its first user
+    login(page, site, "operator")
+    page.fill("#uscc", make_uscc("91440300MA5APPR01"))
+    page.fill("#name", "深圳南山知识产权评估有限公司")
+    page.select_option("#role", "appraiser")
+    page.select_option("#district", "nanshan")
+    page.fill("#founded_on", "2016-03-01")
+    page.fill("#registered_capital", "5000000.00")
+    page.click("#onboard-submit")
+    page.wait_for_url("**/operator?ok=saved*")
+    page.fill("#new_username", "appraiser1")
+    page.fill("#new_password", SAMPLE_PASSWORD)
+    page.click("#user-submit")
+    page.wait_for_url("**/operator?ok=saved")
+    page.context.clear_cookies()
+    # the owner records a patent (a malformed number refused naming the field)
+    login(page, site, "sme2")
+    page.goto(f"{site.url}/scenarios/ip")
+    accessible(page, "ip-submit")
+    page.select_option("#kind", "patent")
+    page.fill("#registration_no", "CN-123")
+    page.fill("#title", "一种精密结构件的冲压方法")
+    page.fill("#expires_on", "2034-06-30")
+    page.click("#ip-submit")
+    assert "登记号" in page.locator("[role=alert]").inner_text()
+    page.fill("#registration_no", "ZL2022 10987654.3")
+    page.click("#ip-submit")
+    page.wait_for_url("**/scenarios/ip?ok=saved")
+    assert "已登记待评估" in page.locator("#rights").inner_text()
+    page.context.clear_cookies()
+    # the appraiser values it with a 40% haircut
+    login(page, site, "appraiser1")
+    assert page.url.endswith("/scenarios/ip")
+    page.fill("#value-1", "500000.00")
+    page.fill("#haircut-1", "40")
+    page.fill("#report-1", "NSPG-2025-007")
+    page.click("#value-submit-1")
+    page.wait_for_url("**/scenarios/ip?ok=saved")
+    assert "300,000.00" in page.locator("#rights").inner_text()
+    shot(page, "scenarios-ip-appraiser")
+    page.context.clear_cookies()
+    # the owner borrows on it
+    login(page, site, "sme2")
+    page.goto(f"{site.url}/scenarios/ip")
+    page.fill("#amount", "10000.00")
+    page.click("#ip-apply-submit")
+    page.wait_for_url("**/scenarios/ip?ok=saved")
+    shot(page, "scenarios-ip", docs=True)
+    page.goto(f"{site.url}/sme")
+    assert "知识产权质押融资" in " ".join(page.locator("article.application").all_inner_texts())

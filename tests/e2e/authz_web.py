@@ -28,4 +28,5 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/scenarios": EVERY_ROLE,
     "/scenarios/payouts": ("supplier", "distributor", "marketplace"),
     "/scenarios/fx-rates": ("operator",),
+    "/scenarios/ip": ("supplier", "distributor", "appraiser"),
 }

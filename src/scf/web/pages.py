@@ -51,3 +51,4 @@ for module in (
     router.include_router(module.router)
 router.include_router(scenarios_pages.router)
 router.include_router(scenarios_pages.fx_router)
+router.include_router(scenarios_pages.ip_router)

@@ -137,3 +137,65 @@ def scenario_load_fx_rate(uow: UnitOfWork, form: Form) -> None:
         source=form.text("source"),
         observed_at=observed,
     )
+
+
+ip_pages = Pages(*SELLERS, "appraiser", home="/scenarios/ip")
+ip_router = ip_pages.router
+
+
+@ip_pages.view("/scenarios/ip", "scenarios/ip.html")
+def scenario_ip(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """The owner's rights and the loan form; the appraiser's rights to value."""
+    rows = [scn.ip_dict(r) for r in scn.list_ip(uow)]
+    is_owner = uow.actor.has(*SELLERS)
+    offering = {p.funder_org_id for p in financing.list_products(uow, "ip_pledge")}
+    return {
+        "rights": rows,
+        "names": org_names(uow, {r["owner_org_id"] for r in rows} | offering),
+        "is_owner": is_owner,
+        "is_appraiser": uow.actor.has("appraiser"),
+        "kinds": ("patent", "software_copyright", "trademark"),
+        "funders": sorted(org_names(uow, offering).items(), key=lambda x: x[1]),
+        "today": uow.today(),
+    }
+
+
+@ip_pages.command("/scenarios/ip", roles=SELLERS)
+def scenario_record_ip(uow: UnitOfWork, form: Form) -> None:
+    """Record a right by its registration number."""
+    scn.record_ip(
+        uow,
+        kind=form.text("kind"),
+        registration_no=form.text("registration_no"),
+        title=form.text("title"),
+        expires_on=form.date("expires_on"),
+    )
+
+
+@ip_pages.command("/scenarios/ip/{ip_id}/valuation", roles=("appraiser",))
+def scenario_value_ip(uow: UnitOfWork, form: Form, ip_id: str) -> None:
+    """Value a right, with the haircut typed in percent."""
+    scn.value_ip(
+        uow,
+        ip_id,
+        value=form.money("value"),
+        haircut=str(form.rate("haircut")),
+        report_no=form.text("report_no"),
+    )
+
+
+@ip_pages.command("/scenarios/ip/apply", roles=SELLERS)
+def scenario_apply_ip(uow: UnitOfWork, form: Form) -> None:
+    """Apply for a loan on a valued right."""
+    days = form.text("tenor_days").strip()
+    if not days.isdigit() or int(days) < 1:
+        raise InvalidInput(N_("a whole number of days above zero"), field="tenor_days")
+    financing.submit_application(
+        uow,
+        financing.ApplicationInput(
+            scenario="ip_pledge",
+            amount=form.money("amount"),
+            asset={"ip_id": form.text("ip_id"), "tenor_days": int(days)},
+            funder_org_ids=form.many("funder_org_ids[]"),
+        ),
+    )
