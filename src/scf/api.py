@@ -292,6 +292,7 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
     _room_router("scf.institutions.api"),
     _room_router("scf.supervision.calendar_api"),
     _room_router("scf.standards.api"),
+    _room_router("scf.scenarios.api"),
 ]
 
 

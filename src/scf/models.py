@@ -7,5 +7,6 @@ from scf.institutions import tables as institutions_tables  # noqa: F401
 from scf.parties import tables as parties_tables  # noqa: F401
 from scf.registry import tables as registry_tables  # noqa: F401
 from scf.risk import tables as risk_tables  # noqa: F401
+from scf.scenarios import tables as scenarios_tables  # noqa: F401
 from scf.supervision import tables as supervision_tables  # noqa: F401
 from scf.trade import tables as trade_tables  # noqa: F401

@@ -17,6 +17,7 @@ PARTICIPANTS = (
     "logistics",
     "warehouse",
     "marketplace",
+    "appraiser",
 )
 R = "/api/v1/registry"
 

@@ -27,4 +27,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/registry": "public",
     "/login": "public",
     "/account/sessions": EVERY_ROLE,
+    "/scenarios": EVERY_ROLE,
+    "/scenarios/payouts": ("supplier", "distributor", "marketplace"),
+    "/scenarios/fx-rates": ("operator",),
+    "/scenarios/ip": ("supplier", "distributor", "appraiser"),
 }

@@ -12,6 +12,7 @@ from scf.parties.tables import OrganizationRow, UserRow
 from scf.platform import Platform
 from scf.sim.eval import evaluate, feature_snapshot, observation_month
 from scf.sim.generator import build
+from scf.sim.load_payouts import PAYOUT_FINANCED_TWICE
 from scf.sim.loader import load
 from scf.sim.model import FRAUD_TYPES, Org
 from scf.supervision import service as supervision
@@ -52,7 +53,11 @@ def test_tiny_set_loads_is_scored_and_the_demo_does_not_duplicate_it(platform: P
     scenarios = {r["key"] for r in ind["sme_volume"]["by_scenario"]}
     assert len(scenarios) > 1, scenarios
     result = evaluate(platform, data, report, sample=40, snapshot=snapshot)
-    assert set(result["fraud"]) == set(FRAUD_TYPES)
+    assert set(result["fraud"]) == {*FRAUD_TYPES, PAYOUT_FINANCED_TWICE}
+    # Cross-border sellers' payouts are financed once; presented again, they are refused.
+    assert c["payouts"] >= 3 and c["applications:cross_border_payout"] >= 3, c
+    twice = result["fraud"][PAYOUT_FINANCED_TWICE]
+    assert twice["labelled"] >= 1 and twice["recall"] == 1.0 and twice["precision"] == 1.0, twice
     study = result["default_uplift"]
     assert study["observed_on"] == snapshot.as_of.isoformat()
     assert 0 < study["enterprises"] <= len(snapshot.inputs)

@@ -27,6 +27,7 @@ class Role(StrEnum):
     LOGISTICS = "logistics"
     WAREHOUSE = "warehouse"
     MARKETPLACE = "marketplace"
+    APPRAISER = "appraiser"  # values pledged intellectual property
     OPERATOR = "operator"
     REGULATOR = "regulator"
 
@@ -35,7 +36,7 @@ class Role(StrEnum):
 FUNDER_ROLES = frozenset({Role.BANK, Role.FACTORING_COMPANY, Role.LOCAL_FINANCIAL_ORG})
 FINANCIAL_ROLES = FUNDER_ROLES | {Role.INSURER, Role.GUARANTEE_COMPANY}
 ENTERPRISE_ROLES = frozenset({Role.CORE_ENTERPRISE, Role.SUPPLIER, Role.DISTRIBUTOR})
-SERVICE_ROLES = frozenset({Role.LOGISTICS, Role.WAREHOUSE, Role.MARKETPLACE})
+SERVICE_ROLES = frozenset({Role.LOGISTICS, Role.WAREHOUSE, Role.MARKETPLACE, Role.APPRAISER})
 PLATFORM_ROLES = frozenset({Role.OPERATOR, Role.REGULATOR})
 
 

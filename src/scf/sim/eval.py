@@ -32,6 +32,7 @@ import numpy as np
 from scf.core.actor import Actor
 from scf.platform import Platform
 from scf.sim.generator import SimData
+from scf.sim.load_payouts import PAYOUT_FINANCED_TWICE
 from scf.sim.loader import LoadReport, MonthHook
 from scf.sim.model import (
     CIRCULAR_TRADE,
@@ -107,10 +108,13 @@ def evaluate(
     scores.update(_observed_scores(report, labels))
     scores.update(_authenticity_scores(platform, data, report, labels, sample))
     scores.update(_graph_scores(platform, data, report, labels))
+    scores.update(_payout_scores(report))
     return {
         "size": data.size.name,
         "seed": data.seed,
-        "fraud": {k: scores[k].as_dict() for k in FRAUD_TYPES if k in scores},
+        "fraud": {
+            k: scores[k].as_dict() for k in (*FRAUD_TYPES, PAYOUT_FINANCED_TWICE) if k in scores
+        },
         "targets": {
             CIRCULAR_TRADE: "recall >= 0.9 at precision >= 0.8",
             SELF_FINANCING: "recall >= 0.9 at precision >= 0.8",
@@ -150,6 +154,23 @@ def _observed_scores(report: LoadReport, labels: dict[str, set[str]]) -> dict[st
             scores[kind].labelled += len(missing)
             scores[kind].note = f"{len(missing)} labelled events never reached the check"
     return scores
+
+
+def _payout_scores(report: LoadReport) -> dict[str, Score]:
+    """A payout presented again at a second institution (`twice:`) must be refused; a first
+    financing of a confirmed payout (`once:`) must not be."""
+    obs = [o for o in report.observations if o.kind == PAYOUT_FINANCED_TWICE]
+    if not obs:
+        return {}
+    return {
+        PAYOUT_FINANCED_TWICE: _score(
+            PAYOUT_FINANCED_TWICE,
+            "financing.submit_application cross_border_payout (payout_financed / already_pledged)",
+            {o.subject for o in obs if o.subject.startswith("twice:")},
+            {o.subject for o in obs if o.flagged},
+            {o.subject for o in obs},
+        )
+    }
 
 
 def _authenticity_scores(

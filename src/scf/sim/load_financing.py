@@ -27,6 +27,8 @@ PRODUCTS = (
     ("purchase_order", ("CNY",), "0.020"),
     # Pieces of a core's certificate: the core's credit carries the risk.
     ("reverse_factoring", ("CNY",), "0.003"),
+    # Marketplace payouts of cross-border sellers, advanced in CNY.
+    ("cross_border_payout", ("CNY",), "0.010"),
 )
 # Commodity prices the operator posts (per the warehouse receipt's unit), in CNY.
 PRICES = (("黄金", "克", "550.00", "SGE Au99.99"), ("保税燃料油", "吨", "4500.00", "SHFE"))

@@ -30,6 +30,7 @@ from scf.sim.generator import SimData
 from scf.sim.load_certificates import Certificates
 from scf.sim.load_financing import Financing
 from scf.sim.load_parties import Registrar
+from scf.sim.load_payouts import Payouts
 from scf.sim.load_scenarios import Scenarios
 from scf.sim.load_state import LoadReport, LoadState, MonthHook, Observation, noon
 from scf.sim.load_trade import TradeDocuments
@@ -74,6 +75,7 @@ class Loader:
         self.certificates = Certificates(self.st, self.documents)
         self.financing = Financing(self.st)
         self.scenarios = Scenarios(self.st, self.documents, self.financing)
+        self.payouts = Payouts(self.st, self.financing)
         self._run_event: dict[type, Callable[[Any], None]] = {
             CertIssue: self.certificates.issue,
             CertTransfer: self.certificates.transfer,
@@ -145,6 +147,7 @@ class Loader:
             for ev in sorted(self._events.get(m, []), key=lambda e: (e.on, e.key)):
                 self._run_event[type(ev)](ev)
             self.scenarios.purchase_orders(m)
+            self.payouts.month(m)
             self.certificates.settle(last)
             self.financing.settle(last)
         return pending

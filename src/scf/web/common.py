@@ -76,6 +76,7 @@ HOME_BY_ROLE = [
     ("local_financial_org", "/fi"),
     ("warehouse", "/services"),
     ("logistics", "/services"),
+    ("appraiser", "/scenarios/ip"),
 ]
 
 env = Environment(
@@ -232,6 +233,13 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
         ]
     if actor.has("bank", "factoring_company", "local_financial_org"):
         items.append(("/units", N_("Units")))
+    if actor.has("supplier", "distributor", "marketplace"):
+        items.append(("/scenarios/payouts", N_("Marketplace payouts")))
+    if actor.has("supplier", "distributor", "appraiser"):
+        items.append(("/scenarios/ip", N_("Intellectual property")))
+    if actor.is_operator:
+        items.append(("/scenarios/fx-rates", N_("Exchange rates")))
+    items.append(("/scenarios", N_("Financing scenarios")))
     return [*items, ("/registry", N_("Public registry search"))]
 
 

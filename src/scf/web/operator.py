@@ -24,6 +24,7 @@ ONBOARD_ROLES = (
     "guarantee_company",
     "warehouse",
     "logistics",
+    "appraiser",
 )
 DISTRICTS = (
     "futian",

@@ -4,11 +4,12 @@
 `sme` (suppliers, distributors, marketplaces), `core` (the core enterprise), `funder` (banks,
 factoring companies, local financial organizations), `institution` (their supply chain
 finance units, and the regulator's assessment of institutions), `warehouse` (warehouses and
-logistics firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
-(the regulator's indicators), `regulator` and `registry` (the public registry); `common`
-holds what they share (rendering, session, CSRF, forms, refusals), `names` and `room_text`
-what records and alerts are called in the reader's language, and each module's templates
-are in `templates/<module>/`.
+logistics firms), `operator` (the platform operator), `insurer` (insurers and guarantors),
+`console` (the regulator's indicators), `regulator`, `registry` (the public registry) and
+`scenarios_pages` (the scenario catalogue, marketplace payouts, the operator's FX rates);
+`common` holds what they share (rendering, session, CSRF, forms, refusals), `names` and
+`room_text` what records and alerts are called in the reader's language, and each module's
+templates are in `templates/<module>/`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from scf.web import (
     operator,
     registry,
     regulator,
+    scenarios_pages,
     sme,
     warehouse,
 )
@@ -50,3 +52,6 @@ for module in (
     registry,
 ):
     router.include_router(module.router)
+router.include_router(scenarios_pages.router)
+router.include_router(scenarios_pages.fx_router)
+router.include_router(scenarios_pages.ip_router)
