@@ -2,7 +2,9 @@
 
 from scf.certificates import tables as certificates_tables  # noqa: F401
 from scf.core import audit  # noqa: F401
+from scf.events import tables as events_tables  # noqa: F401
 from scf.financing import tables as financing_tables  # noqa: F401
+from scf.ops import tables as ops_tables  # noqa: F401
 from scf.parties import tables as parties_tables  # noqa: F401
 from scf.registry import tables as registry_tables  # noqa: F401
 from scf.risk import tables as risk_tables  # noqa: F401
