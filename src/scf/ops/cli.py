@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scf.cli_common import command_group, create_platform
+from scf.cli_common import command_group, create_platform, fail
 
 app = command_group("Operations: the scheduler that runs the platform's jobs")
 
@@ -46,5 +46,49 @@ def jobs_cmd() -> None:
     try:
         with p.uow(reading=True) as uow:
             print(json.dumps(ops.job_runs(uow), indent=2, ensure_ascii=False))
+    finally:
+        p.dispose()
+
+
+@app.command("partitions")
+def partitions_cmd(
+    ahead: Annotated[int, typer.Option(min=0, max=36, help="months to create ahead")] = 3,
+) -> None:
+    """Create this month's and the coming months' partitions; list every partition, as JSON."""
+    from scf.ops import service as ops
+
+    p = create_platform()
+    try:
+        with p.engine.begin() as conn:
+            made = ops.ensure_months(conn, p.clock.now().date(), ahead)
+            listed = {t.table: ops.partitions_of(conn, t.table) for t in ops.TABLES}
+        print(json.dumps({"created": made, "partitions": listed}, indent=2))
+    finally:
+        p.dispose()
+
+
+@app.command("detach")
+def detach_cmd(
+    table: Annotated[str, typer.Argument(help="audit_log or registry_entry")],
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+) -> None:
+    """Detach a month's partition: it stays a table of its own, to archive and then drop."""
+    from datetime import date
+
+    from scf.core.errors import DomainError, InvalidInput
+    from scf.ops import service as ops
+
+    p = create_platform()
+    try:
+        try:
+            year, mon = (int(x) for x in month.split("-"))
+            first = date(year, mon, 1)
+        except ValueError:
+            fail(InvalidInput("a month as YYYY-MM, e.g. 2025-01", field="month", code="bad_month"))
+        try:
+            with p.engine.begin() as conn:
+                print(ops.detach_month(conn, table, first))
+        except DomainError as exc:
+            fail(exc)
     finally:
         p.dispose()

@@ -5,7 +5,8 @@ Several schedulers may run (one per machine, for failover); the one holding the 
 go. When each job last ran is stored (`ops_scheduler_jobs`), so a scheduler that takes over
 does not run again a job its predecessor has just run. The jobs are safe to run twice (a
 tree head is signed only if the log grew, a certificate marked overdue stays so, a purged key
-is gone), so a leader that dies between a job and its record costs one repeat, nothing more.
+is gone, a partition is created once), so a leader that dies between a job and its record
+costs one repeat, nothing more.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from scf.core.leader import Leadership
 from scf.core.uow import UnitOfWork
 from scf.events import service as events
 from scf.financing import service as financing
+from scf.ops.partitions import ensure_months
 from scf.ops.tables import SchedulerJobRow
 from scf.platform import Platform
 from scf.registry import service as registry
@@ -73,11 +75,19 @@ def purge(uow: UnitOfWork) -> dict[str, Any]:
     return counts
 
 
+def partitions(uow: UnitOfWork) -> dict[str, Any]:
+    """The coming months' partitions of the audit log and the registry's entries."""
+    made = ensure_months(uow.session.connection(), uow.today())
+    uow.commit()
+    return {"created": made}
+
+
 JOBS: tuple[Job, ...] = (
     Job("registry.sign_tree_head", timedelta(minutes=1), sign_tree_head),
     Job("certificates.maturity", timedelta(hours=1), certificate_maturity),
     Job("financing.overdue", timedelta(hours=1), financing_overdue),
     Job("purge", timedelta(days=1), purge),
+    Job("partitions", timedelta(days=1), partitions),
 )
 
 
