@@ -31,7 +31,7 @@ from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
 from scf.core.errors import Conflict
 from scf.core.uow import UnitOfWork
-from scf.events.stream import MAX_AGE_DAYS, StreamSpec, connect, decode
+from scf.events.stream import MAX_AGE_DAYS, StreamSpec, connect_patiently, decode
 from scf.events.tables import EventInboxRow
 from scf.platform import Platform
 
@@ -132,12 +132,17 @@ class Worker:
         return n
 
     async def run(self, stop: asyncio.Event) -> None:
-        nc, js = await connect(self.spec, f"scf-worker-{self.consumer}")
+        got = await connect_patiently(self.spec, f"scf-worker-{self.consumer}", stop)
+        if got is None:
+            return
+        nc, js = got
         try:
-            sub = await self.subscribe(js)
-            log.info("consumer %s starts", self.consumer)
+            sub: object | None = None
             while not stop.is_set():
                 try:
+                    if sub is None:
+                        sub = await self.subscribe(js)
+                        log.info("consumer %s starts", self.consumer)
                     await self.step(sub)
                 except Exception:  # a worker must survive to try again
                     log.exception("consumer %s failed; it will retry", self.consumer)

@@ -35,7 +35,7 @@ from sqlalchemy import select, text
 
 from scf.core.actor import Actor
 from scf.core.audit import AuditEntry
-from scf.events.stream import AUDIT_ID, StreamSpec, connect, encode, last_relayed
+from scf.events.stream import AUDIT_ID, StreamSpec, connect_patiently, encode, last_relayed
 from scf.events.tables import EventRelayRow
 from scf.platform import Platform
 
@@ -186,18 +186,23 @@ class Relay:
 
     async def run(self, stop: asyncio.Event, every: float = 0.2) -> None:
         """Relay until told to stop; a lost connection or database is retried, never fatal."""
-        nc, js = await connect(self.spec, "scf-relay")
+        got = await connect_patiently(self.spec, "scf-relay", stop)
+        if got is None:
+            return
+        nc, js = got
         try:
-            await self.start(js)
-            log.info("relay starts after entry %s", self.last)
+            started = False
             while not stop.is_set():
                 try:
+                    if not started:
+                        await self.start(js)
+                        started = True
+                        log.info("relay starts after entry %s", self.last)
                     went = await self.step(js)
                 except Exception:  # the relay must survive to try again
                     log.exception("relay round failed; it will retry")
-                    went = 0
+                    went, started = 0, False  # take up again from the stream's newest entry
                     await asyncio.sleep(1.0)
-                    await self.start(js)
                 if went < self.batch:
                     try:
                         await asyncio.wait_for(stop.wait(), timeout=every)

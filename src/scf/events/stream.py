@@ -8,6 +8,8 @@ drops a second publication of the same entry within its duplicate window, and th
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +23,8 @@ from scf.core.errors import InvalidInput
 if TYPE_CHECKING:
     from nats.aio.client import Client
     from nats.js import JetStreamContext
+
+log = logging.getLogger("scf.events.stream")
 
 AUDIT_ID = "Scf-Audit-Id"
 # How long JetStream remembers a message id to drop a second publication of it.
@@ -104,6 +108,23 @@ async def connect(spec: StreamSpec, name: str) -> tuple[Client, JetStreamContext
     js = nc.jetstream()
     await ensure_stream(js, spec)
     return nc, js
+
+
+async def connect_patiently(
+    spec: StreamSpec, name: str, stop: asyncio.Event
+) -> tuple[Client, JetStreamContext] | None:
+    """Connect, trying again every second while NATS is away (a process manager ends every
+    process when one exits, so a relay or worker must outwait a server that restarts)."""
+    while not stop.is_set():
+        try:
+            return await connect(spec, name)
+        except Exception as exc:  # any failure to reach the server is tried again
+            log.warning("cannot reach NATS at %s (%s); trying again", spec.url, exc)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+    return None
 
 
 async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
