@@ -1,5 +1,5 @@
-"""Monthly partitions on PostgreSQL: the migration converts a database in use, rows, queries
-and the registry's proofs unchanged; months are created ahead and detached for archive."""
+"""Monthly partitions of the audit log on PostgreSQL: the migration converts a database in use,
+rows, queries and the registry's proofs unchanged; months are created ahead and detached."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_the_migration_converts_a_database_in_use_and_nothing_read_changes(
 ) -> None:
     p = fresh
     command.downgrade(alembic_config(p.settings.database_url), "1200")
-    assert _partitioned(p) == {"audit_log": [], "registry_entry": []}
+    assert _partitioned(p) == {"audit_log": []}
     w = World.build(p)
     use_registry_key(p)
     for i in range(3):  # March, April and May 2025
@@ -121,9 +121,8 @@ def test_the_migration_converts_a_database_in_use_and_nothing_read_changes(
 
     upgrade(p.engine)
     parts = _partitioned(p)
-    for table in ("audit_log", "registry_entry"):
-        assert f"{table}_y2025m03" in parts[table] and f"{table}_default" in parts[table]
-        assert f"{table}_y2025m05" in parts[table]
+    assert "audit_log_y2025m03" in parts["audit_log"] and "audit_log_default" in parts["audit_log"]
+    assert "audit_log_y2025m05" in parts["audit_log"]
     assert _state(p) == before  # every row, query, tree head and proof as it was
 
     _file(w, 3)  # a filing after the conversion: the next ids, the log still verifies
@@ -143,8 +142,6 @@ def test_months_are_created_ahead_once_and_a_past_month_detaches_whole(
         assert ops.ensure_months(conn, clock.today(), ahead=1) == [
             "audit_log_y2025m03",
             "audit_log_y2025m04",
-            "registry_entry_y2025m03",
-            "registry_entry_y2025m04",
         ]
     World.build(p)  # entries of March 2025
     clock.advance(timedelta(days=31))
@@ -157,12 +154,7 @@ def test_months_are_created_ahead_once_and_a_past_month_detaches_whole(
     with p.engine.begin() as conn:
         made = ops.ensure_months(conn, date(2031, 6, 15), ahead=1)
         again = ops.ensure_months(conn, date(2031, 6, 15), ahead=1)
-    assert made == [
-        "audit_log_y2031m06",
-        "audit_log_y2031m07",
-        "registry_entry_y2031m06",
-        "registry_entry_y2031m07",
-    ]
+    assert made == ["audit_log_y2031m06", "audit_log_y2031m07"]
     assert again == []
     with p.engine.begin() as conn:
         total = conn.execute(select(func.count()).select_from(AuditEntry)).scalar()

@@ -69,7 +69,7 @@ def partitions_cmd(
 
 @app.command("detach")
 def detach_cmd(
-    table: Annotated[str, typer.Argument(help="audit_log or registry_entry")],
+    table: Annotated[str, typer.Argument(help="audit_log")],
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
 ) -> None:
     """Detach a month's partition: it stays a table of its own, to archive and then drop."""

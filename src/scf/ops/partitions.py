@@ -1,12 +1,12 @@
-"""Monthly partitions on PostgreSQL: the audit log and the registry's log entries.
+"""Monthly partitions on PostgreSQL: the audit log.
 
-The two tables that grow with every command are partitioned by month of their time column
+The table that grows with every command is partitioned by month of its time column
 (`PARTITION BY RANGE`, one partition `<table>_yYYYYmMM` a month, UTC month bounds), so a month
 of the past can be detached and archived whole while the present stays small to index. The
 primary key takes the time column in (PostgreSQL requires it of a partitioned table's unique
-keys); the ids stay unique all the same, drawn from a sequence (audit) or under the log's
-lock (registry). Queries and proofs read the tables as before: the mappings are unchanged
-and PostgreSQL routes each row and prunes partitions by time.
+keys); the ids stay unique all the same, drawn from a sequence, and the append-only trigger
+refuses any change to a row. Queries and proofs read the table as before: the mapping is
+unchanged, and PostgreSQL routes each row and prunes partitions by time.
 
 A default partition catches rows past the months created, so an insert never fails; the
 scheduler's `partitions` job creates the coming months ahead (three by default), so the
@@ -38,10 +38,10 @@ class Partitioned:
     column: str
 
 
-TABLES: tuple[Partitioned, ...] = (
-    Partitioned("audit_log", ("id",), "at"),
-    Partitioned("registry_entry", ("seq",), "at"),
-)
+# The registry's log entries stay one table: a partitioned table enforces a unique key only
+# with the month in it, and the database must go on refusing a second leaf of the same
+# sequence number (tests/e2e/test_registry_integrity.py tampers with every column).
+TABLES: tuple[Partitioned, ...] = (Partitioned("audit_log", ("id",), "at"),)
 _BY_NAME = {t.table: t for t in TABLES}
 
 

@@ -76,7 +76,7 @@ def purge(uow: UnitOfWork) -> dict[str, Any]:
 
 
 def partitions(uow: UnitOfWork) -> dict[str, Any]:
-    """The coming months' partitions of the audit log and the registry's entries."""
+    """The coming months' partitions of the audit log."""
     made = ensure_months(uow.session.connection(), uow.today())
     uow.commit()
     return {"created": made}
