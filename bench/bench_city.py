@@ -144,10 +144,26 @@ def _relay_lag(url: str, env: dict[str, str]) -> int:
         try:
             return await last_relayed(js, spec)
         finally:
-            await js.delete_stream(spec.stream)
             await nc.close()
 
     return int(newest - asyncio.run(relayed()))
+
+
+def _drop_stream(env: dict[str, str]) -> None:
+    """The bench's own stream goes with the run, whatever became of it."""
+    import nats
+    from nats.js.errors import NotFoundError
+
+    async def drop() -> None:
+        nc = await nats.connect(env["SCF_EVENTS_URL"], connect_timeout=2)
+        try:
+            await nc.jetstream().delete_stream(env["SCF_EVENTS_STREAM"])
+        except NotFoundError:
+            pass
+        finally:
+            await nc.close()
+
+    asyncio.run(drop())
 
 
 def run(ctx: BenchContext) -> list[Figure]:
@@ -191,6 +207,7 @@ def run(ctx: BenchContext) -> list[Figure]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        _drop_stream(env)
     return figures
 
 
