@@ -72,3 +72,36 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# A city on one machine (README, "A city"): pgbouncer, three API instances, the relay, two event
+# workers and the scheduler, run by honcho from city/Procfile; `make city-stop` ends them by the
+# process manager's id (honcho ends its children). Needs PostgreSQL on 5432, NATS with
+# JetStream on 4222 and Redis on 6379; installs Debian's pgbouncer when it is missing.
+CITY := var/city
+CITY_DIRECT := postgresql+psycopg://postgres@127.0.0.1:5432/scf_city
+.PHONY: city city-stop
+
+city: $(STAMP)
+	@if [ -f $(CITY)/honcho.pid ] && kill -0 $$(cat $(CITY)/honcho.pid) 2>/dev/null; then \
+		echo "the city runs already (honcho $$(cat $(CITY)/honcho.pid))"; exit 1; fi
+	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || \
+		apt-get install -y pgbouncer || (apt-get update && apt-get install -y pgbouncer)
+	mkdir -p $(CITY)
+	@[ -f $(CITY)/secret.env ] || echo "SCF_SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" > $(CITY)/secret.env
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'scf_city'" | grep -q 1 || \
+		psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE scf_city"
+	SCF_DATABASE_URL=$(CITY_DIRECT) $(BIN)/scf db upgrade
+	PATH=$(CURDIR)/$(BIN):$$PATH nohup $(BIN)/honcho -f city/Procfile -d . -e city/city.env,$(CITY)/secret.env \
+		start > $(CITY)/city.log 2>&1 & echo $$! > $(CITY)/honcho.pid
+	@for port in 8101 8102 8103; do \
+		for i in $$(seq 1 60); do curl -sf http://127.0.0.1:$$port/healthz >/dev/null && break; sleep 1; done; \
+		curl -sf http://127.0.0.1:$$port/healthz >/dev/null || { echo "api on $$port did not start; see $(CITY)/city.log"; exit 1; }; \
+	done
+	@echo "the city runs: APIs on 8101-8103, pgbouncer on 6442, honcho $$(cat $(CITY)/honcho.pid) (log $(CITY)/city.log)"
+
+city-stop:
+	@if [ -f $(CITY)/honcho.pid ]; then \
+		pid=$$(cat $(CITY)/honcho.pid); kill -TERM $$pid 2>/dev/null || true; \
+		for i in $$(seq 1 30); do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
+		rm -f $(CITY)/honcho.pid; echo "the city stopped (honcho $$pid)"; \
+	else echo "no city runs"; fi

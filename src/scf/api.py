@@ -301,7 +301,9 @@ def _lifespan(platform: Platform) -> Callable[[FastAPI], AbstractAsyncContextMan
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not platform.settings.risk_follow:
+        # With events on JetStream (SCF_EVENTS_URL) the event workers' `risk` consumer does
+        # the follower's work; the polling follower is the embedded mode's.
+        if not platform.settings.risk_follow or platform.settings.events_url:
             yield
             return
         from scf.risk.follower import background

@@ -26,6 +26,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "risk": ("scf.risk.cli", "Credit scoring and risk models"),
     "trade": ("scf.trade.cli", "Trade documents: validate and import"),
     "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
+    "events": ("scf.events.cli", "Events on NATS JetStream: the relay and the workers"),
+    "ops": ("scf.ops.cli", "Operations: the scheduler that runs the platform's jobs"),
     "conformance": (
         "scf.standards.cli",
         "Check documents and endpoints against the SCF standards",

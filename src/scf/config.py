@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     # (scf.certificates.sequencer, docs/certificates.md); SCF_CERTIFICATE_GROUP_COMMIT=false
     # runs each in its own transaction.
     certificate_group_commit: bool = True
+    # Events past one machine (scf.events, docs/city.md): unset, the embedded mode, where the
+    # server's risk follower polls the audit log; a nats:// URL, the relay publishes the audit
+    # log to the JetStream stream `events_stream` (subjects `events_subject`.<aggregate type>)
+    # and the event workers consume it (the servers then leave the polling follower off).
+    events_url: str | None = None
+    events_stream: str = Field(default="SCF_AUDIT", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    events_subject: str = Field(default="scf.audit", pattern=r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
+    # Seconds a worker may hold an entry unacknowledged before JetStream hands it to another.
+    events_ack_wait: float = Field(default=30.0, gt=0)
 
     @field_validator("secret_key")
     @classmethod

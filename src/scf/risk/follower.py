@@ -191,6 +191,17 @@ def affected_enterprises(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> list
     return _enterprises(uow, [_named(uow, e) for e in entries])
 
 
+def follow_entries(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
+    """Re-evaluate once each enterprise the entries touch, in the caller's transaction (the
+    `risk` consumer of the event stream, which needs no cursor: the stream tracks delivery);
+    the alerts raised."""
+    raised: list[dict[str, Any]] = []
+    for org_id in affected_enterprises(uow, entries):
+        for alert in risk.refresh_enterprise(uow, org_id):
+            raised.append({"id": alert.id, "org_id": alert.org_id, "kind": alert.kind})
+    return raised
+
+
 def _cursor(uow: UnitOfWork, name: str) -> RiskFollowerRow:
     row = uow.session.get(RiskFollowerRow, name)
     if row is None:

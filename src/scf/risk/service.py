@@ -14,6 +14,11 @@ imports it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from scf.core.audit import AuditEntry
+from scf.core.uow import UnitOfWork
 from scf.risk.config import RiskSettings
 from scf.risk.contagion import contagion_of
 from scf.risk.derived import DerivedGraphs, clear_derived_cache, derived_graphs, round_trips
@@ -56,6 +61,15 @@ from scf.risk.signals import (
     resolve_alert,
 )
 
+
+def follow_entries(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
+    """Re-evaluate the enterprises the audit entries touch, in the caller's transaction (the
+    event stream's `risk` consumer); the alerts raised (scf.risk.follower)."""
+    from scf.risk.follower import follow_entries as follow
+
+    return follow(uow, entries)
+
+
 __all__ = [
     "ALERT_CUT",
     "CREDIT",
@@ -81,6 +95,7 @@ __all__ = [
     "enterprise_inputs",
     "evaluate_signals",
     "financing_inputs_from_rooms",
+    "follow_entries",
     "graph_findings",
     "limit_for",
     "list_alerts",

@@ -9,8 +9,10 @@ the console's tiles and charts), `exports` (CSV, XLSX), `report` (the monthly PD
 `sharing` (the file for other agencies).
 
 Indicators are computed on read from the rooms' services, never copied into tables of our
-own, so the regulator always sees the live state; the only table here holds the regulator's
-handling of alerts (who has it, notes, the resolution), keyed by the room and alert id.
+own, so the regulator always sees the live state; the tables here hold the regulator's
+handling of alerts (who has it, notes, the resolution), keyed by the room and alert id, and
+the event counters (`counters`: audit entries per action and day, kept by a consumer of the
+event stream).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from scf.core.uow import UnitOfWork
 from scf.supervision.alerts import add_note, alert_inbox, assign_alert, resolve_alert
 from scf.supervision.calendar import calendar_loads, load_official_calendar
+from scf.supervision.counters import count_events, event_counts
 from scf.supervision.drilldown import (
     CERTIFICATE_STATES,
     FINANCING_STATES,
@@ -78,8 +81,10 @@ __all__ = [
     "assign_alert",
     "calendar_loads",
     "certificate_list",
+    "count_events",
     "default_period",
     "enterprise_view",
+    "event_counts",
     "export_csv",
     "export_xlsx",
     "exposures",

@@ -1,11 +1,12 @@
-"""Database mapping of the regulator's alert cases and of the official calendars loaded."""
+"""Database mapping of the regulator's alert cases, the official calendars loaded and the
+event counters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.db import Base, JSONType, UTCDateTime
@@ -60,3 +61,14 @@ class CalendarLoadRow(Base):
     dates: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     loaded_by: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EventCountRow(Base):
+    """How many audit entries of one action the platform recorded on one day (Beijing time),
+    counted by the `counters` consumer of the event stream (scf.supervision.counters)."""
+
+    __tablename__ = "sup_event_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    action: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,1 @@
+"""Events past one machine: the audit log relayed to NATS JetStream and its durable consumers."""

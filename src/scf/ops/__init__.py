@@ -1,0 +1,1 @@
+"""Operations past one machine: the scheduler's jobs, run by whichever scheduler leads."""
