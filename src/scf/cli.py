@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "risk": ("scf.risk.cli", "Credit scoring and risk models"),
     "trade": ("scf.trade.cli", "Trade documents: validate and import"),
     "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
+    "governance": ("scf.governance.cli", "Data governance: the catalogue of classified data"),
     "conformance": (
         "scf.standards.cli",
         "Check documents and endpoints against the SCF standards",
@@ -129,6 +130,9 @@ def serve(
     risk_follow: Annotated[
         bool, typer.Option(help="re-evaluate risk signals and limits as events arrive")
     ] = True,
+    purge_every_hours: Annotated[
+        float, typer.Option(min=0, help="purge records past their retention this often; 0: off")
+    ] = 24.0,
 ) -> None:
     """Serve the platform; refuses to start on an unmigrated database."""
     import uvicorn
@@ -138,6 +142,7 @@ def serve(
 
     p = create_platform()
     p.settings.risk_follow = risk_follow
+    p.settings.purge_every_hours = purge_every_hours
     missing = pending(p.engine)
     if missing:
         _console().print(

@@ -3,6 +3,7 @@
 from scf.certificates import tables as certificates_tables  # noqa: F401
 from scf.core import audit  # noqa: F401
 from scf.financing import tables as financing_tables  # noqa: F401
+from scf.governance import tables as governance_tables  # noqa: F401
 from scf.parties import tables as parties_tables  # noqa: F401
 from scf.registry import tables as registry_tables  # noqa: F401
 from scf.risk import tables as risk_tables  # noqa: F401

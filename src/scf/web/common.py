@@ -38,6 +38,7 @@ from scf.core.i18n import N_
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.deps import note_seen
+from scf.governance import service as governance
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.web.forms import keep_input, normalise_amount
@@ -160,7 +161,8 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
         "error": request.query_params.get("error"),
         "nav": _nav(actor),
     }
-    html = env.get_template(template).render({**layout, **ctx})
+    # Personal data masked by the visitor's role, as in the API's answers.
+    html = env.get_template(template).render({**layout, **governance.mask_for(ctx, actor)})
     return _finish(request, HTMLResponse(html, status_code=status_code))
 
 

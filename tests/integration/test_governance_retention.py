@@ -1,0 +1,118 @@
+"""Retention: records past their period purged, legal holds kept, the law's minimum enforced,
+the registry's log and the audit trail never touched, every purge audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from scf.core.actor import Actor
+from scf.core.audit import AuditEntry
+from scf.core.clock import FixedClock
+from scf.core.errors import InvalidInput, PermissionDenied, RuleViolation
+from scf.governance import service as governance
+from scf.governance.model import NEVER_PURGED, RETENTION, RecordKind
+from scf.parties import service as parties
+from scf.parties.tables import ApiTokenRow, DataAccessRow
+from scf.platform import Platform
+from tests.factories import PASSWORD, add_org, add_user
+
+
+def count(platform: Platform, table: type) -> int:
+    with platform.uow(Actor.system()) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def seed(platform: Platform) -> dict[str, object]:
+    held, free = add_org(platform, "supplier"), add_org(platform, "supplier")
+    users = {
+        "held": add_user(platform, held, "held_user"),
+        "free": add_user(platform, free, "free_user"),
+    }
+    regulator = add_user(platform, add_org(platform, "regulator"), "reg")
+    operator = add_user(platform, add_org(platform, "operator"), "op")
+    for name in ("held_user", "free_user"):
+        with platform.uow(Actor.system()) as uow:
+            parties.login(uow, name, PASSWORD)
+    for org in (held, free):
+        with platform.uow(regulator) as uow:
+            parties.ownership_of(uow, org)
+            uow.commit()
+    return {"held": held, "free": free, "users": users, "reg": regulator, "op": operator}
+
+
+def test_purge_keeps_held_records_and_refuses_what_the_law_forbids(
+    platform: Platform, clock: FixedClock
+) -> None:
+    w = seed(platform)
+    reg, op = w["reg"], w["op"]
+    assert isinstance(reg, Actor) and isinstance(op, Actor)
+    with platform.uow(reg) as uow:
+        hold = governance.place_hold(uow, str(w["held"]), "诉讼保全", "深圳市中级人民法院")
+    sessions, reads = count(platform, ApiTokenRow), count(platform, DataAccessRow)
+    assert sessions >= 2 and reads >= 2
+
+    # A period below the law's minimum is refused, nothing changed.
+    with platform.uow(op) as uow:
+        with pytest.raises(InvalidInput) as refused:
+            governance.set_retention(uow, "access_log", 30)
+    assert refused.value.code == "retention_below_minimum"
+    assert refused.value.errors[0].field == "days"
+    with platform.uow(op) as uow:
+        periods = {p["kind"]: p["days"] for p in governance.retention_periods(uow)}
+    assert periods["access_log"] == RETENTION[RecordKind.ACCESS_LOG].default_days
+    with platform.uow(reg) as uow, pytest.raises(PermissionDenied):
+        governance.set_retention(uow, "session", 365)
+
+    # Nothing has expired yet.
+    with platform.uow(op) as uow:
+        assert not any(governance.purge(uow).values())
+
+    clock.advance(timedelta(days=4 * 366))
+    audits_before = count(platform, AuditEntry)
+    # A purge aimed at the held organization is refused.
+    with platform.uow(op) as uow, pytest.raises(RuleViolation) as held:
+        governance.purge(uow, str(w["held"]))
+    assert held.value.code == "legal_hold"
+    with platform.uow(op) as uow:
+        done = governance.purge(uow)
+    assert done["session"] == 1 and done["access_log"] == 1
+    with platform.uow(Actor.system()) as uow:
+        left = uow.session.scalars(select(DataAccessRow.subject_org_id)).all()
+        purged = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "retention.purged")
+        ).all()
+    assert left == [w["held"]]
+    assert {a.aggregate_id: a.after["count"] for a in purged if a.after} == {
+        "session": 1,
+        "access_log": 1,
+    }
+    assert all(a.after and a.after["legal_basis"] for a in purged)
+    # The audit trail only grew.
+    assert count(platform, AuditEntry) == audits_before + 2
+
+    # Once the hold is lifted, the held records age like the rest.
+    with platform.uow(reg) as uow:
+        governance.lift_hold(uow, hold.id, "判决已执行")
+    with platform.uow(op) as uow:
+        again = governance.purge(uow, str(w["held"]))
+    assert again["session"] == 1 and again["access_log"] == 1
+    assert count(platform, DataAccessRow) == 0
+
+
+def test_a_longer_period_keeps_records_longer(platform: Platform, clock: FixedClock) -> None:
+    seed(platform)
+    op = add_user(platform, add_org(platform, "operator"), "op2")
+    with platform.uow(op) as uow:
+        got = governance.set_retention(uow, "access_log", 10 * 365)
+    assert got["days"] == 3650 and got["legal_basis"]
+    clock.advance(timedelta(days=4 * 366))
+    with platform.uow(op) as uow:
+        assert governance.purge(uow)["access_log"] == 0
+
+
+def test_the_registry_log_and_the_audit_trail_are_never_purged() -> None:
+    assert not {r.table for r in RETENTION.values()} & set(NEVER_PURGED)
+    assert set(parties.PURGEABLE) == {k.value for k in RETENTION}
