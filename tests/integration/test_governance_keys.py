@@ -17,13 +17,13 @@ from scf.parties.tables import PersonRow
 from scf.platform import Platform
 from tests.factories import add_org, add_user
 
-BASES = ("11010519491231002", "44030419800101001", "44030519900215003")
+BASES = ("11010519491231002", "11010119800101001", "11010219900215003")
 K2 = base64.b64encode(b"2" * 32).decode()
 K3 = base64.b64encode(b"3" * 32).decode()
 
 
 def id_number(first17: str) -> str:
-    return first17 + ric.calc_check_digit(first17)
+    return first17 + ric.calc_check_digit(first17 + "0")
 
 
 def seed(platform: Platform) -> str:

@@ -101,8 +101,8 @@ class MaskPersonalData:
         async def capture(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = dict(message.get("headers", []))
-                if headers.get(b"content-type", b"").split(b";")[0].endswith(b"json"):
+                kinds = [v for k, v in message.get("headers", []) if k == b"content-type"]
+                if kinds and kinds[0].split(b";")[0].endswith(b"json"):
                     start = message
                     return
                 await send(message)

@@ -76,7 +76,6 @@ class RecordKind(StrEnum):
     SESSION = "session"
     LOGIN_COUNTER = "login_counter"
     SECURITY_ALERT = "security_alert"
-    ACCESS_LOG = "access_log"
 
 
 class PurgeAction(StrEnum):
@@ -99,7 +98,6 @@ class RetentionRule:
 
 CSL_LOGS = "Cybersecurity Law art. 21(3): network logs kept at least six months"
 PIPL_NEED = "PIPL art. 19: kept no longer than its purpose needs"
-PIPL_RECORDS = "PIPL art. 56: records of processing kept at least three years"
 
 RETENTION: dict[RecordKind, RetentionRule] = {
     r.kind: r
@@ -131,15 +129,6 @@ RETENTION: dict[RecordKind, RetentionRule] = {
             CSL_LOGS,
             PurgeAction.DELETE,
         ),
-        RetentionRule(
-            RecordKind.ACCESS_LOG,
-            "data_access_log",
-            DataClass.PERSONAL,
-            3 * 366,
-            3 * 365,
-            PIPL_RECORDS,
-            PurgeAction.DELETE,
-        ),
     )
 }
 
@@ -152,6 +141,7 @@ NEVER_PURGED: dict[str, str] = {
     "registry_tree_head": "the registry's signed tree heads",
     "registry_cosignature": "witnesses' cosignatures of the registry's log",
     "audit_log": "the audit trail, which records every purge",
+    "data_access_log": "the subject's record of every read of its data by others (append-only)",
 }
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import and_, delete, or_, select
 from scf.core.uow import UnitOfWork
 from scf.parties.tables import (
     ApiTokenRow,
-    DataAccessRow,
     LoginThrottleRow,
     SecurityAlertRow,
     UserRow,
@@ -54,24 +53,12 @@ def _security_alerts(before: datetime, held: Collection[str], only: str | None) 
     return stmt
 
 
-def _access_log(before: datetime, held: Collection[str], only: str | None) -> Any:
-    stmt = delete(DataAccessRow).where(DataAccessRow.at < before)
-    if held:
-        stmt = stmt.where(DataAccessRow.subject_org_id.not_in(held)).where(
-            or_(DataAccessRow.reader_org_id.is_(None), DataAccessRow.reader_org_id.not_in(held))
-        )
-    if only is not None:
-        stmt = stmt.where(DataAccessRow.subject_org_id == only)
-    return stmt
-
-
 # Kind of record -> the statement that deletes those of its kind that ended before a cutoff
 # (None: the kind has no records of one organization).
 PURGEABLE: dict[str, Callable[[datetime, Collection[str], str | None], Any]] = {
     "session": _sessions,
     "login_counter": _counters,
     "security_alert": _security_alerts,
-    "access_log": _access_log,
 }
 
 

@@ -42,6 +42,8 @@ def sealed_key_versions(uow: UnitOfWork) -> dict[int, int]:
         select(PersonRow.id_number_sealed).where(PersonRow.id_number_sealed.is_not(None))
     )
     for token in rows:
+        if token is None:
+            continue
         v = version_of(token)
         out[v] = out.get(v, 0) + 1
     return out
