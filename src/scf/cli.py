@@ -26,7 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "risk": ("scf.risk.cli", "Credit scoring and risk models"),
     "trade": ("scf.trade.cli", "Trade documents: validate and import"),
     "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
-    "governance": ("scf.governance.cli", "Data governance: the catalogue of classified data"),
+    "governance": ("scf.governance.cli", "Data governance: the catalogue, data keys and retention"),
     "conformance": (
         "scf.standards.cli",
         "Check documents and endpoints against the SCF standards",

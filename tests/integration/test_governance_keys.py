@@ -77,3 +77,34 @@ def test_rotation_reseals_in_batches_and_refuses_a_missing_key(platform: Platfor
     with pytest.raises(MissingKey, match=r"version\(s\) \[2\]"):
         governance.rotate_key(lambda: platform.uow(Actor.system()), lacking)
     assert tokens(platform) == after
+
+
+def test_rotate_key_command(
+    platform: Platform, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from scf.cli import app
+    from scf.config import get_settings
+
+    seed(platform)
+    derived = base64.b64encode(parties.keyring_of(platform.settings).keys[1]).decode()
+    monkeypatch.setenv("SCF_DATABASE_URL", db_url)
+    monkeypatch.setenv("SCF_SECRET_KEY", platform.settings.secret_key)
+    monkeypatch.setenv("SCF_DATA_KEYS", f"3:{K3}")
+    runner = CliRunner()
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["governance", "rotate-key"])
+    assert refused.exit_code == 2 and "missing_key" in refused.output
+    before = tokens(platform)
+    assert all(version_of(t) == 1 for t in before.values())  # nothing changed
+    monkeypatch.setenv("SCF_DATA_KEYS", f"1:{derived},3:{K3}")
+    get_settings.cache_clear()
+    try:
+        done = runner.invoke(app, ["governance", "rotate-key", "--batch", "2"])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    assert '"resealed": 3' in done.output
+    after = tokens(platform)
+    assert all(version_of(t) == 3 for t in after.values()) and after != before

@@ -10,7 +10,7 @@ import typer
 
 from scf.cli_common import command_group, create_platform, fail
 
-app = command_group("Data governance: the catalogue of every column's class and purpose")
+app = command_group("Data governance: the catalogue, data keys and retention")
 
 
 @app.command("catalog")
