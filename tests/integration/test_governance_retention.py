@@ -123,3 +123,27 @@ def test_a_longer_period_keeps_records_longer(platform: Platform, clock: FixedCl
 def test_the_registry_log_and_the_audit_trail_are_never_purged() -> None:
     assert not {r.table for r in RETENTION.values()} & set(NEVER_PURGED)
     assert set(parties.PURGEABLE) == {k.value for k in RETENTION}
+
+
+def test_the_server_purges_in_the_background(platform: Platform, clock: FixedClock) -> None:
+    from fastapi.testclient import TestClient
+
+    from scf.api import create_app
+
+    seed(platform)
+    clock.advance(timedelta(days=4 * 366))
+    platform.settings.purge_every_hours = 24
+    try:
+        with TestClient(create_app(platform)) as client:
+            assert client.get("/healthz").status_code == 200
+    finally:
+        platform.settings.purge_every_hours = 0
+    # The purge ran once at start, as the platform, and said so in the audit trail.
+    assert count(platform, ApiTokenRow) == 0
+    with platform.uow(Actor.system()) as uow:
+        kinds = set(
+            uow.session.scalars(
+                select(AuditEntry.aggregate_id).where(AuditEntry.action == "retention.purged")
+            )
+        )
+    assert kinds == {"session", "security_alert", "login_counter"}

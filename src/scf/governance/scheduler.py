@@ -34,12 +34,13 @@ async def background(platform: Platform, hours: float) -> AsyncIterator[None]:
     stop = asyncio.Event()
 
     async def loop() -> None:
-        while not stop.is_set():
+        while True:  # at least once, even for a server stopped at once
             await asyncio.to_thread(purge_quietly, platform)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=hours * 3600)
             except TimeoutError:
-                pass
+                continue
+            return
 
     task = asyncio.create_task(loop())
     try:
