@@ -13,4 +13,10 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", f"{P}/holds"): ("operator", "regulator"),
     ("POST", f"{P}/holds/{{hold_id}}/lift"): ("operator", "regulator"),
     ("POST", f"{P}/purge"): ("operator",),
+    # Anyone logged in downloads its own organization's data and asks for corrections.
+    ("GET", f"{P}/my-data"): "*",
+    ("GET", f"{P}/my-data.pdf"): "*",
+    ("GET", f"{P}/corrections"): "*",
+    ("POST", f"{P}/corrections"): "*",
+    ("POST", f"{P}/corrections/{{request_id}}/decide"): ("operator",),
 }

@@ -1,11 +1,12 @@
-"""HTTP API of data governance: the catalogue, retention periods, legal holds and the purge."""
+"""HTTP API of data governance: the catalogue, retention periods, legal holds, the purge and
+the subject's rights (its data and the reads of it, correction requests)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from scf.core.schema import Identifier, Name, RequestModel, Text
@@ -13,6 +14,7 @@ from scf.deps import Uow, roles_allowed
 from scf.governance import service
 
 router = APIRouter(prefix="/governance", tags=["governance"])
+PDF = "application/pdf"
 
 PLATFORM = Depends(roles_allowed("operator", "regulator"))
 OPERATOR = Depends(roles_allowed("operator"))
@@ -122,3 +124,71 @@ def lift_hold(hold_id: str, body: LiftIn, uow: Uow) -> HoldOut:
 def purge(uow: Uow) -> dict[str, int]:
     """Delete every record past its retention now, keeping the held ones (audited)."""
     return service.purge(uow)
+
+
+@router.get("/my-data")
+def my_data(uow: Uow, org_id: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+    """Everything the platform holds on the caller's organization, with the reads by others;
+    a request for another organization's data is refused (403)."""
+    return service.subject_data(uow, org_id)
+
+
+@router.get(
+    "/my-data.pdf",
+    responses={200: {"description": "the same as a readable PDF", "content": {PDF: {}}}},
+    response_class=Response,
+)
+def my_data_pdf(uow: Uow) -> Response:
+    """What the platform holds on the caller's organization, as a readable PDF."""
+    pdf = service.subject_pdf(service.subject_data(uow))
+    return Response(
+        pdf, media_type=PDF, headers={"Content-Disposition": 'attachment; filename="my-data.pdf"'}
+    )
+
+
+class CorrectionIn(RequestModel):
+    field: Identifier
+    value: Annotated[str, Text(300)]
+    reason: Reason
+
+
+class DecisionIn(RequestModel):
+    accept: bool
+    note: Annotated[str, Text(500)] = ""
+
+
+class CorrectionOut(BaseModel):
+    id: str
+    org_id: str
+    field: str
+    current_value: str
+    requested_value: str
+    reason: str
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_note: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> CorrectionOut:
+        return cls(**{k: getattr(row, k) for k in cls.model_fields})
+
+
+@router.post("/corrections", response_model=CorrectionOut, status_code=status.HTTP_201_CREATED)
+def request_correction(body: CorrectionIn, uow: Uow) -> CorrectionOut:
+    """Ask the operator to correct one field of the caller's organization's record."""
+    return CorrectionOut.of(service.request_correction(uow, body.field, body.value, body.reason))
+
+
+@router.get("/corrections", response_model=list[CorrectionOut])
+def corrections(uow: Uow) -> list[CorrectionOut]:
+    """Correction requests: the operator sees all, an organization its own."""
+    return [CorrectionOut.of(r) for r in service.corrections(uow)]
+
+
+@router.post(
+    "/corrections/{request_id}/decide", dependencies=[OPERATOR], response_model=CorrectionOut
+)
+def decide_correction(request_id: str, body: DecisionIn, uow: Uow) -> CorrectionOut:
+    """Accept a correction (the record is changed) or reject it with a note (operator)."""
+    return CorrectionOut.of(service.decide_correction(uow, request_id, body.accept, body.note))

@@ -161,3 +161,15 @@ def check_period(kind: RecordKind, days: int) -> None:
 def cutoff(now: datetime, days: int) -> datetime:
     """Records that ended before this moment have outlived a period of `days`."""
     return now - timedelta(days=days)
+
+
+class CorrectionStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+# The fields of its record an organization may ask the operator to correct.
+CORRECTABLE = frozenset(
+    {"name", "address", "phone", "bank_account", "licence_no", "licence_authority", "licence_scope"}
+)
