@@ -25,4 +25,5 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/registry": "public",
     "/login": "public",
     "/account/sessions": EVERY_ROLE,
+    "/my-data": ("supplier", "distributor", "marketplace", "core_enterprise"),
 }

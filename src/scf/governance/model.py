@@ -163,6 +163,14 @@ def cutoff(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
 
 
+class ReadBasis(StrEnum):
+    """Why another organization read an organization's data (the access log's basis)."""
+
+    CONSENT = "consent"
+    REGULATOR = "regulator"
+    OPERATOR = "operator"
+
+
 class CorrectionStatus(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"

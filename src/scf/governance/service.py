@@ -16,6 +16,7 @@ from scf.governance.catalog import markdown as catalogue_markdown
 from scf.governance.corrections import corrections, decide_correction, request_correction
 from scf.governance.keys import Rotation, check_keys, reseal_batch, rotate_key
 from scf.governance.masking import MaskPersonalData, mask_for
+from scf.governance.model import CORRECTABLE
 from scf.governance.retention import (
     held_orgs,
     legal_holds,
@@ -28,6 +29,7 @@ from scf.governance.retention import (
 from scf.governance.subject import subject_data, subject_pdf
 
 __all__ = [
+    "CORRECTABLE",
     "Entry",
     "MaskPersonalData",
     "Rotation",

@@ -225,6 +225,8 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
         return [("/registry", N_("Public registry search")), ("/login", N_("Log in"))]
     items = [(url, N_("Home")) for role, url in HOME_BY_ROLE if actor.has(role)][:1]
+    if actor.has("supplier", "distributor", "marketplace", "core_enterprise"):
+        items.append(("/my-data", N_("My data")))
     if actor.is_regulator:
         items += [
             ("/regulator/alerts", N_("Alerts")),

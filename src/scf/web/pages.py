@@ -4,7 +4,8 @@
 `sme` (suppliers, distributors, marketplaces), `core` (the core enterprise), `funder` (banks,
 factoring companies, local financial organizations), `warehouse` (warehouses and logistics
 firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
-(the regulator's indicators), `regulator` and `registry` (the public registry); `common`
+(the regulator's indicators), `regulator`, `registry` (the public registry) and
+`governance` (an enterprise's own data, the reads of it and corrections); `common`
 holds what they share (rendering, session, CSRF, forms, refusals), `names` and `room_text`
 what records and alerts are called in the reader's language, and each module's templates
 are in `templates/<module>/`.
@@ -21,6 +22,7 @@ from scf.web import (
     console,
     core,
     funder,
+    governance,
     insurer,
     login,
     operator,
@@ -45,5 +47,6 @@ for module in (
     console,
     regulator,
     registry,
+    governance,
 ):
     router.include_router(module.router)
