@@ -34,7 +34,8 @@ def _keys() -> tuple[dict[str, DataClass], dict[str, dict[str, DataClass]], tupl
             nested.setdefault(parent, {})[child] = data_class
         else:
             plain[key] = data_class
-    needles = tuple({f'"{k.rpartition(".")[2]}"'.encode() for k in protected_keys()})
+    # An answer is parsed only if it names a protected key (for `a.b`, the key `a` above it).
+    needles = tuple({f'"{k.split(".")[-2] if "." in k else k}"'.encode() for k in protected_keys()})
     return plain, nested, needles
 
 
