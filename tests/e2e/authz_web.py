@@ -26,4 +26,5 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/login": "public",
     "/account/sessions": EVERY_ROLE,
     "/my-data": ("supplier", "distributor", "marketplace", "core_enterprise"),
+    "/learn": EVERY_ROLE,
 }

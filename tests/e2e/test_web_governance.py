@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from scf.governance import service as governance
 from scf.parties import service as parties
+from scf.web.common import LANG_COOKIE
 from tests.factories import PASSWORD, World
 
 
@@ -64,3 +65,31 @@ def test_an_sme_sees_reads_downloads_and_asks_for_a_correction(
     assert refused.status_code in (303, 422)
     with world.uow("operator") as uow:
         assert len(governance.corrections(uow)) == 1
+
+
+def test_each_role_reads_its_own_risk_education(client: TestClient, world: World) -> None:
+    seen = {}
+    for role in ("supplier", "bank", "warehouse", "regulator"):
+        client.cookies.clear()
+        r = client.post(
+            "/login",
+            data={"username": role, "password": PASSWORD, "csrf": csrf(client, "/login")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        page = client.get("/learn")
+        assert page.status_code == 200 and "平台如何处理您的数据" in page.text
+        seen[role] = {
+            s
+            for s in ("enterprise", "financier", "services", "platform")
+            if f'id="learn-{s}"' in page.text
+        }
+    assert seen == {
+        "supplier": {"enterprise"},
+        "bank": {"financier"},
+        "warehouse": {"services"},
+        "regulator": {"platform"},
+    }
+    client.cookies.set(LANG_COOKIE, "en")
+    english = client.get("/learn")
+    assert "What the platform does with your data" in english.text

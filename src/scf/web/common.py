@@ -227,6 +227,7 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     items = [(url, N_("Home")) for role, url in HOME_BY_ROLE if actor.has(role)][:1]
     if actor.has("supplier", "distributor", "marketplace", "core_enterprise"):
         items.append(("/my-data", N_("My data")))
+    items.append(("/learn", N_("Risk education")))
     if actor.is_regulator:
         items += [
             ("/regulator/alerts", N_("Alerts")),

@@ -1,5 +1,6 @@
 """An enterprise's own data: download what the platform holds on it (JSON, PDF), see every read
-of it by others and the consents they read under, and ask the operator for corrections."""
+of it by others and the consents they read under, and ask the operator for corrections; and
+every role's risk-education page."""
 
 from __future__ import annotations
 
@@ -66,3 +67,36 @@ def shown_iso(at: str | None) -> str:
 def my_data_correction(uow: UnitOfWork, form: Form) -> None:
     """Ask the operator to correct one field of the organization's record."""
     governance.request_correction(uow, form.text("field"), form.text("value"), form.text("reason"))
+
+
+EVERY_ROLE = (
+    "core_enterprise",
+    "supplier",
+    "distributor",
+    "bank",
+    "factoring_company",
+    "local_financial_org",
+    "insurer",
+    "guarantee_company",
+    "logistics",
+    "warehouse",
+    "marketplace",
+    "operator",
+    "regulator",
+)
+ENTERPRISES = frozenset({"core_enterprise", "supplier", "distributor", "marketplace"})
+FINANCIERS = frozenset(
+    {"bank", "factoring_company", "local_financial_org", "insurer", "guarantee_company"}
+)
+
+
+@pages.view("/learn", "governance/learn.html", roles=EVERY_ROLE)
+def learn(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Show risk education for the visitor's role: what to check, how fraud shows, our data use."""
+    roles = uow.actor.roles
+    return {
+        "enterprise": bool(roles & ENTERPRISES),
+        "financier": bool(roles & FINANCIERS),
+        "services": bool(roles & {"logistics", "warehouse"}),
+        "platform": bool(roles & {"operator", "regulator"}),
+    }
