@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +24,7 @@ from scf.core.bounds import TEXT_MAX, check_text
 from scf.core.ids import new_id
 from scf.core.uow import request_id_var
 from scf.deps import get_actor, get_uow
+from scf.governance.service import MaskPersonalData
 from scf.platform import Platform
 
 log = logging.getLogger("scf.http")
@@ -293,22 +294,31 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
     _room_router("scf.supervision.calendar_api"),
     _room_router("scf.standards.api"),
     _room_router("scf.scenarios.api"),
+    _room_router("scf.governance.api"),
 ]
 
 
 def _lifespan(platform: Platform) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Background work that lives as long as the server: the risk follower, when enabled."""
+    """Background work that lives as long as the server: the risk follower and the purge of
+    records past their retention, each when enabled."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # With events on JetStream (SCF_EVENTS_URL) the event workers' `risk` consumer does
-        # the follower's work; the polling follower is the embedded mode's.
-        if not platform.settings.risk_follow or platform.settings.events_url:
-            yield
-            return
-        from scf.risk.follower import background
+        async with AsyncExitStack() as stack:
+            # With events on JetStream (SCF_EVENTS_URL) the event workers' `risk` consumer
+            # does the follower's work; the polling follower is the embedded mode's.
+            if platform.settings.risk_follow and not platform.settings.events_url:
+                from scf.risk.follower import background
 
-        async with background(platform, platform.settings.risk_follow_seconds):
+                await stack.enter_async_context(
+                    background(platform, platform.settings.risk_follow_seconds)
+                )
+            if platform.settings.purge_every_hours > 0:
+                from scf.governance.scheduler import background as purging
+
+                await stack.enter_async_context(
+                    purging(platform, platform.settings.purge_every_hours)
+                )
             yield
 
     return lifespan
@@ -328,6 +338,9 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     )
     app.state.platform = platform
     app.openapi = lambda: scf_openapi.build(app, (get_uow, get_actor))  # type: ignore[method-assign]
+    # Personal data masked by the reader's role in every JSON answer of a read (the catalogue
+    # says which keys carry it); inside ServerErrors, so that a failure there is a clean 500.
+    app.add_middleware(MaskPersonalData)
     # Innermost, so that the request context below logs the 500 and adds the request id.
     app.add_middleware(ServerErrors)
 

@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
     "events": ("scf.events.cli", "Events on NATS JetStream: the relay and the workers"),
     "ops": ("scf.ops.cli", "Operations: the scheduler that runs the platform's jobs"),
+    "governance": ("scf.governance.cli", "Data governance: the catalogue, data keys and retention"),
     "conformance": (
         "scf.standards.cli",
         "Check documents and endpoints against the SCF standards",
@@ -131,6 +132,9 @@ def serve(
     risk_follow: Annotated[
         bool, typer.Option(help="re-evaluate risk signals and limits as events arrive")
     ] = True,
+    purge_every_hours: Annotated[
+        float, typer.Option(min=0, help="purge records past their retention this often; 0: off")
+    ] = 24.0,
 ) -> None:
     """Serve the platform; refuses to start on an unmigrated database."""
     import uvicorn
@@ -140,6 +144,7 @@ def serve(
 
     p = create_platform()
     p.settings.risk_follow = risk_follow
+    p.settings.purge_every_hours = purge_every_hours
     missing = pending(p.engine)
     if missing:
         _console().print(

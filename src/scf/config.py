@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     # Keys invoice fingerprints (HMAC) and salts person-ID hashes. Changing it orphans both,
     # so production sets it once from a secret store.
     secret_key: str = DEV_SECRET
+    # Data keys sealing sensitive personal information at rest (scf.core.sealed), by version:
+    # `1:<base64 of 32 bytes>,2:<...>`; the highest seals unless SCF_DATA_KEY_VERSION says.
+    # Unset: a development key derived from the secret key. Keep every version still in use.
+    data_keys: str = ""
+    data_key_version: int | None = None
     calendar_dir: Path | None = Path("./var/calendar")
     # Base64 raw Ed25519 private key that signs registry tree heads; unset: kept in ./var.
     registry_signing_key: str | None = None
@@ -46,6 +51,9 @@ class Settings(BaseSettings):
     # and `scf demo` turn it on unless told --no-risk-follow; tests leave it off.
     risk_follow: bool = False
     risk_follow_seconds: float = Field(default=5.0, gt=0)
+    # The purge of records past their retention (scf.governance) as a background task of the
+    # server, every so many hours: `scf serve` runs it daily unless told otherwise; 0 is off.
+    purge_every_hours: float = Field(default=0.0, ge=0)
     # Single registry filings from concurrent callers share one commit (scf.registry.sequencer,
     # docs/registry.md); SCF_REGISTRY_GROUP_COMMIT=false files each in its own transaction.
     registry_group_commit: bool = True

@@ -4,6 +4,7 @@ from scf.certificates import tables as certificates_tables  # noqa: F401
 from scf.core import audit  # noqa: F401
 from scf.events import tables as events_tables  # noqa: F401
 from scf.financing import tables as financing_tables  # noqa: F401
+from scf.governance import tables as governance_tables  # noqa: F401
 from scf.institutions import tables as institutions_tables  # noqa: F401
 from scf.ops import tables as ops_tables  # noqa: F401
 from scf.parties import tables as parties_tables  # noqa: F401

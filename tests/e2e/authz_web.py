@@ -31,4 +31,6 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/scenarios/payouts": ("supplier", "distributor", "marketplace"),
     "/scenarios/fx-rates": ("operator",),
     "/scenarios/ip": ("supplier", "distributor", "appraiser"),
+    "/my-data": ("supplier", "distributor", "marketplace", "core_enterprise"),
+    "/learn": EVERY_ROLE,
 }

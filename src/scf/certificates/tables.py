@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, configure_mappers, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, JSONType, UTCDateTime
 from scf.core.idempotency import IdempotencyColumns
 from scf.core.money import Money
@@ -27,6 +28,11 @@ from scf.core.money import Money
 
 class CreditLineRow(Base):
     __tablename__ = "cert_credit_lines"
+    __classification__ = classes(
+        "issue certificates within an institution's line to a core enterprise",
+        internal="id funder_org_id core_org_id created_at version",
+        confidential="currency limit_minor used_minor expires_on status",
+    )
     __table_args__ = (Index("ix_cert_credit_lines_pair", "funder_org_id", "core_org_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -70,6 +76,11 @@ class ExposureCapRow(Base):
     """A cap the regulator set on one institution's exposure to one core enterprise."""
 
     __tablename__ = "cert_exposure_caps"
+    __classification__ = classes(
+        "enforce the regulator's caps on concentration",
+        internal="id funder_org_id core_org_id",
+        confidential="currency cap_minor set_at",
+    )
     __table_args__ = (UniqueConstraint("funder_org_id", "core_org_id", "currency"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -86,6 +97,17 @@ class ExposureCapRow(Base):
 
 class CertificateRow(Base):
     __tablename__ = "certificates"
+    __classification__ = classes(
+        "carry the core enterprise's payment promise down the chain",
+        internal=(
+            "id issuer_org_id first_holder_org_id line_id receivable_ids registration_id "
+            "settlement_msg_id created_at version"
+        ),
+        confidential=(
+            "currency face_minor paid_minor issued_on maturity_on maturity_requested_on "
+            "maturity_provisional status overdue_since defaulted_on settled_at"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     issuer_org_id: Mapped[str] = mapped_column(String(40), ForeignKey("organizations.id"))
@@ -136,6 +158,14 @@ class CertificateRow(Base):
 
 class PieceRow(Base):
     __tablename__ = "cert_pieces"
+    __classification__ = classes(
+        "know who holds what part of a certificate",
+        internal=(
+            "id certificate_id parent_id holder_org_id from_org_id receivable_id registration_id "
+            "created_at version"
+        ),
+        confidential="currency face_minor tier origin status spent_at",
+    )
     # The holder alone: a transfer changes `status`, and an index on it would cost every
     # transfer extra index writes (and, on PostgreSQL, rule out a HOT update).
     __table_args__ = (Index("ix_cert_pieces_holder", "holder_org_id"),)
@@ -194,6 +224,14 @@ class FinancingRow(Base):
     """A holder's offer to sell a piece (or part of it) to an institution, and its outcome."""
 
     __tablename__ = "cert_financings"
+    __classification__ = classes(
+        "sell certificate pieces to institutions",
+        internal=(
+            "id piece_id certificate_id seller_org_id funder_org_id funder_piece_id "
+            "registration_id created_at version"
+        ),
+        confidential="currency amount_minor rate fee_minor status pricing reference decided_at",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     piece_id: Mapped[str] = mapped_column(String(40), ForeignKey("cert_pieces.id"), index=True)
@@ -228,6 +266,11 @@ class PaymentRow(Base):
     """One payment instruction at maturity: a piece's face to its holder of record."""
 
     __tablename__ = "cert_payments"
+    __classification__ = classes(
+        "pay every holder of record at maturity",
+        internal="id certificate_id piece_id payee_org_id end_to_end_id msg_id created_at",
+        confidential="currency amount_minor status paid_on bank_reference",
+    )
     __table_args__ = (UniqueConstraint("piece_id"), UniqueConstraint("end_to_end_id"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -254,6 +297,11 @@ class SettlementFileRow(Base):
     """A pain.001 message the platform produced for one certificate's settlement."""
 
     __tablename__ = "cert_settlement_files"
+    __classification__ = classes(
+        "keep the payment instructions the platform sent",
+        internal="msg_id certificate_id created_at",
+        confidential="xml",
+    )
 
     msg_id: Mapped[str] = mapped_column(String(35), primary_key=True)
     certificate_id: Mapped[str] = mapped_column(
@@ -269,6 +317,11 @@ class SettlementAccountRow(Base):
     holder is paid to its virtual sub-account at the settlement bank)."""
 
     __tablename__ = "cert_settlement_accounts"
+    __classification__ = classes(
+        "pay each holder into its own real account",
+        internal="org_id updated_at version",
+        confidential="currency account_number account_name bank_name cnaps_code",
+    )
 
     org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
@@ -284,6 +337,11 @@ class SettlementAccountRow(Base):
 
 class CertificateAlertRow(Base):
     __tablename__ = "cert_alerts"
+    __classification__ = classes(
+        "tell watchers about overdue and defaulted certificates",
+        internal="id certificate_id issuer_org_id",
+        confidential="kind message unpaid_minor currency raised_at",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     certificate_id: Mapped[str] = mapped_column(

@@ -8,11 +8,21 @@ from typing import Any, cast
 from sqlalchemy import Index, String, Table, bindparam, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, DriverStatement, JSONType, UTCDateTime
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __classification__ = classes(
+        "account for every change: who did what, before and after",
+        internal="id at user_id org_id action aggregate_type aggregate_id request_id",
+        personal="before after",
+        shown_as={
+            "before": "",
+            "after": "",
+        },
+    )
     __table_args__ = (
         Index("ix_audit_log_aggregate", "aggregate_type", "aggregate_id"),
         Index("ix_audit_log_org_at", "org_id", "at"),

@@ -26,6 +26,7 @@ from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import JSONType, UTCDateTime
 from scf.core.errors import Conflict, InvalidInput
 from scf.core.uow import UnitOfWork, jsonable
@@ -41,6 +42,12 @@ KEY_LIFETIME = timedelta(days=7)
 
 class IdempotencyColumns:
     """The columns of a room's key table: who sent the key, for what, and the answer given."""
+
+    __classification__ = classes(
+        "replay the answer to a retried command (kept a week)",
+        internal="org_id key command request_hash created_at",
+        confidential={"response": "the answer given, replayed as it was"},
+    )
 
     org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)

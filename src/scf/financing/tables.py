@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
 from scf.core.idempotency import IdempotencyColumns
 from scf.core.money import Money
@@ -18,6 +19,19 @@ RATE = Numeric(12, 8)
 
 class FinancingApplicationRow(Base):
     __tablename__ = "fin_applications"
+    __classification__ = classes(
+        "decide, disburse and follow a financing",
+        internal=(
+            "id applicant_org_id debtor_org_id funder_org_ids channel priority accepted_offer_id "
+            "funder_org_id cover_policy_id version"
+        ),
+        confidential=(
+            "scenario currency amount_minor due_on due_requested_on due_provisional asset "
+            "collateral evidence checks status district chain_tags size_class tier red_listed "
+            "registrations payment_redirect outstanding_minor repaid_minor submitted_at decided_at "
+            "decision_seconds disbursed_at closed_at overdue_at defaulted_at note"
+        ),
+    )
     __table_args__ = (Index("ix_fin_applications_status", "status"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -85,6 +99,14 @@ class FinancingApplicationRow(Base):
 
 class FinancingOfferRow(Base):
     __tablename__ = "fin_offers"
+    __classification__ = classes(
+        "let funders compete on price for an application",
+        internal="id application_id funder_org_id product_id created_at version",
+        confidential=(
+            "currency amount_minor rate interest_minor fee_minor proceeds_minor pricing status "
+            "automatic expires_at decided_at"
+        ),
+    )
     __table_args__ = (UniqueConstraint("application_id", "funder_org_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -112,6 +134,14 @@ class FunderProductRow(Base):
     """A funder's product for one scenario with its own price list (rate groups)."""
 
     __tablename__ = "fin_products"
+    __classification__ = classes(
+        "price applications by a funder's own products",
+        internal="id funder_org_id created_at",
+        confidential=(
+            "scenario name currency base_rate rate_groups max_amount_minor fee_minor "
+            "exclusive_chains offer_validity_hours active"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     funder_org_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -132,6 +162,11 @@ class CommodityPriceRow(Base):
     """A price the operator posts for a commodity (e.g. gold, CNY per gram); history kept."""
 
     __tablename__ = "fin_commodity_prices"
+    __classification__ = classes(
+        "value pledged goods",
+        internal="id",
+        confidential="commodity unit currency price_minor as_of source set_by",
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     commodity: Mapped[str] = mapped_column(String(80), index=True)
@@ -145,6 +180,13 @@ class CommodityPriceRow(Base):
 
 class MarginCallRow(Base):
     __tablename__ = "fin_margin_calls"
+    __classification__ = classes(
+        "call margin when pledged goods lose value",
+        internal="id application_id",
+        confidential=(
+            "ltv threshold currency value_minor shortfall_minor status opened_at cured_at"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     application_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -162,6 +204,11 @@ class CoverPolicyRow(Base):
     """Credit insurance or a guarantee an insurer or guarantee company writes for a seller."""
 
     __tablename__ = "fin_cover_policies"
+    __classification__ = classes(
+        "cover financings by credit insurance or guarantees",
+        internal="id insurer_org_id insured_org_id debtor_org_id created_at",
+        confidential="kind cover_ratio premium_rate currency limit_minor used_minor expires_on",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     insurer_org_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -179,6 +226,11 @@ class CoverPolicyRow(Base):
 
 class ClaimRow(Base):
     __tablename__ = "fin_claims"
+    __classification__ = classes(
+        "pay claims on cover policies",
+        internal="id application_id policy_id insurer_org_id claimant_org_id version",
+        confidential="currency amount_minor paid_minor status opened_at paid_at",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     application_id: Mapped[str] = mapped_column(String(40), unique=True)
@@ -200,6 +252,14 @@ class DiscountProgramRow(Base):
     """A core enterprise's offer of its own cash for early payment above a hurdle rate."""
 
     __tablename__ = "fin_discount_programs"
+    __classification__ = classes(
+        "run a core enterprise's early payment programmes",
+        internal="id buyer_org_id created_at version",
+        confidential=(
+            "currency cash_minor hurdle_rate pay_on pay_requested_on pay_provisional status result "
+            "cleared_at"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     buyer_org_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -220,6 +280,11 @@ class DiscountProgramRow(Base):
 
 class DiscountBidRow(Base):
     __tablename__ = "fin_discount_bids"
+    __classification__ = classes(
+        "run a core enterprise's early payment programmes",
+        internal="id program_id supplier_org_id receivable_id application_id created_at",
+        confidential="currency amount_minor rate days discount_minor status",
+    )
     __table_args__ = (UniqueConstraint("program_id", "receivable_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -251,6 +316,11 @@ class AssetReservationRow(Base):
     """
 
     __tablename__ = "fin_asset_reservations"
+    __classification__ = classes(
+        "hold an asset for the accepted funder until it is registered",
+        internal="id asset_key held_key application_id offer_id funder_org_id applicant_org_id",
+        confidential="reserved_at until released_at released_because",
+    )
     __table_args__ = (Index("ix_fin_asset_reservations_asset", "asset_key"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -268,6 +338,11 @@ class AssetReservationRow(Base):
 
 class InboxMessageRow(Base):
     __tablename__ = "fin_inbox"
+    __classification__ = classes(
+        "tell organizations what waits for them",
+        internal="id org_id application_id created_at",
+        confidential="kind subject body read_at",
+    )
     __table_args__ = (Index("ix_fin_inbox_org_read", "org_id", "read_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -285,6 +360,13 @@ class BillRow(Base):
     and who holds it; endorsing part of an interval splits the row, the old one is kept."""
 
     __tablename__ = "fin_bills"
+    __classification__ = classes(
+        "finance parts of splittable commercial bills",
+        internal="id drawer_org_id acceptor_org_id holder_org_id parent_id created_at version",
+        confidential=(
+            "package_no sub_from sub_to currency face_minor issued_on due_on endorsements status"
+        ),
+    )
     __table_args__ = (Index("ix_fin_bills_package", "package_no", "status"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -317,6 +399,14 @@ class TsinRequestRow(Base):
     applications it made, one per invoice."""
 
     __tablename__ = "fin_tsin_requests"
+    __classification__ = classes(
+        "take ISO 20022 financing requests from other platforms",
+        internal=(
+            "id group_id requester_org_id funder_org_id relayed_by_org_id application_ids "
+            "created_at version"
+        ),
+        confidential="created_at_sender status",
+    )
     __table_args__ = (UniqueConstraint("requester_org_id", "group_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -338,6 +428,11 @@ class TsinMessageRow(Base):
     """One tsin message of a request, in and out (tsin.001, tsin.002, tsin.003), as sent."""
 
     __tablename__ = "fin_tsin_messages"
+    __classification__ = classes(
+        "keep the ISO 20022 messages exchanged, as sent",
+        internal="id request_id seq created_at",
+        confidential="kind direction xml",
+    )
     __table_args__ = (Index("ix_fin_tsin_messages_request", "request_id", "seq"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

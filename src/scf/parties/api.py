@@ -118,19 +118,23 @@ class OrganizationOut(BaseModel):
         )
 
 
+ID_NUMBER_HELP = (
+    "Resident ID number; matched by its salted hash and kept only sealed (AES-GCM), never"
+    " shown in an answer"
+)
+
+
 class ShareholdingIn(Strict):
     share: Decimal = Field(description='Fraction as a string, e.g. "0.51"')
     holder_org_id: Identifier | None = None
-    person_id_number: Identifier | None = Field(
-        default=None, description="Resident ID number; only its salted hash is stored"
-    )
+    person_id_number: Identifier | None = Field(default=None, description=ID_NUMBER_HELP)
     person_name: str = ""
 
     _share = field_validator("share", mode="before")(decimal_str)
 
 
 class KeyPersonIn(Strict):
-    id_number: Identifier = Field(description="Resident ID number; only its salted hash is stored")
+    id_number: Identifier = Field(description=ID_NUMBER_HELP)
     name: Name
     role: Name
 

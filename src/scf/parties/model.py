@@ -129,17 +129,23 @@ def validate_uscc(value: object, field: str = "uscc") -> str:
         ) from None
 
 
-def hash_person_id(id_number: str, secret: str) -> str:
-    """Hash a resident ID number with the platform secret; the number itself is never stored."""
+def normalize_person_id(id_number: str) -> str:
+    """A resident ID number in its compact form; refuse one whose check digit is wrong."""
     from stdnum.cn import ric
     from stdnum.exceptions import ValidationError
 
     try:
-        normalized = str(ric.validate(id_number))
+        return str(ric.validate(id_number))
     except ValidationError as exc:
         raise InvalidInput(
             f"not a valid resident identity number: {exc}", field="id_number"
         ) from None
+
+
+def hash_person_id(id_number: str, secret: str) -> str:
+    """Hash a resident ID number with the platform secret: persons are matched by the hash,
+    the number itself is only kept sealed (`scf.parties.sealing`)."""
+    normalized = normalize_person_id(id_number)
     return hmac.new(secret.encode(), normalized.encode(), hashlib.sha256).hexdigest()
 
 

@@ -21,7 +21,9 @@ from scf.parties.model import (
     Role,
     derive_related_parties,
     hash_person_id,
+    normalize_person_id,
 )
+from scf.parties.sealing import seal_person_id
 from scf.parties.tables import KeyPersonRow, OrganizationRow, PersonRow, ShareholdingRow
 
 
@@ -34,8 +36,11 @@ def _person(uow: UnitOfWork, id_number: str, name: str) -> PersonRow:
         if not name.strip():
             raise InvalidInput("a person needs a name", field="name")
         row = PersonRow(id=new_id("per"), id_hash=id_hash, name=name.strip())
+        seal_person_id(uow, row, normalize_person_id(id_number))
         uow.session.add(row)
         uow.flush()
+    elif row.id_number_sealed is None:
+        seal_person_id(uow, row, normalize_person_id(id_number))
     return row
 
 

@@ -3,9 +3,11 @@
 The room's public entry: other rooms, the API, the pages and the command line import from
 here only. The use cases live in modules of their own: `organizations` (onboarding, licences,
 lookups), `ownership` (shareholdings, key persons, related-party groups), `users` (users,
-login and tokens), `access` (consents, the read check, the access log and the audit trail)
-and `lists` (the white, black and red lists and the checks on them); `common` holds the role
-checks, the organization lookup and the commit of a change that they all use.
+login and tokens), `access` (consents, the read check, the access log and the audit trail),
+`lists` (the white, black and red lists and the checks on them), `sealing` (ID numbers
+sealed at rest, sealed again under a new key) and `retention` (records past their retention
+deleted); `common` holds the role checks, the
+organization lookup and the commit of a change that they all use.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ from scf.parties.ownership import (
     related_parties_of,
     related_party_graph,
 )
+from scf.parties.retention import PURGEABLE, purge_expired
+from scf.parties.sealing import (
+    keyring_of,
+    open_person_id,
+    reseal_person_ids,
+    sealed_key_versions,
+)
 from scf.parties.seen import SEEN_WRITER, SeenWriter
 from scf.parties.users import (
     authenticate,
@@ -70,6 +79,7 @@ from scf.parties.users import (
 )
 
 __all__ = [
+    "PURGEABLE",
     "SEEN_WRITER",
     "UPDATABLE",
     "OrganizationInput",
@@ -91,6 +101,7 @@ __all__ = [
     "grant_consent",
     "is_red_listed",
     "is_sme",
+    "keyring_of",
     "lift_list_entry",
     "list_consents",
     "list_entries",
@@ -101,9 +112,11 @@ __all__ = [
     "login",
     "logout",
     "note_seen",
+    "open_person_id",
     "org_user",
     "organizations_by_id",
     "ownership_of",
+    "purge_expired",
     "query_audit",
     "register_organization",
     "related_links",
@@ -113,11 +126,13 @@ __all__ = [
     "require_not_blacklisted",
     "require_own_org",
     "require_role",
+    "reseal_person_ids",
     "revoke_consent",
     "revoke_other_sessions",
     "revoke_session",
     "revoke_token",
     "roles_of",
+    "sealed_key_versions",
     "security_alerts",
     "seen_due",
     "update_organization",

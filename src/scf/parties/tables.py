@@ -18,12 +18,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
 from scf.core.money import Money
 
 
 class OrganizationRow(Base):
     __tablename__ = "organizations"
+    __classification__ = classes(
+        "identify and onboard the enterprise, check its licence and reach it",
+        public=(
+            "uscc name district size_class founded_on registered_capital_minor "
+            "registered_capital_currency licence_no licence_authority licence_scope "
+            "licence_expires_on"
+        ),
+        internal="id created_at version",
+        confidential="roles chain_tags bank_account",
+        personal={
+            "address": "reach the enterprise (a sole trader's address is personal)",
+            "phone": "reach the enterprise (a contact's own phone is personal)",
+        },
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
@@ -78,14 +93,33 @@ class OrganizationRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "persons"
+    __classification__ = classes(
+        "identify shareholders and key persons for related-party and ownership checks",
+        internal="id",
+        personal="name",
+        sensitive={
+            "id_hash": "match one person across enterprises without keeping the ID number",
+            "id_number_sealed": "keep the know-your-customer record (AML Law art. 19), sealed",
+        },
+        shown_as={
+            "name": "holder_name key_persons.name",
+        },
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The ID number sealed with AES-GCM (scf.parties.sealing); rows older than sealing lack it.
+    id_number_sealed: Mapped[str | None] = mapped_column(String(200))
 
 
 class ShareholdingRow(Base):
     __tablename__ = "shareholdings"
+    __classification__ = classes(
+        "find related parties and ultimate owners behind a financing",
+        internal="id org_id holder_org_id holder_person_id created_at",
+        confidential="share",
+    )
     __table_args__ = (Index("ix_shareholdings_holder", "holder_org_id", "holder_person_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -98,6 +132,11 @@ class ShareholdingRow(Base):
 
 class KeyPersonRow(Base):
     __tablename__ = "key_persons"
+    __classification__ = classes(
+        "find related parties through the persons who run enterprises",
+        internal="id org_id person_id created_at",
+        confidential="role",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -108,6 +147,15 @@ class KeyPersonRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
+    __classification__ = classes(
+        "let people log in and act for their organization",
+        internal="id org_id created_at version",
+        confidential="is_admin active",
+        personal="username display_name",
+        sensitive={
+            "password_hash": "check a password without keeping it",
+        },
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -124,6 +172,20 @@ class UserRow(Base):
 
 class ApiTokenRow(Base):
     __tablename__ = "api_tokens"
+    __classification__ = classes(
+        "keep sessions and API tokens, and show a user where they are logged in",
+        internal="id user_id created_at",
+        confidential="kind name expires_at revoked_at",
+        personal="last_seen_at client_address user_agent",
+        sensitive={
+            "token_hash": "check a token without keeping it",
+        },
+        shown_as={
+            "last_seen_at": "",
+            "client_address": "",
+            "user_agent": "",
+        },
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
@@ -144,6 +206,14 @@ class LoginThrottleRow(Base):
     """One counter of failed logins (the limits library's fixed window) kept in the database."""
 
     __tablename__ = "login_throttle"
+    __classification__ = classes(
+        "slow down password guessing",
+        confidential="count expires_at",
+        personal="key",
+        shown_as={
+            "key": "",
+        },
+    )
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
@@ -154,6 +224,16 @@ class SecurityAlertRow(Base):
     """A burst of failed logins that locked an account or a client address, for the operator."""
 
     __tablename__ = "security_alerts"
+    __classification__ = classes(
+        "tell the operator about bursts of failed logins",
+        internal="id",
+        confidential="kind failures window_seconds raised_at locked_until",
+        personal="subject client_address",
+        shown_as={
+            "subject": "",
+            "client_address": "",
+        },
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
@@ -167,6 +247,11 @@ class SecurityAlertRow(Base):
 
 class ConsentRow(Base):
     __tablename__ = "consents"
+    __classification__ = classes(
+        "record what an enterprise let an institution read, and until when",
+        internal="id grantor_org_id grantee_org_id version",
+        confidential="scopes granted_at expires_at revoked_at",
+    )
     __table_args__ = (Index("ix_consents_pair", "grantor_org_id", "grantee_org_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -194,6 +279,11 @@ class ConsentRow(Base):
 
 class DataAccessRow(Base):
     __tablename__ = "data_access_log"
+    __classification__ = classes(
+        "show the subject every read of its data made by others",
+        internal="id reader_org_id reader_user_id subject_org_id consent_id",
+        confidential="at basis scope resource",
+    )
     __table_args__ = (Index("ix_data_access_subject_at", "subject_org_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -209,6 +299,11 @@ class DataAccessRow(Base):
 
 class ListEntryRow(Base):
     __tablename__ = "list_entries"
+    __classification__ = classes(
+        "enforce the regulator's white, black and red lists",
+        public="kind reason listed_on expires_on authority lifted_at lifted_reason",
+        internal="id org_id listed_by created_at version",
+    )
     __table_args__ = (Index("ix_list_entries_org_kind", "org_id", "kind"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, UTCDateTime
 from scf.core.idempotency import IdempotencyColumns
 
@@ -27,6 +28,16 @@ class RegistrationRow(Base):
     """The current state of a registration; its history is the log's entries."""
 
     __tablename__ = "registry_registration"
+    __classification__ = classes(
+        "give public notice of pledges and assignments (Civil Code art. 768)",
+        public=(
+            "number kind secured_party_uscc secured_party_name amount_minor currency description "
+            "starts_at expires_at registered_at cancelled_at cancel_reason"
+        ),
+        internal=(
+            "id seq secured_party_org_id filer_user_id filer_org_id updated_at last_seq version"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -54,6 +65,10 @@ class RegistrationRow(Base):
 
 class GrantorRow(Base):
     __tablename__ = "registry_grantor"
+    __classification__ = classes(
+        "let anyone search filings by the grantor",
+        public="id registration_id org_id uscc name name_folded position",
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     registration_id: Mapped[str] = mapped_column(ForeignKey("registry_registration.id"), index=True)
@@ -68,6 +83,13 @@ class CollateralRow(Base):
     """One collateral of a registration; `removed_seq` is set when an amendment drops it."""
 
     __tablename__ = "registry_collateral"
+    __classification__ = classes(
+        "let anyone search filings by the collateral",
+        public=(
+            "id registration_id kind key lo hi identifier description goods_id quantity_units "
+            "added_seq removed_seq"
+        ),
+    )
     __table_args__ = (Index("ix_registry_collateral_lookup", "kind", "key", "lo"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -88,6 +110,11 @@ class ObjectionRow(Base):
     """A grantor's objection; it lapses after 30 days unless marked as litigated."""
 
     __tablename__ = "registry_objection"
+    __classification__ = classes(
+        "record objections to a filing and their lapse",
+        internal="id registration_id objector_org_id seq version",
+        confidential="reason filed_at lapses_at litigated_at case_reference",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     registration_id: Mapped[str] = mapped_column(ForeignKey("registry_registration.id"), index=True)
@@ -107,6 +134,11 @@ class AgencyRow(Base):
     """A secured party lets another organization file on its behalf."""
 
     __tablename__ = "registry_agency"
+    __classification__ = classes(
+        "let an agent file for its principal",
+        internal="id principal_org_id agent_org_id version",
+        confidential="granted_at revoked_at",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     principal_org_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -122,6 +154,14 @@ class GoodsRow(Base):
     """Goods a warehouse confirmed it holds: the ceiling of what may be pledged on them."""
 
     __tablename__ = "registry_goods"
+    __classification__ = classes(
+        "record goods a warehouse holds, so that they are pledged once",
+        internal="id warehouse_org_id holder_org_id lot_key seq version",
+        confidential=(
+            "warehouse_uscc commodity grade location unit quantity_units lot status confirmed_at "
+            "released_at"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     warehouse_org_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -147,6 +187,10 @@ class GoodsReceiptRow(Base):
     """A warehouse receipt issued on confirmed goods ("<warehouse USCC>/<receipt no>")."""
 
     __tablename__ = "registry_goods_receipt"
+    __classification__ = classes(
+        "refuse the same warehouse receipt twice",
+        internal="id goods_id receipt_key",
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     goods_id: Mapped[str] = mapped_column(ForeignKey("registry_goods.id"), index=True)
@@ -157,6 +201,10 @@ class EntryRow(Base):
     """A leaf of the transparency log: the exact bytes hashed, in sequence order."""
 
     __tablename__ = "registry_entry"
+    __classification__ = classes(
+        "the append-only transparency log of every filing (public by law)",
+        public="seq op registration_id at data",
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     op: Mapped[str] = mapped_column(String(30))
@@ -169,6 +217,10 @@ class NodeRow(Base):
     """The hash of a complete subtree: leaves [idx * 2**level, (idx + 1) * 2**level)."""
 
     __tablename__ = "registry_log_node"
+    __classification__ = classes(
+        "prove inclusion and consistency of the transparency log",
+        public="level idx hash",
+    )
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -179,6 +231,10 @@ class LogStateRow(Base):
     """The single row every append locks: it serializes sequence numbers and appends."""
 
     __tablename__ = "registry_log_state"
+    __classification__ = classes(
+        "prove inclusion and consistency of the transparency log",
+        public="id size last_sth_size last_sth_at frontier",
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -192,6 +248,10 @@ class LogStateRow(Base):
 
 class TreeHeadRow(Base):
     __tablename__ = "registry_tree_head"
+    __classification__ = classes(
+        "prove inclusion and consistency of the transparency log",
+        public="tree_size root_hash timestamp_ms key_id signature",
+    )
 
     tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -208,6 +268,10 @@ class SigningKeyRow(Base):
     """
 
     __tablename__ = "registry_signing_key"
+    __classification__ = classes(
+        "verify the log's signed tree heads",
+        public="key_id public_key algorithm first_used_at seq",
+    )
 
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -220,6 +284,13 @@ class CosignatureRow(Base):
     """A witness's signature over a signed tree head it verified consistent with its last."""
 
     __tablename__ = "registry_cosignature"
+    __classification__ = classes(
+        "verify witnesses' cosignatures of the log",
+        public=(
+            "id tree_size timestamp_ms root_hash witness_key_id witness_public_key witnessed_ms "
+            "signature"
+        ),
+    )
     __table_args__ = (UniqueConstraint("witness_key_id", "tree_size"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
 from scf.core.money import Money
 
@@ -27,6 +28,13 @@ class RiskModelRow(Base):
     """A model version: what it learned from (data hash), how it did, and who may use it."""
 
     __tablename__ = "risk_models"
+    __classification__ = classes(
+        "score credit with a governed, reviewed model",
+        internal=(
+            "id name kind status data_hash features metrics model_card reference artifact "
+            "created_at promoted_at version"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -61,6 +69,11 @@ class RiskModelRow(Base):
 
 class RiskScoreRow(Base):
     __tablename__ = "risk_scores"
+    __classification__ = classes(
+        "explain credit decisions and monitor enterprises",
+        internal="id org_id",
+        confidential="at score grade pd model_version reasons features",
+    )
     __table_args__ = (Index("ix_risk_scores_org_at", "org_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -76,6 +89,11 @@ class RiskScoreRow(Base):
 
 class RiskLimitRow(Base):
     __tablename__ = "risk_limits"
+    __classification__ = classes(
+        "limit the platform's exposure to each enterprise",
+        internal="org_id updated_at version",
+        confidential="limit_minor currency exposure_minor grade cut basis",
+    )
 
     org_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     limit_minor: Mapped[int | None] = mapped_column(BigInteger)
@@ -106,6 +124,13 @@ class RiskLimitRow(Base):
 
 class RiskAlertRow(Base):
     __tablename__ = "risk_alerts"
+    __classification__ = classes(
+        "tell the regulator and institutions about risk signals",
+        internal="id org_id version",
+        confidential=(
+            "kind severity status summary evidence audience raised_at resolved_at resolution"
+        ),
+    )
     __table_args__ = (
         Index("ix_risk_alerts_org_status", "org_id", "status"),
         # One open alert per enterprise and signal, even when the follower and an evaluate
@@ -155,6 +180,10 @@ class RiskStabilityRow(Base):
     """One PSI figure of a model: per feature, and for the score (feature '__score__')."""
 
     __tablename__ = "risk_stability"
+    __classification__ = classes(
+        "watch the model's features drift (PSI)",
+        internal="id model_id at feature psi alert",
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     model_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -170,6 +199,10 @@ class RiskFollowerRow(Base):
     each with the time it was first missed."""
 
     __tablename__ = "risk_follower"
+    __classification__ = classes(
+        "follow the audit log from where it stopped",
+        internal="name last_id gaps entries updated_at version",
+    )
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ConfigDict, Field
 
 from scf.core.schema import Identifier, Note, RequestModel
@@ -63,17 +63,31 @@ def series(
     return service.series(uow, granularity, start or d_start, end or d_end)
 
 
+def _origin(request: Request, uow: Uow, period: str) -> dict[str, str]:
+    """The headers that name an export's query, period and data version."""
+    query = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return service.provenance(uow, query, period)
+
+
+def _span(start: date | None, end: date | None) -> str:
+    return f"{start or ''}/{end or ''}" if start or end else ""
+
+
 @router.get("/exports/indicators.csv", response_class=Response)
-def export_csv(uow: Uow, start: Start = None, end: End = None) -> Response:
+def export_csv(request: Request, uow: Uow, start: Start = None, end: End = None) -> Response:
     return Response(
         service.export_csv(uow, start, end),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="indicators.csv"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="indicators.csv"',
+            **_origin(request, uow, _span(start, end)),
+        },
     )
 
 
 @router.get("/exports/indicators.xlsx", response_class=Response)
 def export_xlsx(
+    request: Request,
     uow: Uow,
     start: Start = None,
     end: End = None,
@@ -82,29 +96,42 @@ def export_xlsx(
     return Response(
         service.export_xlsx(uow, start, end, granularity),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="indicators.xlsx"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="indicators.xlsx"',
+            **_origin(request, uow, _span(start, end)),
+        },
     )
 
 
 @router.get("/reports/monthly.pdf", response_class=Response)
-def monthly_report(uow: Uow, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]) -> Response:
+def monthly_report(
+    request: Request, uow: Uow, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
+) -> Response:
     """The monthly report (month as YYYY-MM) as PDF."""
     return Response(
         service.monthly_report_pdf(uow, month),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="supervision-{month}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="supervision-{month}.pdf"',
+            **_origin(request, uow, month),
+        },
     )
 
 
 @router.get("/reports/report.pdf", response_class=Response)
 def period_report(
-    uow: Uow, period: Annotated[str, Query(pattern=r"^\d{4}-(\d{2}|Q[1-4])$")]
+    request: Request,
+    uow: Uow,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(\d{2}|Q[1-4])$")],
 ) -> Response:
     """The report of a month (YYYY-MM) or a quarter (YYYY-Qn) as PDF."""
     return Response(
         service.report_pdf(uow, period),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="supervision-{period}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="supervision-{period}.pdf"',
+            **_origin(request, uow, period),
+        },
     )
 
 
@@ -144,7 +171,7 @@ def enterprise(org_id: str, uow: Uow) -> dict[str, Any]:
 
 
 @router.get("/sharing-export")
-def sharing(uow: Uow) -> Response:
+def sharing(request: Request, uow: Uow) -> Response:
     """The information-sharing file for other agencies (JSON, with a SHA-256 digest)."""
     import json
 
@@ -152,5 +179,8 @@ def sharing(uow: Uow) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2),
         media_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="scf-sharing.json"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="scf-sharing.json"',
+            **_origin(request, uow, ""),
+        },
     )

@@ -8,6 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
+
+from scf.core.audit import AuditEntry
 from scf.core.uow import UnitOfWork
 from scf.supervision.facts import check_period
 from scf.supervision.indicators import indicators
@@ -230,3 +233,15 @@ def _numeric(c: str) -> bool:
     except ArithmeticError:
         return False
     return True
+
+
+def provenance(uow: UnitOfWork, query: str, period: str) -> dict[str, str]:
+    """What an export came from, as the headers it carries: the query it answers, the period
+    it covers and the data version (the last audit entry: every change is audited, so two
+    exports of one version were made from the same data)."""
+    version = uow.session.scalar(select(func.max(AuditEntry.id))) or 0
+    return {
+        "X-SCF-Query": query,
+        "X-SCF-Period": period or "all",
+        "X-SCF-Data-Version": str(version),
+    }

@@ -29,7 +29,7 @@ from scf.supervision.drilldown import (
     financing_list,
 )
 from scf.supervision.enterprise import enterprise_view
-from scf.supervision.exports import HEADER, export_csv, export_xlsx, table_xlsx
+from scf.supervision.exports import HEADER, export_csv, export_xlsx, provenance, table_xlsx
 from scf.supervision.facts import financing_facts, require_regulator
 from scf.supervision.indicators import exposures, indicators
 from scf.supervision.lists import listings
@@ -96,6 +96,7 @@ __all__ = [
     "month_bounds",
     "monthly_report_pdf",
     "period_bounds",
+    "provenance",
     "quarter_bounds",
     "quarter_of",
     "report_pdf",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, JSONType, UTCDateTime
 
 
@@ -16,6 +17,12 @@ class AlertCaseRow(Base):
     """The regulator's handling of one alert raised by a room: keyed by source and alert id."""
 
     __tablename__ = "sup_alert_cases"
+    __classification__ = classes(
+        "handle alerts in the regulator's workflow",
+        internal="id alert_id version",
+        confidential="source status opened_at assigned_at resolved_at resolution",
+        personal="assignee notes",
+    )
     __table_args__ = (UniqueConstraint("source", "alert_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -51,6 +58,11 @@ class CalendarLoadRow(Base):
     """
 
     __tablename__ = "sup_calendar_loads"
+    __classification__ = classes(
+        "show which official calendar moved which stored dates",
+        internal="id year reference file_name replaced changed_days dates loaded_at",
+        personal="loaded_by",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, index=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
 from scf.core.idempotency import IdempotencyColumns
 
@@ -29,6 +30,11 @@ class TradeOrderRow(Base):
     """A contract or purchase order between a buyer and a seller."""
 
     __tablename__ = "trade_order"
+    __classification__ = classes(
+        "prove the trade background of receivables and financings",
+        internal="id seller_org_id buyer_org_id contract_id filed_by_org_id created_at",
+        confidential="kind number issue_date currency total_minor",
+    )
     __table_args__ = (
         UniqueConstraint("seller_org_id", "buyer_org_id", "kind", "number"),
         Index("ix_trade_order_number", "number"),
@@ -50,6 +56,11 @@ class TradeOrderRow(Base):
 
 class TradeOrderLineRow(Base):
     __tablename__ = "trade_order_line"
+    __classification__ = classes(
+        "match deliveries and invoices to what was ordered",
+        internal="id order_id line_no",
+        confidential="item quantity unit_price",
+    )
     __table_args__ = (UniqueConstraint("order_id", "line_no"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -66,6 +77,11 @@ class ShipmentRow(Base):
     receipt (the buyer's acceptance)."""
 
     __tablename__ = "trade_shipment"
+    __classification__ = classes(
+        "prove goods moved before they were invoiced",
+        internal="id order_id filed_by_org_id created_at",
+        confidential="kind number on_date",
+    )
     __table_args__ = (UniqueConstraint("order_id", "kind", "number"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -79,6 +95,11 @@ class ShipmentRow(Base):
 
 class ShipmentLineRow(Base):
     __tablename__ = "trade_shipment_line"
+    __classification__ = classes(
+        "match delivered quantities to order lines",
+        internal="id shipment_id order_line_no",
+        confidential="quantity",
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     shipment_id: Mapped[str] = mapped_column(ForeignKey("trade_shipment.id"), index=True)
@@ -90,6 +111,18 @@ class InvoiceRow(Base):
     """An invoice or credit note with the Chinese VAT e-invoice and EN 16931 fields."""
 
     __tablename__ = "trade_invoice"
+    __classification__ = classes(
+        "prove the receivable and detect duplicate or forged invoices",
+        internal=(
+            "id number_norm seller_org_id buyer_org_id order_id credited_invoice_id "
+            "fingerprint filed_by_org_id created_at"
+        ),
+        confidential=(
+            "kind number invoice_code seller_uscc buyer_uscc issue_date due_date currency "
+            "net_minor tax_minor total_minor payable_minor order_number payee_name payee_id "
+            "source document"
+        ),
+    )
     __table_args__ = (
         Index("ix_trade_invoice_pair_date", "seller_org_id", "buyer_org_id", "issue_date"),
         UniqueConstraint("fingerprint"),
@@ -126,6 +159,11 @@ class InvoiceRow(Base):
 
 class InvoiceLineRow(Base):
     __tablename__ = "trade_invoice_line"
+    __classification__ = classes(
+        "match invoiced lines to orders and deliveries",
+        internal="id invoice_id line_no order_line_no",
+        confidential="item quantity unit_price net_amount",
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     invoice_id: Mapped[str] = mapped_column(ForeignKey("trade_invoice.id"), index=True)
@@ -139,6 +177,11 @@ class InvoiceLineRow(Base):
 
 class PaymentRow(Base):
     __tablename__ = "trade_payment"
+    __classification__ = classes(
+        "match payments to invoices and detect diverted repayments",
+        internal="id payer_org_id payee_org_id invoice_id created_at",
+        confidential="currency amount_minor value_date reference remittance source",
+    )
     __table_args__ = (UniqueConstraint("payee_org_id", "reference"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -159,6 +202,14 @@ class ReceivableRow(Base):
     """What the debtor owes the seller on one invoice, how much it confirmed and what is used."""
 
     __tablename__ = "trade_receivable"
+    __classification__ = classes(
+        "track what a debtor confirmed and how much of it is used",
+        internal="id invoice_id seller_org_id debtor_org_id created_at version",
+        confidential=(
+            "currency face_minor credited_minor confirmed_minor used_minor paid_minor due_date "
+            "disputed financed confirmed_at"
+        ),
+    )
     __table_args__ = (Index("ix_trade_receivable_pair", "seller_org_id", "debtor_org_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -183,6 +234,11 @@ class ReceivableRow(Base):
 
 class ReceivableUseRow(Base):
     __tablename__ = "trade_receivable_use"
+    __classification__ = classes(
+        "refuse financing the same receivable twice",
+        internal="id receivable_id",
+        confidential="amount_minor released_minor purpose reference at",
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     receivable_id: Mapped[str] = mapped_column(ForeignKey("trade_receivable.id"), index=True)
@@ -197,6 +253,11 @@ class FingerprintRow(Base):
     """The platform-wide state of one invoice fingerprint; never says who marked it."""
 
     __tablename__ = "trade_fingerprint"
+    __classification__ = classes(
+        "detect an invoice financed on two platforms without saying by whom",
+        internal="fingerprint updated_at",
+        confidential="state first_seen_at",
+    )
     # On PostgreSQL the primary key's index carries the state too, so a duplicate check is
     # answered from the index alone (an index-only scan, no read of the table).
     __table_args__ = (PrimaryKeyConstraint("fingerprint", postgresql_include=["state"]),)
@@ -209,6 +270,11 @@ class FingerprintRow(Base):
 
 class FingerprintMarkRow(Base):
     __tablename__ = "trade_fingerprint_mark"
+    __classification__ = classes(
+        "detect an invoice financed on two platforms without saying by whom",
+        internal="id fingerprint org_id",
+        confidential="state at",
+    )
     __table_args__ = (UniqueConstraint("fingerprint", "org_id", "state"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -38,6 +38,7 @@ from scf.core.i18n import N_
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.deps import note_seen
+from scf.governance import service as governance
 from scf.parties import service as parties
 from scf.platform import Platform
 from scf.web.forms import keep_input, normalise_amount
@@ -161,7 +162,8 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
         "error": request.query_params.get("error"),
         "nav": _nav(actor),
     }
-    html = env.get_template(template).render({**layout, **ctx})
+    # Personal data masked by the visitor's role, as in the API's answers.
+    html = env.get_template(template).render({**layout, **governance.mask_for(ctx, actor)})
     return _finish(request, HTMLResponse(html, status_code=status_code))
 
 
@@ -224,6 +226,9 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
         return [("/registry", N_("Public registry search")), ("/login", N_("Log in"))]
     items = [(url, N_("Home")) for role, url in HOME_BY_ROLE if actor.has(role)][:1]
+    if actor.has("supplier", "distributor", "marketplace", "core_enterprise"):
+        items.append(("/my-data", N_("My data")))
+    items.append(("/learn", N_("Risk education")))
     if actor.is_regulator:
         items += [
             ("/regulator/alerts", N_("Alerts")),

@@ -5,11 +5,12 @@
 factoring companies, local financial organizations), `institution` (their supply chain
 finance units, and the regulator's assessment of institutions), `warehouse` (warehouses and
 logistics firms), `operator` (the platform operator), `insurer` (insurers and guarantors),
-`console` (the regulator's indicators), `regulator`, `registry` (the public registry) and
-`scenarios_pages` (the scenario catalogue, marketplace payouts, the operator's FX rates);
-`common` holds what they share (rendering, session, CSRF, forms, refusals), `names` and
-`room_text` what records and alerts are called in the reader's language, and each module's
-templates are in `templates/<module>/`.
+`console` (the regulator's indicators), `regulator`, `registry` (the public registry),
+`scenarios_pages` (the scenario catalogue, marketplace payouts, the operator's FX rates) and
+`governance` (an enterprise's own data, the reads of it and corrections); `common` holds what
+they share (rendering, session, CSRF, forms, refusals), `names` and `room_text` what records
+and alerts are called in the reader's language, and each module's templates are in
+`templates/<module>/`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scf.web import (
     console,
     core,
     funder,
+    governance,
     institution,
     insurer,
     login,
@@ -50,6 +52,7 @@ for module in (
     console,
     regulator,
     registry,
+    governance,
 ):
     router.include_router(module.router)
 router.include_router(scenarios_pages.router)

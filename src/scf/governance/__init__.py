@@ -1,0 +1,1 @@
+"""Data governance: classification, masking by role, retention and the subject's rights."""
