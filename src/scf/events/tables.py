@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, UTCDateTime
 
 
@@ -14,6 +15,10 @@ class EventRelayRow(Base):
     """How far the relay has published the audit log (besides the stream's own last message)."""
 
     __tablename__ = "event_relay"
+    __classification__ = classes(
+        "resume the relay of the audit log where it stopped",
+        internal="name last_id published updated_at",
+    )
 
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
@@ -26,6 +31,10 @@ class EventInboxRow(Base):
     redelivered entry finds its row and is acknowledged without being handled again."""
 
     __tablename__ = "event_inbox"
+    __classification__ = classes(
+        "handle each relayed event once per consumer",
+        internal="consumer audit_id handled_at",
+    )
 
     consumer: Mapped[str] = mapped_column(String(40), primary_key=True)
     audit_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scf.core.classification import classes
 from scf.core.db import Base, JSONType, UTCDateTime
 from scf.core.money import Money
 
@@ -18,6 +19,11 @@ class FxRateRow(Base):
     from and when it was observed; history is kept, the latest observation is used."""
 
     __tablename__ = "scn_fx_rates"
+    __classification__ = classes(
+        "convert foreign-currency payouts at a recorded rate",
+        internal="id base quote rate source observed_at loaded_at",
+        personal="loaded_by",
+    )
     __table_args__ = (Index("ix_scn_fx_rates_pair", "base", "quote", "observed_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -35,6 +41,17 @@ class PayoutRow(Base):
     marketplace; once financed the marketplace pays it to the funder (notice of assignment)."""
 
     __tablename__ = "scn_payouts"
+    __classification__ = classes(
+        "finance a seller's marketplace payouts and redirect them to the funder",
+        public="registration_number",
+        internal=(
+            "id seller_org_id marketplace_org_id status confirmed_at assigned_to_org_id "
+            "application_id notice_at created_at version"
+        ),
+        confidential=(
+            "reference currency amount_minor due_on sales_history advance_currency advance_minor"
+        ),
+    )
     __table_args__ = (
         UniqueConstraint("marketplace_org_id", "reference", name="uq_scn_payouts_reference"),
     )
@@ -73,6 +90,12 @@ class IpAssetRow(Base):
     number, the appraiser's valuation and haircut, and its pledge."""
 
     __tablename__ = "scn_ip_assets"
+    __classification__ = classes(
+        "pledge intellectual property as collateral at an appraised value",
+        public="kind registration_no title expires_on",
+        internal="id owner_org_id status appraiser_org_id application_id created_at version",
+        confidential="currency appraised_minor haircut report_no valued_at",
+    )
     __table_args__ = (UniqueConstraint("kind", "registration_no", name="uq_scn_ip_assets_number"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

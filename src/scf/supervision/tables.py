@@ -80,6 +80,10 @@ class EventCountRow(Base):
     counted by the `counters` consumer of the event stream (scf.supervision.counters)."""
 
     __tablename__ = "sup_event_counts"
+    __classification__ = classes(
+        "count the platform's activity per day for supervision",
+        internal="day action count",
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     action: Mapped[str] = mapped_column(String(80), primary_key=True)
