@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,18 +62,19 @@ def _free_port() -> int:
 
 
 class Site:
-    def __init__(self, url: str, sample: Sample) -> None:
+    def __init__(self, url: str, sample: Sample, clock: FixedClock | None = None) -> None:
         self.url = url
         self.sample = sample
+        self.clock = clock
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextmanager
+def serve(tmp: Path) -> Iterator[Site]:
+    """A uvicorn server on a fresh SQLite database holding the sample chain, 25 days on."""
     import uvicorn
 
     from scf.api import create_app
 
-    tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'scf.db'}",
         secret_key=TEST_SECRET,
@@ -98,11 +100,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         time.sleep(0.02)  # waiting for the server to bind, not for the code under test
     assert server.started, "uvicorn did not start"
     try:
-        yield Site(f"http://127.0.0.1:{port}", sample)
+        yield Site(f"http://127.0.0.1:{port}", sample, clock)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         platform.dispose()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with serve(tmp_path_factory.mktemp("browser")) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

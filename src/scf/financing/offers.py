@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf.core.errors import Conflict, NotFound
+from scf.core.errors import Conflict, InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
@@ -159,8 +159,9 @@ def price_offer(
     return offer
 
 
-def make_offer(uow: UnitOfWork, app_id: str) -> FinancingOfferRow:
-    """A funder the application was sent to prices it by its own product's rate groups."""
+def make_offer(uow: UnitOfWork, app_id: str, rate: Decimal | None = None) -> FinancingOfferRow:
+    """A funder the application was sent to prices it by its own product's rate groups, or
+    at the annual rate it names (the credit officer's own price)."""
     parties.require_role(uow.actor, *FUNDERS)
     app = find_application(uow, app_id)
     funder = uow.actor.org_id
@@ -177,8 +178,16 @@ def make_offer(uow: UnitOfWork, app_id: str) -> FinancingOfferRow:
     if existing is not None:
         raise Conflict(f"you already made offer {existing}", code="already_offered")
     sc = get_scenario(app.scenario)
+    if rate is not None and not Decimal(0) < rate < Decimal(1):
+        raise InvalidInput("an annual rate above 0 and below 100%", field="rate")
     offer = price_offer(
-        uow, app, sc, funder, product_for(uow, funder, sc.code, app.currency), automatic=False
+        uow,
+        app,
+        sc,
+        funder,
+        product_for(uow, funder, sc.code, app.currency),
+        automatic=False,
+        rate_override=rate,
     )
     uow.commit()
     return offer

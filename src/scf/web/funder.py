@@ -14,11 +14,11 @@ from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.registry import service as registry
 from scf.risk import service as risk
-from scf.web.common import Form, Pages, language, org_names
+from scf.web.common import Form, Pages, idem_key, language, org_names
 from scf.web.names import certificate_names
 
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
-FUNDED = ("accepted", "registered", "disbursed", "overdue", "defaulted")
+FUNDED = ("accepted", "registered", "disbursed", "overdue", "defaulted", "closed")
 
 pages = Pages(*FUNDERS, home="/fi")
 router = pages.router
@@ -105,6 +105,8 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "views": views,
         "portfolio": portfolio,
         "exposures": exposures,
+        "idem": idem_key(),
+        "today": uow.today(),
         "names": org_names(uow, ids),
         "cert_names": certificate_names(
             uow, language(request), {f["certificate_id"] for f in records}
@@ -114,11 +116,19 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
 
 @pages.command("/fi/applications/{app_id}/{decision}")
 def fi_application(uow: UnitOfWork, form: Form, app_id: str, decision: str) -> None:
-    """Make an offer on an application, or decline it with a reason."""
+    """Make an offer on an application (at the rate typed, or the product's price), or decline
+    it with a reason; then file its registrations, disburse and book repayments."""
     if decision == "offer":
-        financing.make_offer(uow, app_id)
+        typed = form.text("pricing") != "product" and form.optional("rate") is not None
+        financing.make_offer(uow, app_id, form.rate("rate") if typed else None)
     elif decision == "decline":
         financing.decline(uow, app_id, form.text("reason") or "declined")
+    elif decision == "register":
+        financing.register(uow, app_id)
+    elif decision == "disburse":
+        financing.disburse(uow, app_id, form.idem())
+    elif decision == "repay":
+        financing.repay(uow, app_id, form.money("amount"), form.idem())
     else:
         raise NotFound("no such decision")
 
