@@ -294,3 +294,73 @@ def test_the_core_enterprise_pays_the_holders_and_reconciles_the_statement(
     assert status == 200, html[-2000:]
     with platform.uow(s.actors["core"]) as uow:
         assert certificates.get_certificate(uow, cid).status == "settled"
+
+
+def test_the_operator_posts_prices_and_the_funder_sees_the_margin_call(
+    client: TestClient, platform: Platform, clock: FixedClock
+) -> None:
+    from scf.registry import service as registry
+
+    s = _setup(platform, clock)
+    with platform.uow(s.actors["warehouse"]) as uow:
+        registry.confirm_goods(
+            uow,
+            registry.GoodsInput(
+                holder_org_id=s.orgs["sme1"],
+                commodity="黄金",
+                grade="Au99.99",
+                location="罗湖金库3号",
+                quantity="10000",
+                unit="克",
+                lot="SGE-2025-0042",
+                receipt_nos=["WR-2025-0001"],
+            ),
+        )
+    login(client, "operator")
+    token = _csrf(client, "/operator")
+    price = {"csrf": token, "commodity": "黄金", "unit": "克", "source": "上海黄金交易所"}
+    r = client.post("/operator/prices", data={**price, "price": "abc"})
+    assert r.status_code == 422 and 'aria-invalid="true"' in r.text
+    r = client.post("/operator/prices", data={**price, "price": "450.00"})
+    assert r.status_code == 200
+    assert "¥450.00" in r.text.split('id="price-list"', 1)[1].split("</table>", 1)[0]
+    with platform.uow(s.actors["bank"]) as uow:
+        financing.create_product(
+            uow,
+            scenario="warehouse_pledge",
+            name="仓单质押融资",
+            base_rate=Decimal("0.045"),
+            max_amount=Money.of("5000000.00", "CNY"),
+            rate_groups=[],
+        )
+    with platform.uow(s.actors["sme1"]) as uow:
+        (goods,) = [g for g in registry.goods_held(uow) if g["commodity"] == "黄金"]
+        app = financing.submit_application(
+            uow,
+            financing.ApplicationInput(
+                scenario="warehouse_pledge",
+                amount=Money.of("2500000.00", "CNY"),
+                asset={"receipt": goods["receipts"][0], "quantity": "10000", "tenor_days": 90},
+                funder_org_ids=[s.orgs["bank"]],
+            ),
+        )
+    if app.status == "sent":
+        with platform.uow(s.actors["bank"]) as uow:
+            financing.make_offer(uow, app.id)
+    with platform.uow(s.actors["sme1"]) as uow:
+        (offer,) = financing.offers_of(uow, financing.get_application(uow, app.id))
+        financing.accept_offer(uow, offer.id, "web-pledge-accept")
+    with platform.uow(s.actors["bank"]) as uow:
+        financing.register(uow, app.id)
+    with platform.uow(s.actors["bank"]) as uow:
+        financing.disburse(uow, app.id, "web-pledge-disburse")
+    # gold falls: 10,000 g x 330.00 puts the loan past the threshold
+    r = client.post("/operator/prices", data={**price, "price": "330.00"})
+    assert r.status_code == 200
+    r = client.post("/operator/mark-to-market", data={"csrf": token})
+    assert r.status_code == 200
+    calls = r.text.split('id="margin-calls"', 1)[1].split("</table>", 1)[0]
+    assert "宝安动力电池材料有限公司" in calls and "待补足" in calls
+    login(client, "bank")
+    calls = client.get("/fi").text.split('id="margin-calls"', 1)[1].split("</table>", 1)[0]
+    assert "¥25,000.00" in calls and "¥3,300,000.00" in calls and "待补足" in calls

@@ -10,10 +10,12 @@ from fastapi import Request
 
 from scf.certificates import service as certificates
 from scf.core.errors import DomainError, NotFound
+from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.registry import service as registry
 from scf.risk import service as risk
+from scf.web.account import shown
 from scf.web.common import Form, Pages, idem_key, language, org_names
 from scf.web.names import certificate_names
 
@@ -74,6 +76,29 @@ def _applications(uow: UnitOfWork, me: str | None) -> list[dict[str, Any]]:
     return apps
 
 
+def margin_call_rows(uow: UnitOfWork) -> dict[str, Any]:
+    """The margin calls the actor may see, each with its financing's applicant and amounts,
+    and the names of the applicants (`calls`, `call_names` for funder/margin_calls.html)."""
+    rows = []
+    for c in financing.margin_calls(uow):
+        app = financing.application_dict(uow, financing.get_application(uow, c.application_id))
+        rows.append(
+            {
+                "application_id": c.application_id,
+                "applicant_org_id": app["applicant_org_id"],
+                "outstanding": app["outstanding"],
+                "value": Money(c.value_minor, c.currency),
+                "shortfall": Money(c.shortfall_minor, c.currency),
+                "ltv": c.ltv,
+                "threshold": c.threshold,
+                "status": c.status,
+                "opened_at": shown(c.opened_at),
+            }
+        )
+    names = org_names(uow, {r["applicant_org_id"] for r in rows})
+    return {"calls": rows, "call_names": names}
+
+
 @pages.view("/fi", "funder/home.html")
 def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     """Show what waits for a decision, with risk views, and what is financed."""
@@ -105,6 +130,7 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "views": views,
         "portfolio": portfolio,
         "exposures": exposures,
+        **margin_call_rows(uow),
         "idem": idem_key(),
         "today": uow.today(),
         "names": org_names(uow, ids),
