@@ -6,7 +6,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,8 +69,9 @@ class Site:
 
 
 @contextmanager
-def serve(tmp: Path) -> Iterator[Site]:
-    """A uvicorn server on a fresh SQLite database holding the sample chain, 25 days on."""
+def serve(tmp: Path, seed: Callable[[Platform, Sample], None] | None = None) -> Iterator[Site]:
+    """A uvicorn server on a fresh SQLite database holding the sample chain, 25 days on, and
+    what `seed` adds to it."""
     import uvicorn
 
     from scf.api import create_app
@@ -89,6 +90,8 @@ def serve(tmp: Path) -> Iterator[Site]:
     load_more_roles(platform, sample)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
+    if seed is not None:
+        seed(platform, sample)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="warning")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ import pytest
 
 from scf.certificates import service as certificates
 from scf.core.money import Money
+from scf.financing import service as financing
+from scf.platform import Platform
+from scf.web.sample import Sample
 from tests.browser.conftest import Site, serve, shot
 from tests.browser.test_journeys import login
 
@@ -26,9 +30,22 @@ HEAD = (
 )
 
 
+def _pledge_product(platform: Platform, sample: Sample) -> None:
+    """The bank's warehouse-receipt pledge product (the funder's product pages are not built)."""
+    with platform.uow(sample.actors["bank"]) as uow:
+        financing.create_product(
+            uow,
+            scenario="warehouse_pledge",
+            name="仓单质押融资",
+            base_rate=Decimal("0.045"),
+            max_amount=Money.of("5000000.00", "CNY"),
+            rate_groups=[],
+        )
+
+
 @pytest.fixture(scope="module")
 def deals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with serve(tmp_path_factory.mktemp("deals")) as s:
+    with serve(tmp_path_factory.mktemp("deals"), seed=_pledge_product) as s:
         yield s
 
 
@@ -141,6 +158,79 @@ def test_a_factoring_from_application_to_repayment(page: Any, deals: Site, tmp_p
         "已结清" in page.locator("#financings tr.financing-row", has_text="120,000.00").inner_text()
     )
     shot(page, "factoring-8-repaid", docs=True)
+
+
+def test_a_warehouse_pledge_with_a_margin_call(page: Any, deals: Site) -> None:
+    s = deals
+    login(page, s, "warehouse")
+    for field, value in [
+        ("holder_uscc", s.sample.usccs["sme1"]),
+        ("commodity", "黄金"),
+        ("grade", "Au99.99"),
+        ("location", "罗湖金库3号"),
+        ("quantity", "10000"),
+        ("unit", "克"),
+        ("lot", "SGE-2025-0042"),
+        ("receipt_no", "WR-2025-0101"),
+    ]:
+        page.fill(f"#{field}", value)
+    page.click("#goods-submit")
+    page.wait_for_url("**/services?ok=saved*")
+    shot(page, "pledge-1-goods", docs=True)
+    login(page, s, "operator")
+    page.fill("#commodity", "黄金")
+    page.fill("#price-unit", "克")
+    page.fill("#price", "450.00")
+    page.fill("#price-source", "上海黄金交易所")
+    page.click("#price-submit")
+    page.wait_for_url("**/operator?ok=saved")
+    shot(page, "pledge-2-price", docs=True)
+    login(page, s, "sme1")
+    page.select_option("#scenario", "warehouse_pledge")
+    page.select_option("#asset", _option(page, "#asset", "WR-2025-0101"))
+    page.fill("#quantity", "10000")
+    for box in page.locator("input[name='funder_org_ids[]']").all():
+        if box.get_attribute("value") != s.sample.orgs["bank"]:
+            box.uncheck()
+    page.fill("#amount", "250万")
+    page.click("#apply-submit")
+    page.wait_for_url("**/sme?ok=saved")
+    shot(page, "pledge-3-applied", docs=True)
+    login(page, s, "bank")
+    by_hand = page.locator("article.financing-app", has_text="2,500,000.00").locator(
+        "button[value=product]"
+    )
+    if by_hand.count():  # the product's price, unless the green channel offered it already
+        by_hand.click()
+        page.wait_for_url("**/fi?ok=saved")
+    login(page, s, "sme1")
+    page.locator("article.application", has_text="2,500,000.00").locator(
+        "button[id^=accept-]"
+    ).click()
+    page.wait_for_url("**/sme?ok=saved")
+    shot(page, "pledge-4-accepted", docs=True)
+    login(page, s, "bank")
+    row = "#financings tr.financing-row"
+    page.locator(row, has_text="2,500,000.00").locator("button[id^=register-]").click()
+    page.wait_for_url("**/fi?ok=saved")
+    page.locator(row, has_text="2,500,000.00").locator("button[id^=disburse-]").click()
+    page.wait_for_url("**/fi?ok=saved")
+    shot(page, "pledge-5-disbursed", docs=True)
+    # gold falls to 330.00 a gram: the loan passes the threshold and a margin call opens
+    login(page, s, "operator")
+    page.fill("#commodity", "黄金")
+    page.fill("#price-unit", "克")
+    page.fill("#price", "330.00")
+    page.click("#price-submit")
+    page.wait_for_url("**/operator?ok=saved")
+    page.click("#mtm-submit")
+    page.wait_for_url("**/operator?ok=saved")
+    assert "待补足" in page.locator("#margin-calls").inner_text()
+    shot(page, "pledge-6-margin-call", docs=True)
+    login(page, s, "bank")
+    calls = page.locator("#margin-calls").inner_text()
+    assert "宝安动力电池材料有限公司" in calls and "25,000.00" in calls and "待补足" in calls
+    shot(page, "pledge-7-funder", docs=True)
 
 
 def test_the_life_of_a_certificate_from_invoice_to_settlement(
