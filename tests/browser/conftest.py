@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from scf.platform import Platform
 from scf.web.sample import Sample, load_more_roles, load_sample, run_maturity
 from tests.conftest import TEST_SECRET
 from tests.factories import use_registry_key
-from tests.live import serve
+from tests.live import serve as serve_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -53,16 +54,19 @@ DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 class Site:
-    def __init__(self, url: str, sample: Sample) -> None:
+    def __init__(self, url: str, sample: Sample, clock: FixedClock | None = None) -> None:
         self.url = url
         self.sample = sample
+        self.clock = clock
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextmanager
+def serve(tmp: Path, seed: Callable[[Platform, Sample], None] | None = None) -> Iterator[Site]:
+    """A uvicorn server on a fresh SQLite database holding the sample chain, 25 days on, and
+    what `seed` adds to it."""
+
     from scf.api import create_app
 
-    tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'scf.db'}",
         secret_key=TEST_SECRET,
@@ -77,11 +81,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     load_more_roles(platform, sample)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
+    if seed is not None:
+        seed(platform, sample)
     try:
-        with serve(create_app(platform)) as url:
-            yield Site(url, sample)
+        with serve_app(create_app(platform)) as url:
+            yield Site(url, sample, clock)
     finally:
         platform.dispose()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with serve(tmp_path_factory.mktemp("browser")) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,9 @@ EVERY_ROLE = tuple(r.value for r in Role)
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
 PAGES: dict[str, str | tuple[str, ...]] = {
     "/sme": ENTERPRISE,
+    "/sme/invoices": ENTERPRISE,
+    "/sme/pieces": ENTERPRISE,
+    "/sme/access": (*ENTERPRISE, "core_enterprise"),
     "/core": ("core_enterprise",),
     "/fi": FUNDERS,
     "/cover": ("insurer", "guarantee_company"),

@@ -350,7 +350,7 @@ def test_operator_insurer_and_distributor_pages(
         "/sme/confirm",
         data={"receivable_ids[]": [s.receivables["distributor"]], "csrf": _csrf(client, "/sme")},
     )
-    assert r.status_code == 200 and 'id="payables"' not in r.text
+    assert r.status_code == 200 and f'id="pay-{s.receivables["distributor"]}"' not in r.text
     login(client, "marketplace")
     assert client.get("/sme").status_code == 200
 

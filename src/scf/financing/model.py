@@ -345,6 +345,8 @@ def percentile(values: Sequence[int], pct: int) -> Decimal | None:
 # Values the pages show that are not enums: each kind's values, translated in the `labels`
 # catalogs (tests/unit/test_translations.py checks that every one is).
 VOCABULARY: dict[str, tuple[str, ...]] = {
+    # a margin call on pledged goods (`warehouse.mark_to_market`)
+    "financing.MarginCallStatus": ("open", "cured"),
     "financing.Scenario": (
         "reverse_factoring",
         "receivables_factoring",

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf.core.errors import Conflict, NotFound
+from scf.core.errors import Conflict, InvalidInput, NotFound
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork, jsonable
@@ -165,8 +165,11 @@ def price_offer(
     return offer
 
 
-def make_offer(uow: UnitOfWork, app_id: str, *, commit: bool = True) -> FinancingOfferRow:
-    """A funder the application was sent to prices it by its own product's rate groups.
+def make_offer(
+    uow: UnitOfWork, app_id: str, rate: Decimal | None = None, *, commit: bool = True
+) -> FinancingOfferRow:
+    """A funder the application was sent to prices it by its own product's rate groups, or
+    at the annual rate it names (the credit officer's own price).
 
     When the product belongs to one of the institution's supply chain finance units, the
     acting officer must hold the unit's authority for the amount, the tenor and any check
@@ -189,9 +192,13 @@ def make_offer(uow: UnitOfWork, app_id: str, *, commit: bool = True) -> Financin
     if existing is not None:
         raise Conflict(f"you already made offer {existing}", code="already_offered")
     sc = get_scenario(app.scenario)
+    if rate is not None and not Decimal(0) < rate < Decimal(1):
+        raise InvalidInput("an annual rate above 0 and below 100%", field="rate")
     prod = product_for(uow, funder, sc.code, app.currency)
     decision = _authorized(uow, app, prod)
-    offer = price_offer(uow, app, sc, funder, prod, automatic=False, decision=decision)
+    offer = price_offer(
+        uow, app, sc, funder, prod, automatic=False, decision=decision, rate_override=rate
+    )
     if decision is not None:
         from scf.institutions import service as institutions
 

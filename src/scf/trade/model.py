@@ -418,6 +418,26 @@ def item_key(item: str) -> str:
 
 # Values the pages show that are not enums (see `scf.core.i18n`).
 VOCABULARY: dict[str, tuple[str, ...]] = {
+    # The reason codes of an authenticity assessment (`scf.trade.authenticity`).
+    "trade.Reason": (
+        "NO_ORDER",
+        "NO_DELIVERY",
+        "NO_RECEIPT",
+        "DEBTOR_NOT_CONFIRMED",
+        "AMOUNT_MISMATCH",
+        "QUANTITY_MISMATCH",
+        "PRICE_OUTLIER",
+        "DATE_INCONSISTENT",
+        "DUPLICATE_INVOICE",
+        "NEAR_DUPLICATE_INVOICE",
+        "INVOICE_CREDITED",
+        "RELATED_PARTIES",
+        "SELLER_TOO_NEW",
+    ),
+    # How much a finding of an e-invoice's validation weighs (`formats.official.Finding`).
+    "trade.FindingFlag": ("fatal", "error", "warning"),
+    # The CSV templates (`scf.trade.service.CSV_KINDS`).
+    "trade.CsvKind": ("invoices", "orders", "shipments", "payments"),
     "trade.ReceivableStatus": (
         "open",
         "confirmed",

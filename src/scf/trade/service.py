@@ -12,7 +12,10 @@ with its line number and reason, and nothing is written unless all items pass.
 
 from __future__ import annotations
 
+from typing import Any
+
 from scf.core.idempotency import KeyedCommands
+from scf.core.uow import UnitOfWork
 from scf.trade.authenticity import assess_authenticity, assess_receivable
 from scf.trade.background import trade_background
 from scf.trade.common import (
@@ -72,8 +75,11 @@ from scf.trade.tables import TradeIdempotencyRow
 
 # Commands that move money or file records run once per Idempotency-Key.
 idempotent = KeyedCommands(TradeIdempotencyRow)
+# The CSV templates, one per document type (`scf.trade.csvio.TEMPLATES`).
+CSV_KINDS = ("invoices", "orders", "shipments", "payments")
 
 __all__ = [
+    "CSV_KINDS",
     "ENTERPRISE",
     "FINANCING_PURPOSES",
     "INSTITUTIONS",
@@ -102,6 +108,7 @@ __all__ = [
     "get_invoice",
     "get_receivable",
     "idempotent",
+    "import_csv",
     "import_files",
     "insert_uses",
     "invoice_fingerprint",
@@ -130,3 +137,11 @@ __all__ = [
     "use_receivable",
     "used_entry",
 ]
+
+
+def import_csv(uow: UnitOfWork, kind: str, text: str) -> dict[str, Any]:
+    """Import a CSV of one document type (`CSV_KINDS`); every row lands or none does, and each
+    bad row is refused with its line (see `scf.trade.csvio`)."""
+    from scf.trade import csvio  # csvio reads its input types from this module
+
+    return csvio.import_csv(uow, kind, text)

@@ -20,6 +20,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +31,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.datastructures import UploadFile
 
 from scf.core import i18n
 from scf.core.actor import Actor
@@ -78,6 +80,21 @@ HOME_BY_ROLE = [
     ("warehouse", "/services"),
     ("logistics", "/services"),
     ("appraiser", "/scenarios/ip"),
+]
+
+# A role's pages beyond its home, in the main menu.
+ROLE_MENU: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = [
+    (
+        ("supplier", "distributor", "marketplace"),
+        [
+            ("/sme/invoices", N_("Upload trade files")),
+            ("/sme/pieces", N_("Certificate pieces")),
+        ],
+    ),
+    (
+        ("supplier", "distributor", "marketplace", "core_enterprise"),
+        [("/sme/access", N_("Who read our data"))],
+    ),
 ]
 
 env = Environment(
@@ -226,6 +243,9 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
         return [("/registry", N_("Public registry search")), ("/login", N_("Log in"))]
     items = [(url, N_("Home")) for role, url in HOME_BY_ROLE if actor.has(role)][:1]
+    for roles, entries in ROLE_MENU:
+        if actor.has(*roles):
+            items += [e for e in entries if e not in items]
     if actor.has("supplier", "distributor", "marketplace", "core_enterprise"):
         items.append(("/my-data", N_("My data")))
     items.append(("/learn", N_("Risk education")))
@@ -314,6 +334,14 @@ def rate_in(value: str, field: str = "rate") -> Decimal:
     return pct / 100
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form: its name as the visitor's computer called it, and its bytes."""
+
+    filename: str
+    content: bytes
+
+
 class Form(dict[str, Any]):
     """A posted form: each field a string, or a list of strings for a name ending in []."""
 
@@ -345,6 +373,13 @@ class Form(dict[str, Any]):
         except ValueError:
             raise InvalidInput(i18n.N_("write the date as YYYY-MM-DD"), field=name) from None
 
+    def file(self, name: str) -> Upload:
+        """Return the file sent in the field, or refuse an empty one naming the field."""
+        sent = self.get(name)
+        if not isinstance(sent, Upload) or not sent.content:
+            raise InvalidInput(i18n.N_("choose a file to upload"), field=name)
+        return sent
+
     def money(self, name: str, currency: str = "CNY") -> Money:
         """Return the field as an amount in `currency`."""
         return money_in(self.text(name), currency, name)
@@ -364,6 +399,9 @@ async def read_form(request: Request) -> Form:
     out = Form()
     for k in form:
         values = form.getlist(k)
+        if isinstance(values[0], UploadFile):  # one file per field on these pages
+            out[k] = Upload(values[0].filename or "", await values[0].read())
+            continue
         out[k] = [str(v) for v in values] if len(values) > 1 or k.endswith("[]") else str(values[0])
     return out
 
@@ -394,6 +432,26 @@ def error_text(e: DomainError, lang: str = DEFAULT_LANG) -> str:
             where = f"line {x.line}, " if lang == "en" else f"第 {x.line} 行 "
         parts.append(f"{where}{i18n.field_label(lang, x.field)}{colon}{field_reason(e, x, lang)}")
     return sep.join(parts)
+
+
+def refusal_rows(e: DomainError, lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
+    """Every refused field of a command as a row: its line (bulk input), the field by its
+    label and the reason in the visitor's language, in the order of the lines."""
+    return [
+        {
+            "line": x.line,
+            "field": i18n.field_label(lang, x.field),
+            "reason": field_reason(e, x, lang),
+        }
+        for x in sorted(e.errors, key=lambda x: x.line or 0)
+    ]
+
+
+def _head(e: DomainError, lang: str) -> str:
+    """What a refusal with many reasons says once, above the table of them."""
+    if i18n.has_label(lang, "error", e.code):
+        return i18n.label(lang, "error", e.code)
+    return e.message
 
 
 def notice_text(lang: str, notice: str | None) -> str | None:
@@ -453,6 +511,7 @@ def idem_key() -> str:
 
 View = Callable[..., dict[str, Any] | Response]
 Command = Callable[..., dict[str, str] | None]
+Answer = Callable[..., None]
 
 
 class Pages:
@@ -517,6 +576,52 @@ class Pages:
 
         return register
 
+    def answer(self, path: str, *, roles: tuple[str, ...] = ()) -> Callable[[Answer], Answer]:
+        """Serve POST `path`, answering on the page GET `path` shows (a file checked, a batch
+        imported): `fn(uow, form, shown)` puts what to show into `shown`, which it may fill
+        before it is refused (the findings of a file the service then refuses).
+
+        A refusal shows the page again (422) with each reason in a table by line and field.
+        """
+
+        def register(fn: Answer) -> Answer:
+            async def endpoint(request: Request, **params: Any) -> Response:
+                form = await read_form(request)
+                view_fn, template, view_roles = self.views[path]
+                lang = language(request)
+                shown: dict[str, Any] = {}
+                refusal: DomainError | None = None
+                with signed_in(request, *(roles or self.roles)) as uow:
+                    try:
+                        fn(uow, form, shown, **params)
+                    except NotFound:
+                        raise
+                    except DomainError as e:
+                        refusal = e
+                        shown["error"] = error_text(e, lang) if not e.errors else _head(e, lang)
+                        shown["refusals"] = refusal_rows(e, lang)
+                with signed_in(request, *view_roles) as uow:
+                    out = view_fn(request, uow)
+                    if isinstance(out, Response):
+                        return out
+                    resp = render(request, template, **{**out, **shown})
+                if refusal is None:
+                    return resp
+                failed: DomainError = refusal
+                html = keep_input(
+                    bytes(resp.body).decode(),
+                    request.url.path,
+                    dict(form),
+                    failed.errors,
+                    lambda x: field_reason(failed, x, lang),
+                )
+                return _finish(request, HTMLResponse(html, status_code=422))
+
+            self._route("POST", path, endpoint, fn, given=3)
+            return fn
+
+        return register
+
     def refused(self, request: Request, to: str, form: Form, e: DomainError) -> Response:
         """Show the page again (422) with what was typed kept and each reason by its field.
 
@@ -544,11 +649,17 @@ class Pages:
         return _finish(request, HTMLResponse(html, status_code=422))
 
     def _route(
-        self, method: str, path: str, endpoint: Callable[..., Any], fn: Callable[..., Any]
+        self,
+        method: str,
+        path: str,
+        endpoint: Callable[..., Any],
+        fn: Callable[..., Any],
+        given: int = 2,
     ) -> None:
         # FastAPI reads the path parameters from the signature: the request, then what `fn`
-        # takes after its first two arguments (request and uow, or uow and form).
-        params = list(inspect.signature(fn, eval_str=True).parameters.values())[2:]
+        # takes after the arguments the page gives it (request and uow, uow and form, or uow,
+        # form and what to show).
+        params = list(inspect.signature(fn, eval_str=True).parameters.values())[given:]
         request = inspect.Parameter(
             "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
         )

@@ -1,11 +1,13 @@
 """The core enterprise's pages: payables to confirm, certificates issued on its credit lines
-and their lineage, upcoming settlements, and early-payment programmes."""
+and their lineage, upcoming settlements and their payment (pain.001 out, the bank's statement
+in), and early-payment programmes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from scf.certificates import service as certificates
 from scf.core.errors import InvalidInput
@@ -103,3 +105,27 @@ def core_open_program(uow: UnitOfWork, form: Form) -> None:
 def core_clear_program(uow: UnitOfWork, form: Form, program_id: str) -> None:
     """Clear a programme: pay the winning bids early."""
     financing.clear_program(uow, program_id, form.idem())
+
+
+@pages.command("/core/certificates/{certificate_id}/settlement")
+def core_settle(uow: UnitOfWork, form: Form, certificate_id: str) -> None:
+    """At maturity, instruct the payment of the face to every holder of record."""
+    certificates.instruct_settlement(uow, certificate_id)
+
+
+@pages.view("/core/certificates/{certificate_id}/pain001", "core/home.html")
+def core_pain001(request: Request, uow: UnitOfWork, certificate_id: str) -> Response:
+    """Download the pain.001 credit transfer message of a certificate's settlement, for the bank."""
+    xml = certificates.settlement_file(uow, certificate_id)
+    return Response(
+        xml,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="pain001-{certificate_id}.xml"'},
+    )
+
+
+@pages.command("/core/statements")
+def core_reconcile(uow: UnitOfWork, form: Form) -> dict[str, str]:
+    """Reconcile the bank's statement (camt.052/053/054) against the payments instructed."""
+    found = certificates.reconcile_statement(uow, form.file("file").content)
+    return {"ok": f"reconciled {len(found['matched'])}"}

@@ -10,15 +10,17 @@ from fastapi import Request
 
 from scf.certificates import service as certificates
 from scf.core.errors import DomainError, NotFound
+from scf.core.money import Money
 from scf.core.uow import UnitOfWork
 from scf.financing import service as financing
 from scf.registry import service as registry
 from scf.risk import service as risk
-from scf.web.common import Form, Pages, language, org_names
+from scf.web.account import shown
+from scf.web.common import Form, Pages, idem_key, language, org_names
 from scf.web.names import certificate_names
 
 FUNDERS = ("bank", "factoring_company", "local_financial_org")
-FUNDED = ("accepted", "registered", "disbursed", "overdue", "defaulted")
+FUNDED = ("accepted", "registered", "disbursed", "overdue", "defaulted", "closed")
 
 pages = Pages(*FUNDERS, home="/fi")
 router = pages.router
@@ -74,6 +76,29 @@ def _applications(uow: UnitOfWork, me: str | None) -> list[dict[str, Any]]:
     return apps
 
 
+def margin_call_rows(uow: UnitOfWork) -> dict[str, Any]:
+    """The margin calls the actor may see, each with its financing's applicant and amounts,
+    and the names of the applicants (`calls`, `call_names` for funder/margin_calls.html)."""
+    rows = []
+    for c in financing.margin_calls(uow):
+        app = financing.application_dict(uow, financing.get_application(uow, c.application_id))
+        rows.append(
+            {
+                "application_id": c.application_id,
+                "applicant_org_id": app["applicant_org_id"],
+                "outstanding": app["outstanding"],
+                "value": Money(c.value_minor, c.currency),
+                "shortfall": Money(c.shortfall_minor, c.currency),
+                "ltv": c.ltv,
+                "threshold": c.threshold,
+                "status": c.status,
+                "opened_at": shown(c.opened_at),
+            }
+        )
+    names = org_names(uow, {r["applicant_org_id"] for r in rows})
+    return {"calls": rows, "call_names": names}
+
+
 @pages.view("/fi", "funder/home.html")
 def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
     """Show what waits for a decision, with risk views, and what is financed."""
@@ -105,6 +130,9 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "views": views,
         "portfolio": portfolio,
         "exposures": exposures,
+        **margin_call_rows(uow),
+        "idem": idem_key(),
+        "today": uow.today(),
         "names": org_names(uow, ids),
         "cert_names": certificate_names(
             uow, language(request), {f["certificate_id"] for f in records}
@@ -114,11 +142,19 @@ def fi(request: Request, uow: UnitOfWork) -> dict[str, Any]:
 
 @pages.command("/fi/applications/{app_id}/{decision}")
 def fi_application(uow: UnitOfWork, form: Form, app_id: str, decision: str) -> None:
-    """Make an offer on an application, or decline it with a reason."""
+    """Make an offer on an application (at the rate typed, or the product's price), or decline
+    it with a reason; then file its registrations, disburse and book repayments."""
     if decision == "offer":
-        financing.make_offer(uow, app_id)
+        typed = form.text("pricing") != "product" and form.optional("rate") is not None
+        financing.make_offer(uow, app_id, form.rate("rate") if typed else None)
     elif decision == "decline":
         financing.decline(uow, app_id, form.text("reason") or "declined")
+    elif decision == "register":
+        financing.register(uow, app_id)
+    elif decision == "disburse":
+        financing.disburse(uow, app_id, form.idem())
+    elif decision == "repay":
+        financing.repay(uow, app_id, form.money("amount"), form.idem())
     else:
         raise NotFound("no such decision")
 

@@ -1,4 +1,5 @@
-"""The platform operator's pages: onboard an organization and give it users."""
+"""The platform operator's pages: onboard an organization and give it users; post commodity
+prices and revalue the goods pledged against them (margin calls)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 from fastapi import Request
 
 from scf.core.errors import InvalidInput, NotFound
+from scf.core.money import Money
 from scf.core.uow import UnitOfWork
+from scf.financing import service as financing
 from scf.parties import service as parties
 from scf.web.account import shown
 from scf.web.common import Form, Pages
+from scf.web.funder import margin_call_rows
 
 ONBOARD_ROLES = (
     "supplier",
@@ -69,6 +73,17 @@ def operator(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "sizes": SIZES,
         "today": uow.today(),
         "new_org": request.query_params.get("org") or "",
+        "prices": [
+            {
+                "commodity": p.commodity,
+                "unit": p.unit,
+                "price": Money(p.price_minor, p.currency),
+                "source": p.source,
+                "as_of": shown(p.as_of),
+            }
+            for p in financing.list_prices(uow)[:50]
+        ],
+        **margin_call_rows(uow),
     }
 
 
@@ -107,3 +122,18 @@ def operator_user(uow: UnitOfWork, form: Form) -> None:
         form.text("password"),
         is_admin=form.get("is_admin") == "1",
     )
+
+
+@pages.command("/operator/prices")
+def operator_price(uow: UnitOfWork, form: Form) -> None:
+    """Post a commodity's price (CNY per unit) from a named source."""
+    financing.set_commodity_price(
+        uow, form.text("commodity"), form.text("unit"), form.money("price"), form.text("source")
+    )
+
+
+@pages.command("/operator/mark-to-market")
+def operator_mark_to_market(uow: UnitOfWork, form: Form) -> dict[str, str]:
+    """Revalue every live goods pledge at the latest prices; open or cure margin calls."""
+    financing.mark_to_market(uow)
+    return {"ok": "saved"}

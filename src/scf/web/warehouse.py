@@ -41,6 +41,7 @@ def services_goods(uow: UnitOfWork, form: Form) -> dict[str, str]:
             quantity=form.text("quantity"),
             unit=form.text("unit"),
             lot=form.text("lot"),
+            receipt_nos=[r for r in [form.optional("receipt_no")] if r],
         ),
     )
     return {"ok": f"saved {row.id}"}
