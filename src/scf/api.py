@@ -290,6 +290,9 @@ ROUTER_LOADERS: list[Callable[[], Any]] = [
     _room_router("scf.financing.api"),
     _room_router("scf.supervision.api"),
     _room_router("scf.supervision.calendar_api"),
+    _room_router("scf.supervision.oversight_api"),
+    _room_router("scf.parties.oversight_api"),
+    _room_router("scf.programmes.api"),
     _room_router("scf.standards.api"),
 ]
 

@@ -4,6 +4,7 @@ from scf.certificates import tables as certificates_tables  # noqa: F401
 from scf.core import audit  # noqa: F401
 from scf.financing import tables as financing_tables  # noqa: F401
 from scf.parties import tables as parties_tables  # noqa: F401
+from scf.programmes import tables as programmes_tables  # noqa: F401
 from scf.registry import tables as registry_tables  # noqa: F401
 from scf.risk import tables as risk_tables  # noqa: F401
 from scf.supervision import tables as supervision_tables  # noqa: F401

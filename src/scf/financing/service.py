@@ -44,7 +44,13 @@ from scf.financing.discounting import (
 from scf.financing.idempotency import idempotent, purge_expired_keys, request_hash
 from scf.financing.inbox import CHANNELS, Channel, InboxChannel, inbox, mark_read, notify
 from scf.financing.offers import accept_offer, make_offer
-from scf.financing.products import create_product, list_products, product_dict, scenario_choices
+from scf.financing.products import (
+    create_product,
+    list_products,
+    product_dict,
+    scenario_choices,
+    scenario_codes,
+)
 from scf.financing.repayment import (
     declare_default,
     default_grace_working_days,
@@ -147,6 +153,7 @@ __all__ = [
     "review",
     "run_overdue",
     "scenario_choices",
+    "scenario_codes",
     "set_commodity_price",
     "submit_application",
     "tsin_messages",

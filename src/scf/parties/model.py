@@ -29,6 +29,13 @@ class Role(StrEnum):
     MARKETPLACE = "marketplace"
     OPERATOR = "operator"
     REGULATOR = "regulator"
+    # Multi-level supervision (seed III.12): a district's financial regulator, an industry
+    # association, a local government department reading what the operator granted it.
+    DISTRICT_REGULATOR = "district_regulator"
+    INDUSTRY_ASSOCIATION = "industry_association"
+    GOVERNMENT_DEPARTMENT = "government_department"
+    # The operating institution of a district's supply chain finance park (seed II, III.2).
+    PARK_OPERATOR = "park_operator"
 
 
 # Roles that fund or buy assets: they must hold a licence and be on the white list (seed III.5).
@@ -37,6 +44,12 @@ FINANCIAL_ROLES = FUNDER_ROLES | {Role.INSURER, Role.GUARANTEE_COMPANY}
 ENTERPRISE_ROLES = frozenset({Role.CORE_ENTERPRISE, Role.SUPPLIER, Role.DISTRIBUTOR})
 SERVICE_ROLES = frozenset({Role.LOGISTICS, Role.WAREHOUSE, Role.MARKETPLACE})
 PLATFORM_ROLES = frozenset({Role.OPERATOR, Role.REGULATOR})
+# Supervisors below the city regulator: they never trade, file or fund.
+OVERSIGHT_ROLES = frozenset(
+    {Role.DISTRICT_REGULATOR, Role.INDUSTRY_ASSOCIATION, Role.GOVERNMENT_DEPARTMENT}
+)
+# Roles that take no part in trade, registration or funding.
+NON_TRADING_ROLES = PLATFORM_ROLES | OVERSIGHT_ROLES | {Role.PARK_OPERATOR}
 
 
 class District(StrEnum):

@@ -2,7 +2,8 @@
 
 The room's public entry: other rooms, the API, the pages and the command line import from
 here only. The use cases live in modules of their own: `organizations` (onboarding, licences,
-lookups), `ownership` (shareholdings, key persons, related-party groups), `users` (users,
+lookups), `ownership` (shareholdings, key persons, related-party groups), `oversight`
+(district regulators, industry associations' members, departments' read grants), `users` (users,
 login and tokens), `access` (consents, the read check, the access log and the audit trail)
 and `lists` (the white, black and red lists and the checks on them); `common` holds the role
 checks, the organization lookup and the commit of a change that they all use.
@@ -43,6 +44,18 @@ from scf.parties.organizations import (
     roles_of,
     update_organization,
 )
+from scf.parties.oversight import (
+    Oversight,
+    add_association_member,
+    association_members,
+    end_association_membership,
+    grant_read,
+    organizations_in_district,
+    oversight_of,
+    read_grants,
+    revoke_read_grant,
+    supervised_district,
+)
 from scf.parties.ownership import (
     add_key_person,
     add_shareholding,
@@ -72,11 +85,14 @@ __all__ = [
     "SEEN_WRITER",
     "UPDATABLE",
     "OrganizationInput",
+    "Oversight",
     "SeenWriter",
     "access_log",
+    "add_association_member",
     "add_key_person",
     "add_list_entry",
     "add_shareholding",
+    "association_members",
     "authenticate",
     "authorize_read",
     "change_password",
@@ -84,10 +100,12 @@ __all__ = [
     "counterparty_columns",
     "create_api_token",
     "create_user",
+    "end_association_membership",
     "find_by_uscc",
     "find_organization",
     "get_organization",
     "grant_consent",
+    "grant_read",
     "is_red_listed",
     "is_sme",
     "lift_list_entry",
@@ -101,8 +119,11 @@ __all__ = [
     "logout",
     "note_seen",
     "organizations_by_id",
+    "organizations_in_district",
+    "oversight_of",
     "ownership_of",
     "query_audit",
+    "read_grants",
     "register_organization",
     "related_links",
     "related_parties_of",
@@ -113,10 +134,12 @@ __all__ = [
     "require_role",
     "revoke_consent",
     "revoke_other_sessions",
+    "revoke_read_grant",
     "revoke_session",
     "revoke_token",
     "roles_of",
     "security_alerts",
     "seen_due",
+    "supervised_district",
     "update_organization",
 ]

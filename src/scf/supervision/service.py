@@ -3,7 +3,8 @@ exports (CSV, XLSX, PDF) and the information-sharing file.
 
 The room's public entry: the API, the pages and the other rooms import from here only. The
 use cases live in modules of their own: `facts` (every financing booked on the platform),
-`indicators`, `series`, `alerts` (the workflow), `lists` (licences and enforcement),
+`indicators`, `series`, `alerts` (the workflow), `oversight` (what district regulators,
+industry associations and government departments see), `lists` (licences and enforcement),
 `enterprise` (the drill-down into one enterprise), `drilldown` (the records behind
 the console's tiles and charts), `exports` (CSV, XLSX), `report` (the monthly PDF) and
 `sharing` (the file for other agencies).
@@ -39,6 +40,22 @@ from scf.supervision.model import (
     quarter_bounds,
     quarter_of,
 )
+from scf.supervision.oversight import (
+    MIN_MEMBERS,
+    association_figures,
+    department_enterprise,
+    department_financings,
+    district_alerts,
+    district_enterprise,
+    district_enterprises,
+    district_financings,
+    district_org_ids,
+    district_overview,
+    organization_figures,
+    population_figures,
+    require_in_district,
+    sme_amount_by_year,
+)
 from scf.supervision.series import default_period, series
 from scf.supervision.sharing import SHARING_SCHEMA, sharing_export
 
@@ -61,6 +78,7 @@ __all__ = [
     "CERTIFICATE_STATES",
     "FINANCING_STATES",
     "HEADER",
+    "MIN_MEMBERS",
     "SHARING_SCHEMA",
     "AlertSource",
     "CaseStatus",
@@ -69,9 +87,18 @@ __all__ = [
     "add_note",
     "alert_inbox",
     "assign_alert",
+    "association_figures",
     "calendar_loads",
     "certificate_list",
     "default_period",
+    "department_enterprise",
+    "department_financings",
+    "district_alerts",
+    "district_enterprise",
+    "district_enterprises",
+    "district_financings",
+    "district_org_ids",
+    "district_overview",
     "enterprise_view",
     "export_csv",
     "export_xlsx",
@@ -83,12 +110,16 @@ __all__ = [
     "load_official_calendar",
     "month_bounds",
     "monthly_report_pdf",
+    "organization_figures",
     "period_bounds",
+    "population_figures",
     "quarter_bounds",
     "quarter_of",
     "report_pdf",
+    "require_in_district",
     "require_regulator",
     "resolve_alert",
     "series",
     "sharing_export",
+    "sme_amount_by_year",
 ]
