@@ -19,6 +19,7 @@ from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.risk import service as risk
 from scf.supervision.calendar import load_rows, load_summary
+from scf.supervision.exchange import exchange_alerts
 from scf.supervision.facts import financing_room, require_regulator
 from scf.supervision.model import AlertSource, CaseStatus, next_status, parse_source
 from scf.supervision.tables import AlertCaseRow
@@ -177,6 +178,19 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
             c.loaded_at,
         )
         for c in load_rows(uow)
+    ]
+    out += [
+        _alert(
+            AlertSource.SHARING,
+            x.id,
+            x.org_id,
+            x.kind,
+            x.severity,
+            x.summary,
+            x.raised_at,
+            evidence=x.evidence,
+        )
+        for x in exchange_alerts(uow)
     ]
     call = getattr(financing_room(), "list_alerts", None)
     for a in call(uow) if call is not None else []:

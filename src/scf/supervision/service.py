@@ -7,7 +7,8 @@ use cases live in modules of their own: `facts` (every financing booked on the p
 industry associations and government departments see), `lists` (licences and enforcement),
 `enterprise` (the drill-down into one enterprise), `drilldown` (the records behind
 the console's tiles and charts), `exports` (CSV, XLSX), `report` (the monthly PDF) and
-`sharing` (the file for other agencies).
+`sharing` (the file for other agencies) and `exchange` (files exchanged with market
+supervision, tax and customs, and the joint lists).
 
 Indicators are computed on read from the rooms' services, never copied into tables of our
 own, so the regulator always sees the live state; the only table here holds the regulator's
@@ -27,6 +28,20 @@ from scf.supervision.drilldown import (
     financing_list,
 )
 from scf.supervision.enterprise import enterprise_view
+from scf.supervision.exchange import (
+    Customs,
+    Declaration,
+    FileCustoms,
+    FileMarketSupervision,
+    FileTaxInvoices,
+    InvoiceVerdict,
+    MarketSupervision,
+    TaxInvoices,
+    export_joint_lists,
+    import_joint_lists,
+    import_market_changes,
+    parse_market_changes,
+)
 from scf.supervision.exports import HEADER, export_csv, export_xlsx
 from scf.supervision.facts import financing_facts, require_regulator
 from scf.supervision.indicators import exposures, indicators
@@ -82,8 +97,16 @@ __all__ = [
     "SHARING_SCHEMA",
     "AlertSource",
     "CaseStatus",
+    "Customs",
+    "Declaration",
+    "FileCustoms",
+    "FileMarketSupervision",
+    "FileTaxInvoices",
     "FinancingFilter",
     "Granularity",
+    "InvoiceVerdict",
+    "MarketSupervision",
+    "TaxInvoices",
     "add_note",
     "alert_inbox",
     "assign_alert",
@@ -101,16 +124,20 @@ __all__ = [
     "district_overview",
     "enterprise_view",
     "export_csv",
+    "export_joint_lists",
     "export_xlsx",
     "exposures",
     "financing_facts",
     "financing_list",
+    "import_joint_lists",
+    "import_market_changes",
     "indicators",
     "listings",
     "load_official_calendar",
     "month_bounds",
     "monthly_report_pdf",
     "organization_figures",
+    "parse_market_changes",
     "period_bounds",
     "population_figures",
     "quarter_bounds",
