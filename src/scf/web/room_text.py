@@ -145,7 +145,8 @@ MESSAGES: dict[str, tuple[str, Params]] = {
     # what market supervision's changes raised (scf.supervision.exchange)
     "related_group_changed": (
         N_(
-            "Market supervision (%(change)s, %(on)s): the related-party group now takes in %(joined)s"
+            "Market supervision (%(change)s, %(on)s): "
+            "the related-party group now takes in %(joined)s"
         ),
         lambda lang, e, name: {
             "change": i18n.label(lang, "supervision.MarketChange", e["change"]),
