@@ -365,3 +365,7 @@ def make_uscc(body17: str) -> str:
     from stdnum.cn import uscc
 
     return body17 + str(uscc.calc_check_digit(body17))
+
+
+# Values the pages show that are not enums (see `scf.core.i18n`): the key industry chains.
+VOCABULARY: dict[str, tuple[str, ...]] = {"parties.Chain": tuple(sorted(KEY_CHAINS))}

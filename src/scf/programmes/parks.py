@@ -263,3 +263,16 @@ def park_members_of_operator(uow: UnitOfWork, operator_org_id: str, on: date) ->
     for park_id in parks:
         out |= members_on(uow, park_id, on)
     return out
+
+
+def add_member_by_uscc(uow: UnitOfWork, park_id: str, uscc: str, joined_on: date) -> ParkMemberRow:
+    """`add_member` for an organization named by its unified social credit code (the pages)."""
+    org = parties.find_by_uscc(uow, uscc)
+    if org is None:
+        raise InvalidInput("no organization on the platform has this USCC", field="uscc")
+    return add_member(uow, park_id, org.id, joined_on)
+
+
+def scenario_codes() -> list[str]:
+    """The scenarios a park may enable."""
+    return financing.scenario_codes()

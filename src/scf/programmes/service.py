@@ -26,6 +26,7 @@ from scf.programmes.model import ApplicationStatus, MemberKind, ProgrammeKind
 from scf.programmes.objectives import work_objectives
 from scf.programmes.parks import (
     add_member,
+    add_member_by_uscc,
     create_park,
     enable_scenario,
     end_membership,
@@ -35,6 +36,7 @@ from scf.programmes.parks import (
     park_members_of_operator,
     park_scenarios,
     park_view,
+    scenario_codes,
 )
 from scf.programmes.rules import INDICATORS, check_rules
 
@@ -44,6 +46,7 @@ __all__ = [
     "MemberKind",
     "ProgrammeKind",
     "add_member",
+    "add_member_by_uscc",
     "apply",
     "check_rules",
     "create_park",
@@ -65,5 +68,6 @@ __all__ = [
     "pay",
     "revise_rules",
     "rules_of",
+    "scenario_codes",
     "work_objectives",
 ]

@@ -62,6 +62,18 @@ SECURITY_HEADERS = {
 }
 
 # The first role a user's organization has decides its home page.
+# Who may apply for an incentive programme (scf.web.programmes).
+APPLICANT_ROLES = (
+    "bank",
+    "factoring_company",
+    "local_financial_org",
+    "insurer",
+    "guarantee_company",
+    "park_operator",
+    "supplier",
+    "distributor",
+    "core_enterprise",
+)
 HOME_BY_ROLE = [
     ("regulator", "/regulator"),
     ("operator", "/operator"),
@@ -76,6 +88,8 @@ HOME_BY_ROLE = [
     ("local_financial_org", "/fi"),
     ("warehouse", "/services"),
     ("logistics", "/services"),
+    ("district_regulator", "/district"),
+    ("park_operator", "/park"),
 ]
 
 env = Environment(
@@ -229,6 +243,10 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
             ("/regulator/lists", N_("Lists")),
             ("/regulator/enterprises", N_("Enterprises")),
         ]
+    if actor.is_operator:
+        items.append(("/awards", N_("Award review")))
+    if actor.has(*APPLICANT_ROLES):
+        items.append(("/programmes", N_("Incentive programmes")))
     return [*items, ("/registry", N_("Public registry search"))]
 
 

@@ -4,7 +4,9 @@
 `sme` (suppliers, distributors, marketplaces), `core` (the core enterprise), `funder` (banks,
 factoring companies, local financial organizations), `warehouse` (warehouses and logistics
 firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
-(the regulator's indicators), `regulator` and `registry` (the public registry); `common`
+(the regulator's indicators), `regulator`, `registry` (the public registry), `parks` (a
+district regulator's console and a park operator's parks) and `programmes` (applying for
+incentives, and the award review); `common`
 holds what they share (rendering, session, CSRF, forms, refusals), `names` and `room_text`
 what records and alerts are called in the reader's language, and each module's templates
 are in `templates/<module>/`.
@@ -24,6 +26,8 @@ from scf.web import (
     insurer,
     login,
     operator,
+    parks,
+    programmes,
     registry,
     regulator,
     sme,
@@ -45,5 +49,7 @@ for module in (
     console,
     regulator,
     registry,
+    parks,
+    programmes,
 ):
     router.include_router(module.router)
