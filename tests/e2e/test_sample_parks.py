@@ -47,3 +47,36 @@ def test_parks_in_several_districts_and_one_programme_per_kind(
         f"/api/v1/programmes/{first.programmes['interest_subsidy']}/applications", headers=h
     )
     assert app.status_code == 201 and app.json()["computed"]["amount"] == "3600.00"
+
+
+def test_the_new_pages_read_in_chinese_and_in_english(
+    client: TestClient, platform: Platform
+) -> None:
+    from tests.e2e.test_web_language import data_words, english_words
+    from tests.e2e.test_web_pages import login
+
+    use_registry_key(platform)
+    s = load_sample(platform)
+    load_more_roles(platform, s)
+    parks = load_parks(platform, SAMPLE_PASSWORD)
+    with platform.uow(s.actors["sme2"]) as uow:
+        programmes.apply(uow, parks.programmes["interest_subsidy"])
+    data = data_words(platform)
+    found: dict[str, set[str]] = {}
+    for user, path in (
+        ("longhua-regulator", "/district"),
+        ("park-longhua", "/park"),
+        ("sme2", "/programmes"),
+        ("operator", "/awards"),
+    ):
+        login(client, user)
+        client.get("/lang/zh", follow_redirects=False)
+        zh = client.get(path)
+        assert zh.status_code == 200, (user, path)
+        if words := english_words(zh.text, data):
+            found[f"{user} {path}"] = words
+        client.get("/lang/en", follow_redirects=False)
+        en = client.get(path)
+        assert en.status_code == 200 and 'lang="en"' in en.text, (user, path)
+        client.get("/lang/zh", follow_redirects=False)
+    assert not found, f"English on Chinese pages: {found}"
