@@ -17,6 +17,7 @@ from scf.core.actor import Actor
 from scf.parties import service as parties
 from scf.parties.tables import OrganizationRow, UserRow
 from scf.platform import Platform
+from scf.web.sample_parks import load_parks
 
 DEMO_PASSWORD = "demo-password-2024"
 DEMO_SIZE = "small"
@@ -46,6 +47,7 @@ def load_demo(
     if not already:
         report = load(platform, data, progress=progress, closing=False)
     _logins(platform, data)
+    load_parks(platform, DEMO_PASSWORD)
     injected = Counter(lb.kind for lb in data.of(Label))
     caught: Counter[str] = Counter()
     if report is not None:

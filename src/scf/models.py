@@ -8,6 +8,7 @@ from scf.governance import tables as governance_tables  # noqa: F401
 from scf.institutions import tables as institutions_tables  # noqa: F401
 from scf.ops import tables as ops_tables  # noqa: F401
 from scf.parties import tables as parties_tables  # noqa: F401
+from scf.programmes import tables as programmes_tables  # noqa: F401
 from scf.registry import tables as registry_tables  # noqa: F401
 from scf.risk import tables as risk_tables  # noqa: F401
 from scf.scenarios import tables as scenarios_tables  # noqa: F401

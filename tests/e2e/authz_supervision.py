@@ -21,6 +21,9 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", f"{P}/lists"): REG,
     ("GET", f"{P}/enterprises/{{org_id}}"): REG,
     ("GET", f"{P}/sharing-export"): REG,
+    ("POST", f"{P}/exchange/market-changes"): REG,
+    ("GET", f"{P}/exchange/joint-lists"): REG,
+    ("POST", f"{P}/exchange/joint-lists"): REG,
 }
 
 BODIES: dict[tuple[str, str], Any] = {

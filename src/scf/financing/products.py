@@ -91,6 +91,11 @@ def list_products(uow: UnitOfWork, scenario: str | None = None) -> list[FunderPr
     return list(uow.session.scalars(stmt.order_by(FunderProductRow.created_at)))
 
 
+def scenario_codes() -> list[str]:
+    """The codes of every scenario the platform knows (parks enable them for their members)."""
+    return sorted(scenarios())
+
+
 def scenario_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
     """(code, title) of the scenarios the caller may apply for and some funder offers."""
     offered = {p.scenario for p in list_products(uow)}

@@ -52,6 +52,7 @@ from scf.financing.products import (
     product_dict,
     product_for,
     scenario_choices,
+    scenario_codes,
 )
 from scf.financing.repayment import (
     declare_default,
@@ -160,6 +161,7 @@ __all__ = [
     "review",
     "run_overdue",
     "scenario_choices",
+    "scenario_codes",
     "set_commodity_price",
     "submit_application",
     "tsin_messages",

@@ -14,6 +14,7 @@ from scf.core.ids import new_id
 from scf.core.uow import UnitOfWork
 from scf.parties.common import commit_change, find_organization, parse_enum, require_role
 from scf.parties.model import FINANCIAL_ROLES, ConsentScope, Role
+from scf.parties.oversight import department_grant, district_read_basis
 from scf.parties.tables import ConsentRow, DataAccessRow
 
 
@@ -98,9 +99,12 @@ def authorize_read(
     """Allow a read of records that belong to the subjects, logging every read of another's data.
 
     Own records and records the actor is party to need nothing; an institution needs a live
-    consent of one of the subjects; the regulator and the operator read everything, logged.
+    consent of one of the subjects; the regulator and the operator read everything, logged; a
+    district regulator reads what concerns an organization of its district, a government
+    department what a live grant of the operator covers (scope and district), logged alike;
+    an industry association reads no record (it sees aggregates of its members only).
     Anyone else is told the record does not exist (404), so ids cannot be probed.
-    Returns the basis: own, consent, regulator, operator or system.
+    Returns the basis: own, consent, regulator, operator, district, department or system.
     """
     actor = uow.actor
     subjects = [subject_org_ids] if isinstance(subject_org_ids, str) else list(subject_org_ids)
@@ -117,6 +121,14 @@ def authorize_read(
         basis = "regulator"
     elif actor.is_operator:
         basis = "operator"
+    elif actor.has(Role.DISTRICT_REGULATOR):
+        basis = district_read_basis(uow, subjects)
+    elif actor.has(Role.GOVERNMENT_DEPARTMENT):
+        grant = department_grant(uow, subjects, scope)
+        if grant is not None:
+            basis, consent_id = "department", grant.id
+    elif actor.has(Role.INDUSTRY_ASSOCIATION):
+        basis = None
     elif actor.org_id is not None:
         for subject in subjects:
             consent = live_consent(uow, subject, actor.org_id, scope)

@@ -30,6 +30,13 @@ class Role(StrEnum):
     APPRAISER = "appraiser"  # values pledged intellectual property
     OPERATOR = "operator"
     REGULATOR = "regulator"
+    # Multi-level supervision (seed III.12): a district's financial regulator, an industry
+    # association, a local government department reading what the operator granted it.
+    DISTRICT_REGULATOR = "district_regulator"
+    INDUSTRY_ASSOCIATION = "industry_association"
+    GOVERNMENT_DEPARTMENT = "government_department"
+    # The operating institution of a district's supply chain finance park (seed II, III.2).
+    PARK_OPERATOR = "park_operator"
 
 
 # Roles that fund or buy assets: they must hold a licence and be on the white list (seed III.5).
@@ -38,6 +45,12 @@ FINANCIAL_ROLES = FUNDER_ROLES | {Role.INSURER, Role.GUARANTEE_COMPANY}
 ENTERPRISE_ROLES = frozenset({Role.CORE_ENTERPRISE, Role.SUPPLIER, Role.DISTRIBUTOR})
 SERVICE_ROLES = frozenset({Role.LOGISTICS, Role.WAREHOUSE, Role.MARKETPLACE, Role.APPRAISER})
 PLATFORM_ROLES = frozenset({Role.OPERATOR, Role.REGULATOR})
+# Supervisors below the city regulator: they never trade, file or fund.
+OVERSIGHT_ROLES = frozenset(
+    {Role.DISTRICT_REGULATOR, Role.INDUSTRY_ASSOCIATION, Role.GOVERNMENT_DEPARTMENT}
+)
+# Roles that take no part in trade, registration or funding.
+NON_TRADING_ROLES = PLATFORM_ROLES | OVERSIGHT_ROLES | {Role.PARK_OPERATOR}
 
 
 class District(StrEnum):
@@ -359,3 +372,7 @@ def make_uscc(body17: str) -> str:
     from stdnum.cn import uscc
 
     return body17 + str(uscc.calc_check_digit(body17))
+
+
+# Values the pages show that are not enums (see `scf.core.i18n`): the key industry chains.
+VOCABULARY: dict[str, tuple[str, ...]] = {"parties.Chain": tuple(sorted(KEY_CHAINS))}

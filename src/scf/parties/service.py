@@ -2,12 +2,13 @@
 
 The room's public entry: other rooms, the API, the pages and the command line import from
 here only. The use cases live in modules of their own: `organizations` (onboarding, licences,
-lookups), `ownership` (shareholdings, key persons, related-party groups), `users` (users,
-login and tokens), `access` (consents, the read check, the access log and the audit trail),
-`lists` (the white, black and red lists and the checks on them), `sealing` (ID numbers
-sealed at rest, sealed again under a new key) and `retention` (records past their retention
-deleted); `common` holds the role checks, the
-organization lookup and the commit of a change that they all use.
+lookups), `ownership` (shareholdings, key persons, related-party groups), `oversight`
+(district regulators, industry associations' members, departments' read grants), `users`
+(users, login and tokens), `access` (consents, the read check, the access log and the audit
+trail), `lists` (the white, black and red lists and the checks on them), `sealing` (ID
+numbers sealed at rest, sealed again under a new key) and `retention` (records past their
+retention deleted); `common` holds the role checks, the organization lookup and the commit of
+a change that they all use.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ from scf.parties.organizations import (
     register_organization,
     roles_of,
     update_organization,
+)
+from scf.parties.oversight import (
+    Oversight,
+    add_association_member,
+    association_members,
+    end_association_membership,
+    grant_read,
+    organizations_in_district,
+    oversight_of,
+    read_grants,
+    revoke_read_grant,
+    supervised_district,
 )
 from scf.parties.ownership import (
     add_key_person,
@@ -83,11 +96,14 @@ __all__ = [
     "SEEN_WRITER",
     "UPDATABLE",
     "OrganizationInput",
+    "Oversight",
     "SeenWriter",
     "access_log",
+    "add_association_member",
     "add_key_person",
     "add_list_entry",
     "add_shareholding",
+    "association_members",
     "authenticate",
     "authorize_read",
     "change_password",
@@ -95,10 +111,12 @@ __all__ = [
     "counterparty_columns",
     "create_api_token",
     "create_user",
+    "end_association_membership",
     "find_by_uscc",
     "find_organization",
     "get_organization",
     "grant_consent",
+    "grant_read",
     "is_red_listed",
     "is_sme",
     "keyring_of",
@@ -115,9 +133,12 @@ __all__ = [
     "open_person_id",
     "org_user",
     "organizations_by_id",
+    "organizations_in_district",
+    "oversight_of",
     "ownership_of",
     "purge_expired",
     "query_audit",
+    "read_grants",
     "register_organization",
     "related_links",
     "related_parties_of",
@@ -129,11 +150,13 @@ __all__ = [
     "reseal_person_ids",
     "revoke_consent",
     "revoke_other_sessions",
+    "revoke_read_grant",
     "revoke_session",
     "revoke_token",
     "roles_of",
     "sealed_key_versions",
     "security_alerts",
     "seen_due",
+    "supervised_district",
     "update_organization",
 ]

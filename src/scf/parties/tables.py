@@ -291,7 +291,8 @@ class DataAccessRow(Base):
     reader_org_id: Mapped[str | None] = mapped_column(String(40), index=True)
     reader_user_id: Mapped[str | None] = mapped_column(String(40))
     subject_org_id: Mapped[str] = mapped_column(String(40))
-    basis: Mapped[str] = mapped_column(String(20))  # consent, regulator, operator
+    # consent, regulator, operator, district, department (consent_id then names the grant)
+    basis: Mapped[str] = mapped_column(String(20))
     consent_id: Mapped[str | None] = mapped_column(String(40))
     scope: Mapped[str] = mapped_column(String(20))
     resource: Mapped[str] = mapped_column(String(200))
@@ -339,4 +340,73 @@ class ListEntryRow(Base):
             "authority": self.authority,
             "lifted_at": self.lifted_at.isoformat() if self.lifted_at else None,
             "lifted_reason": self.lifted_reason,
+        }
+
+
+class AssociationMemberRow(Base):
+    """An organization's membership of an industry association, dated (left_on open while live)."""
+
+    __tablename__ = "association_members"
+    __classification__ = classes(
+        "know an industry association's members for its aggregates",
+        internal="id association_org_id member_org_id joined_on left_on created_at version",
+    )
+    __table_args__ = (Index("ix_association_members_pair", "association_org_id", "member_org_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    association_org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    member_org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "association_org_id": self.association_org_id,
+            "member_org_id": self.member_org_id,
+            "joined_on": self.joined_on.isoformat(),
+            "left_on": self.left_on.isoformat() if self.left_on else None,
+        }
+
+
+class ReadGrantRow(Base):
+    """What the operator lets a government department read: scopes, optionally within districts
+    (an empty list means every district), until expiry."""
+
+    __tablename__ = "read_grants"
+    __classification__ = classes(
+        "let a government department read what the operator granted",
+        internal=(
+            "id department_org_id scopes districts purpose granted_by granted_at expires_at "
+            "revoked_at version"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    department_org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    scopes: Mapped[list[str]] = mapped_column(JSONType)
+    districts: Mapped[list[str]] = mapped_column(JSONType)
+    purpose: Mapped[str] = mapped_column(String(500))
+    granted_by: Mapped[str | None] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "department_org_id": self.department_org_id,
+            "scopes": list(self.scopes),
+            "districts": list(self.districts),
+            "purpose": self.purpose,
+            "granted_at": self.granted_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }

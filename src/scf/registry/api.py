@@ -21,7 +21,7 @@ from scf.core.schema import (
     RequestModel,
 )
 from scf.deps import IdempotencyKey, PublicUow, Uow, get_platform, roles_allowed
-from scf.parties.model import Role
+from scf.parties.model import NON_TRADING_ROLES, Role
 from scf.registry import sequencer, service
 from scf.registry.model import CollateralRef
 
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/registry", tags=["registry"])
 
 # Anyone who can hold a security interest or be a grantor files; the platform's own roles
 # (operator, regulator) read but never file.
-PARTICIPANTS = tuple(r.value for r in Role if r not in (Role.OPERATOR, Role.REGULATOR))
+PARTICIPANTS = tuple(r.value for r in Role if r not in NON_TRADING_ROLES)
 FILER = Depends(roles_allowed(*PARTICIPANTS))
 WAREHOUSE = Depends(roles_allowed(Role.WAREHOUSE))
 GOODS_READERS = Depends(roles_allowed(*PARTICIPANTS, Role.REGULATOR))

@@ -19,6 +19,7 @@ from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.risk import service as risk
 from scf.supervision.calendar import load_rows, load_summary
+from scf.supervision.exchange import exchange_alerts
 from scf.supervision.facts import financing_room, require_regulator
 from scf.supervision.model import AlertSource, CaseStatus, next_status, parse_source
 from scf.supervision.tables import AlertCaseRow
@@ -29,6 +30,17 @@ def alert_inbox(
 ) -> list[dict[str, Any]]:
     """Alerts from every room with the regulator's handling of each, newest first."""
     require_regulator(uow)
+    return alerts_about(uow, status, org_id)
+
+
+def alerts_about(
+    uow: UnitOfWork,
+    status: str | None = None,
+    org_id: str | None = None,
+    org_ids: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The inbox without the role check, optionally about some organizations only: for the
+    callers that checked who may see what (the district views)."""
     if status is not None and status not in {s.value for s in CaseStatus}:
         raise InvalidInput("use open, assigned or resolved", field="status")
     cases = {(c.source, c.alert_id): c for c in uow.session.scalars(select(AlertCaseRow))}
@@ -37,8 +49,10 @@ def alert_inbox(
     out = []
     for a in raw:
         item = _handled(a, cases.get((a["source"], a["alert_id"])), orgs)
-        if (status is None or item["status"] == status) and (
-            org_id is None or a["org_id"] == org_id
+        if (
+            (status is None or item["status"] == status)
+            and (org_id is None or a["org_id"] == org_id)
+            and (org_ids is None or a["org_id"] in org_ids)
         ):
             out.append(item)
     out.sort(key=lambda x: (x["raised_at"] or "", x["alert_id"]), reverse=True)
@@ -166,6 +180,19 @@ def _raw_alerts(uow: UnitOfWork) -> list[dict[str, Any]]:
         for c in load_rows(uow)
     ]
     out += _institution_alerts(uow)
+    out += [
+        _alert(
+            AlertSource.SHARING,
+            x.id,
+            x.org_id,
+            x.kind,
+            x.severity,
+            x.summary,
+            x.raised_at,
+            evidence=x.evidence,
+        )
+        for x in exchange_alerts(uow)
+    ]
     call = getattr(financing_room(), "list_alerts", None)
     for a in call(uow) if call is not None else []:
         get = a.get if isinstance(a, dict) else lambda k, d=None, a=a: getattr(a, k, d)

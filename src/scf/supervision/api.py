@@ -1,4 +1,5 @@
-"""HTTP API of supervision: indicators, series, exports, the alert workflow, lists, sharing.
+"""HTTP API of supervision: indicators, series, exports, the alert workflow, lists, sharing
+and the files exchanged with other departments.
 
 Everything here is for the regulator alone (seed III.12: centralized management and dynamic
 monitoring); every other role gets 403 before the request is read.
@@ -10,8 +11,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from scf.core.errors import InvalidInput
 from scf.core.schema import Identifier, Note, RequestModel
 from scf.deps import Uow, roles_allowed
 from scf.supervision import service
@@ -184,3 +186,70 @@ def sharing(request: Request, uow: Uow) -> Response:
             **_origin(request, uow, ""),
         },
     )
+
+
+class BatchOut(BaseModel):
+    id: str
+    source: str
+    direction: str
+    file_name: str
+    sha256: str
+    records: int
+
+
+class RaisedOut(BaseModel):
+    id: str
+    org_id: str
+    kind: str
+
+
+class MarketImportOut(BaseModel):
+    batch: BatchOut
+    applied: int
+    alerts: list[RaisedOut]
+
+
+class ListImportOut(BaseModel):
+    batch: BatchOut
+    applied: int
+
+
+FileName = Annotated[str, Query(min_length=1, max_length=255, pattern=r"^[\w.\-]+$")]
+
+
+async def _file(request: Request) -> bytes:
+    body = await request.body()
+    if not body.strip():
+        raise InvalidInput("send the file as the request body", field="file")
+    return body
+
+
+@router.post("/exchange/market-changes", response_model=MarketImportOut)
+async def market_changes(request: Request, uow: Uow, file_name: FileName) -> MarketImportOut:
+    """Import market supervision's changes (JSON Lines as the body): a malformed record is
+    reported with its line and nothing is applied; moved groups and listings raise alerts."""
+    body = await _file(request)
+    return MarketImportOut(**service.import_market_changes(uow, file_name, body))
+
+
+@router.get(
+    "/exchange/joint-lists",
+    response_class=Response,
+    responses={200: {"description": "the joint lists file", "content": {"application/json": {}}}},
+)
+def joint_lists(uow: Uow) -> Response:
+    """The live black and red lists for other departments, with the digest of the entries."""
+    name, content = service.export_joint_lists(uow)
+    return Response(
+        content,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/exchange/joint-lists", response_model=ListImportOut)
+async def import_joint_lists(request: Request, uow: Uow, file_name: FileName) -> ListImportOut:
+    """Import another department's joint lists (the file as the body): the digest must match
+    and every entry must name a platform enterprise, else nothing is listed."""
+    body = await _file(request)
+    return ListImportOut(**service.import_joint_lists(uow, file_name, body))

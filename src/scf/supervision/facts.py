@@ -7,11 +7,14 @@ optional financing room, and the period check.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from scf.certificates import service as certificates
+from scf.core.actor import Actor
 from scf.core.errors import InvalidInput
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
@@ -21,6 +24,23 @@ from scf.supervision.model import FinancingFact
 
 def require_regulator(uow: UnitOfWork) -> None:
     parties.require_role(uow.actor, "regulator")
+
+
+@contextmanager
+def as_platform(uow: UnitOfWork) -> Iterator[None]:
+    """Read the rooms as the platform for a supervisor whose scope is narrower than the city's.
+
+    The rooms know the city regulator and the operator only; a district regulator's, an
+    association's or a department's view reads everything this way and keeps what its scope
+    allows before anything leaves supervision (`scf.supervision.oversight`). Never used for a
+    change: only the reads between entering and leaving run as the platform.
+    """
+    actor = uow.actor
+    uow.actor = Actor.system()
+    try:
+        yield
+    finally:
+        uow.actor = actor
 
 
 def financing_room() -> Any | None:

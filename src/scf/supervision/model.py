@@ -28,6 +28,16 @@ class AlertSource(StrEnum):
     FINANCING = "financing"
     CALENDAR = "calendar"  # an official holiday schedule loaded, and the dates it moved
     INSTITUTIONS = "institutions"  # a unit near or past its tolerated NPL ratio
+    SHARING = "sharing"  # a change another department sent (market supervision)
+
+
+class MarketChange(StrEnum):
+    """What market supervision sends about a registered enterprise."""
+
+    SHAREHOLDER = "shareholder"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    DEREGISTRATION = "deregistration"
+    ABNORMAL_OPERATION = "abnormal_operation"
 
 
 class Granularity(StrEnum):
@@ -266,5 +276,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "financing_overdue",
         "financing_defaulted",
         "calendar_dates_rolled",
+        # what another department's change raised (`scf.supervision.exchange`)
+        "related_group_changed",
+        "deregistered",
+        "abnormal_operation",
     ),
 }

@@ -88,3 +88,51 @@ class EventCountRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     action: Mapped[str] = mapped_column(String(80), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExchangeBatchRow(Base):
+    """One file exchanged with another department (imported or exported), with its digest."""
+
+    __tablename__ = "sup_exchange_batches"
+    __classification__ = classes(
+        "trace every file exchanged with other departments by its digest",
+        internal="id source direction file_name sha256 records by_user at",
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), index=True)  # market, lists
+    direction: Mapped[str] = mapped_column(String(6))  # in, out
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    records: Mapped[int] = mapped_column(Integer)
+    by_user: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "direction": self.direction,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "records": self.records,
+        }
+
+
+class ExchangeAlertRow(Base):
+    """An alert a department's change raised: a related-party group changed, an enterprise
+    deregistered or put on the abnormal operation list (source `sharing` in the inbox)."""
+
+    __tablename__ = "sup_exchange_alerts"
+    __classification__ = classes(
+        "alert on changes other departments sent",
+        internal="id batch_id org_id kind severity raised_at",
+        confidential="summary evidence",
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40), index=True)
+    org_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(String(500))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -65,6 +65,18 @@ SECURITY_HEADERS = {
 }
 
 # The first role a user's organization has decides its home page.
+# Who may apply for an incentive programme (scf.web.programmes).
+APPLICANT_ROLES = (
+    "bank",
+    "factoring_company",
+    "local_financial_org",
+    "insurer",
+    "guarantee_company",
+    "park_operator",
+    "supplier",
+    "distributor",
+    "core_enterprise",
+)
 HOME_BY_ROLE = [
     ("regulator", "/regulator"),
     ("operator", "/operator"),
@@ -80,6 +92,8 @@ HOME_BY_ROLE = [
     ("warehouse", "/services"),
     ("logistics", "/services"),
     ("appraiser", "/scenarios/ip"),
+    ("district_regulator", "/district"),
+    ("park_operator", "/park"),
 ]
 
 # A role's pages beyond its home, in the main menu.
@@ -265,6 +279,10 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     if actor.is_operator:
         items.append(("/scenarios/fx-rates", N_("Exchange rates")))
     items.append(("/scenarios", N_("Financing scenarios")))
+    if actor.is_operator:
+        items.append(("/awards", N_("Award review")))
+    if actor.has(*APPLICANT_ROLES):
+        items.append(("/programmes", N_("Incentive programmes")))
     return [*items, ("/registry", N_("Public registry search"))]
 
 

@@ -6,11 +6,12 @@ factoring companies, local financial organizations), `institution` (their supply
 finance units, and the regulator's assessment of institutions), `warehouse` (warehouses and
 logistics firms), `operator` (the platform operator), `insurer` (insurers and guarantors),
 `console` (the regulator's indicators), `regulator`, `registry` (the public registry),
-`scenarios_pages` (the scenario catalogue, marketplace payouts, the operator's FX rates) and
-`governance` (an enterprise's own data, the reads of it and corrections); `common` holds what
-they share (rendering, session, CSRF, forms, refusals), `names` and `room_text` what records
-and alerts are called in the reader's language, and each module's templates are in
-`templates/<module>/`.
+`scenarios_pages` (the scenario catalogue, marketplace payouts, the operator's FX rates),
+`governance` (an enterprise's own data, the reads of it and corrections), `parks` (a district
+regulator's console and a park operator's parks) and `programmes` (applying for incentives,
+and the award review); `common` holds what they share (rendering, session, CSRF, forms,
+refusals), `names` and `room_text` what records and alerts are called in the reader's
+language, and each module's templates are in `templates/<module>/`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from scf.web import (
     insurer,
     login,
     operator,
+    parks,
+    programmes,
     registry,
     regulator,
     scenarios_pages,
@@ -53,6 +56,8 @@ for module in (
     regulator,
     registry,
     governance,
+    parks,
+    programmes,
 ):
     router.include_router(module.router)
 router.include_router(scenarios_pages.router)

@@ -158,6 +158,26 @@ MESSAGES: dict[str, tuple[str, Params]] = {
         _pair,
     ),
     "related_party": (N_("%(a)s and %(b)s are related parties"), _pair),
+    # what market supervision's changes raised (scf.supervision.exchange)
+    "related_group_changed": (
+        N_(
+            "Market supervision (%(change)s, %(on)s): "
+            "the related-party group now takes in %(joined)s"
+        ),
+        lambda lang, e, name: {
+            "change": i18n.label(lang, "supervision.MarketChange", e["change"]),
+            "on": str(e["on"]),
+            "joined": ("、" if lang == "zh" else ", ").join(name(o) for o in e["joined"]) or "–",
+        },
+    ),
+    "deregistered": (
+        N_("Market supervision: deregistered on %(on)s"),
+        lambda lang, e, name: {"on": str(e["on"])},
+    ),
+    "abnormal_operation": (
+        N_("Market supervision: on the abnormal operation list since %(on)s"),
+        lambda lang, e, name: {"on": str(e["on"])},
+    ),
 }
 for _fan in ("fan_in", "fan_out", "scatter_gather"):
     MESSAGES[_fan] = (
