@@ -19,10 +19,11 @@ from scf.core.schema import (
     Note,
     Page,
     RequestModel,
+    answers,
     decimal_str,
 )
 from scf.deps import Paging, PublicUow, Uow, roles_allowed
-from scf.parties import service
+from scf.parties import schemas, service
 from scf.parties.model import Role
 from scf.parties.tables import ConsentRow, ListEntryRow, OrganizationRow
 
@@ -431,6 +432,7 @@ def update_organization(org_id: str, body: OrganizationPatch, uow: Uow) -> Organ
     "/organizations/{org_id}/shareholders",
     dependencies=[OPERATOR],
     status_code=status.HTTP_201_CREATED,
+    **answers(schemas.ShareholdingOut, 201),
 )
 def add_shareholder(org_id: str, body: ShareholdingIn, uow: Uow) -> dict[str, Any]:
     """Record a shareholder, an organization or a person (operator)."""
@@ -523,7 +525,7 @@ def revoke_consent(consent_id: str, uow: Uow) -> ConsentOut:
     return ConsentOut.of(service.revoke_consent(uow, consent_id), uow.now())
 
 
-@router.get("/access-log")
+@router.get("/access-log", **answers(schemas.PartiesAccessLogOut))
 def access_log(uow: Uow, paging: Paging, subject_org_id: str | None = None) -> dict[str, Any]:
     """Who read whose data and on what basis (one's own data; everyone's for the regulator)."""
     rows, total = service.access_log(uow, subject_org_id, paging.limit, paging.offset)
@@ -577,7 +579,7 @@ def lift_list_entry(entry_id: str, body: LiftIn, uow: Uow) -> ListEntryOut:
 # ---------------------------------------------------------------- audit
 
 
-@router.get("/audit")
+@router.get("/audit", **answers(schemas.PartiesAuditOut))
 def audit(
     uow: Uow,
     paging: Paging,

@@ -178,6 +178,8 @@ def alerts(
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[WATCHERS], response_model=AlertOut)
 def resolve(alert_id: str, body: ResolveIn, uow: Uow) -> AlertOut:
+    """A watcher (regulator, operator or funder) resolves an open risk alert with a resolution
+    note. Refuses an alert resolved already (409)."""
     return _alert(service.resolve_alert(uow, alert_id, body.resolution))
 
 
@@ -197,4 +199,6 @@ def models(uow: Uow) -> list[ModelOut]:
 
 @router.post("/models/{model_id}/promote", dependencies=[OPERATOR], response_model=ModelOut)
 def promote(model_id: str, body: PromoteIn, uow: Uow) -> ModelOut:
+    """The operator moves a risk model to champion, challenger or retired; the previous
+    champion becomes a challenger."""
     return _model(service.promote_model(uow, model_id, body.status))

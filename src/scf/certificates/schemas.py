@@ -1,0 +1,275 @@
+"""Documented answers of the certificates API: what each route sends back, field by field.
+
+The routes keep returning their own JSON; these models only describe it in the OpenAPI
+document (`scf.core.schema.answers`), where the tests' DocumentedClient and the fuzzing
+run check every real answer against them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import ConfigDict
+
+from scf.certificates.model import CertificateStatus, PieceStatus
+from scf.core.schema import Answer, MoneyOut
+
+
+class CertificatesReachTierOut(Answer):
+    amounts: list[MoneyOut]
+    enterprises: int
+    hops: int
+    smes: int
+    tier: int
+
+
+class CertificatesReachOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "certificates": 2,
+                    "deepest_tier_by_certificate": {
+                        "crt_01M914QHNGWGA1MVEVE61YKGCF": 4,
+                        "crt_01M914QJ3WP8B8HDDJAAHGN8PK": 1,
+                    },
+                    "financed": [{"amount": "50000.00", "currency": "CNY"}],
+                    "issued": [{"amount": "700000.00", "currency": "CNY"}],
+                    "max_tier": 4,
+                    "smes_reached": 4,
+                    "tiers": [
+                        {
+                            "amounts": [{"amount": "700000.00", "currency": "CNY"}],
+                            "enterprises": 1,
+                            "hops": 2,
+                            "smes": 1,
+                            "tier": 1,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    certificates: int
+    deepest_tier_by_certificate: dict[str, int]
+    financed: list[MoneyOut]
+    issued: list[MoneyOut]
+    max_tier: int
+    smes_reached: int
+    tiers: list[CertificatesReachTierOut]
+
+
+class CertificatesUpcomingItemOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "certificate_id": "crt_01M914QHNGWGA1MVEVE61YKGCF",
+                    "holders": 4,
+                    "issuer_org_id": "org_01M914QEJRST33S7FXFDPZP0PR",
+                    "maturity_on": "2025-08-29",
+                    "maturity_provisional": False,
+                    "maturity_requested_on": "2025-08-29",
+                    "status": "active",
+                    "unpaid": {"amount": "600000.00", "currency": "CNY"},
+                }
+            ]
+        },
+    )
+
+    certificate_id: str
+    holders: int
+    issuer_org_id: str
+    maturity_on: date
+    maturity_provisional: bool
+    maturity_requested_on: date
+    status: CertificateStatus
+    unpaid: MoneyOut
+
+
+class CertificatesExposureReportHolderOut(Answer):
+    amount: MoneyOut
+    name: str
+    org_id: str
+    pieces: list[str]
+
+
+class CertificatesExposureReportOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "certificate_id": "crt_01M914QJ3WP8B8HDDJAAHGN8PK",
+                    "face": {"amount": "100000.00", "currency": "CNY"},
+                    "holders": [
+                        {
+                            "amount": {"amount": "100000.00", "currency": "CNY"},
+                            "name": "supplier 4 有限公司",
+                            "org_id": "org_01M914QER8XWM05E0092G916F9",
+                            "pieces": ["pce_01M914QJ3WTNC51P3MBAKSGA83"],
+                        }
+                    ],
+                    "issuer_org_id": "org_01M914QEJRST33S7FXFDPZP0PR",
+                    "maturity_on": "2025-08-29",
+                    "maturity_provisional": False,
+                    "maturity_requested_on": "2025-08-29",
+                    "paid": {"amount": "0.00", "currency": "CNY"},
+                    "status": "defaulted",
+                    "unpaid": {"amount": "100000.00", "currency": "CNY"},
+                }
+            ]
+        },
+    )
+
+    certificate_id: str
+    face: MoneyOut
+    holders: list[CertificatesExposureReportHolderOut]
+    issuer_org_id: str
+    maturity_on: date
+    maturity_provisional: bool
+    maturity_requested_on: date
+    paid: MoneyOut
+    status: CertificateStatus
+    unpaid: MoneyOut
+
+
+class CertificatesLineageTreeTradeBackgroundOut(Answer):
+    receivable_id: str
+
+
+class CertificatesLineageTreeOut(Answer):
+    children: list[CertificatesLineageTreeOut]
+    face: MoneyOut
+    from_org_id: str | None
+    holder_org_id: str
+    origin: str
+    piece_id: str
+    registration_id: str | None
+    status: PieceStatus
+    tier: int
+    trade_background: CertificatesLineageTreeTradeBackgroundOut | None
+
+
+class CertificatesLineageOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "certificate_id": "crt_01M914QHNGWGA1MVEVE61YKGCF",
+                    "deepest_tier": 4,
+                    "face": {"amount": "600000.00", "currency": "CNY"},
+                    "receivable_ids": ["rcv_01M914QFNKE153AGVJGNHFD570"],
+                    "tree": {
+                        "children": [
+                            {
+                                "children": [
+                                    {
+                                        "children": [],
+                                        "face": {"amount": "100000.00", "currency": "CNY"},
+                                        "from_org_id": None,
+                                        "holder_org_id": "org_01M914QER8XWM05E0092G916F9",
+                                        "origin": "split",
+                                        "piece_id": "pce_01M914QJPCEYVEZWS8H5MTCB4C",
+                                        "registration_id": None,
+                                        "status": "live",
+                                        "tier": 1,
+                                        "trade_background": None,
+                                    }
+                                ],
+                                "face": {"amount": "400000.00", "currency": "CNY"},
+                                "from_org_id": None,
+                                "holder_org_id": "org_01M914QER8XWM05E0092G916F9",
+                                "origin": "split",
+                                "piece_id": "pce_01M914QJ782KH8T52QAN5ZR352",
+                                "registration_id": None,
+                                "status": "spent",
+                                "tier": 1,
+                                "trade_background": None,
+                            }
+                        ],
+                        "face": {"amount": "600000.00", "currency": "CNY"},
+                        "from_org_id": "org_01M914QEJRST33S7FXFDPZP0PR",
+                        "holder_org_id": "org_01M914QER8XWM05E0092G916F9",
+                        "origin": "issue",
+                        "piece_id": "pce_01M914QHNGQPBRBYX85AVHV3CE",
+                        "registration_id": "reg_01M914QHS0AZ07Q80H430C32XM",
+                        "status": "spent",
+                        "tier": 1,
+                        "trade_background": None,
+                    },
+                }
+            ]
+        },
+    )
+
+    certificate_id: str
+    deepest_tier: int
+    face: MoneyOut
+    receivable_ids: list[str]
+    tree: CertificatesLineageTreeOut
+
+
+class CertificatesReconcileDuplicateOut(Answer):
+    end_to_end_id: str
+    entry: int
+
+
+class CertificatesReconcileMatchedOut(Answer):
+    amount: MoneyOut
+    certificate_id: str
+    end_to_end_id: str
+    entry: int
+    payee_org_id: str
+
+
+class CertificatesReconcileOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "duplicates": [],
+                    "entries": 5,
+                    "matched": [
+                        {
+                            "amount": {"amount": "200000.00", "currency": "CNY"},
+                            "certificate_id": "crt_01M914QHNGWGA1MVEVE61YKGCF",
+                            "end_to_end_id": "01M914QHNGWGA1MVEVE61YKGCF-0001",
+                            "entry": 1,
+                            "payee_org_id": "org_01M914QER8XWM05E0092G916F9",
+                        }
+                    ],
+                    "unmatched": [],
+                }
+            ]
+        },
+    )
+
+    duplicates: list[CertificatesReconcileDuplicateOut]
+    entries: int
+    matched: list[CertificatesReconcileMatchedOut]
+    unmatched: list[Any]  # empty seen
+
+
+class CertificatesSetCapOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cap": {"amount": "500000.00", "currency": "CNY"},
+                    "core_org_id": "org_01M914SXAX2MBXN56ER44JZV3F",
+                    "funder_org_id": "org_01M914SXPR61GVJ6VGYEQKD9JS",
+                }
+            ]
+        },
+    )
+
+    cap: MoneyOut
+    core_org_id: str
+    funder_org_id: str

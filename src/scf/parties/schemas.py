@@ -1,0 +1,143 @@
+"""Documented answers of the parties API: what each route sends back, field by field.
+
+The routes keep returning their own JSON; these models only describe it in the OpenAPI
+document (`scf.core.schema.answers`), where the tests' DocumentedClient and the fuzzing
+run check every real answer against them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ConfigDict
+
+from scf.core.schema import Answer
+
+
+class PartiesAccessLogItemOut(Answer):
+    at: datetime
+    basis: str
+    consent_id: str | None
+    id: int
+    reader_org_id: str
+    reader_user_id: str
+    resource: str
+    scope: str
+    subject_org_id: str
+
+
+class PartiesAccessLogOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "at": "2025-03-03T02:00:00+00:00",
+                            "basis": "consent",
+                            "consent_id": "cns_01M914YPM31TX4G2X9E73KAZ3V",
+                            "id": 1,
+                            "reader_org_id": "org_01M914YP14M1CFXGFYHVAW9ZWR",
+                            "reader_user_id": "usr_01M914YP2A17P7ADVDWA7H3K0Y",
+                            "resource": "organization/org_01M914YNYV3RSNB6QVF60X8KKJ",
+                            "scope": "profile",
+                            "subject_org_id": "org_01M914YNYV3RSNB6QVF60X8KKJ",
+                        }
+                    ],
+                    "limit": 50,
+                    "offset": 0,
+                    "total": 1,
+                }
+            ]
+        },
+    )
+
+    items: list[PartiesAccessLogItemOut]
+    limit: int
+    offset: int
+    total: int
+
+
+class PartiesAuditItemOut(Answer):
+    action: str
+    after: dict[str, Any]  # OPEN
+    aggregate_id: str
+    aggregate_type: str
+    at: datetime
+    before: dict[str, Any] | None  # OPEN
+    id: int
+    org_id: str
+    request_id: str | None
+    user_id: str | None
+
+
+class PartiesAuditOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "action": "organization.registered",
+                            "after": {
+                                "address": "",
+                                "bank_account": "",
+                                "chain_tags": [],
+                                "district": "nanshan",
+                                "founded_on": "2015-06-01",
+                                "id": "org_01M914SKDA8GEK1VSQ4XBXK5KR",
+                                "licence_authority": None,
+                                "licence_expires_on": None,
+                                "licence_no": None,
+                                "licence_scope": None,
+                                "name": "core_enterprise 210 有限公司",
+                                "phone": "",
+                                "registered_capital": {"amount": "5000000.00", "currency": "CNY"},
+                                "roles": ["core_enterprise"],
+                                "size_class": "large",
+                                "uscc": "91440300000000209M",
+                                "version": 1,
+                            },
+                            "aggregate_id": "org_01M914SKDA8GEK1VSQ4XBXK5KR",
+                            "aggregate_type": "organization",
+                            "at": "2025-03-03T02:00:00+00:00",
+                            "before": None,
+                            "id": 1,
+                            "org_id": "org_01M914SKDA8GEK1VSQ4XBXK5KR",
+                            "request_id": None,
+                            "user_id": None,
+                        }
+                    ],
+                    "limit": 1,
+                    "offset": 0,
+                    "total": 48,
+                }
+            ]
+        },
+    )
+
+    items: list[PartiesAuditItemOut]
+    limit: int
+    offset: int
+    total: int
+
+
+class ShareholdingOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "shr_01M914SZKB4GQKPCRWGQRWC08B",
+                    "org_id": "org_01M914SXESMNVASGPY2W9JNQHY",
+                    "share": "0.6",
+                }
+            ]
+        },
+    )
+
+    id: str
+    org_id: str
+    share: str
