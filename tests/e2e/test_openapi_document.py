@@ -103,7 +103,7 @@ def examples_in(schema: Any, where: str) -> Iterator[tuple[str, dict[str, Any], 
     for key, sub in own.items():
         if key in ("properties", "$defs", "patternProperties"):
             # a mapping of names to schemas (or to what holds them), never a schema itself
-            for name, item in (sub.items() if isinstance(sub, dict) else []):
+            for name, item in sub.items() if isinstance(sub, dict) else []:
                 yield from examples_in(item, f"{where}/{key}/{name}")
         elif isinstance(sub, dict | list):
             yield from examples_in(sub, f"{where}/{key}")

@@ -304,7 +304,11 @@ def set_cap(body: CapIn, uow: Uow) -> dict[str, Any]:
     }
 
 
-@router.get("/certificate-exposures", dependencies=[EXPOSURE_READERS])
+@router.get(
+    "/certificate-exposures",
+    dependencies=[EXPOSURE_READERS],
+    **answers(list[schemas.CertificatesExposureOut]),
+)
 def exposures(uow: Uow) -> list[dict[str, Any]]:
     """Each institution's exposure to each core enterprise against its cap."""
     return service.institution_exposures(uow)
@@ -421,7 +425,11 @@ def get_settlement_accounts(uow: Uow) -> list[SettlementAccountOut]:
     ]
 
 
-@router.get("/certificates/{certificate_id}/settlement/pain001")
+@router.get(
+    "/certificates/{certificate_id}/settlement/pain001",
+    response_class=Response,
+    responses={200: {"description": "the pain.001.001.09 XML", "content": {"application/xml": {}}}},
+)
 def pain001(certificate_id: str, uow: Uow) -> Response:
     """The pain.001.001.09 message of a certificate's settlement."""
     return Response(service.settlement_file(uow, certificate_id), media_type="application/xml")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from scf.certificates.model import CertificateStatus, PieceStatus
 from scf.core.schema import Answer, MoneyOut
@@ -273,3 +273,30 @@ class CertificatesSetCapOut(Answer):
     cap: MoneyOut
     core_org_id: str
     funder_org_id: str
+
+
+class CertificatesExposureOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "funder_org_id": "org_01M914SXPR61GVJ6VGYEQKD9JS",
+                    "core_org_id": "org_01M914SXAX2MBXN56ER44JZV3F",
+                    "exposure": {"amount": "5000000.00", "currency": "CNY"},
+                    "lines_used": {"amount": "650000.00", "currency": "CNY"},
+                    "cap": {"amount": "500000000.00", "currency": "CNY"},
+                    "headroom": {"amount": "495000000.00", "currency": "CNY"},
+                    "over_cap": False,
+                }
+            ]
+        },
+    )
+
+    funder_org_id: str
+    core_org_id: str
+    exposure: MoneyOut = Field(description="committed lines plus pieces bought under them")
+    lines_used: MoneyOut
+    cap: MoneyOut = Field(description="the regulator's cap on this exposure")
+    headroom: MoneyOut = Field(description="cap less exposure (negative when over the cap)")
+    over_cap: bool

@@ -114,7 +114,7 @@ class EndorseIn(RequestModel):
     sub_count: int | None = None
 
 
-@router.get("/scenarios")
+@router.get("/scenarios", **answers(list[schemas.ScenarioOut]))
 def list_scenarios(uow: Uow) -> list[dict[str, Any]]:
     """Every installed scenario (found through the `scf.scenarios` entry points)."""
     return [describe(s) for _, s in sorted(scenarios().items())]
@@ -144,7 +144,7 @@ def create_product(uow: Uow, body: ProductIn) -> dict[str, Any]:
     return svc.product_dict(row)
 
 
-@router.get("/products")
+@router.get("/products", **answers(list[schemas.ProductOut]))
 def list_products(uow: Uow, scenario: str | None = None) -> list[dict[str, Any]]:
     """The financing products on offer, optionally for one scenario. Any signed-in organization
     may read them."""
@@ -184,7 +184,11 @@ def get_application(uow: Uow, app_id: str) -> dict[str, Any]:
     return svc.application_dict(uow, svc.get_application(uow, app_id))
 
 
-@router.post("/applications/{app_id}/review", dependencies=[gate("operator")])
+@router.post(
+    "/applications/{app_id}/review",
+    dependencies=[gate("operator")],
+    **answers(schemas.ApplicationOut),
+)
 def review(uow: Uow, app_id: str, body: ReviewIn) -> dict[str, Any]:
     """The operator approves or rejects an application held for manual review, with a note.
     Refuses an application not under review (409)."""
@@ -203,7 +207,11 @@ def make_offer(uow: Uow, app_id: str) -> dict[str, Any]:
     return svc.offer_dict(svc.make_offer(uow, app_id))
 
 
-@router.post("/applications/{app_id}/decline", dependencies=[gate(*FUNDERS)])
+@router.post(
+    "/applications/{app_id}/decline",
+    dependencies=[gate(*FUNDERS)],
+    **answers(schemas.ApplicationOut),
+)
 def decline(uow: Uow, app_id: str, body: ReasonIn) -> dict[str, Any]:
     """A funder declines an application addressed to it, with a reason."""
     return svc.application_dict(uow, svc.decline(uow, app_id, body.reason))
@@ -317,7 +325,7 @@ def post_price(uow: Uow, body: PriceIn) -> dict[str, Any]:
     }
 
 
-@router.get("/commodity-prices")
+@router.get("/commodity-prices", **answers(list[schemas.CommodityPriceOut]))
 def prices(uow: Uow) -> list[dict[str, Any]]:
     """The latest commodity prices, one per commodity and unit."""
     return [
@@ -382,13 +390,13 @@ def write_cover(uow: Uow, body: CoverIn) -> dict[str, Any]:
     return svc.policy_dict(row)
 
 
-@router.get("/cover-policies")
+@router.get("/cover-policies", **answers(list[schemas.CoverPolicyOut]))
 def policies(uow: Uow) -> list[dict[str, Any]]:
     """Cover policies the caller wrote or is insured by (all for the platform's watchers)."""
     return [svc.policy_dict(p) for p in svc.list_policies(uow)]
 
 
-@router.get("/claims")
+@router.get("/claims", **answers(list[schemas.ClaimOut]))
 def claims(uow: Uow) -> list[dict[str, Any]]:
     """Claims raised on cover policies the caller is party to (all for the platform's
     watchers)."""
@@ -506,7 +514,7 @@ def inbox(uow: Uow, unread: bool = False) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/inbox/{message_id}/read")
+@router.post("/inbox/{message_id}/read", **answers(schemas.MessageReadOut))
 def read_message(uow: Uow, message_id: str) -> dict[str, Any]:
     """Mark one of the organization's messages read."""
     m = svc.mark_read(uow, message_id)

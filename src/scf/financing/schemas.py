@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from scf.core.schema import Answer, MoneyOut
 from scf.financing.model import OfferStatus, Status
@@ -373,24 +373,15 @@ class MarginCallOut(Answer):
     threshold: str
 
 
-class FinancingReportPricingOut(Answer):
-    receivables_factoring: Any
-
-
-class FinancingReportVolumeChainOut(Answer):
-    none: list[MoneyOut]
-
-
-class FinancingReportVolumeDistrictOut(Answer):
-    nanshan: list[MoneyOut]
-
-
 class FinancingReportVolumeOut(Answer):
-    chain: FinancingReportVolumeChainOut
-    district: FinancingReportVolumeDistrictOut
-    institution: dict[str, list[MoneyOut]]
-    scenario: FinancingReportPricingOut
-    tier: dict[str, list[MoneyOut]]
+    """Disbursed volume per dimension: each key (a district, chain tag, scenario, funder
+    organization id or tier) lists its amounts, one per currency."""
+
+    chain: dict[str, list[MoneyOut]] = Field(description="by chain tag; `none` for untagged")
+    district: dict[str, list[MoneyOut]] = Field(description="by the applicant's district")
+    institution: dict[str, list[MoneyOut]] = Field(description="by funder organization id")
+    scenario: dict[str, list[MoneyOut]] = Field(description="by financing scenario")
+    tier: dict[str, list[MoneyOut]] = Field(description="by the applicant's supply chain tier")
 
 
 class FinancingReportOut(Answer):
@@ -436,10 +427,16 @@ class FinancingReportOut(Answer):
     )
 
     decision_times: FinancingDecisionTimesOut
-    default_rate: str
-    financings: int
-    overdue_rate: str
-    pricing: FinancingReportPricingOut
+    default_rate: str | None = Field(
+        description="defaulted share of disbursed financings; null for none"
+    )
+    financings: int = Field(description="how many financings were disbursed")
+    overdue_rate: str | None = Field(
+        description="overdue share of disbursed financings; null for none"
+    )
+    pricing: dict[str, str] = Field(
+        description="per scenario, the amount-weighted average annual rate of accepted offers"
+    )
     volumes: FinancingReportVolumeOut
 
 
@@ -460,12 +457,16 @@ class FinancingSummaryOut(Answer):
         },
     )
 
-    exposed_institutions: list[Any]  # empty seen
-    exposure_minor: int
+    exposed_institutions: list[str] = Field(
+        description="ids of the funders with a live financing to the organization"
+    )
+    exposure_minor: int = Field(description="outstanding CNY financing, in fen (minor units)")
     financings: int
     overdue_count: int
-    overdue_elsewhere: int
-    repaid_on_time_share: float
+    overdue_elsewhere: int = Field(description="how many funders hold an overdue financing of it")
+    repaid_on_time_share: float | None = Field(
+        description="share of closed financings repaid by the due date; null while none closed"
+    )
 
 
 class FinancingTsinMessagesMessageOut(Answer):
@@ -682,3 +683,75 @@ class FinancingPostPriceOut(Answer):
     commodity: str
     price: MoneyOut
     unit: str
+
+
+class ScenarioLimitsOut(Answer):
+    max_tenor_days: int
+    max_advance: str = Field(description="the largest share of the asset that may be advanced")
+    min_amount: str = Field(description="the smallest amount, a decimal string")
+
+
+class ScenarioOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "receivables_factoring",
+                    "title": "Receivables factoring",
+                    "asset_kind": "receivable",
+                    "required_evidence": ["invoice", "debtor_confirmation"],
+                    "pricing_inputs": ["base_rate", "tenor"],
+                    "limits": {"max_tenor_days": 360, "max_advance": "0.9", "min_amount": "1000"},
+                    "registry_kind": "assignment",
+                    "exclusive_chains": [],
+                    "self_funded": False,
+                    "applicant_roles": ["supplier"],
+                }
+            ]
+        },
+    )
+
+    code: str
+    title: str
+    asset_kind: str = Field(description="what the application finances: receivable, bill, ...")
+    required_evidence: list[str]
+    pricing_inputs: list[str]
+    limits: ScenarioLimitsOut
+    registry_kind: str | None = Field(description="the registration filed for it, if any")
+    exclusive_chains: list[str] = Field(description="chain tags the scenario is limited to")
+    self_funded: bool = Field(description="whether the core enterprise funds it itself")
+    applicant_roles: list[str]
+
+
+class CommodityPriceOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "commodity": "gold",
+                    "unit": "gram",
+                    "currency": "CNY",
+                    "price": {"amount": "450.00", "currency": "CNY"},
+                    "as_of": "2025-03-03T02:00:00+00:00",
+                }
+            ]
+        },
+    )
+
+    commodity: str
+    unit: str
+    currency: str
+    price: MoneyOut = Field(description="the price of one unit")
+    as_of: datetime
+
+
+class MessageReadOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"id": "msg_01M914X7PEA6M9NP7JC60MDFHY", "read": True}]},
+    )
+
+    id: str
+    read: bool

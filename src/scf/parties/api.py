@@ -451,6 +451,7 @@ def add_shareholder(org_id: str, body: ShareholdingIn, uow: Uow) -> dict[str, An
     "/organizations/{org_id}/key-persons",
     dependencies=[OPERATOR],
     status_code=status.HTTP_201_CREATED,
+    **answers(schemas.KeyPersonOut, 201),
 )
 def add_key_person(org_id: str, body: KeyPersonIn, uow: Uow) -> dict[str, Any]:
     """Record a key person of an organization (operator)."""
@@ -458,7 +459,7 @@ def add_key_person(org_id: str, body: KeyPersonIn, uow: Uow) -> dict[str, Any]:
     return {"id": row.id, "org_id": row.org_id, "person_id": row.person_id, "role": row.role}
 
 
-@router.get("/organizations/{org_id}/ownership")
+@router.get("/organizations/{org_id}/ownership", **answers(schemas.OwnershipOut))
 def ownership(org_id: str, uow: Uow) -> dict[str, Any]:
     """Shareholders and key persons of an organization."""
     out = service.ownership_of(uow, org_id)
@@ -466,7 +467,7 @@ def ownership(org_id: str, uow: Uow) -> dict[str, Any]:
     return out
 
 
-@router.get("/organizations/{org_id}/related-parties")
+@router.get("/organizations/{org_id}/related-parties", **answers(schemas.RelatedPartiesOut))
 def related_parties(org_id: str, uow: Uow) -> dict[str, Any]:
     """The related-party group of an organization and the links that make it."""
     out = service.related_parties_of(uow, org_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from scf.core.schema import Answer
 
@@ -141,3 +141,105 @@ class ShareholdingOut(Answer):
     id: str
     org_id: str
     share: str
+
+
+class KeyPersonOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "kpr_01M914SZKB4GQKPCRWGQRWC08B",
+                    "org_id": "org_01M914SXESMNVASGPY2W9JNQHY",
+                    "person_id": "per_01M914SZKB4GQKPCRWGQRWC08C",
+                    "role": "legal_representative",
+                }
+            ]
+        },
+    )
+
+    id: str
+    org_id: str
+    person_id: str = Field(description="the person's platform id (never the ID number)")
+    role: str = Field(description="legal_representative, director, supervisor, manager, ...")
+
+
+class OwnershipHolderOut(Answer):
+    holder_org_id: str | None = Field(description="the holding organization, if not a person")
+    holder_person_id: str | None = Field(description="the holding person, if not an organization")
+    holder_name: str | None = Field(description="the person's name (null for an organization)")
+    share: str = Field(description="the share held, a decimal fraction such as 0.6")
+
+
+class OwnershipKeyPersonOut(Answer):
+    person_id: str
+    name: str
+    role: str
+
+
+class OwnershipOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "org_id": "org_01M914SXESMNVASGPY2W9JNQHY",
+                    "shareholders": [
+                        {
+                            "holder_org_id": "org_01M914SXAX2MBXN56ER44JZV3F",
+                            "holder_person_id": None,
+                            "holder_name": None,
+                            "share": "0.6",
+                        }
+                    ],
+                    "key_persons": [
+                        {
+                            "person_id": "per_01M914SZKB4GQKPCRWGQRWC08C",
+                            "name": "张三",
+                            "role": "director",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    org_id: str
+    shareholders: list[OwnershipHolderOut]
+    key_persons: list[OwnershipKeyPersonOut]
+
+
+class RelatedLinkOut(Answer):
+    a: str = Field(description="one organization of the link")
+    b: str = Field(description="the other organization")
+    reason: str = Field(
+        description="control, common_controller, shared_key_person, shared_address, "
+        "shared_phone or shared_bank_account"
+    )
+    via: str = Field(description="what they share or who controls both; may be empty")
+
+
+class RelatedPartiesOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "org_id": "org_01M914SXESMNVASGPY2W9JNQHY",
+                    "group": ["org_01M914SXAX2MBXN56ER44JZV3F", "org_01M914SXESMNVASGPY2W9JNQHY"],
+                    "links": [
+                        {
+                            "a": "org_01M914SXAX2MBXN56ER44JZV3F",
+                            "b": "org_01M914SXESMNVASGPY2W9JNQHY",
+                            "reason": "control",
+                            "via": "",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    org_id: str
+    group: list[str] = Field(description="every organization of the related-party group")
+    links: list[RelatedLinkOut]

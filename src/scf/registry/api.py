@@ -295,7 +295,7 @@ def grant_agency(body: AgencyIn, uow: Uow) -> dict[str, Any]:
     return service.agency_dict(service.grant_agency(uow, body.agent_org_id))
 
 
-@router.get("/agencies", dependencies=[FILER])
+@router.get("/agencies", dependencies=[FILER], **answers(list[schemas.AgencyOut]))
 def list_agencies(uow: Uow) -> list[dict[str, Any]]:
     """The filing agencies the caller's organization granted or holds."""
     return [service.agency_dict(a) for a in service.list_agencies(uow)]
@@ -398,7 +398,17 @@ def search(q: Search, uow: PublicUow) -> dict[str, Any]:
     return {"query": q.as_dict(), "count": len(results), "results": results}
 
 
-@router.get("/search/certificate", response_model=None)
+@router.get(
+    "/search/certificate",
+    response_model=None,
+    responses={
+        200: {
+            "model": schemas.RegistryCertificateOut,
+            "description": "the signed certificate (JSON), or with format=html a printable page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def certificate(
     q: Search, uow: PublicUow, format: Annotated[str, Query(pattern="^(json|html)$")] = "json"
 ) -> dict[str, Any] | HTMLResponse:
@@ -421,7 +431,7 @@ def conflicts(body: ConflictsIn, uow: PublicUow) -> list[dict[str, Any]]:
     return [r.as_dict() for r in service.conflicts(uow, _refs(body.collateral, "collateral"))]
 
 
-@router.post("/priority")
+@router.post("/priority", **answers(schemas.RegistryPriorityOut))
 def priority(body: PriorityIn, uow: PublicUow) -> dict[str, Any]:
     """A priority report for one collateral (Civil Code Art. 414 and 768)."""
     ref = _refs([body.collateral], "collateral")[0]
@@ -437,7 +447,7 @@ def tree_head(uow: PublicUow) -> dict[str, Any]:
     return service.latest_tree_head(uow)
 
 
-@router.get("/log/sths")
+@router.get("/log/sths", **answers(list[schemas.RegistryTreeHeadOut]))
 def tree_heads(
     uow: PublicUow,
     since_size: Annotated[int, Query(ge=0)] = 0,
@@ -465,7 +475,11 @@ class CosignatureBody(Strict):
 @router.post(
     "/log/cosignatures",
     status_code=status.HTTP_201_CREATED,
-    responses={403: {"description": "the witness key is not one the registry trusts"}},
+    responses={
+        201: {"model": schemas.RegistryCosignaturesItemOut, "description": "the co-signature"},
+        403: {"description": "the witness key is not one the registry trusts"},
+    },
+    response_model=None,
 )
 def cosign(body: CosignatureBody, uow: PublicUow) -> dict[str, Any]:
     """A trusted witness's co-signature of a head it proved consistent with its last."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from scf.core.schema import Answer, MoneyOut
 from scf.registry.model import CollateralKind, RegistrationKind, Status
@@ -642,3 +642,49 @@ class RegistryFileRegistrationsOut(Answer):
     )
 
     filings: list[RegistryFileRegistrationOut]
+
+
+class RegistryCollateralKeyOut(Answer):
+    kind: str
+    identifier: str
+
+
+class RegistryUnregisteredInterestOut(Answer):
+    claimant: str = Field(description="the unregistered claimant as the request named it")
+    registered: bool = Field(description="always false: an interest without a registration")
+    notice_at: datetime | None = Field(description="when the debtor was first notified, if ever")
+
+
+class RegistryPriorityRankOut(Answer):
+    rank: int = Field(description="1 is paid first")
+    pro_rata: bool = Field(description="whether the interests of this rank share pro rata")
+    interests: list[RegistryRegistration5Out | RegistryUnregisteredInterestOut]
+
+
+class RegistryPriorityOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "collateral": {"kind": "receivable", "identifier": "e11992d6"},
+                    "as_of": "2025-03-03T02:00:00+00:00",
+                    "rule": "Civil Code Art. 414 and 768: registered before unregistered, ...",
+                    "ranks": [
+                        {
+                            "rank": 1,
+                            "pro_rata": False,
+                            "interests": [
+                                {"claimant": "bank A", "registered": False, "notice_at": None}
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    collateral: RegistryCollateralKeyOut
+    as_of: datetime
+    rule: str = Field(description="the priority rule applied, in words")
+    ranks: list[RegistryPriorityRankOut]

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from scf.core.schema import Name, Note, Page, RequestModel
+from scf.core.schema import Name, Note, Page, RequestModel, answers
 from scf.deps import Paging, Uow, roles_allowed
-from scf.risk import service
+from scf.risk import schemas, service
 from scf.risk.tables import RiskAlertRow, RiskModelRow
 
 router = APIRouter(prefix="/risk", tags=["risk"])
@@ -183,7 +183,7 @@ def resolve(alert_id: str, body: ResolveIn, uow: Uow) -> AlertOut:
     return _alert(service.resolve_alert(uow, alert_id, body.resolution))
 
 
-@router.get("/contagion/{org_id}", dependencies=[PLATFORM])
+@router.get("/contagion/{org_id}", dependencies=[PLATFORM], **answers(schemas.ContagionOut))
 def contagion(org_id: str, uow: Uow) -> dict[str, Any]:
     """If this core enterprise defaulted: the exposure reaching each party, tier by tier."""
     out = service.contagion_of(uow, org_id)

@@ -226,7 +226,12 @@ def file_orders(body: OrderBatch, uow: Uow, key: IdempotencyKey = None) -> dict[
     )
 
 
-@router.post("/shipments", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
+@router.post(
+    "/shipments",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SHIPPERS],
+    **answers(schemas.TradeUploadCsvOut, 201),
+)
 def file_shipments(body: ShipmentBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File delivery notes or waybills, and goods receipts."""
     items = [
@@ -285,7 +290,12 @@ async def upload_csv(
     )
 
 
-@router.post("/files", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+@router.post(
+    "/files",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeUploadFileOut, 201),
+)
 async def upload_file(
     request: Request,
     uow: Uow,
@@ -305,7 +315,7 @@ async def upload_file(
     return service.idempotent.answer(uow, key, command, raw, run)
 
 
-@router.post("/validate")
+@router.post("/validate", **answers(schemas.TradeValidateFileOut))
 async def validate_file(
     request: Request, uow: Uow, quick: Annotated[bool, Query()] = False
 ) -> dict[str, Any]:
@@ -337,7 +347,9 @@ def get_receivable(receivable_id: str, uow: Uow) -> dict[str, Any]:
     return service.get_receivable(uow, receivable_id).as_dict()
 
 
-@router.post("/receivables/confirm", dependencies=[ENTERPRISES])
+@router.post(
+    "/receivables/confirm", dependencies=[ENTERPRISES], **answers(schemas.TradeConfirmBatchOut)
+)
 def confirm_batch(body: ConfirmBatch, uow: Uow) -> dict[str, Any]:
     """The debtor confirms several receivables; all or none."""
     items = [(it.receivable_id, it.money()) for it in body.items]
@@ -354,7 +366,11 @@ def confirm(receivable_id: str, body: ConfirmIn, uow: Uow) -> dict[str, Any]:
     return service.confirm_receivable(uow, receivable_id, body.money()).as_dict()
 
 
-@router.post("/receivables/{receivable_id}/dispute", dependencies=[ENTERPRISES])
+@router.post(
+    "/receivables/{receivable_id}/dispute",
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeReceivableOut),
+)
 def dispute(receivable_id: str, body: DisputeIn, uow: Uow) -> dict[str, Any]:
     """The debtor (an enterprise) disputes a receivable it owes, giving a reason; strangers
     get 404."""
@@ -367,21 +383,21 @@ def assessment(receivable_id: str, uow: Uow) -> dict[str, Any]:
     return service.assess_receivable(uow, receivable_id).as_dict()
 
 
-@router.get("/invoices/{invoice_id}")
+@router.get("/invoices/{invoice_id}", **answers(schemas.TradeInvoiceOut))
 def get_invoice(invoice_id: str, uow: Uow) -> dict[str, Any]:
     """One invoice or credit note with its lines. Only its seller, its buyer, a consent holder
     or the platform see it; anyone else gets 404."""
     return service.get_invoice(uow, invoice_id)
 
 
-@router.get("/invoices/{invoice_id}/match")
+@router.get("/invoices/{invoice_id}/match", **answers(schemas.TradeMatchOut))
 def match(invoice_id: str, uow: Uow) -> dict[str, Any]:
     """Three- and four-way match of the invoice to order, deliveries, receipts, payments."""
     service.get_invoice(uow, invoice_id)
     return service.match_invoice(uow, invoice_id).as_dict()
 
 
-@router.get("/summary/{org_id}", dependencies=[SUMMARY_READERS])
+@router.get("/summary/{org_id}", dependencies=[SUMMARY_READERS], **answers(schemas.TradeSummaryOut))
 def summary(org_id: str, uow: Uow) -> dict[str, Any]:
     """Trade aggregates of an organization (regulator, operator, institutions by consent)."""
     from scf.parties import service as parties
@@ -401,7 +417,7 @@ def check(body: FingerprintIn, uow: Uow) -> dict[str, Any]:
     return service.check_fingerprint(uow, body.fingerprint).as_dict()
 
 
-@router.post("/fingerprints/submit", dependencies=[SUBMITTERS])
+@router.post("/fingerprints/submit", dependencies=[SUBMITTERS], **answers(schemas.TradeCheckOut))
 def submit(body: FingerprintIn, uow: Uow) -> dict[str, Any]:
     """An institution records that an invoice was offered to it, and learns if it was elsewhere."""
     return service.submit_fingerprint(uow, body.fingerprint).as_dict()

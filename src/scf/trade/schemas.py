@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from scf.core.schema import Answer, MoneyOut
 
@@ -208,7 +208,7 @@ class TradeFileInvoicesOut(Answer):
 
 class TradeFilePaymentsPaymentOut(Answer):
     amount: MoneyOut
-    invoice_id: str
+    invoice_id: str | None = Field(description="the invoice it was matched to; null if none")
     matched: bool
     payment_id: str
 
@@ -233,3 +233,224 @@ class TradeFilePaymentsOut(Answer):
     )
 
     payments: list[TradeFilePaymentsPaymentOut]
+
+
+class TradeConfirmBatchOut(Answer):
+    items: list[TradeReceivableOut] = Field(description="the confirmed receivables, in order")
+
+
+class TradeInvoiceLineOut(Answer):
+    line_no: int
+    item: str
+    quantity: str = Field(description="a decimal string")
+    unit_price: str = Field(description="a decimal string, before tax")
+    order_line_no: int | None = Field(description="the purchase order line it bills, if named")
+
+
+class TradeInvoicePayeeOut(Answer):
+    name: str | None
+    id: str | None = Field(description="the payee's identifier as the invoice gives it")
+
+
+class TradeInvoiceOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "inv_01M914ZQ9WDSGHPXNTJWV20FN4",
+                    "kind": "invoice",
+                    "number": "24440000000000000042",
+                    "invoice_code": None,
+                    "seller_org_id": "org_01M914ZQ9WDSGHPXNTJWV20FN5",
+                    "buyer_org_id": "org_01M914ZQ9WDSGHPXNTJWV20FN6",
+                    "seller_uscc": "91440300000000211X",
+                    "buyer_uscc": "91440300000000212Y",
+                    "issue_date": "2025-03-01",
+                    "due_date": "2025-06-01",
+                    "amount_without_tax": {"amount": "1000.00", "currency": "CNY"},
+                    "tax": {"amount": "130.00", "currency": "CNY"},
+                    "total": {"amount": "1130.00", "currency": "CNY"},
+                    "payable": {"amount": "1130.00", "currency": "CNY"},
+                    "order_number": None,
+                    "credited_invoice_id": None,
+                    "payee": None,
+                    "source": "api",
+                    "fingerprint": "e11992d653d01f868dd3738ed02df6f3485599cc50f2d1ec2882a0300d9211a2",  # noqa: E501
+                    "lines": [
+                        {
+                            "line_no": 1,
+                            "item": "battery cells",
+                            "quantity": "10",
+                            "unit_price": "100.00",
+                            "order_line_no": None,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    id: str
+    kind: str = Field(description="invoice or credit_note")
+    number: str
+    invoice_code: str | None = Field(description="the VAT invoice code of a paper-era fapiao")
+    seller_org_id: str
+    buyer_org_id: str
+    seller_uscc: str
+    buyer_uscc: str
+    issue_date: date
+    due_date: date
+    amount_without_tax: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+    payable: MoneyOut = Field(description="what is still to pay after credit notes")
+    order_number: str | None
+    credited_invoice_id: str | None = Field(description="for a credit note, the invoice it credits")
+    payee: TradeInvoicePayeeOut | None = Field(description="a payee other than the seller, if any")
+    source: str = Field(description="how it arrived: api, csv, ubl, cii, ...")
+    fingerprint: str = Field(description="the platform fingerprint of the invoice (64 hex)")
+    lines: list[TradeInvoiceLineOut]
+
+
+class TradeMatchOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "matched",
+                    "issues": [
+                        {
+                            "code": "NO_ORDER",
+                            "message": "No contract or purchase order backs the invoice.",
+                            "evidence": {"invoice": "24440000000000000042"},
+                        }
+                    ],
+                    "lines": [],
+                }
+            ]
+        },
+    )
+
+    status: str = Field(
+        description="how far the documents agree (matched, partial, unmatched, ...)"
+    )
+    issues: list[TradeAssessmentReasonOut] = Field(
+        description="each disagreement: a stable code, a sentence and its evidence"
+    )
+    lines: list[dict[str, Any]] = Field(
+        description="per invoice line, the order line it matched and the quantities compared "
+        "(an open object: its fields follow the match rules)"
+    )
+
+
+class TradeSummaryOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "org_id": "org_01M914ZQ9WDSGHPXNTJWV20FN5",
+                    "invoices_issued": 12,
+                    "invoices_received": 3,
+                    "sales_by_month": {"2025-02": {"CNY": "113000.00"}},
+                    "customers": 2,
+                    "suppliers": 1,
+                    "top_customer_share": "0.75",
+                    "receivables": 12,
+                    "confirmation_rate": "0.5",
+                    "dispute_rate": "0",
+                    "credit_notes": 0,
+                    "payments_matched": 4,
+                    "median_days_to_pay": 58,
+                    "first_invoice": "2024-09-02",
+                    "last_invoice": "2025-02-27",
+                }
+            ]
+        },
+    )
+
+    org_id: str
+    invoices_issued: int
+    invoices_received: int
+    sales_by_month: dict[str, dict[str, str]] = Field(
+        description="per month (YYYY-MM), per currency, the amount invoiced as a decimal string"
+    )
+    customers: int
+    suppliers: int
+    top_customer_share: str = Field(description="the largest customer's share of sales, 0 to 1")
+    receivables: int
+    confirmation_rate: str = Field(description="share of receivables the debtor confirmed")
+    dispute_rate: str = Field(description="share of receivables the debtor disputed")
+    credit_notes: int
+    payments_matched: int
+    median_days_to_pay: int | None = Field(description="from issue to payment; null if none paid")
+    first_invoice: date | None
+    last_invoice: date | None
+
+
+class TradeUploadFileOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"invoice_ids": ["inv_01M914ZQ9WDSGHPXNTJWV20FN4"], "payments": []}]
+        },
+    )
+
+    invoice_ids: list[str] = Field(description="the invoices recorded from an e-invoice")
+    payments: list[TradeFilePaymentsPaymentOut] = Field(
+        description="the payments recorded from a camt statement's credit entries"
+    )
+
+
+class TradeFindingOut(Answer):
+    rule: str = Field(description="the rule id (an official EN 16931 rule or the platform's)")
+    flag: str = Field(description="fatal, error or warning")
+    location: str = Field(description="where in the document (an XPath)")
+    message: str
+    source: str = Field(description="which rule set raised it")
+
+
+class TradeValidateFileOut(Answer):
+    """What the platform read from the file and every rule it broke. The document's own
+    fields (parties, totals, lines, references) are open objects as the file gives them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "einvoice",
+                    "failed_rules": [],
+                    "failures": [],
+                    "warnings": [],
+                    "validation": {"valid": True, "mode": "quick", "artifacts": {}},
+                }
+            ]
+        },
+    )
+
+    kind: str = Field(description="einvoice or camt")
+    syntax: str | None = Field(default=None, description="UBL or CII (e-invoices only)")
+    document_kind: str | None = Field(default=None, description="invoice or credit_note")
+    number: str | None = None
+    issue_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
+    due_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
+    currency: str | None = None
+    parties: dict[str, Any] | None = Field(default=None, description="seller, buyer and payee")
+    assigned_to_factor: bool | None = None
+    totals: dict[str, Any] | None = None
+    lines: list[dict[str, Any]] | None = None
+    order_ref: str | None = None
+    billing_refs: list[Any] | None = None
+    entries: list[dict[str, Any]] | None = Field(
+        default=None, description="a statement's booked entries (camt only)"
+    )
+    failed_rules: list[str]
+    failures: list[TradeFindingOut] = Field(description="findings that refuse the document")
+    warnings: list[TradeFindingOut]
+    validation: dict[str, Any] | None = Field(
+        default=None,
+        description="e-invoices: valid, mode (quick or official) and the artifacts' versions",
+    )
