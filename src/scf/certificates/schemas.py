@@ -7,7 +7,6 @@ run check every real answer against them."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -227,6 +226,12 @@ class CertificatesReconcileMatchedOut(Answer):
     payee_org_id: str
 
 
+class CertificatesReconcileUnmatchedOut(Answer):
+    entry: int = Field(description="the entry's position in the statement, from 1")
+    reason: str
+    amount: MoneyOut | None = None
+
+
 class CertificatesReconcileOut(Answer):
     model_config = ConfigDict(
         extra="forbid",
@@ -253,7 +258,9 @@ class CertificatesReconcileOut(Answer):
     duplicates: list[CertificatesReconcileDuplicateOut]
     entries: int
     matched: list[CertificatesReconcileMatchedOut]
-    unmatched: list[Any]  # empty seen
+    unmatched: list[CertificatesReconcileUnmatchedOut] = Field(
+        description="entries no instructed payment of the caller's certificates explains"
+    )
 
 
 class CertificatesSetCapOut(Answer):

@@ -138,10 +138,15 @@ class ApplicationOut(Answer):
     accepted_offer_id: str | None
     amount: MoneyOut
     applicant_org_id: str
-    asset: dict[str, Any]  # OPEN
+    asset: dict[str, Any] = Field(
+        description="the financed asset as the application named it (open: its fields depend "
+        "on the scenario, e.g. receivable_id and recourse)"
+    )
     channel: str
     checks: list[ApplicationCheckOut]
-    collateral: list[Any]  # OPEN
+    collateral: list[dict[str, Any]] = Field(
+        description="the collateral registered for it (kind, identifier, quantity)"
+    )
     cover_policy_id: str | None
     debtor_org_id: str | None
     decided_at: datetime | None
@@ -149,7 +154,10 @@ class ApplicationOut(Answer):
     due_on: date
     due_provisional: bool
     due_requested_on: date
-    evidence: dict[str, Any]  # OPEN
+    evidence: dict[str, Any] = Field(
+        description="what the scenario's checks found (open: authenticity score and reasons, "
+        "fingerprints, the disbursement once paid, ...)"
+    )
     funder_org_id: str | None
     funder_org_ids: list[str]
     id: str
@@ -653,14 +661,16 @@ class ProductOut(Answer):
 
     active: bool
     base_rate: str
-    exclusive_chains: list[Any]  # empty seen
+    exclusive_chains: list[str] = Field(description="chain tags the product is limited to")
     fee: MoneyOut
     funder_org_id: str
     id: str
     max_amount: MoneyOut
     name: str
     offer_validity_hours: int
-    rate_groups: list[Any]  # OPEN
+    rate_groups: list[dict[str, Any]] = Field(
+        description="the product's rate groups as the funder defined them (open objects)"
+    )
     scenario: str
 
 

@@ -61,11 +61,15 @@ class PartiesAccessLogOut(Answer):
 
 class PartiesAuditItemOut(Answer):
     action: str
-    after: dict[str, Any]  # OPEN
+    after: dict[str, Any] = Field(
+        description="the record after the change (an open object: the aggregate's own fields)"
+    )
     aggregate_id: str
     aggregate_type: str
     at: datetime
-    before: dict[str, Any] | None  # OPEN
+    before: dict[str, Any] | None = Field(
+        description="the record before the change; null when it was created"
+    )
     id: int
     org_id: str
     request_id: str | None

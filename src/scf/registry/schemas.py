@@ -127,7 +127,7 @@ class RegistryRegistrationOut(Answer):
     at: datetime
     case_reference: str | None = None
     changes: RegistryRegistrationChangeOut | None = None
-    collateral: list[Any] | None = None  # OPEN
+    collateral: list[dict[str, Any]] | None = None
     commodity: str | None = None
     description: str | None = None
     expires_at: datetime | None = None
@@ -325,7 +325,7 @@ class RegistryRegistration3Out(Answer):
     amount: MoneyOut | None = None
     at: datetime
     changes: RegistryRegistration3ChangeOut | None = None
-    collateral: list[Any] | None = None  # OPEN
+    collateral: list[dict[str, Any]] | None = None
     description: str | None = None
     expires_at: datetime | None = None
     filer: RegistryRegistrationFilerOut | None = None
@@ -387,7 +387,7 @@ class ObjectionOut(Answer):
 class RegistryRegistration2Out(Answer):
     amount: MoneyOut
     cancelled_at: datetime | None
-    collateral: list[Any]  # OPEN
+    collateral: list[dict[str, Any]]
     description: str
     expires_at: datetime
     grantors: list[RegistryRegistration2GrantorOut]
@@ -405,7 +405,7 @@ class RegistryRegistration2Out(Answer):
 
 
 class RegistrySearchQueryOut(Answer):
-    collateral: str | None  # only null seen
+    collateral: RegistryCollateralKeyOut | None = Field(description="the collateral searched for")
     grantor_name: str | None
     grantor_uscc: str | None
     include_history: bool
@@ -421,7 +421,7 @@ class RegistryRegistration4MatchOut(Answer):
 class RegistryRegistration4Out(Answer):
     amount: MoneyOut | None
     cancelled_at: datetime | None
-    collateral: list[Any]  # OPEN
+    collateral: list[dict[str, Any]]
     description: str
     expires_at: datetime
     grantors: list[RegistryRegistration2GrantorOut]
@@ -533,7 +533,7 @@ class RegistryRegistration5Out(Answer):
 
     amount: MoneyOut | None
     cancelled_at: datetime | None
-    collateral: list[Any]  # OPEN
+    collateral: list[dict[str, Any]]
     description: str
     expires_at: datetime
     grantors: list[RegistryRegistration2GrantorOut]
@@ -541,7 +541,7 @@ class RegistryRegistration5Out(Answer):
     kind: RegistrationKind
     last_seq: int
     number: str
-    objections: list[Any]  # empty seen
+    objections: list[ObjectionOut]
     registered_at: datetime
     secured_party: RegistryRegistration2GrantorOut
     seq: int

@@ -116,7 +116,9 @@ class SupervisionAlertsItemOut(Answer):
 
     alert_id: str
     assignee: str | None
-    evidence: dict[str, Any]  # OPEN
+    evidence: dict[str, Any] = Field(
+        description="the figures the alert was raised on (open, per alert kind)"
+    )
     kind: str
     notes: list[SupervisionAlertsItemNoteOut]
     org_id: str | None
@@ -163,10 +165,10 @@ class SupervisionOrganization2Out(Answer):
     district: str
     founded_on: date
     id: str
-    licence_authority: str | None  # only null seen
+    licence_authority: str | None
     licence_expires_on: date | None
-    licence_no: str | None  # only null seen
-    licence_scope: str | None  # only null seen
+    licence_no: str | None
+    licence_scope: str | None
     name: str
     phone: str
     registered_capital: MoneyOut
@@ -184,7 +186,7 @@ class ReceivableOut(Answer):
     fingerprints: list[str]
     id: str
     invoice_ids: list[str]
-    paid: str | None  # only null seen
+    paid: MoneyOut | None
     seller_org_id: str
     status: str
     unused_confirmed: MoneyOut
@@ -192,15 +194,17 @@ class ReceivableOut(Answer):
 
 
 class SupervisionEnterpriseOut(Answer):
-    alerts: list[Any]  # empty seen
+    alerts: list[dict[str, Any]] = Field(
+        description="its alerts from every room (as GET /supervision/alerts)"
+    )
     financings: list[PieceFinancingOut]
-    findings: list[Any]  # empty seen
+    findings: list[dict[str, Any]] = Field(description="the risk room's graph findings on it")
     graph: SupervisionEnterpriseGraphOut
-    lists: list[Any]  # empty seen
+    lists: list[dict[str, Any]] = Field(description="its black, red and white list entries")
     names: dict[str, str]
     organization: SupervisionOrganization2Out
     receivables: list[ReceivableOut]
-    score: str | None  # only null seen
+    score: dict[str, Any] | None = Field(description="its latest risk score, if scored")
 
 
 class SupervisionIndicatorsAlertBySourceValueOut(Answer):
@@ -218,11 +222,11 @@ class SupervisionIndicatorsAlertOut(Answer):
 
 class SupervisionIndicatorsCreditAmountOut(Answer):
     certificates: list[MoneyOut]
-    certificates_defaulted: list[Any]  # empty seen
+    certificates_defaulted: list[MoneyOut]
     certificates_overdue: list[MoneyOut]
     financings: list[MoneyOut]
-    financings_defaulted: list[Any]  # empty seen
-    financings_overdue: list[Any]  # empty seen
+    financings_defaulted: list[MoneyOut]
+    financings_overdue: list[MoneyOut]
 
 
 class SupervisionIndicatorsCreditQualityOut(Answer):
@@ -356,7 +360,7 @@ class SupervisionListEntryLicenceOut(Answer):
     expires_on: date | None
     number: str
     roles: list[str]
-    scope: str | None  # only null seen
+    scope: str | None
     valid: bool
 
 
@@ -407,7 +411,7 @@ class SupervisionListEntryOut(Answer):
     kind: str
     licence: SupervisionListEntryLicenceOut | None = None
     lifted_at: datetime | None
-    lifted_reason: str | None  # only null seen
+    lifted_reason: str | None
     listed_on: date
     live: bool
     name: str

@@ -274,7 +274,7 @@ def csv_templates() -> dict[str, Any]:
     "/csv/{kind}",
     status_code=status.HTTP_201_CREATED,
     dependencies=[SHIPPERS],
-    **answers(schemas.TradeUploadCsvOut, 201),
+    **answers(schemas.TradeUploadCsvOut | schemas.TradeFilePaymentsOut, 201),
 )
 async def upload_csv(
     kind: str, request: Request, uow: Uow, key: IdempotencyKey = None

@@ -129,7 +129,9 @@ class TradeListReceivablesOut(Answer):
 
 class TradeAssessmentReasonOut(Answer):
     code: str
-    evidence: dict[str, Any]  # OPEN
+    evidence: dict[str, Any] = Field(
+        description="the figures behind the reason (an open object, per reason code)"
+    )
     message: str
 
 
@@ -443,7 +445,7 @@ class TradeValidateFileOut(Answer):
     totals: dict[str, Any] | None = None
     lines: list[dict[str, Any]] | None = None
     order_ref: str | None = None
-    billing_refs: list[Any] | None = None
+    billing_refs: list[str] | None = None
     entries: list[dict[str, Any]] | None = Field(
         default=None, description="a statement's booked entries (camt only)"
     )
