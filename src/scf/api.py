@@ -293,6 +293,17 @@ class ReadyOut(Answer):
     database: str = Field(description="the database's SQLAlchemy dialect: sqlite or postgresql")
 
 
+READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": ReadyOut, "description": "the database answers and is migrated"},
+    503: {
+        "description": "the database does not answer, or is not migrated",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    },
+}
+
+
 def _room_router(module: str) -> Callable[[], Any]:
     def load() -> Any:
         import importlib
@@ -410,20 +421,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         """Liveness: the process answers. No token needed; never touches the database."""
         return {"status": "ok", "version": __version__}
 
-    @app.get(
-        "/readyz",
-        tags=["health"],
-        response_model=None,
-        responses={
-            200: {"model": ReadyOut, "description": "the database answers and is migrated"},
-            503: {
-                "description": "the database does not answer, or is not migrated",
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
-            },
-        },
-    )
+    @app.get("/readyz", tags=["health"], response_model=None, responses=READY_RESPONSES)
     def readyz() -> dict[str, Any] | JSONResponse:
         """Readiness: the database answers and every migration is applied. No token needed;
         answers 503 (problem+json, `database_unavailable` or `database_not_migrated` with the
