@@ -242,10 +242,12 @@ class RegistryKeysItemOut(Answer):
 
     algorithm: str
     current: bool
-    first_used_at: datetime
+    first_used_at: datetime | None = Field(
+        description="when it first signed a head; null for a key that has signed none yet"
+    )
     key_id: str
-    public_key: str
-    seq: int | None
+    public_key: str = Field(description="the Ed25519 public key, hex")
+    seq: int | None = Field(description="the key's place in the rotation; null before it signed")
 
 
 class RegistryConsistencyOut(Answer):
