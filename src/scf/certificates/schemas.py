@@ -84,7 +84,7 @@ class CertificatesUpcomingItemOut(Answer):
     issuer_org_id: str
     maturity_on: date
     maturity_provisional: bool
-    maturity_requested_on: date
+    maturity_requested_on: date | None
     status: CertificateStatus
     unpaid: MoneyOut
 
@@ -130,14 +130,14 @@ class CertificatesExposureReportOut(Answer):
     issuer_org_id: str
     maturity_on: date
     maturity_provisional: bool
-    maturity_requested_on: date
+    maturity_requested_on: date | None
     paid: MoneyOut
     status: CertificateStatus
     unpaid: MoneyOut
 
 
 class CertificatesLineageTreeTradeBackgroundOut(Answer):
-    receivable_id: str
+    receivable_id: str | None
 
 
 class CertificatesLineageTreeOut(Answer):

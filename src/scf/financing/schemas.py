@@ -153,7 +153,7 @@ class ApplicationOut(Answer):
     decision_seconds: int | None
     due_on: date
     due_provisional: bool
-    due_requested_on: date
+    due_requested_on: date | None
     evidence: dict[str, Any] = Field(
         description="what the scenario's checks found (open: authenticity score and reasons, "
         "fingerprints, the disbursement once paid, ...)"
@@ -324,7 +324,7 @@ class DiscountProgramOut(Answer):
     id: str
     pay_on: date
     pay_provisional: bool
-    pay_requested_on: date
+    pay_requested_on: date | None
     result: DiscountProgramResultOut | None
     status: str
 

@@ -19,8 +19,8 @@ class PartiesAccessLogItemOut(Answer):
     basis: str
     consent_id: str | None
     id: int
-    reader_org_id: str
-    reader_user_id: str
+    reader_org_id: str | None
+    reader_user_id: str | None
     resource: str
     scope: str
     subject_org_id: str

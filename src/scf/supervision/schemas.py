@@ -527,8 +527,8 @@ class CaseOut(Answer):
     )
 
     alert_id: str
-    assigned_at: datetime
-    assignee: str
+    assigned_at: datetime | None
+    assignee: str | None
     id: str
     notes: list[SupervisionAlertsItemNoteOut]
     opened_at: datetime
