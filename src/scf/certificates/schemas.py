@@ -17,9 +17,11 @@ from scf.core.schema import Answer, MoneyOut
 class CertificatesReachTierOut(Answer):
     amounts: list[MoneyOut]
     enterprises: int
-    hops: int
+    hops: int = Field(description="transfers that reached this tier")
     smes: int
-    tier: int
+    tier: int = Field(
+        description="supply chain tier: 1 for the core enterprise's direct suppliers, 2 beyond, ..."
+    )
 
 
 class CertificatesReachOut(Answer):
@@ -56,7 +58,7 @@ class CertificatesReachOut(Answer):
     financed: list[MoneyOut]
     issued: list[MoneyOut]
     max_tier: int
-    smes_reached: int
+    smes_reached: int = Field(description="distinct SMEs that held a piece")
     tiers: list[CertificatesReachTierOut]
 
 
@@ -80,13 +82,17 @@ class CertificatesUpcomingItemOut(Answer):
     )
 
     certificate_id: str
-    holders: int
+    holders: int = Field(description="how many holders of record are still owed")
     issuer_org_id: str
     maturity_on: date
-    maturity_provisional: bool
-    maturity_requested_on: date | None
+    maturity_provisional: bool = Field(
+        description="whether the maturity was rolled on a provisional holiday schedule"
+    )
+    maturity_requested_on: date | None = Field(
+        description="the maturity asked for, before rolling to a working day"
+    )
     status: CertificateStatus
-    unpaid: MoneyOut
+    unpaid: MoneyOut = Field(description="what is still to pay at maturity")
 
 
 class CertificatesExposureReportHolderOut(Answer):
@@ -126,14 +132,20 @@ class CertificatesExposureReportOut(Answer):
 
     certificate_id: str
     face: MoneyOut
-    holders: list[CertificatesExposureReportHolderOut]
+    holders: list[CertificatesExposureReportHolderOut] = Field(
+        description="how many holders of record are still owed"
+    )
     issuer_org_id: str
     maturity_on: date
-    maturity_provisional: bool
-    maturity_requested_on: date | None
+    maturity_provisional: bool = Field(
+        description="whether the maturity was rolled on a provisional holiday schedule"
+    )
+    maturity_requested_on: date | None = Field(
+        description="the maturity asked for, before rolling to a working day"
+    )
     paid: MoneyOut
     status: CertificateStatus
-    unpaid: MoneyOut
+    unpaid: MoneyOut = Field(description="what is still to pay at maturity")
 
 
 class CertificatesLineageTreeTradeBackgroundOut(Answer):
@@ -143,13 +155,17 @@ class CertificatesLineageTreeTradeBackgroundOut(Answer):
 class CertificatesLineageTreeOut(Answer):
     children: list[CertificatesLineageTreeOut]
     face: MoneyOut
-    from_org_id: str | None
+    from_org_id: str | None = Field(
+        description="who passed the piece on; null for the first holder"
+    )
     holder_org_id: str
-    origin: str
+    origin: str = Field(description="how the piece came to be: issue, split, transfer or financing")
     piece_id: str
-    registration_id: str | None
+    registration_id: str | None = Field(description="the registry filing behind it, if any")
     status: PieceStatus
-    tier: int
+    tier: int = Field(
+        description="supply chain tier: 1 for the core enterprise's direct suppliers, 2 beyond, ..."
+    )
     trade_background: CertificatesLineageTreeTradeBackgroundOut | None
 
 
@@ -207,21 +223,25 @@ class CertificatesLineageOut(Answer):
     )
 
     certificate_id: str
-    deepest_tier: int
+    deepest_tier: int = Field(description="the farthest tier a piece of the certificate reached")
     face: MoneyOut
     receivable_ids: list[str]
     tree: CertificatesLineageTreeOut
 
 
 class CertificatesReconcileDuplicateOut(Answer):
-    end_to_end_id: str
+    end_to_end_id: str = Field(
+        description="the ISO 20022 end-to-end id that ties the payment to its statement entry"
+    )
     entry: int
 
 
 class CertificatesReconcileMatchedOut(Answer):
     amount: MoneyOut
     certificate_id: str
-    end_to_end_id: str
+    end_to_end_id: str = Field(
+        description="the ISO 20022 end-to-end id that ties the payment to its statement entry"
+    )
     entry: int
     payee_org_id: str
 

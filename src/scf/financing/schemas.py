@@ -25,7 +25,7 @@ class ApplicationCheckOut(Answer):
 
 
 class OfferPricingBreakdownOut(Answer):
-    base_rate: str
+    base_rate: str = Field(description="the product's annual base rate, a decimal string")
     cover_ratio: str
     cover_reduction: str
     formula: str
@@ -42,8 +42,10 @@ class OfferPricingOut(Answer):
     fee: MoneyOut
     interest: MoneyOut
     premium: MoneyOut
-    proceeds: MoneyOut
-    rate: str
+    proceeds: MoneyOut = Field(
+        description="what the seller receives: the amount less interest and fees"
+    )
+    rate: str = Field(description="the annual rate, a decimal string (0.05 is 5%)")
     value_date: date
 
 
@@ -98,8 +100,10 @@ class OfferOut(Answer):
     id: str
     interest: MoneyOut
     pricing: OfferPricingOut
-    proceeds: MoneyOut
-    rate: str
+    proceeds: MoneyOut = Field(
+        description="what the seller receives: the amount less interest and fees"
+    )
+    rate: str = Field(description="the annual rate, a decimal string (0.05 is 5%)")
     status: OfferStatus
 
 
@@ -125,13 +129,13 @@ class ReservationOut(Answer):
     asset: str
     funder: str
     funder_org_id: str
-    held: bool
+    held: bool = Field(description="whether the reservation still holds the asset")
     id: str
     offer_id: str
     released_at: datetime | None
     released_because: str | None
     reserved_at: datetime
-    until: datetime
+    until: datetime = Field(description="when the reservation lapses unless the financing proceeds")
 
 
 class ApplicationOut(Answer):
@@ -142,7 +146,9 @@ class ApplicationOut(Answer):
         description="the financed asset as the application named it (open: its fields depend "
         "on the scenario, e.g. receivable_id and recourse)"
     )
-    channel: str
+    channel: str = Field(
+        description="standard, or green for red-listed applicants' fast automatic decisions"
+    )
     checks: list[ApplicationCheckOut]
     collateral: list[dict[str, Any]] = Field(
         description="the collateral registered for it (kind, identifier, quantity)"
@@ -150,10 +156,14 @@ class ApplicationOut(Answer):
     cover_policy_id: str | None
     debtor_org_id: str | None
     decided_at: datetime | None
-    decision_seconds: int | None
+    decision_seconds: int | None = Field(description="seconds from submission to the decision")
     due_on: date
-    due_provisional: bool
-    due_requested_on: date | None
+    due_provisional: bool = Field(
+        description="whether the due date was rolled on a provisional holiday schedule"
+    )
+    due_requested_on: date | None = Field(
+        description="the due date asked for, before rolling to a working day"
+    )
     evidence: dict[str, Any] = Field(
         description="what the scenario's checks found (open: authenticity score and reasons, "
         "fingerprints, the disbursement once paid, ...)"
@@ -165,7 +175,7 @@ class ApplicationOut(Answer):
     offers: list[OfferOut]
     outstanding: MoneyOut
     payment_redirect: ApplicationPaymentRedirectOut | None
-    priority: int
+    priority: int = Field(description="queue priority for review (higher first)")
     registrations: list[RegistrationOut]
     repaid: MoneyOut
     reservations: list[ReservationOut]
@@ -207,10 +217,14 @@ class BillOut(Answer):
     id: str
     issued_on: date
     package_no: str
-    parent_id: str | None
+    parent_id: str | None = Field(
+        description="the piece it was split or passed from; null for the first piece"
+    )
     status: str
-    sub_from: int
-    sub_to: int
+    sub_from: int = Field(
+        description="the first sub-bill number of the range held (splittable bills)"
+    )
+    sub_to: int = Field(description="the last sub-bill number of the range held")
 
 
 class FinancingDecisionTimesGreenOut(Answer):
@@ -272,7 +286,7 @@ class DiscountBidOut(Answer):
     days: int
     discount: MoneyOut
     id: str
-    rate: str
+    rate: str = Field(description="the annual rate, a decimal string (0.05 is 5%)")
     receivable_id: str
     status: str
     supplier_org_id: str
@@ -375,10 +389,14 @@ class MarginCallOut(Answer):
 
     application_id: str
     id: str
-    ltv: str
-    shortfall: MoneyOut
+    ltv: str = Field(
+        description="loan-to-value: the financing outstanding over the goods' market value"
+    )
+    shortfall: MoneyOut = Field(
+        description="what the applicant must repay or pledge to cure the call"
+    )
     status: str
-    threshold: str
+    threshold: str = Field(description="the loan-to-value above which a margin call is raised")
 
 
 class FinancingReportVolumeOut(Answer):
@@ -596,7 +614,9 @@ class CoverPolicyOut(Answer):
     kind: str
     limit: MoneyOut
     premium_rate: str
-    used: MoneyOut
+    used: MoneyOut = Field(
+        description="the part of the confirmed amount already used for financing or certificates"
+    )
 
 
 class FinancingMarkToMarketItemOut(Answer):
@@ -615,7 +635,9 @@ class FinancingMarkToMarketItemOut(Answer):
     )
 
     application_id: str
-    ltv: str
+    ltv: str = Field(
+        description="loan-to-value: the financing outstanding over the goods' market value"
+    )
     margin_call: bool
     value: MoneyOut
 
@@ -660,7 +682,7 @@ class ProductOut(Answer):
     )
 
     active: bool
-    base_rate: str
+    base_rate: str = Field(description="the product's annual base rate, a decimal string")
     exclusive_chains: list[str] = Field(description="chain tags the product is limited to")
     fee: MoneyOut
     funder_org_id: str

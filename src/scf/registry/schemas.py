@@ -78,10 +78,12 @@ class RegistryCosignaturesItemOut(Answer):
         },
     )
 
-    root_hash: str
-    signature: str
-    timestamp_ms: int
-    tree_size: int
+    root_hash: str = Field(description="the Merkle tree root of the log at this size, hex")
+    signature: str = Field(description="the Ed25519 signature, as the log encodes it")
+    timestamp_ms: int = Field(
+        description="when the head was signed, in milliseconds since the Unix epoch"
+    )
+    tree_size: int = Field(description="how many leaves the log has in this head")
     witness_key_id: str
     witness_public_key: str
     witnessed_ms: int
@@ -217,7 +219,7 @@ class RegistryLogEntriesItemOut(Answer):
     )
 
     data: str
-    leaf_index: int
+    leaf_index: int = Field(description="the filing's leaf in the registry's Merkle log, from 0")
     op: str
     record: RegistryRegistrationOut
     seq: int
@@ -286,8 +288,8 @@ class RegistryInclusionOut(Answer):
 
     audit_path: list[str]
     leaf_hash: str
-    leaf_index: int
-    tree_size: int
+    leaf_index: int = Field(description="the filing's leaf in the registry's Merkle log, from 0")
+    tree_size: int = Field(description="how many leaves the log has in this head")
 
 
 class RegistryTreeHeadOut(Answer):
@@ -307,10 +309,12 @@ class RegistryTreeHeadOut(Answer):
     )
 
     key_id: str
-    root_hash: str
-    signature: str
-    timestamp_ms: int
-    tree_size: int
+    root_hash: str = Field(description="the Merkle tree root of the log at this size, hex")
+    signature: str = Field(description="the Ed25519 signature, as the log encodes it")
+    timestamp_ms: int = Field(
+        description="when the head was signed, in milliseconds since the Unix epoch"
+    )
+    tree_size: int = Field(description="how many leaves the log has in this head")
 
 
 class RegistryRegistration2GrantorOut(Answer):
@@ -349,7 +353,7 @@ class RegistryRegistration3Out(Answer):
 
 class RegistryRegistration2HistoryOut(Answer):
     at: datetime
-    leaf_index: int
+    leaf_index: int = Field(description="the filing's leaf in the registry's Merkle log, from 0")
     op: str
     record: RegistryRegistration3Out
     seq: int
@@ -417,7 +421,7 @@ class RegistrySearchQueryOut(Answer):
 class RegistryRegistration4MatchOut(Answer):
     grantor_name: str
     how: str
-    score: int
+    score: int = Field(description="0 to 100; 100 when nothing speaks against it")
 
 
 class RegistryRegistration4Out(Answer):
@@ -448,10 +452,10 @@ class RegistrySearchOut(Answer):
 
 
 class RegistryCertificateCertificateLogOut(Answer):
-    root_hash: str
+    root_hash: str = Field(description="the Merkle tree root of the log at this size, hex")
     tree_head_signature: str
     tree_head_timestamp_ms: int
-    tree_size: int
+    tree_size: int = Field(description="how many leaves the log has in this head")
 
 
 class RegistryCertificateCertificateOut(Answer):
@@ -468,10 +472,12 @@ class RegistryCertificateOut(Answer):
     certificate: RegistryCertificateCertificateOut
     document_type: str
     key_id: str
-    signature: str
+    signature: str = Field(description="the Ed25519 signature, as the log encodes it")
     signed_bytes: str
     standard: str
-    version: str
+    version: str = Field(
+        description="the record's version; it grows with each change (optimistic locking)"
+    )
 
 
 class AgencyOut(Answer):
@@ -590,9 +596,11 @@ class RegistryFileRegistrationOut(Answer):
         },
     )
 
-    entry_seq: int
-    leaf_index: int
-    prior_conflicts: list[RegistryRegistration5Out]
+    entry_seq: int = Field(description="the filing's sequence number in the registry log, from 1")
+    leaf_index: int = Field(description="the filing's leaf in the registry's Merkle log, from 0")
+    prior_conflicts: list[RegistryRegistration5Out] = Field(
+        description="live registrations on the same collateral filed before this one"
+    )
     registration: RegistryRegistration5Out
 
 

@@ -18,12 +18,12 @@ from scf.core.schema import Answer
 
 class StandardImplementationOut(Answer):
     name: str
-    version: str
+    version: str = Field(description="the version of the implementation")
 
 
 class StandardEntryOut(Answer):
     id: str = Field(description="the standard's id: SCF-1, SCF-2, SCF-3, ...")
-    version: str
+    version: str = Field(description="the version of the standard (major.minor)")
     title: str = Field(description="in the caller's language (Accept-Language)")
     schema_: str = Field(alias="schema", description="the path of its JSON Schema")
     document_types: list[str]
@@ -98,7 +98,7 @@ class CheckOut(Answer):
     )
 
     standard: str | None = Field(description="the standard the document names, if any")
-    version: str | None
+    version: str | None = Field(description="the version of the standard (major.minor)")
     document_type: str | None
     valid: bool
     violations: list[ViolationOut]
@@ -116,7 +116,7 @@ class DocumentEnvelope(Answer):
     model_config = ConfigDict(extra="allow")
 
     standard: str = Field(description="SCF-1, SCF-2 or SCF-3")
-    version: str
+    version: str = Field(description="the version of the standard (major.minor)")
     document_type: str
     document_id: str
     issued_at: datetime

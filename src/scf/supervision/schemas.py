@@ -175,22 +175,30 @@ class SupervisionOrganization2Out(Answer):
     roles: list[str]
     size_class: str
     uscc: str
-    version: int
+    version: int = Field(
+        description="the record's version; it grows with each change (optimistic locking)"
+    )
 
 
 class ReceivableOut(Answer):
     amount: MoneyOut
-    confirmed: MoneyOut
+    confirmed: MoneyOut = Field(description="the amount the debtor confirmed it owes")
     debtor_org_id: str
     due_date: date
-    fingerprints: list[str]
+    fingerprints: list[str] = Field(
+        description="platform fingerprints of the invoices behind it (64 hex each)"
+    )
     id: str
     invoice_ids: list[str]
     paid: MoneyOut | None
     seller_org_id: str
     status: str
-    unused_confirmed: MoneyOut
-    used: MoneyOut
+    unused_confirmed: MoneyOut = Field(
+        description="confirmed by the debtor and not yet used for financing"
+    )
+    used: MoneyOut = Field(
+        description="the part of the confirmed amount already used for financing or certificates"
+    )
 
 
 class SupervisionEnterpriseOut(Answer):
@@ -253,10 +261,10 @@ class SupervisionIndicatorsExposureOut(Answer):
     exposure: MoneyOut
     funder_name: str
     funder_org_id: str
-    headroom: MoneyOut
+    headroom: MoneyOut = Field(description="cap less exposure (negative when over the cap)")
     lines_used: MoneyOut
     over_cap: bool
-    utilisation: str
+    utilisation: str = Field(description="exposure over cap, a decimal string")
 
 
 class SupervisionIndicatorsListBlackOut(Answer):
@@ -299,9 +307,11 @@ class SupervisionIndicatorsPricingOut(Answer):
 class SupervisionIndicatorsReachTierOut(Answer):
     amounts: list[MoneyOut]
     enterprises: int
-    hops: int
+    hops: int = Field(description="transfers that reached this tier")
     smes: int
-    tier: int
+    tier: int = Field(
+        description="supply chain tier: 1 for the core enterprise's direct suppliers, 2 beyond, ..."
+    )
 
 
 class SupervisionIndicatorsReachOut(Answer):
@@ -310,7 +320,7 @@ class SupervisionIndicatorsReachOut(Answer):
     financed: list[MoneyOut]
     issued: list[MoneyOut]
     max_tier: int
-    smes_reached: int
+    smes_reached: int = Field(description="distinct SMEs that held a piece")
     tiers: list[SupervisionIndicatorsReachTierOut]
 
 

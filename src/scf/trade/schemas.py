@@ -78,17 +78,23 @@ class TradeReceivableOut(Answer):
     )
 
     amount: MoneyOut
-    confirmed: MoneyOut
+    confirmed: MoneyOut = Field(description="the amount the debtor confirmed it owes")
     debtor_org_id: str
     due_date: date
-    fingerprints: list[str]
+    fingerprints: list[str] = Field(
+        description="platform fingerprints of the invoices behind it (64 hex each)"
+    )
     id: str
     invoice_ids: list[str]
     paid: MoneyOut | None
     seller_org_id: str
     status: str
-    unused_confirmed: MoneyOut
-    used: MoneyOut
+    unused_confirmed: MoneyOut = Field(
+        description="confirmed by the debtor and not yet used for financing"
+    )
+    used: MoneyOut = Field(
+        description="the part of the confirmed amount already used for financing or certificates"
+    )
 
 
 class TradeListReceivablesOut(Answer):
@@ -158,7 +164,7 @@ class TradeAssessmentOut(Answer):
 
     reasons: list[TradeAssessmentReasonOut]
     receivable_id: str
-    score: int
+    score: int = Field(description="0 to 100; 100 when nothing speaks against it")
     summary: str
 
 
@@ -190,10 +196,12 @@ class TradeCheckOut(Answer):
     )
 
     financed: bool
-    fingerprint: str
-    institutions: int
-    known: bool
-    on_platform: bool
+    fingerprint: str = Field(description="the platform fingerprint of the invoice (64 hex)")
+    institutions: int = Field(description="how many distinct institutions marked it (never which)")
+    known: bool = Field(description="whether the platform has seen this fingerprint at all")
+    on_platform: bool = Field(
+        description="whether an invoice with this fingerprint was filed on the platform"
+    )
     registered: bool
     submitted: bool
 
