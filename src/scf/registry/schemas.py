@@ -308,9 +308,9 @@ class RegistryTreeHeadOut(Answer):
         },
     )
 
-    key_id: str
+    key_id: str | None = Field(description="the signing key; null while the log is empty")
     root_hash: str = Field(description="the Merkle tree root of the log at this size, hex")
-    signature: str = Field(description="the Ed25519 signature, as the log encodes it")
+    signature: str | None = Field(description="the Ed25519 signature, base64; null while empty")
     timestamp_ms: int = Field(
         description="when the head was signed, in milliseconds since the Unix epoch"
     )
