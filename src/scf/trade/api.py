@@ -178,7 +178,7 @@ class FingerprintIn(Strict):
     "/invoices",
     status_code=status.HTTP_201_CREATED,
     dependencies=[ENTERPRISES],
-    **answers(schemas.TradeUploadCsvOut, 201),
+    **answers(schemas.TradeIdsOut, 201),
 )
 def file_invoice(body: InvoiceIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File one invoice or credit note."""
@@ -209,7 +209,7 @@ def file_invoices(body: InvoiceBatch, uow: Uow, key: IdempotencyKey = None) -> d
     "/orders",
     status_code=status.HTTP_201_CREATED,
     dependencies=[ENTERPRISES],
-    **answers(schemas.TradeUploadCsvOut, 201),
+    **answers(schemas.TradeIdsOut, 201),
 )
 def file_orders(body: OrderBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File contracts and purchase orders."""
@@ -230,7 +230,7 @@ def file_orders(body: OrderBatch, uow: Uow, key: IdempotencyKey = None) -> dict[
     "/shipments",
     status_code=status.HTTP_201_CREATED,
     dependencies=[SHIPPERS],
-    **answers(schemas.TradeUploadCsvOut, 201),
+    **answers(schemas.TradeIdsOut, 201),
 )
 def file_shipments(body: ShipmentBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File delivery notes or waybills, and goods receipts."""
@@ -274,7 +274,7 @@ def csv_templates() -> dict[str, Any]:
     "/csv/{kind}",
     status_code=status.HTTP_201_CREATED,
     dependencies=[SHIPPERS],
-    **answers(schemas.TradeUploadCsvOut | schemas.TradeFilePaymentsOut, 201),
+    **answers(schemas.TradeIdsOut | schemas.TradeFilePaymentsOut, 201),
 )
 async def upload_csv(
     kind: str, request: Request, uow: Uow, key: IdempotencyKey = None

@@ -168,13 +168,15 @@ class TradeAssessmentOut(Answer):
     summary: str
 
 
-class TradeUploadCsvOut(Answer):
+class TradeIdsOut(Answer):
+    """The ids of the documents recorded, in the order they were sent."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"ids": ["inv_01M914ZQFCK592BW965YEP20FH"]}]},
     )
 
-    ids: list[str]
+    ids: list[str] = Field(description="one id per document sent (inv_, ord_, shp_ ...)")
 
 
 class TradeCheckOut(Answer):
