@@ -366,12 +366,12 @@ class SupervisionIndicatorsOut(Answer):
 
 
 class SupervisionListEntryLicenceOut(Answer):
-    authority: str
+    authority: str | None = Field(description="the authority that issued the licence")
     expires_on: date | None
-    number: str
+    number: str | None = Field(description="the licence number; null for an unlicensed party")
     roles: list[str]
     scope: str | None
-    valid: bool
+    valid: bool = Field(description="licensed, and the licence not expired today")
 
 
 class SupervisionListEntryOut(Answer):
