@@ -7,12 +7,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,7 @@ from scf import openapi as scf_openapi
 from scf.core import errors as E
 from scf.core.bounds import TEXT_MAX, check_text
 from scf.core.ids import new_id
+from scf.core.schema import Answer, answers
 from scf.core.uow import request_id_var
 from scf.deps import get_actor, get_uow
 from scf.governance.service import MaskPersonalData
@@ -273,6 +275,36 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(loader(), prefix="/api/v1")
 
 
+class HealthOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "ok", "version": "0.1.0"}]}
+    )
+
+    status: Literal["ok"]
+    version: str = Field(description="the running scf package's version")
+
+
+class ReadyOut(Answer):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "ready", "database": "postgresql"}]},
+    )
+
+    status: Literal["ready"]
+    database: str = Field(description="the database's SQLAlchemy dialect: sqlite or postgresql")
+
+
+READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": ReadyOut, "description": "the database answers and is migrated"},
+    503: {
+        "description": "the database does not answer, or is not migrated",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    },
+}
+
+
 def _room_router(module: str) -> Callable[[], Any]:
     def load() -> Any:
         import importlib
@@ -404,14 +436,16 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         )
         return problem(exc.status_code, code, str(exc.detail), request)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], **answers(HealthOut))
     def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
+        """Liveness: the process answers. No token needed; never touches the database."""
         return {"status": "ok", "version": __version__}
 
-    @app.get("/readyz", tags=["health"], response_model=None)
+    @app.get("/readyz", tags=["health"], response_model=None, responses=READY_RESPONSES)
     def readyz() -> dict[str, Any] | JSONResponse:
-        """Readiness: the database answers and is migrated."""
+        """Readiness: the database answers and every migration is applied. No token needed;
+        answers 503 (problem+json, `database_unavailable` or `database_not_migrated` with the
+        pending revisions) when it is not ready."""
         from scf.core.migrate import pending
 
         try:

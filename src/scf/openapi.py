@@ -18,6 +18,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from scf.core.schema import Answer
+
 PROBLEM = "application/problem+json"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -96,6 +98,22 @@ def _errors_of(route: Any, method: str, secured: bool) -> list[str]:
     return sorted(set(codes))
 
 
+def _answer_models(cls: type[Answer] = Answer) -> Iterator[type[Answer]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _answer_models(sub)
+
+
+def restore_examples(schemas: dict[str, Any]) -> None:
+    """Put the answer models' examples back as written: the document is serialized without
+    null values, which would drop an example's `"paid": null` and break it."""
+    for model in _answer_models():
+        extra = model.model_config.get("json_schema_extra")
+        schema = schemas.get(model.__name__)
+        if isinstance(extra, dict) and "examples" in extra and isinstance(schema, dict):
+            schema["examples"] = extra["examples"]
+
+
 def build(app: FastAPI, token_deps: tuple[Callable[..., Any], ...]) -> dict[str, Any]:
     """The document, built once per app."""
     if app.openapi_schema:
@@ -111,6 +129,7 @@ def build(app: FastAPI, token_deps: tuple[Callable[..., Any], ...]) -> dict[str,
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas["Problem"] = PROBLEM_SCHEMA
+    restore_examples(schemas)
     comps["securitySchemes"] = {
         "bearer": {
             "type": "http",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from scf.certificates import sequencer, service
+from scf.certificates import schemas, sequencer, service
 from scf.certificates.tables import (
     CertificateAlertRow,
     CertificateRow,
@@ -21,7 +21,7 @@ from scf.certificates.tables import (
 from scf.core.errors import DomainError, InvalidInput
 from scf.core.money import Money
 from scf.core.rates import rate as parse_rate
-from scf.core.schema import BoundedDate, Identifier, MoneyIn, MoneyOut, RequestModel
+from scf.core.schema import BoundedDate, Identifier, MoneyIn, MoneyOut, RequestModel, answers
 from scf.deps import IdempotencyKey, Uow, get_platform, roles_allowed
 
 router = APIRouter(tags=["certificates"])
@@ -284,10 +284,14 @@ def list_lines(uow: Uow) -> list[LineOut]:
 
 @router.get("/credit-lines/{line_id}")
 def get_line(line_id: str, uow: Uow) -> LineOut:
+    """One credit line: the funder that granted it, the core enterprise, its limit and what is
+    used. Only the two parties and the platform's watchers see it; anyone else gets 404."""
     return LineOut.of(service.get_line(uow, line_id))
 
 
-@router.put("/certificate-exposure-caps", dependencies=[REGULATOR])
+@router.put(
+    "/certificate-exposure-caps", dependencies=[REGULATOR], **answers(schemas.CertificatesSetCapOut)
+)
 def set_cap(body: CapIn, uow: Uow) -> dict[str, Any]:
     """Set one institution's cap on its exposure to one core enterprise (regulator)."""
     row = service.set_exposure_cap(
@@ -300,7 +304,11 @@ def set_cap(body: CapIn, uow: Uow) -> dict[str, Any]:
     }
 
 
-@router.get("/certificate-exposures", dependencies=[EXPOSURE_READERS])
+@router.get(
+    "/certificate-exposures",
+    dependencies=[EXPOSURE_READERS],
+    **answers(list[schemas.CertificatesExposureOut]),
+)
 def exposures(uow: Uow) -> list[dict[str, Any]]:
     """Each institution's exposure to each core enterprise against its cap."""
     return service.institution_exposures(uow)
@@ -331,6 +339,8 @@ def issue(body: IssueIn, uow: Uow, key: IdempotencyKey = None) -> CertificateOut
 def list_certificates(
     uow: Uow, status_: Annotated[str | None, Query(alias="status")] = None
 ) -> list[CertificateOut]:
+    """Certificates the caller may see (issued by it, funded under its line, or holding a piece
+    of them; all for the platform, regulator and operator), optionally by status."""
     return [CertificateOut.of(c) for c in service.list_certificates(uow, status_)]
 
 
@@ -341,13 +351,15 @@ def get_certificate(certificate_id: str, uow: Uow) -> CertificateOut:
     return CertificateOut.of(cert, service.pieces_of(uow, cert))
 
 
-@router.get("/certificates/{certificate_id}/lineage")
+@router.get("/certificates/{certificate_id}/lineage", **answers(schemas.CertificatesLineageOut))
 def lineage(certificate_id: str, uow: Uow) -> dict[str, Any]:
     """The tree of pieces back to issuance, with each hop's trade background."""
     return service.lineage(uow, certificate_id)
 
 
-@router.get("/certificates/{certificate_id}/exposure")
+@router.get(
+    "/certificates/{certificate_id}/exposure", **answers(schemas.CertificatesExposureReportOut)
+)
 def exposure_report(certificate_id: str, uow: Uow) -> dict[str, Any]:
     """Every holder of record and what is still owed to it."""
     return service.exposure_report(uow, certificate_id)
@@ -413,13 +425,21 @@ def get_settlement_accounts(uow: Uow) -> list[SettlementAccountOut]:
     ]
 
 
-@router.get("/certificates/{certificate_id}/settlement/pain001")
+@router.get(
+    "/certificates/{certificate_id}/settlement/pain001",
+    response_class=Response,
+    responses={200: {"description": "the pain.001.001.09 XML", "content": {"application/xml": {}}}},
+)
 def pain001(certificate_id: str, uow: Uow) -> Response:
     """The pain.001.001.09 message of a certificate's settlement."""
     return Response(service.settlement_file(uow, certificate_id), media_type="application/xml")
 
 
-@router.post("/certificate-statements", dependencies=[CORE_OR_OPERATOR])
+@router.post(
+    "/certificate-statements",
+    dependencies=[CORE_OR_OPERATOR],
+    **answers(schemas.CertificatesReconcileOut),
+)
 async def reconcile(request: Request, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Reconcile a camt.053 statement (the XML as the body) against instructed payments."""
     body = await request.body()
@@ -438,16 +458,20 @@ def maturity_run(uow: Uow) -> list[AlertOut]:
 
 @router.get("/certificate-alerts")
 def alerts(uow: Uow) -> list[AlertOut]:
+    """Settlement alerts (overdue, default): all for the regulator and operator, an issuer's
+    own, and those on certificates whose pieces the caller holds."""
     return [AlertOut.of(a) for a in service.list_alerts(uow)]
 
 
-@router.get("/certificate-reach", dependencies=[WATCHER])
+@router.get("/certificate-reach", dependencies=[WATCHER], **answers(schemas.CertificatesReachOut))
 def reach(uow: Uow) -> dict[str, Any]:
     """How far credit travelled: tiers, amounts, SMEs reached."""
     return service.reach_figures(uow)
 
 
-@router.get("/certificate-settlements/upcoming")
+@router.get(
+    "/certificate-settlements/upcoming", **answers(list[schemas.CertificatesUpcomingItemOut])
+)
 def upcoming(
     uow: Uow, within_days: Annotated[int, Query(ge=0, le=366)] = 30
 ) -> list[dict[str, Any]]:
@@ -593,6 +617,8 @@ def offer(piece_id: str, body: OfferIn, uow: Uow, key: IdempotencyKey = None) ->
 
 @router.get("/certificate-financings/{financing_id}")
 def get_financing(financing_id: str, uow: Uow) -> FinancingOut:
+    """One piece financing (an offer and its outcome). Only the holder, the institution and the
+    platform's watchers see it; anyone else gets 404."""
     return FinancingOut.of(service.get_financing(uow, financing_id))
 
 

@@ -19,10 +19,11 @@ from scf.core.schema import (
     Note,
     Page,
     RequestModel,
+    answers,
     decimal_str,
 )
 from scf.deps import Paging, PublicUow, Uow, roles_allowed
-from scf.parties import service
+from scf.parties import schemas, service
 from scf.parties.model import Role
 from scf.parties.tables import ConsentRow, ListEntryRow, OrganizationRow
 
@@ -435,6 +436,7 @@ def update_organization(org_id: str, body: OrganizationPatch, uow: Uow) -> Organ
     "/organizations/{org_id}/shareholders",
     dependencies=[OPERATOR],
     status_code=status.HTTP_201_CREATED,
+    **answers(schemas.ShareholdingOut, 201),
 )
 def add_shareholder(org_id: str, body: ShareholdingIn, uow: Uow) -> dict[str, Any]:
     """Record a shareholder, an organization or a person (operator)."""
@@ -453,6 +455,7 @@ def add_shareholder(org_id: str, body: ShareholdingIn, uow: Uow) -> dict[str, An
     "/organizations/{org_id}/key-persons",
     dependencies=[OPERATOR],
     status_code=status.HTTP_201_CREATED,
+    **answers(schemas.KeyPersonOut, 201),
 )
 def add_key_person(org_id: str, body: KeyPersonIn, uow: Uow) -> dict[str, Any]:
     """Record a key person of an organization (operator)."""
@@ -460,7 +463,7 @@ def add_key_person(org_id: str, body: KeyPersonIn, uow: Uow) -> dict[str, Any]:
     return {"id": row.id, "org_id": row.org_id, "person_id": row.person_id, "role": row.role}
 
 
-@router.get("/organizations/{org_id}/ownership")
+@router.get("/organizations/{org_id}/ownership", **answers(schemas.OwnershipOut))
 def ownership(org_id: str, uow: Uow) -> dict[str, Any]:
     """Shareholders and key persons of an organization."""
     out = service.ownership_of(uow, org_id)
@@ -468,7 +471,7 @@ def ownership(org_id: str, uow: Uow) -> dict[str, Any]:
     return out
 
 
-@router.get("/organizations/{org_id}/related-parties")
+@router.get("/organizations/{org_id}/related-parties", **answers(schemas.RelatedPartiesOut))
 def related_parties(org_id: str, uow: Uow) -> dict[str, Any]:
     """The related-party group of an organization and the links that make it."""
     out = service.related_parties_of(uow, org_id)
@@ -527,7 +530,7 @@ def revoke_consent(consent_id: str, uow: Uow) -> ConsentOut:
     return ConsentOut.of(service.revoke_consent(uow, consent_id), uow.now())
 
 
-@router.get("/access-log")
+@router.get("/access-log", **answers(schemas.PartiesAccessLogOut))
 def access_log(uow: Uow, paging: Paging, subject_org_id: str | None = None) -> dict[str, Any]:
     """Who read whose data and on what basis (one's own data; everyone's for the regulator)."""
     rows, total = service.access_log(uow, subject_org_id, paging.limit, paging.offset)
@@ -581,7 +584,7 @@ def lift_list_entry(entry_id: str, body: LiftIn, uow: Uow) -> ListEntryOut:
 # ---------------------------------------------------------------- audit
 
 
-@router.get("/audit")
+@router.get("/audit", **answers(schemas.PartiesAuditOut))
 def audit(
     uow: Uow,
     paging: Paging,

@@ -19,10 +19,11 @@ from scf.core.schema import (
     Name,
     Note,
     RequestModel,
+    answers,
 )
 from scf.deps import IdempotencyKey, PublicUow, Uow, get_platform, roles_allowed
 from scf.parties.model import NON_TRADING_ROLES, Role
-from scf.registry import sequencer, service
+from scf.registry import schemas, sequencer, service
 from scf.registry.model import CollateralRef
 
 router = APIRouter(prefix="/registry", tags=["registry"])
@@ -149,7 +150,12 @@ def _filing_out(result: service.FilingResult) -> dict[str, Any]:
 # ---------------------------------------------------------------- filings
 
 
-@router.post("/registrations", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
+@router.post(
+    "/registrations",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FILER],
+    **answers(schemas.RegistryFileRegistrationOut, 201),
+)
 def file_registration(
     body: RegistrationIn, uow: Uow, request: Request, key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -179,7 +185,12 @@ def file_registration(
     return _filing_out(sequencer.for_platform(platform).file(uow.actor, data))
 
 
-@router.post("/registrations/batch", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
+@router.post(
+    "/registrations/batch",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FILER],
+    **answers(schemas.RegistryFileRegistrationsOut, 201),
+)
 def file_registrations(body: BatchIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Bulk filing (a whole pool): each filing its own sequence number and leaf; all or none."""
     filings = [
@@ -202,7 +213,11 @@ def file_registrations(body: BatchIn, uow: Uow, key: IdempotencyKey = None) -> d
     return service.idempotent.answer(uow, key, "batch", body, run)
 
 
-@router.post("/registrations/{number}/amendments", dependencies=[FILER])
+@router.post(
+    "/registrations/{number}/amendments",
+    dependencies=[FILER],
+    **answers(schemas.RegistryFileRegistrationOut),
+)
 def amend(number: str, body: AmendmentIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Amend collateral, amount or description (secured party or its agent)."""
     change = service.AmendmentInput(
@@ -220,7 +235,11 @@ def amend(number: str, body: AmendmentIn, uow: Uow, key: IdempotencyKey = None) 
     return service.idempotent.answer(uow, key, f"amend:{number}", body, run)
 
 
-@router.post("/registrations/{number}/extensions", dependencies=[FILER])
+@router.post(
+    "/registrations/{number}/extensions",
+    dependencies=[FILER],
+    **answers(schemas.RegistryFileRegistrationOut),
+)
 def extend(number: str, body: ExtensionIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Extend a live registration by 1 to 360 months (secured party or its agent)."""
 
@@ -230,7 +249,11 @@ def extend(number: str, body: ExtensionIn, uow: Uow, key: IdempotencyKey = None)
     return service.idempotent.answer(uow, key, f"extend:{number}", body, run)
 
 
-@router.post("/registrations/{number}/cancellation", dependencies=[FILER])
+@router.post(
+    "/registrations/{number}/cancellation",
+    dependencies=[FILER],
+    **answers(schemas.RegistryRegistration5Out),
+)
 def cancel(
     number: str, body: CancellationIn, uow: Uow, key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -243,52 +266,73 @@ def cancel(
 
 
 @router.post(
-    "/registrations/{number}/objections", status_code=status.HTTP_201_CREATED, dependencies=[FILER]
+    "/registrations/{number}/objections",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FILER],
+    **answers(schemas.ObjectionOut, 201),
 )
 def object_to(number: str, body: ObjectionIn, uow: Uow) -> dict[str, Any]:
     """A grantor objects; the objection lapses after 30 days unless marked as litigated."""
     return service.object_to(uow, number, body.reason)
 
 
-@router.post("/objections/{objection_id}/litigation", dependencies=[FILER])
+@router.post(
+    "/objections/{objection_id}/litigation", dependencies=[FILER], **answers(schemas.ObjectionOut)
+)
 def litigated(objection_id: str, body: LitigationIn, uow: Uow) -> dict[str, Any]:
     """The objector records the suit or arbitration, so the objection does not lapse."""
     return service.mark_litigated(uow, objection_id, body.case_reference)
 
 
-@router.post("/agencies", status_code=status.HTTP_201_CREATED, dependencies=[FILER])
+@router.post(
+    "/agencies",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[FILER],
+    **answers(schemas.AgencyOut, 201),
+)
 def grant_agency(body: AgencyIn, uow: Uow) -> dict[str, Any]:
     """Appoint another organization to file on the caller's behalf."""
     return service.agency_dict(service.grant_agency(uow, body.agent_org_id))
 
 
-@router.get("/agencies", dependencies=[FILER])
+@router.get("/agencies", dependencies=[FILER], **answers(list[schemas.AgencyOut]))
 def list_agencies(uow: Uow) -> list[dict[str, Any]]:
+    """The filing agencies the caller's organization granted or holds."""
     return [service.agency_dict(a) for a in service.list_agencies(uow)]
 
 
-@router.post("/agencies/{agency_id}/revoke", dependencies=[FILER])
+@router.post("/agencies/{agency_id}/revoke", dependencies=[FILER], **answers(schemas.AgencyOut))
 def revoke_agency(agency_id: str, uow: Uow) -> dict[str, Any]:
+    """The granting organization revokes an agency; the agent may no longer file on its behalf."""
     return service.agency_dict(service.revoke_agency(uow, agency_id))
 
 
 # ---------------------------------------------------------------- goods
 
 
-@router.post("/goods", status_code=status.HTTP_201_CREATED, dependencies=[WAREHOUSE])
+@router.post(
+    "/goods",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[WAREHOUSE],
+    **answers(schemas.GoodsOut, 201),
+)
 def confirm_goods(body: GoodsIn, uow: Uow) -> dict[str, Any]:
     """The warehouse confirms goods it holds: quantity, grade, location, lot and receipts."""
     row = service.confirm_goods(uow, service.GoodsInput(**body.model_dump()))
     return service.goods_dict(uow, row.id)
 
 
-@router.get("/goods/{goods_id}", dependencies=[GOODS_READERS])
+@router.get("/goods/{goods_id}", dependencies=[GOODS_READERS], **answers(schemas.GoodsOut))
 def get_goods(goods_id: str, uow: Uow) -> dict[str, Any]:
+    """Goods a warehouse confirmed: quantity, grade, location, lot and receipts, and the
+    pledges on them."""
     return service.goods_dict(uow, goods_id)
 
 
-@router.post("/goods/{goods_id}/release", dependencies=[WAREHOUSE])
+@router.post("/goods/{goods_id}/release", dependencies=[WAREHOUSE], **answers(schemas.GoodsOut))
 def release_goods(goods_id: str, uow: Uow) -> dict[str, Any]:
+    """The warehouse releases goods it confirmed (they left the warehouse); a pledge on them no
+    longer has goods behind it."""
     row = service.release_goods(uow, goods_id)
     return service.goods_dict(uow, row.id)
 
@@ -296,7 +340,7 @@ def release_goods(goods_id: str, uow: Uow) -> dict[str, Any]:
 # ---------------------------------------------------------------- public reads
 
 
-@router.get("/registrations/{number}")
+@router.get("/registrations/{number}", **answers(schemas.RegistryRegistration2Out))
 def get_registration(number: str, uow: PublicUow) -> dict[str, Any]:
     """A registration with its full history (public, like the PBOC registry)."""
     return service.get_registration(uow, number)
@@ -347,14 +391,24 @@ def _search_params(
 Search = Annotated[service.SearchQuery, Depends(_search_params)]
 
 
-@router.get("/search")
+@router.get("/search", **answers(schemas.RegistrySearchOut))
 def search(q: Search, uow: PublicUow) -> dict[str, Any]:
     """Search by grantor USCC, grantor name (exact or tolerant) or collateral identifier."""
     results = service.search(uow, q)
     return {"query": q.as_dict(), "count": len(results), "results": results}
 
 
-@router.get("/search/certificate", response_model=None)
+@router.get(
+    "/search/certificate",
+    response_model=None,
+    responses={
+        200: {
+            "model": schemas.RegistryCertificateOut,
+            "description": "the signed certificate (JSON), or with format=html a printable page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def certificate(
     q: Search, uow: PublicUow, format: Annotated[str, Query(pattern="^(json|html)$")] = "json"
 ) -> dict[str, Any] | HTMLResponse:
@@ -371,13 +425,13 @@ def verify_certificate(body: dict[str, Any], uow: PublicUow) -> dict[str, bool]:
     return {"valid": service.verify_certificate(uow, body)}
 
 
-@router.post("/conflicts")
+@router.post("/conflicts", **answers(list[schemas.RegistryRegistration5Out]))
 def conflicts(body: ConflictsIn, uow: PublicUow) -> list[dict[str, Any]]:
     """Every live registration on any of the collateral, in priority order."""
     return [r.as_dict() for r in service.conflicts(uow, _refs(body.collateral, "collateral"))]
 
 
-@router.post("/priority")
+@router.post("/priority", **answers(schemas.RegistryPriorityOut))
 def priority(body: PriorityIn, uow: PublicUow) -> dict[str, Any]:
     """A priority report for one collateral (Civil Code Art. 414 and 768)."""
     ref = _refs([body.collateral], "collateral")[0]
@@ -387,13 +441,13 @@ def priority(body: PriorityIn, uow: PublicUow) -> dict[str, Any]:
 # ---------------------------------------------------------------- the log
 
 
-@router.get("/log/sth")
+@router.get("/log/sth", **answers(schemas.RegistryTreeHeadOut))
 def tree_head(uow: PublicUow) -> dict[str, Any]:
     """The newest signed tree head (signed on demand if the log grew since)."""
     return service.latest_tree_head(uow)
 
 
-@router.get("/log/sths")
+@router.get("/log/sths", **answers(list[schemas.RegistryTreeHeadOut]))
 def tree_heads(
     uow: PublicUow,
     since_size: Annotated[int, Query(ge=0)] = 0,
@@ -403,7 +457,7 @@ def tree_heads(
     return service.tree_heads(uow, since_size=since_size, limit=limit)
 
 
-@router.get("/log/keys")
+@router.get("/log/keys", **answers(list[schemas.RegistryKeysItemOut]))
 def keys(uow: PublicUow) -> list[dict[str, Any]]:
     """Every public key that signed a head (old keys stay after a rotation)."""
     return service.signing_keys(uow)
@@ -421,20 +475,24 @@ class CosignatureBody(Strict):
 @router.post(
     "/log/cosignatures",
     status_code=status.HTTP_201_CREATED,
-    responses={403: {"description": "the witness key is not one the registry trusts"}},
+    responses={
+        201: {"model": schemas.RegistryCosignaturesItemOut, "description": "the co-signature"},
+        403: {"description": "the witness key is not one the registry trusts"},
+    },
+    response_model=None,
 )
 def cosign(body: CosignatureBody, uow: PublicUow) -> dict[str, Any]:
     """A trusted witness's co-signature of a head it proved consistent with its last."""
     return service.record_cosignature(uow, service.CosignatureIn(**body.model_dump()))
 
 
-@router.get("/log/cosignatures")
+@router.get("/log/cosignatures", **answers(list[schemas.RegistryCosignaturesItemOut]))
 def cosignatures(uow: PublicUow) -> list[dict[str, Any]]:
     """The newest co-signed heads, each witness's latest."""
     return service.latest_cosignatures(uow)
 
 
-@router.get("/log/entries")
+@router.get("/log/entries", **answers(list[schemas.RegistryLogEntriesItemOut]))
 def log_entries(
     uow: PublicUow,
     start: Annotated[int, Query(ge=0)] = 0,
@@ -444,7 +502,7 @@ def log_entries(
     return service.entries(uow, start, end)
 
 
-@router.get("/log/proof/inclusion")
+@router.get("/log/proof/inclusion", **answers(schemas.RegistryInclusionOut))
 def inclusion(
     uow: PublicUow,
     leaf_index: Annotated[int, Query(ge=0)],
@@ -454,7 +512,7 @@ def inclusion(
     return service.inclusion_proof(uow, leaf_index, tree_size)
 
 
-@router.get("/log/proof/consistency")
+@router.get("/log/proof/consistency", **answers(schemas.RegistryConsistencyOut))
 def consistency(
     uow: PublicUow,
     first: Annotated[int, Query(ge=1)],

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from scf.core.schema import Name, Note, Page, RequestModel
+from scf.core.schema import Name, Note, Page, RequestModel, answers
 from scf.deps import Paging, Uow, roles_allowed
-from scf.risk import service
+from scf.risk import schemas, service
 from scf.risk.tables import RiskAlertRow, RiskModelRow
 
 router = APIRouter(prefix="/risk", tags=["risk"])
@@ -178,10 +178,12 @@ def alerts(
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[WATCHERS], response_model=AlertOut)
 def resolve(alert_id: str, body: ResolveIn, uow: Uow) -> AlertOut:
+    """A watcher (regulator, operator or funder) resolves an open risk alert with a resolution
+    note. Refuses an alert resolved already (409)."""
     return _alert(service.resolve_alert(uow, alert_id, body.resolution))
 
 
-@router.get("/contagion/{org_id}", dependencies=[PLATFORM])
+@router.get("/contagion/{org_id}", dependencies=[PLATFORM], **answers(schemas.ContagionOut))
 def contagion(org_id: str, uow: Uow) -> dict[str, Any]:
     """If this core enterprise defaulted: the exposure reaching each party, tier by tier."""
     out = service.contagion_of(uow, org_id)
@@ -197,4 +199,6 @@ def models(uow: Uow) -> list[ModelOut]:
 
 @router.post("/models/{model_id}/promote", dependencies=[OPERATOR], response_model=ModelOut)
 def promote(model_id: str, body: PromoteIn, uow: Uow) -> ModelOut:
+    """The operator moves a risk model to champion, challenger or retired; the previous
+    champion becomes a challenger."""
     return _model(service.promote_model(uow, model_id, body.status))

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Body, Request
 
 from scf.core.errors import NotFound
 from scf.core.i18n import gettext, norm_lang
+from scf.core.schema import answers
 from scf.deps import PublicUow, Uow
 from scf.parties import service as parties
-from scf.standards import service
+from scf.standards import schemas, service
 
 router = APIRouter(prefix="/standards", tags=["standards"])
 
@@ -20,7 +21,14 @@ def _lang(request: Request) -> str:
     return norm_lang(request.headers.get("accept-language", "").split(",")[0] or None)
 
 
-@router.get("", responses={401: {"description": "a token was sent and is not valid"}})
+@router.get(
+    "",
+    response_model=None,
+    responses={
+        200: {"model": schemas.StandardsIndexOut, "description": "the published standards"},
+        401: {"description": "a token was sent and is not valid"},
+    },
+)
 def standards_index(request: Request, uow: PublicUow) -> dict[str, Any]:
     """The standards this platform publishes and emits; with a token, documents to fetch."""
     header = request.headers.get("authorization", "")
@@ -30,7 +38,7 @@ def standards_index(request: Request, uow: PublicUow) -> dict[str, Any]:
     return service.index(uow, lambda msg: gettext(lang, msg))
 
 
-@router.get("/{standard_id}/{version}/schema.json")
+@router.get("/{standard_id}/{version}/schema.json", **answers(schemas.JsonSchemaOut))
 def standard_schema(standard_id: str, version: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one published version of a standard."""
     if standard_id == "index" and version == "1.0":
@@ -41,26 +49,28 @@ def standard_schema(standard_id: str, version: str) -> dict[str, Any]:
     return service.schema_of(std.schema_file)
 
 
-@router.post("/check")
+@router.post("/check", **answers(schemas.CheckOut))
 def check(doc: Annotated[Any, Body()]) -> dict[str, Any]:
     """Validate a posted document against the standard it names; every violation with its
     JSON path (the same check as `scf conformance check`)."""
     return service.check_document(doc).as_dict()
 
 
-@router.get("/documents/evidence-package/{application_id}")
+@router.get("/documents/evidence-package/{application_id}", **answers(schemas.EvidencePackageOut))
 def evidence_package(application_id: str, uow: Uow) -> dict[str, Any]:
     """SCF-1: the trade-background evidence package of a financing application."""
     return service.evidence_package(uow, application_id)
 
 
-@router.get("/documents/registration-notice/{number}")
+@router.get("/documents/registration-notice/{number}", **answers(schemas.RegistrationNoticeOut))
 def registration_notice(number: str, uow: PublicUow) -> dict[str, Any]:
     """SCF-2: the public notice of a registration (public, as the registry is)."""
     return service.registration_notice(uow, number)
 
 
-@router.get("/documents/payable-certificate/{certificate_id}")
+@router.get(
+    "/documents/payable-certificate/{certificate_id}", **answers(schemas.PayableCertificateOut)
+)
 def payable_certificate(certificate_id: str, uow: Uow) -> dict[str, Any]:
     """SCF-3: a payable certificate with its transfer record."""
     return service.payable_certificate(uow, certificate_id)

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from scf.core.errors import InvalidInput
-from scf.core.schema import Identifier, Note, RequestModel
+from scf.core.schema import Identifier, Note, RequestModel, answers
 from scf.deps import Uow, roles_allowed
-from scf.supervision import service
+from scf.supervision import schemas, service
 from scf.supervision.model import parse_granularity
 
 router = APIRouter(
@@ -47,13 +47,13 @@ Start = Annotated[date | None, Query(description="first decision date, YYYY-MM-D
 End = Annotated[date | None, Query(description="last decision date, YYYY-MM-DD")]
 
 
-@router.get("/indicators")
+@router.get("/indicators", **answers(schemas.SupervisionIndicatorsOut))
 def indicators(uow: Uow, start: Start = None, end: End = None) -> dict[str, Any]:
     """Live indicators over a period (all time by default)."""
     return service.indicators(uow, start, end)
 
 
-@router.get("/series")
+@router.get("/series", **answers(schemas.SupervisionSeriesOut))
 def series(
     uow: Uow,
     granularity: Annotated[str, Query(pattern="^(day|month)$")] = "day",
@@ -77,6 +77,7 @@ def _span(start: date | None, end: date | None) -> str:
 
 @router.get("/exports/indicators.csv", response_class=Response)
 def export_csv(request: Request, uow: Uow, start: Start = None, end: End = None) -> Response:
+    """For the regulator: the supervision indicators of a period as CSV."""
     return Response(
         service.export_csv(uow, start, end),
         media_type="text/csv; charset=utf-8",
@@ -95,6 +96,7 @@ def export_xlsx(
     end: End = None,
     granularity: Annotated[str, Query(pattern="^(day|month)$")] = "month",
 ) -> Response:
+    """For the regulator: the supervision indicators of a period as an Excel workbook."""
     return Response(
         service.export_xlsx(uow, start, end, granularity),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -137,28 +139,31 @@ def period_report(
     )
 
 
-@router.get("/alerts")
+@router.get("/alerts", **answers(list[schemas.SupervisionAlertsItemOut]))
 def alerts(uow: Uow, status: str | None = None, org_id: str | None = None) -> list[dict[str, Any]]:
     """Alerts from every room with the regulator's handling of each."""
     return service.alert_inbox(uow, status, org_id)
 
 
-@router.post("/alerts/{source}/{alert_id}/assign")
+@router.post("/alerts/{source}/{alert_id}/assign", **answers(schemas.CaseOut))
 def assign(source: str, alert_id: str, body: AssignIn, uow: Uow) -> dict[str, Any]:
+    """For the regulator: assign an alert of any room to a person, with a note."""
     return service.assign_alert(uow, source, alert_id, body.assignee, body.note)
 
 
-@router.post("/alerts/{source}/{alert_id}/notes")
+@router.post("/alerts/{source}/{alert_id}/notes", **answers(schemas.CaseOut))
 def note(source: str, alert_id: str, body: NoteIn, uow: Uow) -> dict[str, Any]:
+    """For the regulator: add a note to an alert's case file."""
     return service.add_note(uow, source, alert_id, body.note)
 
 
-@router.post("/alerts/{source}/{alert_id}/resolve")
+@router.post("/alerts/{source}/{alert_id}/resolve", **answers(schemas.CaseOut))
 def resolve(source: str, alert_id: str, body: ResolveIn, uow: Uow) -> dict[str, Any]:
+    """For the regulator: resolve an alert with a resolution."""
     return service.resolve_alert(uow, source, alert_id, body.resolution)
 
 
-@router.get("/lists")
+@router.get("/lists", **answers(list[schemas.SupervisionListEntryOut]))
 def lists(
     uow: Uow, kind: Annotated[str | None, Query(pattern="^(white|black|red)$")] = None
 ) -> list[dict[str, Any]]:
@@ -166,13 +171,13 @@ def lists(
     return service.listings(uow, kind)
 
 
-@router.get("/enterprises/{org_id}")
+@router.get("/enterprises/{org_id}", **answers(schemas.SupervisionEnterpriseOut))
 def enterprise(org_id: str, uow: Uow) -> dict[str, Any]:
     """Drill-down: one enterprise with its score, findings, alerts and the graph around it."""
     return service.enterprise_view(uow, org_id)
 
 
-@router.get("/sharing-export")
+@router.get("/sharing-export", **answers(schemas.SupervisionSharingOut))
 def sharing(request: Request, uow: Uow) -> Response:
     """The information-sharing file for other agencies (JSON, with a SHA-256 digest)."""
     import json

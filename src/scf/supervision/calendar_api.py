@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from scf.core.errors import InvalidInput
+from scf.core.schema import answers
 from scf.deps import Uow, roles_allowed
-from scf.supervision import service
+from scf.supervision import schemas, service
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 
@@ -30,6 +31,7 @@ MAX_FILE_BYTES = 1_000_000  # a year's notice is a few kilobytes
             "content": {"application/json": {"schema": {"type": "object"}}},
         }
     },
+    **answers(schemas.CalendarAlertsItemOut, 201),
 )
 async def load_file(
     request: Request,
@@ -51,7 +53,11 @@ async def load_file(
     )
 
 
-@router.get("/alerts", dependencies=[Depends(roles_allowed("operator", "regulator"))])
+@router.get(
+    "/alerts",
+    dependencies=[Depends(roles_allowed("operator", "regulator"))],
+    **answers(list[schemas.CalendarAlertsItemOut]),
+)
 def alerts(uow: Uow) -> list[dict[str, Any]]:
     """Every official schedule loaded, newest first, with each stored date moved or kept."""
     return service.calendar_loads(uow)

@@ -19,10 +19,11 @@ from scf.core.schema import (
     Note,
     RequestModel,
     Text,
+    answers,
 )
 from scf.deps import IdempotencyKey, Paging, Uow, roles_allowed
 from scf.parties.model import Role
-from scf.trade import csvio, service
+from scf.trade import csvio, schemas, service
 from scf.trade.common import ENTERPRISE, INSTITUTIONS, LOGISTICS
 
 router = APIRouter(prefix="/trade", tags=["trade"])
@@ -173,7 +174,12 @@ class FingerprintIn(Strict):
 # ---------------------------------------------------------------- intake
 
 
-@router.post("/invoices", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+@router.post(
+    "/invoices",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeIdsOut, 201),
+)
 def file_invoice(body: InvoiceIn, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File one invoice or credit note."""
 
@@ -183,7 +189,12 @@ def file_invoice(body: InvoiceIn, uow: Uow, key: IdempotencyKey = None) -> dict[
     return service.idempotent.answer(uow, key, "invoice", body, run)
 
 
-@router.post("/invoices/batch", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+@router.post(
+    "/invoices/batch",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeFileInvoicesOut, 201),
+)
 def file_invoices(body: InvoiceBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File a batch of invoices: all land or none; every bad item is reported with its line."""
 
@@ -194,7 +205,12 @@ def file_invoices(body: InvoiceBatch, uow: Uow, key: IdempotencyKey = None) -> d
     return service.idempotent.answer(uow, key, "invoices", body, run)
 
 
-@router.post("/orders", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+@router.post(
+    "/orders",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeIdsOut, 201),
+)
 def file_orders(body: OrderBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File contracts and purchase orders."""
     items = [
@@ -210,7 +226,12 @@ def file_orders(body: OrderBatch, uow: Uow, key: IdempotencyKey = None) -> dict[
     )
 
 
-@router.post("/shipments", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
+@router.post(
+    "/shipments",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SHIPPERS],
+    **answers(schemas.TradeIdsOut, 201),
+)
 def file_shipments(body: ShipmentBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """File delivery notes or waybills, and goods receipts."""
     items = [
@@ -226,7 +247,12 @@ def file_shipments(body: ShipmentBatch, uow: Uow, key: IdempotencyKey = None) ->
     )
 
 
-@router.post("/payments", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+@router.post(
+    "/payments",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeFilePaymentsOut, 201),
+)
 def file_payments(body: PaymentBatch, uow: Uow, key: IdempotencyKey = None) -> dict[str, Any]:
     """Record payments received, each matched to an invoice by remittance and amount."""
     items = [service.PaymentInput(**it.model_dump(), line=i) for i, it in enumerate(body.items, 1)]
@@ -235,7 +261,7 @@ def file_payments(body: PaymentBatch, uow: Uow, key: IdempotencyKey = None) -> d
     )
 
 
-@router.get("/csv-templates")
+@router.get("/csv-templates", **answers(schemas.TradeCsvTemplatesOut))
 def csv_templates() -> dict[str, Any]:
     """The CSV templates, one per document type, with what each column means."""
     return {
@@ -244,7 +270,12 @@ def csv_templates() -> dict[str, Any]:
     }
 
 
-@router.post("/csv/{kind}", status_code=status.HTTP_201_CREATED, dependencies=[SHIPPERS])
+@router.post(
+    "/csv/{kind}",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SHIPPERS],
+    **answers(schemas.TradeIdsOut | schemas.TradeFilePaymentsOut, 201),
+)
 async def upload_csv(
     kind: str, request: Request, uow: Uow, key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -259,7 +290,12 @@ async def upload_csv(
     )
 
 
-@router.post("/files", status_code=status.HTTP_201_CREATED, dependencies=[ENTERPRISES])
+@router.post(
+    "/files",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeUploadFileOut, 201),
+)
 async def upload_file(
     request: Request,
     uow: Uow,
@@ -279,7 +315,7 @@ async def upload_file(
     return service.idempotent.answer(uow, key, command, raw, run)
 
 
-@router.post("/validate")
+@router.post("/validate", **answers(schemas.TradeValidateFileOut))
 async def validate_file(
     request: Request, uow: Uow, quick: Annotated[bool, Query()] = False
 ) -> dict[str, Any]:
@@ -290,7 +326,7 @@ async def validate_file(
 # ---------------------------------------------------------------- receivables
 
 
-@router.get("/receivables")
+@router.get("/receivables", **answers(schemas.TradeListReceivablesOut))
 def list_receivables(
     uow: Uow, page: Paging, org_id: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
@@ -304,48 +340,64 @@ def list_receivables(
     }
 
 
-@router.get("/receivables/{receivable_id}")
+@router.get("/receivables/{receivable_id}", **answers(schemas.TradeReceivableOut))
 def get_receivable(receivable_id: str, uow: Uow) -> dict[str, Any]:
+    """One receivable the caller is party to (or may read under a trade consent; all for the
+    platform). Strangers get 404."""
     return service.get_receivable(uow, receivable_id).as_dict()
 
 
-@router.post("/receivables/confirm", dependencies=[ENTERPRISES])
+@router.post(
+    "/receivables/confirm", dependencies=[ENTERPRISES], **answers(schemas.TradeConfirmBatchOut)
+)
 def confirm_batch(body: ConfirmBatch, uow: Uow) -> dict[str, Any]:
     """The debtor confirms several receivables; all or none."""
     items = [(it.receivable_id, it.money()) for it in body.items]
     return {"items": [i.as_dict() for i in service.confirm_receivables(uow, items)]}
 
 
-@router.post("/receivables/{receivable_id}/confirm", dependencies=[ENTERPRISES])
+@router.post(
+    "/receivables/{receivable_id}/confirm",
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeReceivableOut),
+)
 def confirm(receivable_id: str, body: ConfirmIn, uow: Uow) -> dict[str, Any]:
     """The debtor confirms a receivable in full (no amount) or in part."""
     return service.confirm_receivable(uow, receivable_id, body.money()).as_dict()
 
 
-@router.post("/receivables/{receivable_id}/dispute", dependencies=[ENTERPRISES])
+@router.post(
+    "/receivables/{receivable_id}/dispute",
+    dependencies=[ENTERPRISES],
+    **answers(schemas.TradeReceivableOut),
+)
 def dispute(receivable_id: str, body: DisputeIn, uow: Uow) -> dict[str, Any]:
+    """The debtor (an enterprise) disputes a receivable it owes, giving a reason; strangers
+    get 404."""
     return service.dispute_receivable(uow, receivable_id, body.reason).as_dict()
 
 
-@router.get("/receivables/{receivable_id}/assessment")
+@router.get("/receivables/{receivable_id}/assessment", **answers(schemas.TradeAssessmentOut))
 def assessment(receivable_id: str, uow: Uow) -> dict[str, Any]:
     """Authenticity score 0..100 with reasons and evidence, for a credit officer."""
     return service.assess_receivable(uow, receivable_id).as_dict()
 
 
-@router.get("/invoices/{invoice_id}")
+@router.get("/invoices/{invoice_id}", **answers(schemas.TradeInvoiceOut))
 def get_invoice(invoice_id: str, uow: Uow) -> dict[str, Any]:
+    """One invoice or credit note with its lines. Only its seller, its buyer, a consent holder
+    or the platform see it; anyone else gets 404."""
     return service.get_invoice(uow, invoice_id)
 
 
-@router.get("/invoices/{invoice_id}/match")
+@router.get("/invoices/{invoice_id}/match", **answers(schemas.TradeMatchOut))
 def match(invoice_id: str, uow: Uow) -> dict[str, Any]:
     """Three- and four-way match of the invoice to order, deliveries, receipts, payments."""
     service.get_invoice(uow, invoice_id)
     return service.match_invoice(uow, invoice_id).as_dict()
 
 
-@router.get("/summary/{org_id}", dependencies=[SUMMARY_READERS])
+@router.get("/summary/{org_id}", dependencies=[SUMMARY_READERS], **answers(schemas.TradeSummaryOut))
 def summary(org_id: str, uow: Uow) -> dict[str, Any]:
     """Trade aggregates of an organization (regulator, operator, institutions by consent)."""
     from scf.parties import service as parties
@@ -359,13 +411,13 @@ def summary(org_id: str, uow: Uow) -> dict[str, Any]:
 # ---------------------------------------------------------------- fingerprints
 
 
-@router.post("/fingerprints/check", dependencies=[CHECKERS])
+@router.post("/fingerprints/check", dependencies=[CHECKERS], **answers(schemas.TradeCheckOut))
 def check(body: FingerprintIn, uow: Uow) -> dict[str, Any]:
     """Was this invoice submitted, registered or financed anywhere? Never says where."""
     return service.check_fingerprint(uow, body.fingerprint).as_dict()
 
 
-@router.post("/fingerprints/submit", dependencies=[SUBMITTERS])
+@router.post("/fingerprints/submit", dependencies=[SUBMITTERS], **answers(schemas.TradeCheckOut))
 def submit(body: FingerprintIn, uow: Uow) -> dict[str, Any]:
     """An institution records that an invoice was offered to it, and learns if it was elsewhere."""
     return service.submit_fingerprint(uow, body.fingerprint).as_dict()
