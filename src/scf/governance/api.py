@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
-from scf.core.schema import Identifier, Name, RequestModel, Text
+from scf.core.schema import Answer, Identifier, Name, RequestModel, Text, answers
 from scf.deps import Uow, roles_allowed
 from scf.governance import service
 
@@ -126,7 +126,38 @@ def purge(uow: Uow) -> dict[str, int]:
     return service.purge(uow)
 
 
-@router.get("/my-data")
+class AccessReadOut(Answer):
+    at: datetime
+    reader_org_id: str | None
+    basis: str = Field(description="why it was read: consent, regulator, district, department")
+    consent_id: str | None
+    scope: str
+    resource: str
+
+
+class AccessLogOut(Answer):
+    total: int
+    items: list[AccessReadOut]
+
+
+class AuditPageOut(Answer):
+    total: int
+    items: list[dict[str, Any]] = Field(description="audit entries (open: each is a change)")
+
+
+class SubjectDataOut(Answer):
+    """Everything the platform holds on an organization, for the organization itself."""
+
+    organization: dict[str, Any] = Field(description="the organization's record (open)")
+    ownership: dict[str, Any] = Field(description="shareholders and key persons (open)")
+    consents: list[dict[str, Any]] = Field(description="consents granted and received (open)")
+    access_log: AccessLogOut
+    audit: AuditPageOut
+    generated_at: datetime
+    classes: list[str] = Field(description="the data classes the download holds")
+
+
+@router.get("/my-data", **answers(SubjectDataOut))
 def my_data(uow: Uow, org_id: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
     """Everything the platform holds on the caller's organization, with the reads by others;
     a request for another organization's data is refused (403)."""

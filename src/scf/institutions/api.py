@@ -292,6 +292,8 @@ def list_units(uow: Uow, org_id: str | None = None) -> list[UnitOut]:
 
 @router.get("/units/{unit_id}", dependencies=[gate(*INSTITUTIONS, *WATCHERS)])
 def get_unit(uow: Uow, unit_id: str) -> UnitOut:
+    """One supply chain finance unit with its officers, products and whom it serves (the
+    institution itself, the regulator or the operator; 404 to others)."""
     return UnitOut.model_validate(svc.unit_dict(uow, svc.get_unit(uow, unit_id)))
 
 
@@ -409,6 +411,8 @@ def npl_run(uow: Uow) -> list[NplAlertOut]:
 
 @router.get("/npl-alerts", dependencies=[gate(*FUNDERS, *WATCHERS)])
 def npl_alerts(uow: Uow) -> list[NplAlertOut]:
+    """The alerts raised on the institution's units nearing or past their tolerated NPL ratio
+    (every institution's for the regulator and the operator)."""
     return [NplAlertOut.model_validate(svc.npl_alert_dict(a)) for a in svc.npl_alerts(uow)]
 
 
@@ -498,6 +502,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"description": "the ranking and breakdowns", "content": {XLSX: {}}}},
 )
 def ranking_xlsx(uow: Uow, quarter: str) -> Response:
+    """For the regulator: the quarter's ranking of institutions with every breakdown, as a
+    workbook (404 if the quarter was not assessed)."""
     return Response(
         svc.export_xlsx(uow, quarter),
         media_type=XLSX,
@@ -512,6 +518,8 @@ def ranking_xlsx(uow: Uow, quarter: str) -> Response:
     responses={200: {"description": "the ranking", "content": {"application/pdf": {}}}},
 )
 def ranking_pdf(uow: Uow, quarter: str) -> Response:
+    """For the regulator: the quarter's ranking of institutions as a PDF in Chinese and English
+    (404 if the quarter was not assessed)."""
     return Response(
         svc.export_pdf(uow, quarter),
         media_type="application/pdf",

@@ -380,6 +380,8 @@ def applications(
 
 @router.get("/award-applications/{application_id}", response_model=ApplicationOut)
 def application(application_id: str, uow: Uow) -> ApplicationOut:
+    """One award application with its evidence, computed and awarded amounts and payment (the
+    applicant, the operator and the regulator)."""
     return ApplicationOut.of(service.get_application(uow, application_id))
 
 

@@ -111,6 +111,8 @@ def load_fx_rate(uow: Uow, body: FxRateIn) -> FxRateOut:
 
 @router.get("/fx-rates")
 def list_fx_rates(uow: Uow) -> list[FxRateOut]:
+    """The exchange rates the operator loaded, each with its source and observation time,
+    newest first."""
     return [FxRateOut(**svc.fx_dict(r)) for r in svc.list_fx_rates(uow)]
 
 
@@ -133,11 +135,15 @@ def record_payout(uow: Uow, body: PayoutIn) -> PayoutOut:
 
 @router.get("/payouts")
 def list_payouts(uow: Uow, status: str | None = None) -> list[PayoutOut]:
+    """Marketplace payouts: a seller's own, those a marketplace owes, or every payout for the
+    operator and the regulator; optionally by status."""
     return [PayoutOut(**svc.payout_dict(r)) for r in svc.list_payouts(uow, status)]
 
 
 @router.get("/payouts/{payout_id}")
 def get_payout(uow: Uow, payout_id: str) -> PayoutOut:
+    """One marketplace payout with its confirmation, advance and assignment (its seller, its
+    marketplace, the funder it is assigned to, the operator or the regulator)."""
     return PayoutOut(**svc.payout_dict(svc.get_payout(uow, payout_id)))
 
 
@@ -231,6 +237,8 @@ def record_ip(uow: Uow, body: IpIn) -> IpOut:
 
 @router.get("/ip-assets")
 def list_ip(uow: Uow) -> list[IpOut]:
+    """Intellectual property rights on the platform: an owner's own, those an appraiser valued,
+    or all for the operator and the regulator."""
     return [IpOut(**svc.ip_dict(r)) for r in svc.list_ip(uow)]
 
 

@@ -239,8 +239,7 @@ async def market_changes(request: Request, uow: Uow, file_name: FileName) -> Mar
 
 @router.get(
     "/exchange/joint-lists",
-    response_class=Response,
-    responses={200: {"description": "the joint lists file", "content": {"application/json": {}}}},
+    **answers(schemas.JointListsFileOut, description="the joint lists file"),
 )
 def joint_lists(uow: Uow) -> Response:
     """The live black and red lists for other departments, with the digest of the entries."""

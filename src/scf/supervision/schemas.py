@@ -546,3 +546,22 @@ class CaseOut(Answer):
     resolved_at: datetime | None
     source: str
     status: CaseStatus
+
+
+class JointListEntryOut(Answer):
+    kind: str = Field(description="black (joint penalties) or red (joint incentives)")
+    uscc: str
+    name: str
+    reason: str
+    authority: str | None = None
+    listed_on: date
+
+
+class JointListsFileOut(Answer):
+    """The joint lists file sent to other departments."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: str = Field(alias="schema", description="the file format's name and version")
+    entries: list[JointListEntryOut]
+    sha256: str = Field(description="SHA-256 of the canonical JSON of the entries")
