@@ -18,6 +18,7 @@ from scf.core.clock import FixedClock
 from scf.core.migrate import upgrade
 from scf.platform import Platform
 from scf.web.sample import Sample, load_more_roles, load_sample, run_maturity
+from scf.web.sample_discounting import load_discounting
 from tests.conftest import TEST_SECRET
 from tests.factories import use_registry_key
 
@@ -85,6 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     use_registry_key(platform)
     sample = load_sample(platform)
     load_more_roles(platform, sample)
+    load_discounting(platform, sample)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
     port = _free_port()

@@ -13,6 +13,8 @@ FUNDERS = ("bank", "factoring_company", "local_financial_org")
 PAGES: dict[str, str | tuple[str, ...]] = {
     "/sme": ENTERPRISE,
     "/core": ("core_enterprise",),
+    "/sme/discounting": ("supplier", "distributor"),
+    "/core/discounting": ("core_enterprise",),
     "/fi": FUNDERS,
     "/cover": ("insurer", "guarantee_company"),
     "/operator": ("operator",),

@@ -27,6 +27,8 @@ PRODUCTS = (
     ("purchase_order", ("CNY",), "0.020"),
     # Pieces of a core's certificate: the core's credit carries the risk.
     ("reverse_factoring", ("CNY",), "0.003"),
+    # Commercial acceptance bills of the cores: the acceptor's credit, a little above.
+    ("bill_discounting", ("CNY",), "0.004"),
 )
 # Commodity prices the operator posts (per the warehouse receipt's unit), in CNY.
 PRICES = (("黄金", "克", "550.00", "SGE Au99.99"), ("保税燃料油", "吨", "4500.00", "SHFE"))

@@ -78,6 +78,13 @@ HOME_BY_ROLE = [
     ("logistics", "/services"),
 ]
 
+# A role's further page in the menu (the first that applies): early payment and bills.
+ROLE_MENU = [
+    ("core_enterprise", "/core/discounting", N_("Early-payment programmes")),
+    ("supplier", "/sme/discounting", N_("Early payment and bills")),
+    ("distributor", "/sme/discounting", N_("Early payment and bills")),
+]
+
 env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -223,6 +230,7 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
         return [("/registry", N_("Public registry search")), ("/login", N_("Log in"))]
     items = [(url, N_("Home")) for role, url in HOME_BY_ROLE if actor.has(role)][:1]
+    items += [(url, text) for role, url, text in ROLE_MENU if actor.has(role)][:1]
     if actor.is_regulator:
         items += [
             ("/regulator/alerts", N_("Alerts")),

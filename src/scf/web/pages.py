@@ -4,10 +4,11 @@
 `sme` (suppliers, distributors, marketplaces), `core` (the core enterprise), `funder` (banks,
 factoring companies, local financial organizations), `warehouse` (warehouses and logistics
 firms), `operator` (the platform operator), `insurer` (insurers and guarantors), `console`
-(the regulator's indicators), `regulator` and `registry` (the public registry); `common`
-holds what they share (rendering, session, CSRF, forms, refusals), `names` and `room_text`
-what records and alerts are called in the reader's language, and each module's templates
-are in `templates/<module>/`.
+(the regulator's indicators), `regulator`, `registry` (the public registry) and
+`discounting` (suppliers' bids in early-payment programmes and their bill discounting, the
+core enterprise's clearing); `common` holds what they share (rendering, session, CSRF, forms,
+refusals), `names` and `room_text` what records and alerts are called in the reader's
+language, and templates are in `templates/<role>/`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from scf.web import (
     account,
     console,
     core,
+    discounting,
     funder,
     insurer,
     login,
@@ -38,6 +40,7 @@ for module in (
     account,
     sme,
     core,
+    discounting,
     funder,
     warehouse,
     operator,
