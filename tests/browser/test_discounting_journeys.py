@@ -26,9 +26,9 @@ def test_supplier_bids_and_the_core_enterprise_clears(page: Any, site: Site) -> 
     form.locator("button[name=preview]").click()
     page.wait_for_url("**/sme/discounting?*preview=1*")
     program = page.locator("article.program").first
-    terms = program.locator("table.bid-terms")
+    terms = program.locator("div.bid-terms")
     assert "折扣金额" in terms.inner_text() and "年化" in terms.inner_text()
-    assert program.locator("input[name=rate]").input_value() == "8.5"
+    assert program.locator("form.bid-form input[name=rate]").input_value() == "8.5"
     accessible(page, program.locator("button.primary").get_attribute("id"))
     shot(page, "sme-discounting-preview", docs=True)
     program.locator("button.primary").click()
@@ -56,7 +56,7 @@ def test_supplier_bids_and_the_core_enterprise_clears(page: Any, site: Site) -> 
     page.wait_for_url("**/core/discounting?ok=saved")
     cleared = page.locator(f"#program-{program_id}")
     assert "已出清" in cleared.locator("h2").inner_text()
-    assert "已中标" in cleared.inner_text() and cleared.locator("button").count() == 0
+    assert "已中标" in cleared.inner_text() and cleared.locator("button[id^=clear-]").count() == 0
     shot(page, "core-discounting-cleared", docs=True)
 
 

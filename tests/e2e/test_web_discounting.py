@@ -91,16 +91,16 @@ def test_a_supplier_previews_bids_amends_and_withdraws(
     assert len(_bids_of(platform, d.program_id)) == 1  # nothing placed by a preview
     shown = client.get(where).text
     terms = re.search(
-        rf'<table class="bid-terms" id="terms-{d.program_id}">(.*?)</table>', shown, re.S
+        rf'<div class="bid-terms" id="terms-{d.program_id}"[^>]*>(.*?)</div>', shown, re.S
     )
     assert terms, shown[-2000:]
     cells = re.findall(r'data-amount="([^"]+)"', terms.group(1))
     face, discount, net = (Decimal(c) for c in cells)
-    days = int(re.findall(r'<td class="num">(\d+)</td>', terms.group(1))[0])
+    days = int(re.findall(r'<dd class="num">(\d+)</dd>', terms.group(1))[0])
     assert face == Decimal("160000.00") and days > 60
     expected = (face * Decimal("0.085") * days / 360).quantize(Decimal("0.01"))
     assert discount == expected and net == face - discount
-    shown_apr = Decimal(re.findall(r'<td class="num">([\d.]+)%</td>', terms.group(1))[-1])
+    shown_apr = Decimal(re.findall(r'<dd class="num">([\d.]+)%</dd>', terms.group(1))[-1])
     assert abs(shown_apr - discount / net * 365 / days * 100) < Decimal("0.0001"), shown_apr
     assert f'id="bid-{d.program_id}"' in shown and 'value="8.5"' in shown
 
