@@ -5,7 +5,6 @@ sees the bids, which would win, and clears the programme. Refusals keep what was
 
 from __future__ import annotations
 
-import html as htmlmod
 import re
 from datetime import timedelta
 from decimal import Decimal
