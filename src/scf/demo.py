@@ -90,13 +90,16 @@ def load_demo(
     }
 
 
-# Which of an enterprise's assets each scenario the pages offer finances.
+# Which of an enterprise's assets each scenario the pages offer finances (a bid in an open
+# early-payment programme and a bill held are on its `/sme/discounting` page).
 SCENARIO_ASSETS = {
     "receivables_factoring": "receivable",
     "credit_insurance": "insured_receivable",
     "reverse_factoring": "piece",
     "purchase_order": "order",
     "warehouse_pledge": "receipt",
+    "dynamic_discounting": "bid",
+    "bill_discounting": "bill",
 }
 ENTERPRISE_ROLES = ("supplier", "distributor")
 
@@ -104,7 +107,8 @@ ENTERPRISE_ROLES = ("supplier", "distributor")
 def asset_kinds(platform: Platform, org_id: str, roles: tuple[str, ...]) -> set[str]:
     """The kinds of asset (`SCENARIO_ASSETS`) the enterprise could finance from its page today:
     receivables not yet due with confirmed value unused (insured ones where a policy covers
-    the debtor), certificate pieces, orders its buyers filed, goods with a free quantity."""
+    the debtor), certificate pieces, orders its buyers filed, goods with a free quantity,
+    receivables it may bid in a buyer's open early-payment programme, bills it holds."""
     from scf.certificates import service as certificates
     from scf.financing import service as financing
     from scf.registry import service as registry
@@ -128,6 +132,12 @@ def asset_kinds(platform: Platform, org_id: str, roles: tuple[str, ...]) -> set[
         kinds |= {"order"} if trade.confirmed_orders(uow, limit=1) else set()
         free = any(Decimal(g["free"]) > 0 for g in registry.goods_held(uow, unpledged=True))
         kinds |= {"receipt"} if free else set()
+        biddable = any(p["eligible"] for p in financing.supplier_programs(uow))
+        kinds |= {"bid"} if biddable else set()
+        held = any(
+            b.holder_org_id == org_id and b.due_on > today for b in financing.list_bills(uow)
+        )
+        kinds |= {"bill"} if held else set()
     return kinds
 
 

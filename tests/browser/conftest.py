@@ -16,6 +16,7 @@ from scf.core.clock import FixedClock
 from scf.core.migrate import upgrade
 from scf.platform import Platform
 from scf.web.sample import Sample, load_more_roles, load_sample, run_maturity
+from scf.web.sample_discounting import load_discounting
 from scf.web.sample_parks import load_parks
 from tests.conftest import TEST_SECRET
 from tests.factories import use_registry_key
@@ -81,6 +82,7 @@ def serve(tmp: Path, seed: Callable[[Platform, Sample], None] | None = None) -> 
     sample = load_sample(platform)
     load_more_roles(platform, sample)
     load_parks(platform, sample.password)
+    load_discounting(platform, sample)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
     if seed is not None:

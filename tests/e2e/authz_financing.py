@@ -44,6 +44,14 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", f"{P}/discount-programs"): ("core_enterprise",),
     ("GET", f"{P}/discount-programs/{{program_id}}"): ALL,
     ("POST", f"{P}/discount-programs/{{program_id}}/bids"): ("supplier", "distributor"),
+    ("POST", f"{P}/discount-programs/{{program_id}}/bids/{{bid_id}}/amendment"): (
+        "supplier",
+        "distributor",
+    ),
+    ("POST", f"{P}/discount-programs/{{program_id}}/bids/{{bid_id}}/withdrawal"): (
+        "supplier",
+        "distributor",
+    ),
     ("POST", f"{P}/discount-programs/{{program_id}}/clearing"): ("core_enterprise",),
     ("GET", f"{P}/inbox"): ALL,
     ("POST", f"{P}/inbox/{{message_id}}/read"): ALL,

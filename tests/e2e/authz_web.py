@@ -16,6 +16,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/sme/pieces": ENTERPRISE,
     "/sme/access": (*ENTERPRISE, "core_enterprise"),
     "/core": ("core_enterprise",),
+    "/sme/discounting": ("supplier", "distributor"),
+    "/core/discounting": ("core_enterprise",),
     "/fi": FUNDERS,
     "/cover": ("insurer", "guarantee_company"),
     "/operator": ("operator",),

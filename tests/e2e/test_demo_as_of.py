@@ -4,7 +4,10 @@ Loaded as of 3 December 2026 and as of 31 March 2027 (a year with no official sc
 the demo's open receivables fall due in the coming weeks and months, its live certificates
 mature later, the regulator's series has twelve months with financing, the alerts follow
 from the records rather than from stale dates, and each scenario the pages offer has assets
-that a demo login finances from its own page.
+that a demo login finances from its own page: the early-payment programmes of the past
+months were cleared with the simulated suppliers' bids, and the last one still takes bids,
+which a demo supplier places from its page; demo suppliers hold commercial acceptance bills
+falling due after today and discount one from the same page.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from scf.core.actor import Actor
 from scf.core.clock import FixedClock
 from scf.demo import DEMO_PASSWORD, SCENARIO_ASSETS, load_demo
 from scf.financing import service as financing
+from scf.financing.scenario import scenarios
 from scf.platform import Platform
 from scf.risk import follower
 from scf.risk.tables import RiskAlertRow
@@ -72,8 +76,16 @@ def test_the_demo_is_as_of_the_day_it_runs(
     _certificates_mature_ahead(platform, as_of)
     _twelve_months_of_financing(platform, as_of)
     _alerts_follow_the_records(platform)
+    _programmes_cleared_with_bids_and_one_open(platform, as_of)
+    # every installed scenario, each financed from a demo login's page
+    assert set(SCENARIO_ASSETS) == set(scenarios()), sorted(set(scenarios()) ^ set(SCENARIO_ASSETS))
     for scenario, kind in SCENARIO_ASSETS.items():
-        _financed_from_the_page(platform, client, summary, scenario, kind)
+        if kind == "bid":
+            _bid_from_the_page(platform, client, summary)
+        elif kind == "bill":
+            _bill_discounted_from_the_page(platform, client, summary)
+        else:
+            _financed_from_the_page(platform, client, summary, scenario, kind)
 
 
 def _receivables_fall_due_ahead(platform: Platform, as_of: date) -> None:
@@ -139,6 +151,85 @@ def _csrf(html: str) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', html)
     assert m, html[:300]
     return m.group(1)
+
+
+def _programmes_cleared_with_bids_and_one_open(platform: Platform, as_of: date) -> None:
+    with platform.uow(REGULATOR) as uow:
+        programs = financing.list_programs(uow)
+    open_ = [p for p in programs if p["status"] == "open"]
+    cleared = [p for p in programs if p["status"] == "cleared"]
+    assert open_ and all(date.fromisoformat(p["pay_on"]) > as_of for p in open_), open_
+    assert len(cleared) >= 6 and len(open_) + len(cleared) == len(programs)
+    for p in cleared:
+        assert p["bids"], p["id"]  # no programme cleared without a bid
+        assert {b["status"] for b in p["bids"]} <= {"won", "lost"}
+    won = [b for p in cleared for b in p["bids"] if b["status"] == "won"]
+    # a programme whose only bids are under the buyer's hurdle clears with no winner
+    assert won and all(b["application_id"] for b in won)
+    for p in cleared:
+        for b in p["bids"]:
+            if Decimal(b["rate"]) < Decimal(p["hurdle_rate"]):
+                assert b["status"] == "lost", b
+
+
+def _enterprise_logins(summary: dict[str, Any]) -> list[str]:
+    return [x["username"] for x in summary["logins"] if x["role"] in ("supplier", "distributor")]
+
+
+def _bid_from_the_page(platform: Platform, client: TestClient, summary: dict[str, Any]) -> None:
+    """A demo supplier's page lists an open programme with a receivable it may bid; the
+    amounts come first, then the bid is placed."""
+    for username in _enterprise_logins(summary):
+        _login(client, username)
+        html = client.get("/sme/discounting").text
+        m = re.search(
+            r'action="(/sme/discounting/programs/(ddp_[^/]+)/bids)".*?<option value="(rcv_[^"]+)"',
+            html,
+            re.S,
+        )
+        if m is None:
+            continue
+        path, program_id, receivable = m.groups()
+        form = {"receivable_id": receivable, "rate": "9.5", "csrf": _csrf(html)}
+        r = client.post(path, data={**form, "preview": "1"}, follow_redirects=False)
+        assert r.status_code == 303, re.findall(r'role="alert"[^>]*>(.*?)</', r.text, re.S)
+        shown = client.get(r.headers["location"]).text
+        assert f'id="terms-{program_id}"' in shown
+        r = client.post(path, data=form, follow_redirects=False)
+        assert r.status_code == 303 and "ok=saved" in r.headers["location"]
+        with platform.uow(REGULATOR) as uow:
+            bids = financing.get_program(uow, program_id)["bids"]
+        assert any(b["receivable_id"] == receivable and b["status"] == "open" for b in bids)
+        return
+    pytest.fail("no demo login's page offers a receivable to bid in an open programme")
+
+
+def _bill_discounted_from_the_page(
+    platform: Platform, client: TestClient, summary: dict[str, Any]
+) -> None:
+    """A demo supplier's page lists a bill it holds; applying to discount it is accepted."""
+    for username in _enterprise_logins(summary):
+        _login(client, username)
+        html = client.get("/sme/discounting").text
+        m = re.search(r'<select id="bill_id"[^>]*><option value="(bil_[^"]+)">(.*?)</option>', html)
+        if m is None:
+            continue
+        funders = re.findall(r'name="funder_org_ids\[\]" value="([^"]+)"', html)
+        assert funders, "no institution offers bill discounting"
+        form = {
+            "bill_id": m.group(1),
+            "amount": _amount(m.group(2)),
+            "funder_org_ids[]": funders,
+            "csrf": _csrf(html),
+        }
+        r = client.post("/sme/discounting/bills", data=form, follow_redirects=False)
+        refused = re.findall(r'role="alert"[^>]*>(.*?)</', r.text, re.S)
+        assert r.status_code == 303 and "ok=saved" in r.headers["location"], refused
+        with platform.uow(Actor.system()) as uow:
+            apps = [a for a in financing.list_applications(uow) if a.scenario == "bill_discounting"]
+        assert any(a.status in ("sent", "offered", "escalated") for a in apps)
+        return
+    pytest.fail("no demo login's page offers a bill to discount")
 
 
 def _login(client: TestClient, username: str) -> None:

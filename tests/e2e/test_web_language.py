@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from scf.core.clock import FixedClock
 from scf.platform import Platform
 from scf.web.sample import load_more_roles, load_sample, run_maturity
+from scf.web.sample_discounting import load_discounting
 from tests.e2e.authz_web import PAGES
 from tests.e2e.test_web_pages import login
 from tests.factories import use_registry_key
@@ -114,6 +115,7 @@ def test_every_page_reads_in_chinese_and_in_english(
     use_registry_key(platform)
     s = load_sample(platform)
     load_more_roles(platform, s)
+    load_discounting(platform, s)
     clock.advance(timedelta(days=25))
     run_maturity(platform)
     data = data_words(platform)

@@ -84,3 +84,15 @@ def test_seven_scenarios_found_through_entry_points() -> None:
         "dynamic_discounting",
         "credit_insurance",
     } <= set(scenarios())
+
+
+def test_a_bid_in_money_and_as_an_annual_cost() -> None:
+    """9% a year on 100,000.00 paid 60 days early: 1,500.00 off, 98,500.00 paid; what the
+    supplier gives up is 1,500.00 on 98,500.00 for 60 days, 9.26% a year on 365 days."""
+    b = M.Bid("b", 100_000_00, Decimal("0.09"), 60)
+    assert b.discount_minor() == 1_500_00 and b.cash_minor() == 98_500_00
+    apr = b.apr_equivalent()
+    assert apr == (Decimal(1500) / Decimal(98500) * 365 / 60).quantize(Decimal("0.00000001"))
+    assert Decimal("0.0926") < apr < Decimal("0.0927") and apr > b.rate
+    with pytest.raises(Exception, match="no cash"):
+        M.Bid("b", 100, Decimal("0.99"), 400).apr_equivalent()

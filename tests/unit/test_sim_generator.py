@@ -6,6 +6,7 @@ import itertools
 import tracemalloc
 import types
 from collections import Counter
+from datetime import timedelta
 
 from stdnum.cn import ric, uscc
 
@@ -144,3 +145,29 @@ def test_defaults_follow_a_health_slide_that_shows_in_trade_first() -> None:
         np.mean([t.receipt_date is None for t in weak])
         > np.mean([t.receipt_date is None for t in sound]) + 0.2
     )
+
+
+def test_bills_fall_due_after_the_year_and_the_last_programme_pays_after_it() -> None:
+    """The cores' bills are drawn in the year's last months for at most six months, so each
+    falls due after the set's last day; past programmes have simulated suppliers' bids and
+    the last month's programmes pay after that day (they still take bids)."""
+    from scf.sim.generator import build
+    from scf.sim.model import Bill, DiscountProgram
+
+    data = build("small", 2024)
+    bills = data.of(Bill)
+    assert len(bills) >= 3, "too few bills drawn"
+    end = data.end
+    for b in bills:
+        assert b.on <= end < b.due_on and (b.due_on - b.on).days <= 175
+        assert data.generator.orgs[b.acceptor].tier == 0
+        assert data.generator.orgs[b.holder].tier == 1
+        assert b.discount_on is None or b.on <= b.discount_on <= end
+    assert any(b.funder for b in bills) and any(b.funder is None for b in bills)
+    assert len({b.package_no for b in bills}) == len(bills)
+    programs = data.of(DiscountProgram)
+    past = [p for p in programs if p.pay_on <= end]
+    last = [p for p in programs if p.pay_on > end]
+    assert past and all(p.bids for p in past)
+    assert len(last) == len(data.generator.financing.discount_cores)
+    assert all(end < p.pay_on <= end + timedelta(days=10) for p in last)

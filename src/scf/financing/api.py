@@ -485,6 +485,32 @@ def bid(uow: Uow, program_id: str, body: BidIn) -> dict[str, Any]:
     return svc.bid_dict(svc.bid(uow, program_id, body.receivable_id, rate(body.rate, field="rate")))
 
 
+class BidAmendIn(RequestModel):
+    rate: DecimalText
+
+
+@router.post(
+    "/discount-programs/{program_id}/bids/{bid_id}/amendment",
+    dependencies=[gate("supplier", "distributor")],
+    **answers(schemas.DiscountBidOut),
+)
+def amend_bid(uow: Uow, program_id: str, bid_id: str, body: BidAmendIn) -> dict[str, Any]:
+    """Change the discount of the caller's open bid while the programme takes bids."""
+    return svc.bid_dict(
+        svc.amend_bid(uow, bid_id, rate(body.rate, field="rate"), program_id=program_id)
+    )
+
+
+@router.post(
+    "/discount-programs/{program_id}/bids/{bid_id}/withdrawal",
+    dependencies=[gate("supplier", "distributor")],
+    **answers(schemas.DiscountBidOut),
+)
+def withdraw_bid(uow: Uow, program_id: str, bid_id: str) -> dict[str, Any]:
+    """Take the caller's open bid back while the programme takes bids."""
+    return svc.bid_dict(svc.withdraw_bid(uow, bid_id, program_id=program_id))
+
+
 @router.post(
     "/discount-programs/{program_id}/clearing",
     dependencies=[gate("core_enterprise")],

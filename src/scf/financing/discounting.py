@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from scf.core.errors import Conflict, InvalidInput, NotFound
+from scf.core.i18n import N_
 from scf.core.ids import new_id
 from scf.core.money import Money
 from scf.core.uow import UnitOfWork
@@ -24,9 +25,11 @@ from scf.financing.scenario import Scenario, get_scenario
 from scf.financing.tables import DiscountBidRow, DiscountProgramRow
 from scf.financing.workflow import register_financing
 from scf.parties import service as parties
+from scf.trade import service as trade
 
 
 def bid_dict(b: DiscountBidRow) -> dict[str, Any]:
+    priced = M.Bid(b.id, b.amount_minor, Decimal(b.rate), b.days)
     return {
         "id": b.id,
         "supplier_org_id": b.supplier_org_id,
@@ -35,6 +38,8 @@ def bid_dict(b: DiscountBidRow) -> dict[str, Any]:
         "rate": str(b.rate),
         "days": b.days,
         "discount": Money(b.discount_minor, b.currency).as_json(),
+        "net": Money(b.amount_minor - b.discount_minor, b.currency).as_json(),
+        "apr_equivalent": str(priced.apr_equivalent()) if priced.cash_minor() > 0 else None,
         "status": b.status,
         "application_id": b.application_id,
     }
@@ -103,15 +108,24 @@ def _program(uow: UnitOfWork, program_id: str) -> DiscountProgramRow:
     return row
 
 
-def bid(uow: UnitOfWork, program_id: str, receivable_id: str, rate: Decimal) -> DiscountBidRow:
-    """A supplier bids an annualized discount to be paid a confirmed receivable early."""
-    parties.require_role(uow.actor, "supplier", "distributor")
-    prog = _program(uow, program_id)
-    supplier = uow.actor.org_id
-    assert supplier is not None
+def _open_for_bids(prog: DiscountProgramRow, today: date) -> None:
+    """Refuse a bid, an amendment or a withdrawal once the programme no longer takes bids:
+    cleared, or its early payment day has come."""
     if prog.status != "open":
         raise Conflict(f"programme {prog.id} is {prog.status}", code="program_closed")
-    parties.require_not_blacklisted(uow, supplier)
+    if prog.pay_on <= today:
+        raise Conflict(
+            f"programme {prog.id} pays on {prog.pay_on.isoformat()}: bids are closed",
+            code="program_closed",
+        )
+
+
+def _priced(
+    uow: UnitOfWork, prog: DiscountProgramRow, supplier: str, receivable_id: str, rate: Decimal
+) -> M.Bid:
+    """The bid the supplier would place: the receivable checked, its days early counted."""
+    if not Decimal(0) < rate < Decimal(1):
+        raise InvalidInput(N_("between 0 and 100 percent"), field="rate")
     sc = get_scenario("dynamic_discounting")
     view = sc.assess(
         scenario_context(uow, supplier),
@@ -121,19 +135,83 @@ def bid(uow: UnitOfWork, program_id: str, receivable_id: str, rate: Decimal) -> 
     days = (due - prog.pay_on).days
     if days <= 0:
         raise InvalidInput(
-            "the receivable falls due before the early payment date", field="receivable_id"
+            N_("the receivable falls due before the early payment date"), field="receivable_id"
         )
-    amount = view.value
-    b = M.Bid("", amount.minor, rate, days)
+    b = M.Bid(receivable_id, view.value.minor, rate, days)
+    if b.cash_minor() <= 0:
+        raise InvalidInput(N_("the discount leaves no cash to pay early"), field="rate")
+    return b
+
+
+def bid_terms(b: M.Bid, currency: str) -> dict[str, Any]:
+    """What a bid means in money: face, discount, net paid early and the APR-equivalent."""
+    return {
+        "face": Money(b.amount_minor, currency).as_json(),
+        "rate": str(b.rate),
+        "days": b.days,
+        "discount": Money(b.discount_minor(), currency).as_json(),
+        "net": Money(b.cash_minor(), currency).as_json(),
+        "apr_equivalent": str(b.apr_equivalent()),
+    }
+
+
+def _supplier(uow: UnitOfWork) -> str:
+    parties.require_role(uow.actor, "supplier", "distributor")
+    supplier = uow.actor.org_id
+    assert supplier is not None
+    return supplier
+
+
+def preview_bid(
+    uow: UnitOfWork, program_id: str, receivable_id: str, rate: Decimal
+) -> dict[str, Any]:
+    """The amounts a bid would give, checked as the bid itself is, without placing it."""
+    supplier = _supplier(uow)
+    prog = _program(uow, program_id)
+    _open_for_bids(prog, uow.today())
+    return bid_terms(_priced(uow, prog, supplier, receivable_id, rate), prog.currency)
+
+
+def bid(uow: UnitOfWork, program_id: str, receivable_id: str, rate: Decimal) -> DiscountBidRow:
+    """A supplier bids an annualized discount to be paid a confirmed receivable early.
+
+    A receivable withdrawn from the programme may be bid again (the same row comes back)."""
+    supplier = _supplier(uow)
+    prog = _program(uow, program_id)
+    _open_for_bids(prog, uow.today())
+    parties.require_not_blacklisted(uow, supplier)
+    b = _priced(uow, prog, supplier, receivable_id, rate)
+    row = uow.session.scalar(
+        select(DiscountBidRow).where(
+            DiscountBidRow.program_id == prog.id, DiscountBidRow.receivable_id == receivable_id
+        )
+    )
+    if row is not None and row.status != "withdrawn":
+        raise Conflict(
+            f"receivable {receivable_id} is already bid in programme {prog.id}: amend that bid",
+            code="already_bid",
+        )
+    if row is not None:
+        before = bid_dict(row)
+        _reprice(uow, row, b, "open")
+        uow.audit(
+            "financing.discount.bid",
+            "discount_program",
+            prog.id,
+            before=before,
+            after=bid_dict(row),
+        )
+        uow.commit()
+        return row
     row = DiscountBidRow(
         id=new_id("ddb"),
         program_id=prog.id,
         supplier_org_id=supplier,
         receivable_id=receivable_id,
-        currency=amount.currency,
-        amount_minor=amount.minor,
+        currency=prog.currency,
+        amount_minor=b.amount_minor,
         rate=rate,
-        days=days,
+        days=b.days,
         discount_minor=b.discount_minor(),
         status="open",
         created_at=uow.now(),
@@ -143,6 +221,134 @@ def bid(uow: UnitOfWork, program_id: str, receivable_id: str, rate: Decimal) -> 
     )
     uow.commit()
     return row
+
+
+def _reprice(uow: UnitOfWork, row: DiscountBidRow, b: M.Bid, status: str) -> None:
+    row.amount_minor = b.amount_minor
+    row.rate = b.rate
+    row.days = b.days
+    row.discount_minor = b.discount_minor()
+    row.status = status
+    row.created_at = uow.now()
+    uow.flush()
+
+
+def _own_open_bid(
+    uow: UnitOfWork, bid_id: str, program_id: str | None
+) -> tuple[DiscountBidRow, DiscountProgramRow]:
+    supplier = _supplier(uow)
+    row = uow.session.get(DiscountBidRow, bid_id)
+    if (
+        row is None
+        or row.supplier_org_id != supplier
+        or (program_id is not None and row.program_id != program_id)
+    ):
+        raise NotFound(f"bid {bid_id} not found")
+    prog = _program(uow, row.program_id)
+    _open_for_bids(prog, uow.today())
+    if row.status != "open":
+        raise Conflict(f"bid {bid_id} is {row.status}", code="bid_closed")
+    return row, prog
+
+
+def amend_bid(
+    uow: UnitOfWork, bid_id: str, rate: Decimal, *, program_id: str | None = None
+) -> DiscountBidRow:
+    """The supplier changes the discount of its open bid while the programme takes bids."""
+    row, prog = _own_open_bid(uow, bid_id, program_id)
+    b = _priced(uow, prog, row.supplier_org_id, row.receivable_id, rate)
+    before = bid_dict(row)
+    _reprice(uow, row, b, "open")
+    uow.audit(
+        "financing.discount.bid_amended",
+        "discount_program",
+        prog.id,
+        before=before,
+        after=bid_dict(row),
+    )
+    uow.commit()
+    return row
+
+
+def withdraw_bid(uow: UnitOfWork, bid_id: str, *, program_id: str | None = None) -> DiscountBidRow:
+    """The supplier takes its open bid back while the programme takes bids."""
+    row, prog = _own_open_bid(uow, bid_id, program_id)
+    before = bid_dict(row)
+    row.status = "withdrawn"
+    uow.flush()
+    uow.audit(
+        "financing.discount.bid_withdrawn",
+        "discount_program",
+        prog.id,
+        before=before,
+        after=bid_dict(row),
+    )
+    uow.commit()
+    return row
+
+
+def supplier_programs(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The open programmes of the supplier's buyers, each with the supplier's own bids and
+    the receivables it could still bid (confirmed and unused, owed by the programme's buyer,
+    falling due after the early payment day), earliest payment first."""
+    supplier = _supplier(uow)
+    today = uow.today()
+    rcvs, _ = trade.list_receivables(uow, limit=1000)
+    owed: dict[str, list[Any]] = {}
+    for r in rcvs:
+        if r.seller_org_id == supplier and r.unused_confirmed.is_positive():
+            owed.setdefault(r.debtor_org_id, []).append(r)
+    if not owed:
+        return []
+    progs = uow.session.scalars(
+        select(DiscountProgramRow)
+        .where(
+            DiscountProgramRow.status == "open",
+            DiscountProgramRow.pay_on > today,
+            DiscountProgramRow.buyer_org_id.in_(sorted(owed)),
+        )
+        .order_by(DiscountProgramRow.pay_on, DiscountProgramRow.id)
+    )
+    out = []
+    for p in progs:
+        d = program_dict(uow, p)
+        taken = {b["receivable_id"] for b in d["bids"] if b["status"] != "withdrawn"}
+        d["eligible"] = [
+            {"id": r.id, "amount": r.unused_confirmed.as_json(), "due_on": r.due_date.isoformat()}
+            for r in sorted(owed[p.buyer_org_id], key=lambda r: (r.due_date, r.id))
+            if r.id not in taken and uow.calendar.adjust(r.due_date) > p.pay_on
+        ]
+        d["bids"] = [{**b, "due_on": _due(uow, b["receivable_id"])} for b in d["bids"]]
+        out.append(d)
+    return out
+
+
+def _due(uow: UnitOfWork, receivable_id: str) -> str:
+    return trade.receivable_info(uow, receivable_id).due_date.isoformat()
+
+
+def clearing_preview(uow: UnitOfWork, program_id: str) -> list[str]:
+    """The open bids that clearing the programme now would pick (the buyer's own)."""
+    prog = _program(uow, program_id)
+    if prog.buyer_org_id != uow.actor.org_id and not watches_all(uow.actor):
+        raise NotFound(f"programme {program_id} not found")
+    return M.clear_bids(
+        prog.cash_minor, Decimal(prog.hurdle_rate), [_bid_of(b) for b in _open_bids(uow, prog)]
+    )
+
+
+def _open_bids(uow: UnitOfWork, prog: DiscountProgramRow) -> list[DiscountBidRow]:
+    return list(
+        uow.session.scalars(
+            select(DiscountBidRow)
+            .where(DiscountBidRow.program_id == prog.id, DiscountBidRow.status == "open")
+            .order_by(DiscountBidRow.id)
+        )
+    )
+
+
+def _bid_of(b: DiscountBidRow) -> M.Bid:
+    return M.Bid(b.id, b.amount_minor, Decimal(b.rate), b.days)
 
 
 def list_programs(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -169,19 +375,9 @@ def clear_program(uow: UnitOfWork, program_id: str, key: str | None) -> dict[str
             raise NotFound(f"programme {program_id} not found")
         if prog.status != "open":
             raise Conflict(f"programme {prog.id} is {prog.status}", code="program_closed")
-        bids = list(
-            uow.session.scalars(
-                select(DiscountBidRow)
-                .where(DiscountBidRow.program_id == prog.id)
-                .order_by(DiscountBidRow.id)
-            )
-        )
+        bids = _open_bids(uow, prog)  # withdrawn bids take no part
         winners = set(
-            M.clear_bids(
-                prog.cash_minor,
-                Decimal(prog.hurdle_rate),
-                [M.Bid(b.id, b.amount_minor, Decimal(b.rate), b.days) for b in bids],
-            )
+            M.clear_bids(prog.cash_minor, Decimal(prog.hurdle_rate), [_bid_of(b) for b in bids])
         )
         sc = get_scenario("dynamic_discounting")
         spent = 0

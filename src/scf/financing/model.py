@@ -255,6 +255,16 @@ class Bid:
     def cash_minor(self, basis: int = 360) -> int:
         return self.amount_minor - self.discount_minor(basis)
 
+    def apr_equivalent(self, basis: int = 365) -> Decimal:
+        """What the discount costs the supplier as a simple annual rate on the cash it gets
+        early: discount / net x basis / days (higher than the bid rate, which is quoted on
+        the face over 360 days)."""
+        cash = self.cash_minor()
+        if cash <= 0 or self.days <= 0:
+            raise InvalidInput("the discount leaves no cash to pay early", field="rate")
+        value = Decimal(self.discount_minor()) / Decimal(cash) * Decimal(basis) / self.days
+        return value.quantize(RATE_PLACES, rounding=RATE_ROUNDING)
+
 
 def clear_bids(cash_minor: int, hurdle: Decimal, bids: Sequence[Bid]) -> list[str]:
     """Pick the bids at or above the hurdle that earn the buyer the most discount without
@@ -376,5 +386,5 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "financing.ClaimStatus": ("open", "paid"),
     "financing.CoverKind": ("insurance", "guarantee"),
     "financing.ProgramStatus": ("open", "cleared"),
-    "financing.BidStatus": ("open", "won", "lost"),
+    "financing.BidStatus": ("open", "won", "lost", "withdrawn"),
 }

@@ -290,6 +290,13 @@ class DiscountBidOut(Answer):
     receivable_id: str
     status: str
     supplier_org_id: str
+    net: MoneyOut = Field(
+        description="what the supplier is paid early: the amount less the discount"
+    )
+    apr_equivalent: str | None = Field(
+        description="the discount as an annual rate on the cash paid early "
+        "(discount / net x 365 / days)"
+    )
 
 
 class DiscountProgramResultOut(Answer):

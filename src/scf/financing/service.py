@@ -23,6 +23,7 @@ from scf.financing.applications import (
     offer_dict,
     offers_of,
 )
+from scf.financing.bills import bill_dict, list_bills, record_bill
 from scf.financing.checks_limits import check_exposure_cap, check_risk_limit
 from scf.financing.claims import (
     claim_dict,
@@ -33,14 +34,20 @@ from scf.financing.claims import (
 )
 from scf.financing.common import ENTERPRISE, FUNDERS, INSURERS
 from scf.financing.discounting import (
+    amend_bid,
     bid,
     bid_dict,
+    bid_terms,
     clear_program,
+    clearing_preview,
     get_program,
     list_programs,
     open_program,
     pay_early,
+    preview_bid,
     program_dict,
+    supplier_programs,
+    withdraw_bid,
 )
 from scf.financing.funded import application_record, funded_records, key_chains
 from scf.financing.idempotency import idempotent, purge_expired_keys, request_hash
@@ -103,15 +110,19 @@ __all__ = [
     "InboxChannel",
     "S",
     "accept_offer",
+    "amend_bid",
     "application_dict",
     "application_record",
     "bid",
     "bid_dict",
+    "bid_terms",
+    "bill_dict",
     "cancel_application",
     "check_exposure_cap",
     "check_risk_limit",
     "claim_dict",
     "clear_program",
+    "clearing_preview",
     "create_product",
     "decision_times",
     "declare_default",
@@ -131,6 +142,7 @@ __all__ = [
     "latest_price",
     "list_alerts",
     "list_applications",
+    "list_bills",
     "list_claims",
     "list_policies",
     "list_prices",
@@ -147,11 +159,13 @@ __all__ = [
     "pay_claim",
     "pay_early",
     "policy_dict",
+    "preview_bid",
     "product_dict",
     "product_for",
     "program_dict",
     "purge_expired_keys",
     "receive_tsin",
+    "record_bill",
     "register",
     "release_expired_reservations",
     "repay",
@@ -164,8 +178,10 @@ __all__ = [
     "scenario_codes",
     "set_commodity_price",
     "submit_application",
+    "supplier_programs",
     "tsin_messages",
     "tsin_status",
     "volumes",
+    "withdraw_bid",
     "write_cover",
 ]

@@ -13,6 +13,7 @@ from scf.sim.fraud import Fraud
 from scf.sim.health import HealthPaths
 from scf.sim.model import (
     DUPLICATE_FINANCING,
+    Bill,
     CertFinance,
     CertIssue,
     CertTransfer,
@@ -26,9 +27,17 @@ from scf.sim.population import Population, pick
 
 # Dynamic discounting: at most this many receivables a month are offered per programme, the
 # buyer's hurdle rate, and the days between the month's end and the early payment.
-DD_MAX_BIDS = 8
+DD_MAX_BIDS = 12
+# The share of candidates a healthy supplier bids (one short of cash bids more often).
+DD_BID_SHARE = 0.5
 DD_HURDLE = "0.0700"
 DD_PAY_AFTER_DAYS = 5
+DD_OPEN_CASH = 5_000_000_00  # the last month's programme when no simulated supplier bid yet
+# Commercial acceptance bills: drawn in the year's last months (so that they fall due after
+# it), at most this many a month per core, for 90 to 175 days; this share is discounted.
+BILL_MONTHS = 3
+BILLS_PER_CORE = 2
+BILL_DISCOUNTED = 0.4
 
 Held = dict[str, list[CertIssue]]
 """The certificates issued this month, by the supplier that holds them."""
@@ -46,6 +55,7 @@ class Financing:
         self.discount_cores: list[str] = []
         self._dd: dict[str, list[Trade]] = defaultdict(list)  # a month's early-pay candidates
         self._dd_set: set[str] = set()
+        self._bill_cands: dict[str, list[Trade]] = defaultdict(list)  # by core, this month
 
     def choose_programmes(self) -> None:
         """Pick the cores that run dynamic-discounting programmes with their own cash."""
@@ -82,6 +92,8 @@ class Financing:
             yield from self.fraud.second_financing(rng, f, t, need_dup)
         elif t.buyer in self._dd_set and len(self._dd[t.buyer]) < DD_MAX_BIDS:
             self._dd[t.buyer].append(t)
+        elif b_org.tier == 0 and s_org.tier == 1:
+            self._bill_cands[t.buyer].append(t)  # the core may pay it with a bill
 
     def _issue(self, rng: np.random.Generator, t: Trade, held: Held) -> Iterator[Record]:
         """Let the core pay its supplier's receivable with a certificate on its credit line."""
@@ -141,10 +153,15 @@ class Financing:
         discount (a random stream of its own, so the rest of the set does not move)."""
         last = self.pop.timeline.month_end(m)
         pay_on = last + timedelta(days=DD_PAY_AFTER_DAYS)
+        final = m == self.pop.timeline.months - 1
         for buyer in self.discount_cores:
             cands = self._dd.pop(buyer, [])
             bids = self._bids(rng, cands, m, pay_on)
             if not bids:
+                if final:  # the year's last programme is offered anyway, open for bids
+                    yield DiscountProgram(
+                        f"d{buyer}-open", buyer, "CNY", DD_OPEN_CASH, DD_HURDLE, pay_on, last, ()
+                    )
                 continue
             faces = [_face(b.trade, cands) for b in bids]
             # Cash for the biggest receivable at least, and often not for every bid.
@@ -164,21 +181,52 @@ class Financing:
     def _bids(
         self, rng: np.random.Generator, cands: list[Trade], m: int, pay_on: date
     ) -> list[DiscountBid]:
-        """Draw the suppliers' bids on the month's candidates due well after the early pay."""
+        """Draw the suppliers' bids on the month's candidates due well after the early pay.
+
+        The year's last programme pays after the year's end: it is still taking bids when
+        the set ends (the loader leaves it open)."""
         bids = []
         for t in cands:
-            if (
-                self.pop.timeline.month_of(t.invoice_date) != m
-                or t.due_date <= pay_on + timedelta(days=15)
-                or pay_on > self.end
+            if self.pop.timeline.month_of(t.invoice_date) != m or t.due_date <= pay_on + timedelta(
+                days=15
             ):
                 continue
             need = max(-self.health.at(t.seller, m), 0.0)
-            if rng.random() >= 0.3 + 0.3 * min(need, 1.0):
+            if rng.random() >= DD_BID_SHARE + 0.3 * min(need, 1.0):
                 continue
             bp = int(rng.integers(500, 1100)) + int(300 * min(need, 2.0))
             bids.append(DiscountBid(t.seller, t.key, f"0.{bp:04d}"))
         return bids
+
+    def bills(self, rng: np.random.Generator, m: int) -> Iterator[Record]:
+        """In the year's last months each core pays a few of its tier-1 suppliers' invoices
+        of the month with a commercial acceptance bill; some suppliers discount theirs at
+        once (a random stream of its own, so the rest of the set does not move)."""
+        cands = dict(sorted(self._bill_cands.items()))
+        self._bill_cands.clear()
+        if m < self.pop.timeline.months - BILL_MONTHS:
+            return
+        last = self.pop.timeline.month_end(m)
+        for core, trades in cands.items():
+            trades = sorted(trades, key=lambda t: t.key)
+            n = min(BILLS_PER_CORE, len(trades))
+            for i in sorted(rng.choice(len(trades), size=n, replace=False)):
+                t = trades[int(i)]
+                on = min(t.invoice_date + timedelta(days=int(rng.integers(1, 8))), last)
+                due = on + timedelta(days=int(rng.integers(90, 176)))
+                discounted = rng.random() < BILL_DISCOUNTED and on < last
+                yield Bill(
+                    f"b{t.key[1:]}",
+                    core,
+                    t.seller,
+                    t.key,
+                    f"5{on:%Y%m%d}{t.key[1:]}",
+                    t.total_minor,
+                    on,
+                    due,
+                    pick(rng, self.pop.funders) if discounted else None,
+                    min(on + timedelta(days=int(rng.integers(1, 6))), last) if discounted else None,
+                )
 
 
 def _face(key: str, trades: list[Trade]) -> int:

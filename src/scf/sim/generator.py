@@ -139,6 +139,7 @@ class Generator:
                         yield from self._order(rng, links[i], m, held)
             yield from self.financing.month_end(rng, held)
             yield from self.financing.discounting(self.rng(12, m), m)
+            yield from self.financing.bills(self.rng(14, m), m)
             yield from self.fraud.month(rng, m)
             yield from self.goods.month(rng, m)
 

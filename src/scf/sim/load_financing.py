@@ -29,6 +29,8 @@ PRODUCTS = (
     ("reverse_factoring", ("CNY",), "0.003"),
     # Marketplace payouts of cross-border sellers, advanced in CNY.
     ("cross_border_payout", ("CNY",), "0.010"),
+    # Commercial acceptance bills of the cores: the acceptor's credit, a little above.
+    ("bill_discounting", ("CNY",), "0.004"),
 )
 # Commodity prices the operator posts (per the warehouse receipt's unit), in CNY.
 PRICES = (("黄金", "克", "550.00", "SGE Au99.99"), ("保税燃料油", "吨", "4500.00", "SHFE"))

@@ -1,7 +1,8 @@
 """What each financing scenario loads: factoring (under credit insurance or a guarantee where
-the debtor is an SME), purchase-order financing, dynamic discounting, and warehouse receipts
-with the pledges on them. Checks that happen at the moment of a financing (the invoice
-fingerprint, self-financing, the pledge guard) are recorded as observations."""
+the debtor is an SME), purchase-order financing, dynamic discounting, commercial acceptance
+bills and their discounting, and warehouse receipts with the pledges on them. Checks that
+happen at the moment of a financing (the invoice fingerprint, self-financing, the pledge
+guard) are recorded as observations."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from scf.sim.model import (
     DUPLICATE_FINANCING,
     EMPTY_RECEIPT,
     SELF_FINANCING,
+    Bill,
     DiscountProgram,
     Goods,
     InvoiceFinance,
@@ -163,6 +165,11 @@ class Scenarios:
             return
         st.r.counts["discount_programs"] += 1
         by_receivable = self._bids(ev, prog.id)
+        if ev.pay_on > st.data.end:
+            # The year's last programme pays after the set's last day: it still takes bids
+            # (from the demo's own logins too) until the core clears it.
+            st.r.counts["discount_programs_open"] += 1
+            return
         with st.p.uow(st.actor(ev.buyer)) as uow:
             out = st.attempt(
                 "discount clearing", partial(fin.clear_program, uow, prog.id, f"sim-clr-{ev.key}")
@@ -223,6 +230,56 @@ class Scenarios:
         )
         with st.p.uow(st.actor(t.seller)) as uow:
             st.attempt("early payment booked", partial(trade.record_payments, uow, [payment]))
+
+    # ------------------------------------------------------------ bills
+
+    def bill(self, ev: Bill) -> None:
+        """The core records the commercial acceptance bill it drew and accepted, held by its
+        supplier; a supplier that discounts it applies for bill discounting at once."""
+        from scf.financing import service as fin
+
+        st = self.st
+        acceptor = st.r.org_ids.get(ev.acceptor)
+        holder = st.r.org_ids.get(ev.holder)
+        if acceptor is None or holder is None:
+            return
+        with st.p.uow(st.actor(ev.acceptor)) as uow:
+            row = st.attempt(
+                "bill",
+                lambda: fin.record_bill(
+                    uow,
+                    package_no=ev.package_no,
+                    drawer_org_id=acceptor,
+                    acceptor_org_id=acceptor,
+                    holder_org_id=holder,
+                    face=Money(ev.face_minor, "CNY"),
+                    issued_on=ev.on,
+                    due_on=ev.due_on,
+                ),
+            )
+        if row is None:
+            return
+        st.r.counts["bills"] += 1
+        if ev.funder is None:
+            return
+        asset = {
+            "package_no": ev.package_no,
+            "sub_from": 1,
+            "sub_to": ev.face_minor,
+            "acceptor_org_id": acceptor,
+            "maturity_on": ev.due_on.isoformat(),
+        }
+        code = self.financing.apply(
+            ev.key,
+            "bill_discounting",
+            ev.holder,
+            ev.funder,
+            Money(ev.face_minor, "CNY"),
+            asset,
+            defaulter=ev.acceptor,
+        )
+        if code is None:
+            st.r.counts["bill_discountings"] += 1
 
     # ------------------------------------------------------------ warehouse goods
 

@@ -5,7 +5,7 @@ of receivables platforms: the clock stands at the month's last day while that mo
 documents are filed (each batch by the party that files it in real life: orders by the
 buyer, delivery notes by the seller or its logistics firm, receipts and confirmations by
 the buyer, invoices and payments received by the seller), then the month's certificates,
-financings, dynamic-discounting programmes, warehouse receipts and pledges run one command at
+financings, dynamic-discounting programmes, bills, warehouse receipts and pledges run one command at
 a time (a payer in trouble repays a month late). Checks that happen at the moment of a
 financing (the invoice fingerprint, the pledge guard) are recorded as observations for the
 evaluation.
@@ -35,6 +35,7 @@ from scf.sim.load_scenarios import Scenarios
 from scf.sim.load_state import LoadReport, LoadState, MonthHook, Observation, noon
 from scf.sim.load_trade import TradeDocuments
 from scf.sim.model import (
+    Bill,
     CertFinance,
     CertIssue,
     CertTransfer,
@@ -55,7 +56,16 @@ __all__ = ["LoadReport", "Loader", "MonthHook", "Observation", "load"]
 
 CLOSING_DAYS = 75  # the closing settlement runs this long after the year's last day
 # The events that run one command at a time after the month's documents.
-EVENTS = (CertIssue, CertTransfer, CertFinance, InvoiceFinance, DiscountProgram, Goods, Pledge)
+EVENTS = (
+    CertIssue,
+    CertTransfer,
+    CertFinance,
+    InvoiceFinance,
+    DiscountProgram,
+    Bill,
+    Goods,
+    Pledge,
+)
 
 
 class Loader:
@@ -82,6 +92,7 @@ class Loader:
             CertFinance: self.certificates.finance,
             InvoiceFinance: self.scenarios.invoice_finance,
             DiscountProgram: self.scenarios.discount,
+            Bill: self.scenarios.bill,
             Goods: self.scenarios.goods,
             Pledge: self.scenarios.pledge,
         }

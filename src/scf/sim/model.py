@@ -230,6 +230,24 @@ class DiscountProgram:
 
 
 @dataclass(frozen=True, slots=True)
+class Bill:
+    """A core enterprise pays a supplier's invoice with a commercial acceptance bill it draws
+    on itself and accepts (a splittable supply chain bill, at most six months); the supplier
+    discounts it at `funder` on `discount_on`, or keeps it (`funder` None)."""
+
+    key: str
+    acceptor: str
+    holder: str
+    trade: str
+    package_no: str
+    face_minor: int
+    on: date  # issued
+    due_on: date
+    funder: str | None = None
+    discount_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Goods:
     key: str
     warehouse: str
@@ -284,6 +302,7 @@ Record = (
     | CertFinance
     | InvoiceFinance
     | DiscountProgram
+    | Bill
     | Goods
     | Pledge
     | Default

@@ -109,6 +109,8 @@ ROLE_MENU: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = [
         ("supplier", "distributor", "marketplace", "core_enterprise"),
         [("/sme/access", N_("Who read our data"))],
     ),
+    (("supplier", "distributor"), [("/sme/discounting", N_("Early payment and bills"))]),
+    (("core_enterprise",), [("/core/discounting", N_("Early-payment programmes"))]),
 ]
 
 env = Environment(

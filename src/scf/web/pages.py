@@ -7,7 +7,9 @@ finance units, and the regulator's assessment of institutions), `warehouse` (war
 logistics firms), `operator` (the platform operator), `insurer` (insurers and guarantors),
 `console` (the regulator's indicators), `regulator`, `registry` (the public registry),
 `scenarios_pages` (the scenario catalogue, marketplace payouts, the operator's FX rates),
-`governance` (an enterprise's own data, the reads of it and corrections), `parks` (a district
+`governance` (an enterprise's own data, the reads of it and corrections), `discounting`
+(suppliers' bids in early-payment programmes and their bill discounting, the core
+enterprise's clearing), `parks` (a district
 regulator's console and a park operator's parks) and `programmes` (applying for incentives,
 and the award review); `common` holds what they share (rendering, session, CSRF, forms,
 refusals), `names` and `room_text` what records and alerts are called in the reader's
@@ -24,6 +26,7 @@ from scf.web import (
     account,
     console,
     core,
+    discounting,
     funder,
     governance,
     institution,
@@ -47,6 +50,7 @@ for module in (
     account,
     sme,
     core,
+    discounting,
     funder,
     institution,
     warehouse,
