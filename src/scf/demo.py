@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from scf.core.actor import Actor
+from scf.core.errors import InvalidInput
+from scf.core.uow import UnitOfWork
 from scf.parties import service as parties
 from scf.parties.tables import OrganizationRow, UserRow
 from scf.platform import Platform
@@ -91,7 +93,9 @@ def load_demo(
 
 
 # Which of an enterprise's assets each scenario the pages offer finances (a bid in an open
-# early-payment programme and a bill held are on its `/sme/discounting` page).
+# early-payment programme and a bill held are on its `/sme/discounting` page, a confirmed
+# marketplace payout on `/scenarios/payouts`, a valued intellectual property right on
+# `/scenarios/ip`).
 SCENARIO_ASSETS = {
     "receivables_factoring": "receivable",
     "credit_insurance": "insured_receivable",
@@ -100,6 +104,8 @@ SCENARIO_ASSETS = {
     "warehouse_pledge": "receipt",
     "dynamic_discounting": "bid",
     "bill_discounting": "bill",
+    "cross_border_payout": "payout",
+    "ip_pledge": "ip_right",
 }
 ENTERPRISE_ROLES = ("supplier", "distributor")
 
@@ -108,7 +114,9 @@ def asset_kinds(platform: Platform, org_id: str, roles: tuple[str, ...]) -> set[
     """The kinds of asset (`SCENARIO_ASSETS`) the enterprise could finance from its page today:
     receivables not yet due with confirmed value unused (insured ones where a policy covers
     the debtor), certificate pieces, orders its buyers filed, goods with a free quantity,
-    receivables it may bid in a buyer's open early-payment programme, bills it holds."""
+    receivables it may bid in a buyer's open early-payment programme, bills it holds,
+    marketplace payouts confirmed, not financed nor due, with a fresh rate to convert them, and
+    intellectual property valued recently and not pledged."""
     from scf.certificates import service as certificates
     from scf.financing import service as financing
     from scf.registry import service as registry
@@ -138,7 +146,40 @@ def asset_kinds(platform: Platform, org_id: str, roles: tuple[str, ...]) -> set[
             b.holder_org_id == org_id and b.due_on > today for b in financing.list_bills(uow)
         )
         kinds |= {"bill"} if held else set()
+        kinds |= {"payout"} if _payout_to_advance(uow, org_id) else set()
+        kinds |= {"ip_right"} if _right_to_pledge(uow, org_id) else set()
     return kinds
+
+
+def _payout_to_advance(uow: UnitOfWork, org_id: str) -> bool:
+    """A confirmed payout of the seller, not yet due, that the financing room would convert."""
+    from scf.scenarios import service as scn
+
+    for p in scn.list_payouts(uow, status="confirmed"):
+        if p.seller_org_id != org_id or p.due_on <= uow.today():
+            continue
+        try:
+            scn.payout_for_financing(uow, p.id, org_id)
+            scn.rate_for(uow, p.currency, "CNY")
+        except InvalidInput:
+            continue
+        return True
+    return False
+
+
+def _right_to_pledge(uow: UnitOfWork, org_id: str) -> bool:
+    """A right of the owner, valued within the valuation's validity and not pledged."""
+    from scf.scenarios import service as scn
+
+    for r in scn.list_ip(uow):
+        if r.owner_org_id != org_id:
+            continue
+        try:
+            scn.ip_for_financing(uow, r.id, org_id)
+        except InvalidInput:
+            continue
+        return True
+    return False
 
 
 def _logins(platform: Platform, data: Any) -> None:

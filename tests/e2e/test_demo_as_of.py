@@ -7,7 +7,9 @@ from the records rather than from stale dates, and each scenario the pages offer
 that a demo login finances from its own page: the early-payment programmes of the past
 months were cleared with the simulated suppliers' bids, and the last one still takes bids,
 which a demo supplier places from its page; demo suppliers hold commercial acceptance bills
-falling due after today and discount one from the same page.
+falling due after today and discount one from the same page; a demo seller has a payout its
+marketplace confirmed, with a fresh rate, and applies for an advance on its payouts page; a
+demo supplier has intellectual property an appraiser valued and applies for a loan on it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ def test_the_demo_is_as_of_the_day_it_runs(
             _bid_from_the_page(platform, client, summary)
         elif kind == "bill":
             _bill_discounted_from_the_page(platform, client, summary)
+        elif kind in ("payout", "ip_right"):
+            _scenario_page_applied(platform, client, summary, scenario, kind)
         else:
             _financed_from_the_page(platform, client, summary, scenario, kind)
 
@@ -230,6 +234,50 @@ def _bill_discounted_from_the_page(
         assert any(a.status in ("sent", "offered", "escalated") for a in apps)
         return
     pytest.fail("no demo login's page offers a bill to discount")
+
+
+# The district scenarios' own pages: where the form is, its asset select and the other fields.
+SCENARIO_PAGES = {
+    "payout": ("/scenarios/payouts", "payout_id", {"advance_currency": "CNY"}),
+    "ip_right": ("/scenarios/ip", "ip_id", {"tenor_days": "90"}),
+}
+
+
+def _scenario_page_applied(
+    platform: Platform, client: TestClient, summary: dict[str, Any], scenario: str, kind: str
+) -> None:
+    """A demo login's scenario page offers an asset (a confirmed marketplace payout, a valued
+    right); applying with a tenth of the amount it shows is accepted and sent to funders."""
+    page, field, extra = SCENARIO_PAGES[kind]
+    for username in _enterprise_logins(summary):
+        _login(client, username)
+        html = client.get(page).text
+        m = re.search(rf'<select id="{field}"[^>]*><option value="([^"]+)">(.*?)</option>', html)
+        if m is None:
+            continue
+        funders = re.findall(r'name="funder_org_ids\[\]" value="([^"]+)"', html)
+        assert funders, f"no institution offers {scenario}"
+        shown = re.findall(r"([\d,]+\.\d{2})", m.group(2))
+        assert shown, m.group(2)
+        amount = Decimal(shown[-1].replace(",", "")) / 10
+        form = {
+            field: m.group(1),
+            "amount": str(amount.quantize(Decimal("0.01"))),
+            "funder_org_ids[]": funders,
+            "csrf": _csrf(html),
+            **extra,
+        }
+        r = client.post(f"{page}/apply", data=form, follow_redirects=False)
+        refused = re.findall(r'role="alert"[^>]*>(.*?)</', r.text, re.S)
+        assert r.status_code == 303 and "ok=saved" in r.headers["location"], (scenario, refused)
+        with platform.uow(Actor.system()) as uow:
+            apps = [a for a in financing.list_applications(uow) if a.scenario == scenario]
+        assert any(
+            a.status in ("sent", "offered", "escalated") and a.asset[field] == m.group(1)
+            for a in apps
+        ), (scenario, [(a.status, a.asset) for a in apps])
+        return
+    pytest.fail(f"no demo login's page offers an asset for {scenario}")
 
 
 def _login(client: TestClient, username: str) -> None:

@@ -169,6 +169,7 @@ class Generator:
         yield from self.population()
         yield from self.months()
         yield from self.closing()
+        yield from self.pop.appraisers(self.rng(15))
 
 
 def generate(

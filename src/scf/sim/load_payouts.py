@@ -3,7 +3,9 @@ rate, a few sellers of the cross-border e-commerce chain (or of Longgang and Qia
 a payout the marketplace owes them, the marketplace confirms it and the seller borrows 70% of
 it in CNY; every third payout the seller also tries a second institution with the same
 payout, and what the financing room answers is an observation of the
-`payout_financed_twice` check that `scf eval` scores."""
+`payout_financed_twice` check that `scf eval` scores. In the set's last month one more seller
+records a payout the marketplace confirms and leaves it unfinanced (the demo's logins apply
+for an advance against it from their page)."""
 
 from __future__ import annotations
 
@@ -68,8 +70,13 @@ class Payouts:
         for i in range(SELLERS_A_MONTH):
             seller = sellers[(m * SELLERS_A_MONTH + i) % len(sellers)]
             self._payout(m, seller, market, funders)
+        if m == st.data.size.months - 1:
+            seller = sellers[((m + 1) * SELLERS_A_MONTH) % len(sellers)]
+            self._payout(m, seller, market, funders, finance=False)
 
-    def _payout(self, m: int, seller: str, market: str, funders: list[str]) -> None:
+    def _payout(
+        self, m: int, seller: str, market: str, funders: list[str], *, finance: bool = True
+    ) -> None:
         from scf.scenarios import service as scn
 
         st = self.st
@@ -98,6 +105,9 @@ class Payouts:
         with st.p.uow(st.actor(market)) as uow:
             scn.confirm_payout(uow, payout_id)
         st.r.counts["payouts"] += 1
+        if not finance:
+            st.r.counts["payouts_open"] += 1
+            return
         asset: dict[str, Any] = {"payout_id": payout_id, "advance_currency": "CNY"}
         amount = Money(usd.minor * 7 * 7 // 10, "CNY")  # 70% of the payout at about 7.1
         first, second = funders[self.n % len(funders)], funders[(self.n + 1) % len(funders)]

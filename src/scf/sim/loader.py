@@ -29,6 +29,7 @@ from scf.platform import Platform
 from scf.sim.generator import SimData
 from scf.sim.load_certificates import Certificates
 from scf.sim.load_financing import Financing
+from scf.sim.load_ip import IntellectualProperty
 from scf.sim.load_parties import Registrar
 from scf.sim.load_payouts import Payouts
 from scf.sim.load_scenarios import Scenarios
@@ -86,6 +87,7 @@ class Loader:
         self.financing = Financing(self.st)
         self.scenarios = Scenarios(self.st, self.documents, self.financing)
         self.payouts = Payouts(self.st, self.financing)
+        self.rights = IntellectualProperty(self.st)
         self._run_event: dict[type, Callable[[Any], None]] = {
             CertIssue: self.certificates.issue,
             CertTransfer: self.certificates.transfer,
@@ -159,6 +161,7 @@ class Loader:
                 self._run_event[type(ev)](ev)
             self.scenarios.purchase_orders(m)
             self.payouts.month(m)
+            self.rights.month(m)
             self.certificates.settle(last)
             self.financing.settle(last)
         return pending

@@ -340,3 +340,16 @@ class Population:
             if role == "guarantee_company":
                 self.guarantors.append(o.key)
             yield o
+
+    def appraisers(self, rng: np.random.Generator) -> Iterator[Record]:
+        """An appraiser organization that values pledged intellectual property, drawn last in
+        the set (after every trade) from a random stream of its own, so no other record's
+        number or draw moves."""
+        yield self.org(
+            rng,
+            role="appraiser",
+            district="nanshan",
+            word="资产评估",
+            size_class="medium",
+            health=1.0,
+        )

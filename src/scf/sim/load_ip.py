@@ -1,0 +1,100 @@
+"""Intellectual property in the simulator (credit on weak property rights): in the set's last
+months a few technology suppliers of Nanshan (or any supplier where there are none) record a
+patent, software copyright or trademark by its registration number, and the appraiser values
+it with a haircut. The rights are left unpledged, so that on the set's last day they are a
+basis for an `ip_pledge` application (the demo's logins apply from their page). Values,
+haircuts and kinds come from a random stream of their own, so no other figure moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from scf.core.money import Money
+from scf.sim.load_state import LoadState
+
+RIGHTS_A_MONTH = 2
+MONTHS = 2  # the set's last months: valuations well within their validity on its last day
+DISTRICT = "nanshan"
+KINDS = ("patent", "software_copyright", "trademark")
+TITLES = {
+    "patent": "一种供应链票据数据校验方法及装置",
+    "software_copyright": "供应链协同管理系统V2.0",
+    "trademark": "深链",
+}
+HAIRCUTS = ("0.4000", "0.4500", "0.5000")
+
+
+def _number(kind: str, year: int, seq: int) -> str:
+    if kind == "patent":
+        return f"ZL{year}1{seq:07d}.{seq % 10}"
+    if kind == "software_copyright":
+        return f"{year}SR{seq:07d}"
+    return f"{30_000_000 + seq:08d}"
+
+
+class IntellectualProperty:
+    """The month's rights of technology suppliers, recorded and valued, not pledged."""
+
+    def __init__(self, st: LoadState) -> None:
+        self.st = st
+        self.n = 0
+
+    def _parties(self) -> tuple[str | None, list[str]]:
+        st = self.st
+        gen = st.data.generator
+        appraisers = [k for k in gen.by_role.get("appraiser", []) if k in st.r.org_ids]
+        suppliers = sorted(
+            k for k, o in st.orgs.items() if "supplier" in o.roles and k in st.r.org_ids
+        )
+        tech = [k for k in suppliers if st.orgs[k].district == DISTRICT]
+        return (appraisers[0] if appraisers else None), tech or suppliers
+
+    def month(self, m: int) -> None:
+        from scf.scenarios import service as scn
+
+        st = self.st
+        if m < st.data.size.months - MONTHS:
+            return
+        appraiser, owners = self._parties()
+        if appraiser is None or not owners:
+            return
+        rng = st.data.generator.rng(16, m)
+        today = st.clock.today()
+        for i in range(RIGHTS_A_MONTH):
+            self.n += 1
+            owner = owners[(m * RIGHTS_A_MONTH + i) % len(owners)]
+            kind = KINDS[int(rng.integers(len(KINDS)))]
+            value = Money(int(rng.integers(80, 400)) * 10_000_00, "CNY")
+            haircut = HAIRCUTS[int(rng.integers(len(HAIRCUTS)))]
+            number = _number(kind, today.year - 1 - int(rng.integers(3)), self.n)
+            with st.p.uow(st.actor(owner)) as uow:
+                row = st.attempt(
+                    "intellectual property",
+                    partial(
+                        scn.record_ip,
+                        uow,
+                        kind=kind,
+                        registration_no=number,
+                        title=TITLES[kind],
+                        expires_on=today + timedelta(days=365 * 8),
+                    ),
+                )
+            if row is None:
+                continue
+            ip_id = row.id
+            with st.p.uow(st.actor(appraiser)) as uow:
+                valued = st.attempt(
+                    "valuation",
+                    partial(
+                        scn.value_ip,
+                        uow,
+                        ip_id,
+                        value=value,
+                        haircut=haircut,
+                        report_no=f"SIM-VAL-{self.n:05d}",
+                    ),
+                )
+            st.r.counts["ip_rights"] += 1
+            if valued is not None:
+                st.r.counts["ip_valued"] += 1
