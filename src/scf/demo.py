@@ -168,9 +168,14 @@ def _payout_to_advance(uow: UnitOfWork, org_id: str) -> bool:
 
 
 def _right_to_pledge(uow: UnitOfWork, org_id: str) -> bool:
-    """A right of the owner, valued within the valuation's validity and not pledged."""
+    """A right of the owner, valued within the valuation's validity and not pledged, and a
+    supply-chain limit above zero to lend on it within."""
+    from scf.risk import service as risk
     from scf.scenarios import service as scn
 
+    limit = risk.limit_for(uow, org_id, commit=False)
+    if limit is None or not limit.is_positive():
+        return False
     for r in scn.list_ip(uow):
         if r.owner_org_id != org_id:
             continue

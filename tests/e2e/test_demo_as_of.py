@@ -32,8 +32,10 @@ from scf.core.clock import FixedClock
 from scf.demo import DEMO_PASSWORD, SCENARIO_ASSETS, load_demo
 from scf.financing import service as financing
 from scf.financing.scenario import scenarios
+from scf.parties.tables import UserRow
 from scf.platform import Platform
 from scf.risk import follower
+from scf.risk import service as risk
 from scf.risk.tables import RiskAlertRow
 from scf.supervision.model import Granularity
 from scf.supervision.series import default_period, series
@@ -260,6 +262,11 @@ def _scenario_page_applied(
         shown = re.findall(r"([\d,]+\.\d{2})", m.group(2))
         assert shown, m.group(2)
         amount = Decimal(shown[-1].replace(",", "")) / 10
+        if kind == "ip_right":  # a loan on a right stays within the supply-chain limit
+            with platform.uow(Actor.system()) as uow:
+                limit = risk.limit_for(uow, _org_id(uow, username), commit=False)
+            assert limit is not None and limit.is_positive(), (username, limit)
+            amount = min(amount, limit.amount / 2)
         form = {
             field: m.group(1),
             "amount": str(amount.quantize(Decimal("0.01"))),
@@ -278,6 +285,12 @@ def _scenario_page_applied(
         ), (scenario, [(a.status, a.asset) for a in apps])
         return
     pytest.fail(f"no demo login's page offers an asset for {scenario}")
+
+
+def _org_id(uow: Any, username: str) -> str:
+    org_id = uow.session.scalar(select(UserRow.org_id).where(UserRow.username == username))
+    assert org_id is not None, username
+    return str(org_id)
 
 
 def _login(client: TestClient, username: str) -> None:

@@ -31,6 +31,8 @@ PRODUCTS = (
     ("cross_border_payout", ("CNY",), "0.010"),
     # Commercial acceptance bills of the cores: the acceptor's credit, a little above.
     ("bill_discounting", ("CNY",), "0.004"),
+    # Loans on technology suppliers' intellectual property, valued by an appraiser.
+    ("ip_pledge", ("CNY",), "0.020"),
 )
 # Commodity prices the operator posts (per the warehouse receipt's unit), in CNY.
 PRICES = (("黄金", "克", "550.00", "SGE Au99.99"), ("保税燃料油", "吨", "4500.00", "SHFE"))

@@ -1,9 +1,10 @@
 """Intellectual property in the simulator (credit on weak property rights): in the set's last
-months a few technology suppliers of Nanshan (or any supplier where there are none) record a
-patent, software copyright or trademark by its registration number, and the appraiser values
-it with a haircut. The rights are left unpledged, so that on the set's last day they are a
-basis for an `ip_pledge` application (the demo's logins apply from their page). Values,
-haircuts and kinds come from a random stream of their own, so no other figure moves."""
+months a few technology suppliers of Nanshan (or any supplier where there are none) whose
+supply-chain score gives them a line record a patent, software copyright or trademark by its
+registration number, and the appraiser values it with a haircut. The rights are left
+unpledged, so that on the set's last day they are a basis for an `ip_pledge` application (the
+demo's logins apply from their page). Values, haircuts and kinds come from a random stream of
+their own, so no other figure moves."""
 
 from __future__ import annotations
 
@@ -50,20 +51,38 @@ class IntellectualProperty:
         tech = [k for k in suppliers if st.orgs[k].district == DISTRICT]
         return (appraisers[0] if appraisers else None), tech or suppliers
 
+    def _with_a_line(self, candidates: list[str], m: int) -> list[str]:
+        """The month's owners: the next candidates whose supply-chain limit is above zero (a
+        loan on a right is within that limit), looked at without storing anything."""
+        from scf.core.actor import Actor
+        from scf.risk import service as risk
+
+        st = self.st
+        out: list[str] = []
+        for i in range(len(candidates)):
+            key = candidates[(m * RIGHTS_A_MONTH + i) % len(candidates)]
+            with st.p.uow(Actor.system()) as uow:
+                limit = risk.limit_for(uow, st.r.org_ids[key], commit=False)
+            if limit is not None and limit.is_positive():
+                out.append(key)
+            if len(out) == RIGHTS_A_MONTH:
+                break
+        return out
+
     def month(self, m: int) -> None:
         from scf.scenarios import service as scn
 
         st = self.st
         if m < st.data.size.months - MONTHS:
             return
-        appraiser, owners = self._parties()
+        appraiser, candidates = self._parties()
+        owners = self._with_a_line(candidates, m)
         if appraiser is None or not owners:
             return
         rng = st.data.generator.rng(16, m)
         today = st.clock.today()
-        for i in range(RIGHTS_A_MONTH):
+        for owner in owners:
             self.n += 1
-            owner = owners[(m * RIGHTS_A_MONTH + i) % len(owners)]
             kind = KINDS[int(rng.integers(len(KINDS)))]
             value = Money(int(rng.integers(80, 400)) * 10_000_00, "CNY")
             haircut = HAIRCUTS[int(rng.integers(len(HAIRCUTS)))]
