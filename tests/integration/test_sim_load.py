@@ -58,6 +58,8 @@ def test_tiny_set_loads_is_scored_and_the_demo_does_not_duplicate_it(platform: P
     assert c["payouts"] >= 3 and c["applications:cross_border_payout"] >= 3, c
     twice = result["fraud"][PAYOUT_FINANCED_TWICE]
     assert twice["labelled"] >= 1 and twice["recall"] == 1.0 and twice["precision"] == 1.0, twice
+    # One payout is left confirmed and unfinanced; rights are recorded and valued, not pledged.
+    assert c["payouts_open"] == 1 and c["ip_valued"] == c["ip_rights"] >= 1, c
     study = result["default_uplift"]
     assert study["observed_on"] == snapshot.as_of.isoformat()
     assert 0 < study["enterprises"] <= len(snapshot.inputs)
@@ -71,7 +73,7 @@ def test_tiny_set_loads_is_scored_and_the_demo_does_not_duplicate_it(platform: P
     assert _count(platform, OrganizationRow) == orgs
     roles = {login["role"] for login in again["logins"]}
     assert {"core_enterprise", "supplier", "bank", "regulator", "operator", "warehouse"} <= roles
-    assert {"marketplace", "local_financial_org", "guarantee_company"} <= roles
+    assert {"marketplace", "local_financial_org", "guarantee_company", "appraiser"} <= roles
     assert _count(platform, UserRow) == len(again["logins"])
 
 

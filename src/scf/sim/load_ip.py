@@ -1,5 +1,5 @@
 """Intellectual property in the simulator (credit on weak property rights): in the set's last
-months a few technology suppliers of Nanshan (or any supplier where there are none) whose
+months a few technology suppliers of Nanshan (then other suppliers, where too few) whose
 supply-chain score gives them a line record a patent, software copyright or trademark by its
 registration number, and the appraiser values it with a haircut. The rights are left
 unpledged, so that on the set's last day they are a basis for an `ip_pledge` application (the
@@ -16,7 +16,8 @@ from scf.sim.load_state import LoadState
 
 RIGHTS_A_MONTH = 2
 MONTHS = 2  # the set's last months: valuations well within their validity on its last day
-DISTRICT = "nanshan"
+DISTRICT = "nanshan"  # technology suppliers first, then the others
+LOOK_AT = 30  # candidates scored a month at most
 KINDS = ("patent", "software_copyright", "trademark")
 TITLES = {
     "patent": "一种供应链票据数据校验方法及装置",
@@ -49,18 +50,18 @@ class IntellectualProperty:
             k for k, o in st.orgs.items() if "supplier" in o.roles and k in st.r.org_ids
         )
         tech = [k for k in suppliers if st.orgs[k].district == DISTRICT]
-        return (appraisers[0] if appraisers else None), tech or suppliers
+        others = [k for k in suppliers if st.orgs[k].district != DISTRICT]
+        return (appraisers[0] if appraisers else None), tech + others
 
-    def _with_a_line(self, candidates: list[str], m: int) -> list[str]:
-        """The month's owners: the next candidates whose supply-chain limit is above zero (a
+    def _with_a_line(self, candidates: list[str]) -> list[str]:
+        """The month's owners: the first candidates whose supply-chain limit is above zero (a
         loan on a right is within that limit), looked at without storing anything."""
         from scf.core.actor import Actor
         from scf.risk import service as risk
 
         st = self.st
         out: list[str] = []
-        for i in range(len(candidates)):
-            key = candidates[(m * RIGHTS_A_MONTH + i) % len(candidates)]
+        for key in candidates[:LOOK_AT]:
             with st.p.uow(Actor.system()) as uow:
                 limit = risk.limit_for(uow, st.r.org_ids[key], commit=False)
             if limit is not None and limit.is_positive():
@@ -76,7 +77,7 @@ class IntellectualProperty:
         if m < st.data.size.months - MONTHS:
             return
         appraiser, candidates = self._parties()
-        owners = self._with_a_line(candidates, m)
+        owners = self._with_a_line(candidates)
         if appraiser is None or not owners:
             return
         rng = st.data.generator.rng(16, m)
