@@ -66,8 +66,13 @@ def test_tiny_set_loads_is_scored_and_the_demo_does_not_duplicate_it(platform: P
     for kind in ("empty_or_over_pledged_receipt", "fictitious_invoice", "self_financing"):
         assert result["fraud"][kind]["recall"] == 1.0, (kind, result["fraud"][kind])
     # The demo over the same set finds it loaded: nothing is duplicated, logins are added.
+    # The first demo run adds only the parks' operators and the supervisors (once).
+    from scf.web.sample_parks import PARKS, SUPERVISORS
+
     orgs = _count(platform, OrganizationRow)
     summary = load_demo(platform, size="tiny", seed=11)
+    assert _count(platform, OrganizationRow) == orgs + len(PARKS) + len(SUPERVISORS)
+    orgs = _count(platform, OrganizationRow)
     again = load_demo(platform, size="tiny", seed=11)
     assert not summary["loaded_now"] and not again["loaded_now"]
     assert _count(platform, OrganizationRow) == orgs
