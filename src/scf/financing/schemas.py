@@ -578,7 +578,9 @@ class ClaimOut(Answer):
 
 class FinancingDeclareDefaultOut(Answer):
     application: ApplicationOut
-    claim: ClaimOut
+    claim: ClaimOut | None = Field(
+        description="the claim opened against the insurer, when cover was drawn on the financing"
+    )
 
 
 class FinancingDisburseInstructionOut(Answer):
