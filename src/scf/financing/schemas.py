@@ -22,6 +22,9 @@ class ApplicationCheckOut(Answer):
     red_listed: bool | None = None
     result: str
     value: MoneyOut | None = None
+    limit: MoneyOut | None = Field(
+        default=None, description="the supply-chain limit a scenario's limit check measured"
+    )
 
 
 class OfferPricingBreakdownOut(Answer):
@@ -108,11 +111,15 @@ class OfferOut(Answer):
 
 
 class ApplicationPaymentRedirectOut(Answer):
+    """Where the debtor pays once the asset is assigned: a receivable's debtor, or the
+    marketplace of a payout (cross-border), pays the funder instead of the seller."""
+
     instead_of_org_id: str
     notice_at: datetime
     pay_to_org_id: str
-    receivable_id: str
-    registration: str
+    receivable_id: str | None = None
+    payout_id: str | None = None
+    registration: str | None
 
 
 class RegistrationOut(Answer):

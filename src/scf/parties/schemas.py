@@ -61,8 +61,9 @@ class PartiesAccessLogOut(Answer):
 
 class PartiesAuditItemOut(Answer):
     action: str
-    after: dict[str, Any] = Field(
-        description="the record after the change (an open object: the aggregate's own fields)"
+    after: dict[str, Any] | None = Field(
+        description="the record after the change (an open object: the aggregate's own fields); "
+        "null when it was deleted"
     )
     aggregate_id: str
     aggregate_type: str
@@ -71,7 +72,9 @@ class PartiesAuditItemOut(Answer):
         description="the record before the change; null when it was created"
     )
     id: int
-    org_id: str
+    org_id: str | None = Field(
+        description="the acting organization; null for the platform's own jobs"
+    )
     request_id: str | None
     user_id: str | None
 
