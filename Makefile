@@ -44,8 +44,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
+# Tests marked own_process run in a second pytest process: the event relay waits at a hole in
+# the audit ids until every transaction open on the PostgreSQL cluster has ended, and the
+# first process's other tests keep connections of their own open.
 pytest: $(STAMP)
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "not own_process" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m own_process $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test: lint typecheck pytest
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from scf.core.actor import Actor
@@ -14,7 +15,7 @@ from scf.platform import Platform
 from scf.supervision import service as supervision
 from tests.integration.events_helpers import needs_nats, needs_postgres, pg_events, write_entries
 
-pytestmark = [needs_postgres, needs_nats]
+pytestmark = [needs_postgres, needs_nats, pytest.mark.own_process]
 __all__ = ["pg_events"]
 
 

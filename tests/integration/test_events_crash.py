@@ -28,7 +28,7 @@ from tests.integration.events_helpers import (
 )
 from tests.integration.test_events_consumers import counts, inbox
 
-pytestmark = [needs_postgres, needs_nats, pytest.mark.slow]
+pytestmark = [needs_postgres, needs_nats, pytest.mark.slow, pytest.mark.own_process]
 __all__ = ["pg_events"]
 
 TOTAL = 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
 from scf.core.actor import Actor
@@ -18,7 +19,7 @@ from tests.integration.events_helpers import (
     write_entries,
 )
 
-pytestmark = [needs_postgres, needs_nats]
+pytestmark = [needs_postgres, needs_nats, pytest.mark.own_process]
 __all__ = ["pg_events"]
 
 
