@@ -390,14 +390,15 @@ class ObjectionOut(Answer):
     status: str
 
 
-class RegistryRegistration2Out(Answer):
-    amount: MoneyOut
+class RegistrationViewOut(Answer):
+    """A registration as the public sees it (grantors and secured party by name and USCC)."""
+
+    amount: MoneyOut | None
     cancelled_at: datetime | None
     collateral: list[dict[str, Any]]
     description: str
     expires_at: datetime
     grantors: list[RegistryRegistration2GrantorOut]
-    history: list[RegistryRegistration2HistoryOut]
     id: str
     kind: RegistrationKind
     last_seq: int
@@ -408,6 +409,11 @@ class RegistryRegistration2Out(Answer):
     seq: int
     starts_at: datetime
     status: Status
+
+
+class RegistryRegistration2Out(RegistrationViewOut):
+    amount: MoneyOut
+    history: list[RegistryRegistration2HistoryOut]
 
 
 class RegistrySearchQueryOut(Answer):
@@ -424,24 +430,8 @@ class RegistryRegistration4MatchOut(Answer):
     score: int = Field(description="0 to 100; 100 when nothing speaks against it")
 
 
-class RegistryRegistration4Out(Answer):
-    amount: MoneyOut | None
-    cancelled_at: datetime | None
-    collateral: list[dict[str, Any]]
-    description: str
-    expires_at: datetime
-    grantors: list[RegistryRegistration2GrantorOut]
+class RegistryRegistration4Out(RegistrationViewOut):
     history: list[RegistryRegistration2HistoryOut]
-    id: str
-    kind: RegistrationKind
-    last_seq: int
-    number: str
-    objections: list[ObjectionOut]
-    registered_at: datetime
-    secured_party: RegistryRegistration2GrantorOut
-    seq: int
-    starts_at: datetime
-    status: Status
     match: RegistryRegistration4MatchOut | None = None
 
 
@@ -503,7 +493,7 @@ class AgencyOut(Answer):
     revoked_at: datetime | None
 
 
-class RegistryRegistration5Out(Answer):
+class RegistryRegistration5Out(RegistrationViewOut):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -538,23 +528,6 @@ class RegistryRegistration5Out(Answer):
             ]
         },
     )
-
-    amount: MoneyOut | None
-    cancelled_at: datetime | None
-    collateral: list[dict[str, Any]]
-    description: str
-    expires_at: datetime
-    grantors: list[RegistryRegistration2GrantorOut]
-    id: str
-    kind: RegistrationKind
-    last_seq: int
-    number: str
-    objections: list[ObjectionOut]
-    registered_at: datetime
-    secured_party: RegistryRegistration2GrantorOut
-    seq: int
-    starts_at: datetime
-    status: Status
 
 
 class RegistryFileRegistrationOut(Answer):
