@@ -35,12 +35,8 @@ def as_platform(uow: UnitOfWork) -> Iterator[None]:
     allows before anything leaves supervision (`scf.supervision.oversight`). Never used for a
     change: only the reads between entering and leaving run as the platform.
     """
-    actor = uow.actor
-    uow.actor = Actor.system()
-    try:
+    with uow.acting_as(Actor.system()):
         yield
-    finally:
-        uow.actor = actor
 
 
 def financing_room() -> Any | None:
