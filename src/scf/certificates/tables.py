@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, configure_mappers, mapped_column
 from scf.core.classification import classes
 from scf.core.db import Base, JSONType, UTCDateTime
 from scf.core.idempotency import IdempotencyColumns
-from scf.core.money import Money
+from scf.core.money import Money, MoneyOf
 
 
 class CreditLineRow(Base):
@@ -48,13 +48,8 @@ class CreditLineRow(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def limit(self) -> Money:
-        return Money(self.limit_minor, self.currency)
-
-    @property
-    def used(self) -> Money:
-        return Money(self.used_minor, self.currency)
+    limit = MoneyOf("limit_minor")
+    used = MoneyOf("used_minor")
 
     @property
     def available(self) -> Money:
@@ -90,9 +85,7 @@ class ExposureCapRow(Base):
     cap_minor: Mapped[int] = mapped_column(BigInteger)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    @property
-    def cap(self) -> Money:
-        return Money(self.cap_minor, self.currency)
+    cap = MoneyOf("cap_minor")
 
 
 class CertificateRow(Base):
@@ -134,13 +127,8 @@ class CertificateRow(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def face(self) -> Money:
-        return Money(self.face_minor, self.currency)
-
-    @property
-    def paid(self) -> Money:
-        return Money(self.paid_minor, self.currency)
+    face = MoneyOf("face_minor")
+    paid = MoneyOf("paid_minor")
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -202,9 +190,7 @@ class PieceRow(Base):
         piece.__dict__.update(values)
         return piece
 
-    @property
-    def face(self) -> Money:
-        return Money(self.face_minor, self.currency)
+    face = MoneyOf("face_minor")
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -253,13 +239,8 @@ class FinancingRow(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def amount(self) -> Money:
-        return Money(self.amount_minor, self.currency)
-
-    @property
-    def fee(self) -> Money:
-        return Money(self.fee_minor, self.currency)
+    amount = MoneyOf("amount_minor")
+    fee = MoneyOf("fee_minor")
 
 
 class PaymentRow(Base):
@@ -288,9 +269,7 @@ class PaymentRow(Base):
     bank_reference: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    @property
-    def amount(self) -> Money:
-        return Money(self.amount_minor, self.currency)
+    amount = MoneyOf("amount_minor")
 
 
 class SettlementFileRow(Base):

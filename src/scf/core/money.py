@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -244,6 +244,27 @@ class Money:
 
     def as_json(self) -> dict[str, Any]:
         return {"amount": self.amount_str(), "currency": self.currency}
+
+
+class MoneyOf:
+    """A row's amount as `Money`, read from its integer minor-units column and its currency
+    column: `face = MoneyOf("face_minor")` on a mapped class stands for the property that
+    returns `Money(self.face_minor, self.currency)` (read-only, not mapped)."""
+
+    def __init__(self, minor: str, currency: str = "currency") -> None:
+        self.minor = minor
+        self.currency = currency
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> MoneyOf: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Money: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> Money | MoneyOf:
+        if obj is None:
+            return self
+        return Money(getattr(obj, self.minor), getattr(obj, self.currency))
 
 
 def total(items: list[Money], currency: str) -> Money:

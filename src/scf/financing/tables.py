@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
 from scf.core.idempotency import IdempotencyColumns
-from scf.core.money import Money
+from scf.core.money import MoneyOf
 
 RATE = Numeric(12, 8)
 
@@ -78,13 +78,8 @@ class FinancingApplicationRow(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def amount(self) -> Money:
-        return Money(self.amount_minor, self.currency)
-
-    @property
-    def outstanding(self) -> Money:
-        return Money(self.outstanding_minor, self.currency)
+    amount = MoneyOf("amount_minor")
+    outstanding = MoneyOf("outstanding_minor")
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -388,9 +383,7 @@ class BillRow(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def face(self) -> Money:
-        return Money(self.face_minor, self.currency)
+    face = MoneyOf("face_minor")
 
 
 class TsinRequestRow(Base):

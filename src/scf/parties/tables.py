@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.classification import classes
 from scf.core.db import Base, BigIntPK, JSONType, UTCDateTime
-from scf.core.money import Money
+from scf.core.money import MoneyOf
 
 
 class OrganizationRow(Base):
@@ -63,9 +63,7 @@ class OrganizationRow(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def registered_capital(self) -> Money:
-        return Money(self.registered_capital_minor, self.registered_capital_currency)
+    registered_capital = MoneyOf("registered_capital_minor", "registered_capital_currency")
 
     def snapshot(self) -> dict[str, Any]:
         return {
