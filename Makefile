@@ -47,8 +47,11 @@ typecheck: $(STAMP)
 # Tests marked own_process run in a second pytest process: the event relay waits at a hole in
 # the audit ids until every transaction open on the PostgreSQL cluster has ended, and the
 # first process's other tests keep connections of their own open.
+# pytest-xdist spreads the tests over one process per core (each process has its own databases);
+# a module's tests stay in one process, so its module-scoped fixtures are built once.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest -q -m "not own_process" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope -m "not own_process" $(PYTEST_ARGS)
 	$(BIN)/pytest -q -m own_process $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test: lint typecheck pytest
