@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
@@ -12,40 +13,36 @@ from scf.core.uow import UnitOfWork
 from scf.financing.tables import InboxMessageRow
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One message to an organization: its kind, subject and body, and the application it
+    is about, if any."""
+
+    org_id: str
+    kind: str
+    subject: str
+    body: str
+    application_id: str | None = None
+
+
 class Channel(Protocol):
     """An outbound channel (SMS, e-mail, a partner's webhook); the inbox is the default."""
 
-    def send(
-        self,
-        uow: UnitOfWork,
-        org_id: str,
-        kind: str,
-        subject: str,
-        body: str,
-        application_id: str | None,
-    ) -> None: ...
+    def send(self, uow: UnitOfWork, notice: Notice) -> None: ...
 
 
 class InboxChannel:
     """Write the message to the organization's in-app inbox, in the caller's transaction."""
 
-    def send(
-        self,
-        uow: UnitOfWork,
-        org_id: str,
-        kind: str,
-        subject: str,
-        body: str,
-        application_id: str | None,
-    ) -> None:
+    def send(self, uow: UnitOfWork, notice: Notice) -> None:
         uow.session.add(
             InboxMessageRow(
                 id=new_id("msg"),
-                org_id=org_id,
-                kind=kind,
-                subject=subject[:300],
-                body=body,
-                application_id=application_id,
+                org_id=notice.org_id,
+                kind=notice.kind,
+                subject=notice.subject[:300],
+                body=notice.body,
+                application_id=notice.application_id,
                 created_at=uow.now(),
                 read_at=None,
             )
@@ -64,8 +61,9 @@ def notify(
     application_id: str | None = None,
 ) -> None:
     """Send a message to an organization through every configured channel."""
+    notice = Notice(org_id, kind, subject, body, application_id)
     for channel in CHANNELS:
-        channel.send(uow, org_id, kind, subject, body, application_id)
+        channel.send(uow, notice)
 
 
 def inbox(uow: UnitOfWork, unread_only: bool = False) -> list[InboxMessageRow]:

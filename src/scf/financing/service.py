@@ -51,7 +51,7 @@ from scf.financing.discounting import (
 )
 from scf.financing.funded import application_record, funded_records, key_chains
 from scf.financing.idempotency import idempotent, purge_expired_keys, request_hash
-from scf.financing.inbox import CHANNELS, Channel, InboxChannel, inbox, mark_read, notify
+from scf.financing.inbox import CHANNELS, Channel, InboxChannel, Notice, inbox, mark_read, notify
 from scf.financing.offers import accept_offer, flagged_checks, make_offer
 from scf.financing.products import (
     create_product,
@@ -108,6 +108,7 @@ __all__ = [
     "ApplicationInput",
     "Channel",
     "InboxChannel",
+    "Notice",
     "S",
     "accept_offer",
     "amend_bid",
