@@ -13,6 +13,8 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", f"{P}/holds"): ("operator", "regulator"),
     ("POST", f"{P}/holds/{{hold_id}}/lift"): ("operator", "regulator"),
     ("POST", f"{P}/purge"): ("operator",),
+    ("GET", f"{P}/quality"): ("operator", "regulator"),
+    ("POST", f"{P}/quality/run"): ("operator",),
     # Anyone logged in downloads its own organization's data and asks for corrections.
     ("GET", f"{P}/my-data"): "*",
     ("GET", f"{P}/my-data.pdf"): "*",

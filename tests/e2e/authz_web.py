@@ -51,5 +51,7 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "/scenarios/fx-rates": ("operator",),
     "/scenarios/ip": ("supplier", "distributor", "appraiser"),
     "/my-data": ("supplier", "distributor", "marketplace", "core_enterprise"),
+    "/operator/corrections": ("operator",),
+    "/data-quality": ("operator", "regulator"),
     "/learn": EVERY_ROLE,
 }

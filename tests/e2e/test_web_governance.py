@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from scf.core.actor import Actor
 from scf.governance import service as governance
 from scf.parties import service as parties
 from scf.web.common import LANG_COOKIE
@@ -93,3 +94,70 @@ def test_each_role_reads_its_own_risk_education(client: TestClient, world: World
     client.cookies.set(LANG_COOKIE, "en")
     english = client.get("/learn")
     assert "What the platform does with your data" in english.text
+
+
+def _login(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    r = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf": csrf(client, "/login")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def test_the_operator_reviews_accepts_and_rejects_corrections(
+    client: TestClient, world: World
+) -> None:
+    sme = world.orgs["supplier"]
+    with world.uow("supplier") as uow:
+        phone = governance.request_correction(uow, "phone", "075588886666", "电话已更换").id
+    with world.uow("supplier") as uow:
+        address = governance.request_correction(uow, "address", "深圳市南山区", "地址有误").id
+    _login(client, "operator")
+    page = client.get("/operator/corrections")
+    assert page.status_code == 200
+    waiting = page.text.split('id="open-corrections"')[1].split("</table>")[0]
+    assert "075588886666" in waiting and "深圳市南山区" in waiting
+    token = csrf(client, "/operator/corrections")
+    refused = client.post(
+        f"/operator/corrections/{address}",
+        data={"csrf": token, "decision": "reject", "note": ""},
+        follow_redirects=False,
+    )
+    assert refused.status_code in (303, 422)
+    bad = client.post(
+        f"/operator/corrections/{address}",
+        data={"csrf": token, "decision": "maybe", "note": "x"},
+        follow_redirects=False,
+    )
+    assert bad.status_code in (303, 422)
+    with world.uow("operator") as uow:
+        assert {r.id: r.status for r in governance.corrections(uow)}[address] == "open"
+    ok = client.post(
+        f"/operator/corrections/{phone}",
+        data={"csrf": token, "decision": "accept", "note": "已核实"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    no = client.post(
+        f"/operator/corrections/{address}",
+        data={"csrf": token, "decision": "reject", "note": "与营业执照不符"},
+        follow_redirects=False,
+    )
+    assert no.status_code == 303
+    with world.uow("operator") as uow:
+        assert parties.find_organization(uow, sme).phone == "075588886666"
+        assert parties.find_organization(uow, sme).address != "深圳市南山区"
+        assert {r.id: r.status for r in governance.corrections(uow)} == {
+            phone: "accepted",
+            address: "rejected",
+        }
+    with world.platform.uow(Actor.system()) as uow:
+        _, decisions = parties.query_audit(uow, action="correction.decided")
+        _, changes = parties.query_audit(uow, aggregate_id=sme, org_id=sme)
+    assert decisions == 2 and changes >= 1
+    decided = client.get("/operator/corrections").text.split('id="decided-corrections"')[1]
+    assert "已更正" in decided and "与营业执照不符" in decided
+    _login(client, "supplier")
+    assert client.get("/operator/corrections").status_code in (303, 403)

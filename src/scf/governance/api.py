@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from scf.core.schema import Answer, Identifier, Name, RequestModel, Text, answers
 from scf.deps import Uow, roles_allowed
-from scf.governance import service
+from scf.governance import schemas, service
 
 router = APIRouter(prefix="/governance", tags=["governance"])
 PDF = "application/pdf"
@@ -223,3 +223,23 @@ def corrections(uow: Uow) -> list[CorrectionOut]:
 def decide_correction(request_id: str, body: DecisionIn, uow: Uow) -> CorrectionOut:
     """Accept a correction (the record is changed) or reject it with a note (operator)."""
     return CorrectionOut.of(service.decide_correction(uow, request_id, body.accept, body.note))
+
+
+def _quality(row: Any) -> dict[str, Any]:
+    return {**row.snapshot(), "description": service.describe_check(row.check).description}
+
+
+def _quality_run(rows: list[Any]) -> dict[str, Any]:
+    return {"results": [_quality(r) for r in rows], "alerts": sum(r.alert for r in rows)}
+
+
+@router.get("/quality", dependencies=[PLATFORM], **answers(schemas.QualityRunOut))
+def quality(uow: Uow) -> dict[str, Any]:
+    """The latest data-quality run: each check's counts, score, threshold and failing examples."""
+    return _quality_run(service.quality_results(uow))
+
+
+@router.post("/quality/run", dependencies=[OPERATOR], **answers(schemas.QualityRunOut))
+def run_quality(uow: Uow) -> dict[str, Any]:
+    """Run every data-quality check now; a check below its threshold raises an alert."""
+    return _quality_run(service.run_quality_checks(uow))

@@ -171,6 +171,15 @@ class ReadBasis(StrEnum):
     OPERATOR = "operator"
 
 
+class QualityDimension(StrEnum):
+    """What a data-quality check looks at."""
+
+    COMPLETENESS = "completeness"
+    VALIDITY = "validity"
+    CONSISTENCY = "consistency"
+    TIMELINESS = "timeliness"
+
+
 class CorrectionStatus(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"

@@ -5,7 +5,8 @@ The room's public entry: the command line, the API and the pages import from her
 and sensitive data in answers by the reader's role, `keys` seals sensitive values again under
 a new data key, `retention` keeps each kind of record as long as its period and purges the
 rest unless a legal hold keeps it, `subject` gives an organization what is held on it and
-`corrections` carries its correction requests to the operator.
+`corrections` carries its correction requests to the operator and `quality` checks the
+platform's records for completeness, validity, consistency and timeliness.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from scf.governance.corrections import corrections, decide_correction, request_c
 from scf.governance.keys import Rotation, check_keys, reseal_batch, rotate_key
 from scf.governance.masking import MaskPersonalData, mask_for
 from scf.governance.model import CORRECTABLE
+from scf.governance.quality import CHECKS as QUALITY_CHECKS
+from scf.governance.quality import describe as describe_check
+from scf.governance.quality import history as quality_history
+from scf.governance.quality import latest_results as quality_results
+from scf.governance.quality import run_checks as run_quality_checks
 from scf.governance.retention import (
     held_orgs,
     legal_holds,
@@ -30,6 +36,7 @@ from scf.governance.subject import subject_data, subject_pdf
 
 __all__ = [
     "CORRECTABLE",
+    "QUALITY_CHECKS",
     "Entry",
     "MaskPersonalData",
     "Rotation",
@@ -39,6 +46,7 @@ __all__ = [
     "check_keys",
     "corrections",
     "decide_correction",
+    "describe_check",
     "held_orgs",
     "legal_holds",
     "lift_hold",
@@ -46,10 +54,13 @@ __all__ = [
     "place_hold",
     "protected_keys",
     "purge",
+    "quality_history",
+    "quality_results",
     "request_correction",
     "reseal_batch",
     "retention_periods",
     "rotate_key",
+    "run_quality_checks",
     "set_retention",
     "subject_data",
     "subject_pdf",

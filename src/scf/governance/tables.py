@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scf.core.classification import classes
-from scf.core.db import Base, UTCDateTime
+from scf.core.db import Base, JSONType, UTCDateTime
 
 
 class RetentionPeriodRow(Base):
@@ -109,4 +110,47 @@ class CorrectionRequestRow(Base):
             "requested_at": self.requested_at.isoformat(),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decision_note": self.decision_note,
+        }
+
+
+class QualityResultRow(Base):
+    """One data-quality check's result in one run: records looked at, failing, examples."""
+
+    __tablename__ = "gov_quality_results"
+    __classification__ = classes(
+        "show the operator and the regulator how complete, valid, consistent and timely the "
+        "platform's records are, and alert when a check falls below its threshold",
+        internal="id run_id run_no check source dimension version",
+        confidential="total failing score threshold alert examples run_at",
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(40))
+    run_no: Mapped[int] = mapped_column(Integer, index=True)
+    check: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(30))
+    dimension: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int] = mapped_column(Integer)
+    failing: Mapped[int] = mapped_column(Integer)
+    score: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    threshold: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    alert: Mapped[bool] = mapped_column(Boolean)
+    examples: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "source": self.source,
+            "dimension": self.dimension,
+            "total": self.total,
+            "failing": self.failing,
+            "score": str(self.score),
+            "threshold": str(self.threshold),
+            "alert": self.alert,
+            "examples": self.examples,
+            "run_at": self.run_at.isoformat(),
         }

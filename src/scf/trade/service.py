@@ -51,6 +51,7 @@ from scf.trade.formats.camt import read_statement
 from scf.trade.intake import record_invoices, record_orders, record_shipments
 from scf.trade.matching import match_invoice, match_invoices
 from scf.trade.payments import record_payments, record_statement
+from scf.trade.quality import InvoiceFact, PaymentFact, invoice_facts, payment_facts
 from scf.trade.receivables import (
     FINANCING_PURPOSES,
     Used,
@@ -86,9 +87,11 @@ __all__ = [
     "LOGISTICS",
     "FileReport",
     "FingerprintStatus",
+    "InvoiceFact",
     "InvoiceInput",
     "LineInput",
     "OrderInput",
+    "PaymentFact",
     "PaymentInput",
     "ReceivableInfo",
     "ShipmentInput",
@@ -111,6 +114,7 @@ __all__ = [
     "import_csv",
     "import_files",
     "insert_uses",
+    "invoice_facts",
     "invoice_fingerprint",
     "invoice_receivable",
     "list_receivables",
@@ -118,6 +122,7 @@ __all__ = [
     "match_invoice",
     "match_invoices",
     "order_info",
+    "payment_facts",
     "read_file",
     "read_statement",
     "receivable_claims",

@@ -264,6 +264,10 @@ def _nav(actor: Actor | None) -> list[tuple[str, str]]:
             items += [e for e in entries if e not in items]
     if actor.has("supplier", "distributor", "marketplace", "core_enterprise"):
         items.append(("/my-data", N_("My data")))
+    if actor.is_operator:
+        items.append(("/operator/corrections", N_("Correction requests")))
+    if actor.is_operator or actor.is_regulator:
+        items.append(("/data-quality", N_("Data quality")))
     items.append(("/learn", N_("Risk education")))
     if actor.is_regulator:
         items += [

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
+from scf.core.errors import InvalidInput
 from scf.core.uow import UnitOfWork
 from scf.governance import service as governance
 from scf.web.account import shown
@@ -100,3 +101,69 @@ def learn(request: Request, uow: UnitOfWork) -> dict[str, Any]:
         "services": bool(roles & {"logistics", "warehouse"}),
         "platform": bool(roles & {"operator", "regulator"}),
     }
+
+
+operator_pages = Pages("operator", home="/operator/corrections")
+operator_router = operator_pages.router
+
+
+@operator_pages.view("/operator/corrections", "governance/corrections.html")
+def operator_corrections(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Show the correction requests sent through "my data", open ones first, for review."""
+    rows = governance.corrections(uow)
+    names = org_names(uow, {r.org_id for r in rows})
+    shown_rows = [
+        {
+            **r.snapshot(),
+            "org": names.get(r.org_id, r.org_id),
+            "requested_at": shown(r.requested_at),
+            "decided_at": shown(r.decided_at) if r.decided_at else "",
+        }
+        for r in rows
+    ]
+    return {
+        "open": [r for r in shown_rows if r["status"] == "open"],
+        "decided": [r for r in shown_rows if r["status"] != "open"],
+    }
+
+
+@operator_pages.command("/operator/corrections/{request_id}")
+def operator_decide_correction(uow: UnitOfWork, form: Form, request_id: str) -> None:
+    """Accept a correction (the record is changed, audited) or reject it with a note."""
+    decision = form.text("decision")
+    if decision not in ("accept", "reject"):
+        raise InvalidInput("accept or reject the request", field="decision")
+    governance.decide_correction(uow, request_id, decision == "accept", form.text("note"))
+
+
+quality_pages = Pages("operator", "regulator", home="/data-quality")
+quality_router = quality_pages.router
+
+
+@quality_pages.view("/data-quality", "governance/quality.html")
+def data_quality(request: Request, uow: UnitOfWork) -> dict[str, Any]:
+    """Show the latest data-quality run: each check's score against its threshold, alerts
+    first, with the failing examples; the operator runs the checks again from here."""
+    rows = governance.quality_results(uow)
+    results = [
+        {
+            **r.snapshot(),
+            "description": governance.describe_check(r.check).description,
+            "score_pct": f"{r.score * 100:.1f}%",
+            "threshold_pct": f"{r.threshold * 100:.1f}%",
+        }
+        for r in rows
+    ]
+    results.sort(key=lambda r: not r["alert"])
+    return {
+        "results": results,
+        "alerts": sum(r["alert"] for r in results),
+        "run_at": shown(rows[0].run_at) if rows else "",
+        "can_run": uow.actor.is_operator,
+    }
+
+
+@quality_pages.command("/data-quality/run", roles=("operator",))
+def data_quality_run(uow: UnitOfWork, form: Form) -> None:
+    """Run every data-quality check now."""
+    governance.run_quality_checks(uow)

@@ -64,6 +64,8 @@ for module in (
     programmes,
 ):
     router.include_router(module.router)
+router.include_router(governance.operator_router)
+router.include_router(governance.quality_router)
 router.include_router(scenarios_pages.router)
 router.include_router(scenarios_pages.fx_router)
 router.include_router(scenarios_pages.ip_router)
