@@ -40,14 +40,14 @@ def bearer(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(client, username)}"}
 
 
-def product(client: TestClient, h: dict[str, str]) -> str:
+def product(client: TestClient, h: dict[str, str], scenario: str = "receivables_factoring") -> str:
     out = ok(
         client.post(
             f"{FIN}/products",
             headers=h,
             json={
-                "scenario": "receivables_factoring",
-                "name": "factoring",
+                "scenario": scenario,
+                "name": scenario.replace("_", " "),
                 "base_rate": "0.04",
                 "max_amount": money("10000000.00"),
                 "rate_groups": [],
@@ -66,6 +66,25 @@ def band(lower: str, upper: str, grade: int) -> dict[str, Any]:
         "min_grade": grade,
         "exceptions": True,
     }
+
+
+def govern(client: TestClient, h: dict[str, str], unit_id: str, prod: str) -> dict[str, Any]:
+    """The product belongs to the unit: up to 100,000 at grade 1 and up to 500,000 at grade 2
+    (given out of order), two officers above 200,000."""
+    ok(client.post(f"{P}/units/{unit_id}/products", headers=h, json={"product_id": prod}))
+    return dict(
+        ok(
+            client.put(
+                f"{P}/units/{unit_id}/authority",
+                headers=h,
+                json={
+                    "product_id": prod,
+                    "bands": [band("100000.00", "500000.00", 2), band("0.00", "100000.00", 1)],
+                    "second_approval_above": money("200000.00"),
+                },
+            )
+        )
+    )
 
 
 def unit_with_officers(client: TestClient, world: World, h: dict[str, str]) -> dict[str, Any]:
@@ -96,30 +115,20 @@ def unit_with_officers(client: TestClient, world: World, h: dict[str, str]) -> d
             ),
             201,
         )
-    ok(client.post(f"{P}/units/{unit['id']}/products", headers=h, json={"product_id": prod}))
-    auth = ok(
-        client.put(
-            f"{P}/units/{unit['id']}/authority",
-            headers=h,
-            json={
-                "product_id": prod,
-                "bands": [band("100000.00", "500000.00", 2), band("0.00", "100000.00", 1)],
-                "second_approval_above": money("200000.00"),
-            },
-        )
-    )
+    auth = govern(client, h, unit["id"], prod)
     assert [b["upper"]["amount"] for b in auth["bands"]] == ["100000.00", "500000.00"]
     return {"unit": unit, "product": prod, "authority": auth}
 
 
-def apply(
+def submit(
     client: TestClient, world: World, h: dict[str, str], seller: str, amount: str, funder: str
 ) -> dict[str, Any]:
+    """A factoring application of the seller on a receivable the core enterprise confirmed."""
     face = str(Decimal(amount) * 2)  # factoring advances at most 90% of the receivable
     rid = confirmed_receivable(
         world.platform, seller, world.orgs["core_enterprise"], face, due_in_days=30
     )
-    app = ok(
+    out = ok(
         client.post(
             f"{FIN}/applications",
             headers=h,
@@ -132,6 +141,13 @@ def apply(
         ),
         201,
     )
+    return dict(out)
+
+
+def apply(
+    client: TestClient, world: World, h: dict[str, str], seller: str, amount: str, funder: str
+) -> dict[str, Any]:
+    app = submit(client, world, h, seller, amount, funder)
     if app["status"] == "escalated":
         app = ok(
             client.post(
