@@ -6,12 +6,19 @@ with breakdowns computed here by hand."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from scf import cli as scf_cli
+from scf.core.actor import Actor
+from scf.institutions import cli as institutions_cli
+from scf.ops import scheduler
 from tests.factories import World, add_org, add_user, confirmed_receivable, token, use_registry_key
 
 FIN = "/api/v1/financing"
@@ -181,7 +188,7 @@ def fund(
 
 
 def test_unit_authority_default_exemption_and_assessment(
-    client: TestClient, world: World, clock: Any
+    client: TestClient, world: World, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_registry_key(world.platform)
     admin = bearer(client, "bank")
@@ -287,11 +294,20 @@ def test_unit_authority_default_exemption_and_assessment(
     )
     npl = ok(client.get(f"{P}/units/{setup['unit']['id']}/npl", headers=admin))
     assert [(x["tolerated"], x["state"]) for x in npl["products"]] == [("0.0500", "over")]
-    raised = ok(client.post(f"{P}/npl-run", headers=admin))
+    # the tracking runs as a job (`scf institutions npl-run`), with no HTTP call
+    monkeypatch.setattr(institutions_cli, "create_platform", lambda: world.platform)
+    run = CliRunner().invoke(scf_cli.app, ["institutions", "npl-run"])
+    assert run.exit_code == 0, run.output
+    raised = json.loads(run.stdout)
     assert {(x["product_id"], x["kind"]) for x in raised} == {
         (None, "npl_near"),
         (setup["product"], "npl_over"),
     }
+    alerts = ok(client.get(f"{P}/npl-alerts", headers=admin))
+    assert {x["id"] for x in alerts} >= {x["id"] for x in raised}
+    # once per state: neither the scheduler's job nor the HTTP run raises them again
+    with world.platform.uow(Actor.system()) as uow:
+        assert scheduler.institutions_npl(uow) == {"raised": 0}
     assert ok(client.post(f"{P}/npl-run", headers=admin)) == []
     perf = ok(
         client.get(
