@@ -1,8 +1,8 @@
 """The `scf` command line.
 
 A command imports what it needs when it runs, and the groups of commands that live in their
-own modules (`calendar`, `trade`, `registry`, `risk`) are imported only when one of their
-commands runs, so that `scf --help`, `scf --version` and `scf trade validate` start at once.
+own modules (`calendar`, `trade`, `registry`, `risk`, ...) are imported only when one of
+their commands runs, so that `scf --help`, `scf --version` and `scf trade validate` start at once.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "registry": ("scf.registry.cli", "The registry of pledges and assignments"),
     "events": ("scf.events.cli", "Events on NATS JetStream: the relay and the workers"),
     "ops": ("scf.ops.cli", "Operations: the scheduler that runs the platform's jobs"),
+    "institutions": (
+        "scf.institutions.cli",
+        "Institutions: NPL tolerance tracking of the supply chain finance units",
+    ),
     "governance": ("scf.governance.cli", "Data governance: the catalogue, data keys and retention"),
     "conformance": (
         "scf.standards.cli",

@@ -22,6 +22,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("PUT", f"{U}/targets"): FUNDERS,
     ("GET", f"{U}/performance"): (*INSTITUTIONS, *WATCHERS),
     ("POST", f"{P}/approvals"): FUNDERS,
+    ("POST", f"{P}/purchase-approvals"): FUNDERS,
     ("GET", f"{P}/decisions"): (*FUNDERS, *WATCHERS),
     ("POST", f"{P}/npl-run"): (*FUNDERS, "operator"),
     ("GET", f"{P}/npl-alerts"): (*FUNDERS, *WATCHERS),

@@ -6,12 +6,19 @@ with breakdowns computed here by hand."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from scf import cli as scf_cli
+from scf.core.actor import Actor
+from scf.institutions import cli as institutions_cli
+from scf.ops import scheduler
 from tests.factories import World, add_org, add_user, confirmed_receivable, token, use_registry_key
 
 FIN = "/api/v1/financing"
@@ -40,14 +47,14 @@ def bearer(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(client, username)}"}
 
 
-def product(client: TestClient, h: dict[str, str]) -> str:
+def product(client: TestClient, h: dict[str, str], scenario: str = "receivables_factoring") -> str:
     out = ok(
         client.post(
             f"{FIN}/products",
             headers=h,
             json={
-                "scenario": "receivables_factoring",
-                "name": "factoring",
+                "scenario": scenario,
+                "name": scenario.replace("_", " "),
                 "base_rate": "0.04",
                 "max_amount": money("10000000.00"),
                 "rate_groups": [],
@@ -66,6 +73,25 @@ def band(lower: str, upper: str, grade: int) -> dict[str, Any]:
         "min_grade": grade,
         "exceptions": True,
     }
+
+
+def govern(client: TestClient, h: dict[str, str], unit_id: str, prod: str) -> dict[str, Any]:
+    """The product belongs to the unit: up to 100,000 at grade 1 and up to 500,000 at grade 2
+    (given out of order), two officers above 200,000."""
+    ok(client.post(f"{P}/units/{unit_id}/products", headers=h, json={"product_id": prod}))
+    return dict(
+        ok(
+            client.put(
+                f"{P}/units/{unit_id}/authority",
+                headers=h,
+                json={
+                    "product_id": prod,
+                    "bands": [band("100000.00", "500000.00", 2), band("0.00", "100000.00", 1)],
+                    "second_approval_above": money("200000.00"),
+                },
+            )
+        )
+    )
 
 
 def unit_with_officers(client: TestClient, world: World, h: dict[str, str]) -> dict[str, Any]:
@@ -96,30 +122,20 @@ def unit_with_officers(client: TestClient, world: World, h: dict[str, str]) -> d
             ),
             201,
         )
-    ok(client.post(f"{P}/units/{unit['id']}/products", headers=h, json={"product_id": prod}))
-    auth = ok(
-        client.put(
-            f"{P}/units/{unit['id']}/authority",
-            headers=h,
-            json={
-                "product_id": prod,
-                "bands": [band("100000.00", "500000.00", 2), band("0.00", "100000.00", 1)],
-                "second_approval_above": money("200000.00"),
-            },
-        )
-    )
+    auth = govern(client, h, unit["id"], prod)
     assert [b["upper"]["amount"] for b in auth["bands"]] == ["100000.00", "500000.00"]
     return {"unit": unit, "product": prod, "authority": auth}
 
 
-def apply(
+def submit(
     client: TestClient, world: World, h: dict[str, str], seller: str, amount: str, funder: str
 ) -> dict[str, Any]:
+    """A factoring application of the seller on a receivable the core enterprise confirmed."""
     face = str(Decimal(amount) * 2)  # factoring advances at most 90% of the receivable
     rid = confirmed_receivable(
         world.platform, seller, world.orgs["core_enterprise"], face, due_in_days=30
     )
-    app = ok(
+    out = ok(
         client.post(
             f"{FIN}/applications",
             headers=h,
@@ -132,6 +148,13 @@ def apply(
         ),
         201,
     )
+    return dict(out)
+
+
+def apply(
+    client: TestClient, world: World, h: dict[str, str], seller: str, amount: str, funder: str
+) -> dict[str, Any]:
+    app = submit(client, world, h, seller, amount, funder)
     if app["status"] == "escalated":
         app = ok(
             client.post(
@@ -165,7 +188,7 @@ def fund(
 
 
 def test_unit_authority_default_exemption_and_assessment(
-    client: TestClient, world: World, clock: Any
+    client: TestClient, world: World, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_registry_key(world.platform)
     admin = bearer(client, "bank")
@@ -271,11 +294,20 @@ def test_unit_authority_default_exemption_and_assessment(
     )
     npl = ok(client.get(f"{P}/units/{setup['unit']['id']}/npl", headers=admin))
     assert [(x["tolerated"], x["state"]) for x in npl["products"]] == [("0.0500", "over")]
-    raised = ok(client.post(f"{P}/npl-run", headers=admin))
+    # the tracking runs as a job (`scf institutions npl-run`), with no HTTP call
+    monkeypatch.setattr(institutions_cli, "create_platform", lambda: world.platform)
+    run = CliRunner().invoke(scf_cli.app, ["institutions", "npl-run"])
+    assert run.exit_code == 0, run.output
+    raised = json.loads(run.stdout)
     assert {(x["product_id"], x["kind"]) for x in raised} == {
         (None, "npl_near"),
         (setup["product"], "npl_over"),
     }
+    alerts = ok(client.get(f"{P}/npl-alerts", headers=admin))
+    assert {x["id"] for x in alerts} >= {x["id"] for x in raised}
+    # once per state: neither the scheduler's job nor the HTTP run raises them again
+    with world.platform.uow(Actor.system()) as uow:
+        assert scheduler.institutions_npl(uow) == {"raised": 0}
     assert ok(client.post(f"{P}/npl-run", headers=admin)) == []
     perf = ok(
         client.get(

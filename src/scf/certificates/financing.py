@@ -199,12 +199,35 @@ def _offer(uow: UnitOfWork, financing_id: str) -> FinancingRow:
     return row
 
 
-def accept_financing(uow: UnitOfWork, financing_id: str) -> FinancingRow:
-    """The institution accepts a holder's offer: it buys the piece at the offered price."""
+def tenor_of_financing(uow: UnitOfWork, row: FinancingRow) -> int:
+    """Days from today to the maturity of the certificate the piece belongs to."""
+    cert = uow.session.get(CertificateRow, row.certificate_id)
+    assert cert is not None
+    return (cert.maturity_on - uow.today()).days
+
+
+def accept_financing(uow: UnitOfWork, financing_id: str, *, commit: bool = True) -> FinancingRow:
+    """The institution accepts a holder's offer: it buys the piece at the offered price.
+
+    When the institution's certificate-financing product belongs to one of its supply chain
+    finance units, the acting officer must hold the unit's authority for the amount and the
+    tenor to maturity (or two officers must have approved above the unit's threshold); the
+    purchase records who decided under which authority. `commit=False` joins the caller's
+    unit of work (the institutions room's approvals)."""
     parties.require_role(uow.actor, *FUNDERS)
     row = _offer(uow, financing_id)
     if not uow.actor.is_system and uow.actor.org_id != row.funder_org_id:
         raise NotFound(f"financing {financing_id} not found")
+    decision = None
+    if not uow.actor.is_system:
+        from scf.institutions import service as institutions
+
+        decision = institutions.authorize_purchase(
+            uow,
+            financing_id=row.id,
+            amount=row.amount,
+            tenor_days=tenor_of_financing(uow, row),
+        )
     finance_piece_in(
         uow,
         row.piece_id,
@@ -216,7 +239,18 @@ def accept_financing(uow: UnitOfWork, financing_id: str) -> FinancingRow:
         reference=row.id,
         financing=row,
     )
-    uow.commit()
+    if decision is not None:
+        from scf.institutions import service as institutions
+
+        institutions.bind_offer(uow, decision["id"], row.id)
+        uow.audit(
+            "certificate.financing.decided",
+            "certificate",
+            row.certificate_id,
+            after={"financing_id": row.id, "decided_under": decision},
+        )
+    if commit:
+        uow.commit()
     return row
 
 

@@ -31,6 +31,7 @@ from scf.certificates.financing import (
     get_financing,
     offer_financing,
     quote,
+    tenor_of_financing,
 )
 from scf.certificates.iso20022 import build_camt053
 from scf.certificates.issue import issue_certificate
@@ -127,6 +128,7 @@ __all__ = [
     "settlement_accounts",
     "settlement_file",
     "split_piece",
+    "tenor_of_financing",
     "transfer_each",
     "transfer_piece",
     "transfer_pieces",

@@ -53,7 +53,37 @@ def send_to_funders(
     if automatic:
         for f in app.funder_org_ids:
             prod = (products or {}).get(f) or product_for(uow, f, sc.code, app.currency)
-            price_offer(uow, app, sc, f, prod, automatic=True)
+            within, decision = _green_decision(uow, app, f, prod)
+            if within:
+                price_offer(uow, app, sc, f, prod, automatic=True, decision=decision)
+
+
+def _green_decision(
+    uow: UnitOfWork, app: FinancingApplicationRow, funder: str, prod: FunderProductRow
+) -> tuple[bool, dict[str, Any] | None]:
+    """Whether the green channel may price the funder's offer at once, with its decision
+    under the funder's unit authority (None when no unit governs the product); when the
+    unit's officers must decide, the funder is told why and the application waits."""
+    from scf.institutions import service as institutions
+
+    decision, reason = institutions.authorize_green(
+        uow,
+        application_id=app.id,
+        product_id=prod.id,
+        amount=app.amount,
+        tenor_days=(app.due_on - uow.today()).days,
+    )
+    if reason is None:
+        return True, decision
+    notify(
+        uow,
+        funder,
+        "application",
+        f"Green channel application {app.id}: an officer decides",
+        f"Beyond the green channel's authority: {reason}.",
+        app.id,
+    )
+    return False, None
 
 
 def _segment(org: Any, red: bool) -> M.Segment:
@@ -140,6 +170,10 @@ def price_offer(
     offer.pricing = jsonable(offer.pricing)
     uow.session.add(offer)
     uow.flush()
+    if decision is not None:
+        from scf.institutions import service as institutions
+
+        institutions.bind_offer(uow, decision["id"], offer.id)
     if app.status == S.SENT.value:
         move(uow, app, S.OFFERED, "record an offer")
     uow.audit(
@@ -199,10 +233,6 @@ def make_offer(
     offer = price_offer(
         uow, app, sc, funder, prod, automatic=False, decision=decision, rate_override=rate
     )
-    if decision is not None:
-        from scf.institutions import service as institutions
-
-        institutions.bind_offer(uow, decision["id"], offer.id)
     if commit:
         uow.commit()
     return offer

@@ -85,6 +85,10 @@ class ApprovalIn(Strict):
     application_id: Identifier = Field(min_length=1)
 
 
+class PurchaseApprovalIn(Strict):
+    certificate_financing_id: Identifier = Field(min_length=1)
+
+
 class ExemptionIn(Strict):
     application_id: Identifier = Field(min_length=1)
     reasons: Note = Field(min_length=1, max_length=2000)
@@ -393,6 +397,15 @@ def approve(uow: Uow, body: ApprovalIn) -> DecisionOut:
     """An officer approves an application under the unit's authority; the offer follows at once
     within one officer's authority, or when the second officer approves above the threshold."""
     return DecisionOut.model_validate(svc.decision_dict(svc.approve(uow, body.application_id)))
+
+
+@router.post("/purchase-approvals", dependencies=[gate(*FUNDERS)])
+def approve_purchase(uow: Uow, body: PurchaseApprovalIn) -> DecisionOut:
+    """An officer approves buying a certificate piece a holder offered under the unit's
+    authority; the piece is bought at once within one officer's authority, or when the second
+    officer approves above the threshold."""
+    dec = svc.approve_purchase(uow, body.certificate_financing_id)
+    return DecisionOut.model_validate(svc.decision_dict(dec))
 
 
 @router.get("/decisions", dependencies=[gate(*FUNDERS, *WATCHERS)])

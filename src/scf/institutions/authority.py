@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from scf.certificates import service as certificates
 from scf.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from scf.core.ids import new_id
 from scf.core.money import Money
@@ -27,6 +28,11 @@ from scf.institutions.common import (
 from scf.institutions.tables import AuthorityRow, DecisionRow, UnitRow
 
 OPEN_FOR_OFFERS = ("sent", "offered")
+# The product whose unit governs an institution's purchases of payable-certificate pieces.
+CERTIFICATE_SCENARIO = "reverse_factoring"
+# The green channel decides on the institution's behalf with the authority of its most
+# junior officer: within a band open to grade 1, its tenor, and below the second threshold.
+GREEN_CHANNEL_GRADE = 1
 
 
 def authority_dict(row: AuthorityRow) -> dict[str, Any]:
@@ -271,6 +277,157 @@ def authorize_offer(
     return decision_dict(dec)
 
 
+def authorize_green(
+    uow: UnitOfWork,
+    *,
+    application_id: str,
+    product_id: str,
+    amount: Money,
+    tenor_days: int,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Called by the financing room before the green channel prices an institution's offer
+    at once: (None, None) when no unit governs the product; (decision, None) when the amount
+    and tenor lie within the unit's authority for its most junior grade and below the
+    second-approval threshold (the decision records the automatic approval and the band);
+    (None, reason) when the unit's officers must decide instead."""
+    link = unit_of_product(uow, product_id)
+    if link is None:
+        return None, None
+    unit = uow.session.get(UnitRow, link.unit_id)
+    assert unit is not None
+    auth = current_authority(uow, unit.id, product_id)
+    if auth is None:
+        return None, f"unit {unit.name} has set no authority over product {product_id} yet"
+    bands = bands_of(auth)
+    reason: str | None = None
+    if amount.currency != auth.currency:
+        reason = f"the unit's authority is in {auth.currency}"
+    elif amount.minor > auth.second_above_minor:
+        reason = (
+            f"above {Money(auth.second_above_minor, auth.currency).amount_str()} "
+            "two officers approve"
+        )
+    else:
+        reason = M.approval_refusal(bands, amount, tenor_days, GREEN_CHANNEL_GRADE, [])
+    if reason is not None:
+        uow.audit(
+            "institutions.decision.referred",
+            "unit",
+            unit.id,
+            after={"application_id": application_id, "authority_id": auth.id, "reason": reason},
+        )
+        return None, reason
+    band = M.band_for(bands, amount)
+    assert band is not None
+    approval = {
+        "user_id": None,
+        "username": "green_channel",
+        "grade": GREEN_CHANNEL_GRADE,
+        "automatic": True,
+        "authority_id": auth.id,
+        "authority_revision": auth.revision,
+        "band": band.as_dict(),
+        "at": uow.now().isoformat(),
+    }
+    dec = _new_decision(
+        uow, unit, auth, application_id, amount, tenor_days, [], approval, M.DecisionStatus.APPROVED
+    )
+    return decision_dict(dec), None
+
+
+def purchase_product(uow: UnitOfWork, funder_org_id: str, currency: str) -> str | None:
+    """The institution's certificate-financing product in the currency, when it has one."""
+    own = [
+        p.id
+        for p in financing.list_products(uow, CERTIFICATE_SCENARIO)
+        if p.funder_org_id == funder_org_id and p.currency == currency
+    ]
+    return own[-1] if own else None
+
+
+def authorize_purchase(
+    uow: UnitOfWork, *, financing_id: str, amount: Money, tenor_days: int
+) -> dict[str, Any] | None:
+    """Called by the certificates room before an institution's officer buys a piece a holder
+    offered: when the institution's certificate-financing (reverse factoring) product belongs
+    to a unit, the same bands and refusals as an offer on an application (403 above_authority,
+    409 second_approval_required: POST /institutions/purchase-approvals); None otherwise."""
+    org = uow.actor.org_id
+    prod = purchase_product(uow, org, amount.currency) if org else None
+    if prod is None:
+        return None
+    return authorize_offer(
+        uow,
+        application_id=financing_id,
+        product_id=prod,
+        amount=amount,
+        tenor_days=tenor_days,
+        flagged=[],
+    )
+
+
+def approve_purchase(uow: UnitOfWork, financing_id: str) -> DecisionRow:
+    """An officer approves buying a certificate piece a holder offered under the unit's
+    authority; within one officer's authority (or as the second of two) the piece is bought
+    at once."""
+    org = acting_institution(uow)
+    fin = certificates.get_financing(uow, financing_id)
+    if fin.funder_org_id != org:
+        raise NotFound(f"financing {financing_id} not found")
+    if fin.status != "offered":
+        raise Conflict(f"financing {financing_id} is {fin.status}", code="financing_decided")
+    amount = Money(fin.amount_minor, fin.currency)
+    prod = purchase_product(uow, org, fin.currency)
+    governing = _governing(uow, prod) if prod else None
+    if governing is None:
+        raise InvalidInput(
+            "no unit's authority governs certificate financing: accept the offer directly",
+            field="certificate_financing_id",
+            code="no_unit_authority",
+        )
+    unit, auth = governing
+    tenor = certificates.tenor_of_financing(uow, fin)
+    dec = _decide(uow, unit, auth, fin.id, amount, tenor, [])
+    if dec.status == M.DecisionStatus.APPROVED.value:
+        certificates.accept_financing(uow, fin.id, commit=False)
+    uow.commit()
+    return dec
+
+
+def _decide(
+    uow: UnitOfWork,
+    unit: UnitRow,
+    auth: AuthorityRow,
+    subject_id: str,
+    amount: Money,
+    tenor: int,
+    flagged: list[str],
+) -> DecisionRow:
+    """The first officer's decision, or the second officer's approval of an open one."""
+    dec = decision_for(uow, subject_id, unit.org_id)
+    if dec is not None and dec.status == M.DecisionStatus.APPROVED.value:
+        raise Conflict(f"decision {dec.id} was already taken", code="already_decided")
+    if dec is None:
+        approval = _approval(uow, unit, auth, amount, tenor, flagged)
+        two = amount.minor > auth.second_above_minor
+        status = M.DecisionStatus.AWAITING_SECOND if two else M.DecisionStatus.APPROVED
+        return _new_decision(uow, unit, auth, subject_id, amount, tenor, flagged, approval, status)
+    approval = _second(uow, unit, dec)
+    before = decision_dict(dec)
+    dec.approvals = [*dec.approvals, approval]
+    dec.status = M.DecisionStatus.APPROVED.value
+    dec.decided_at = uow.now()
+    uow.flush()
+    uow.audit(
+        "institutions.decision.approved",
+        "decision",
+        dec.id,
+        before=before,
+        after=decision_dict(dec),
+    )
+    return dec
+
+
 def bind_offer(uow: UnitOfWork, decision_id: str, offer_id: str) -> None:
     """Record the offer the decision led to (called by the financing room)."""
     row = uow.session.get(DecisionRow, decision_id)
@@ -300,29 +457,7 @@ def approve(uow: UnitOfWork, application_id: str) -> DecisionRow:
         )
     unit, auth = governing
     tenor = (app.due_on - uow.today()).days
-    flagged = financing.flagged_checks(app)
-    dec = decision_for(uow, app.id, org)
-    if dec is not None and dec.status == M.DecisionStatus.APPROVED.value:
-        raise Conflict(f"decision {dec.id} was already taken", code="already_decided")
-    if dec is None:
-        approval = _approval(uow, unit, auth, app.amount, tenor, flagged)
-        two = app.amount.minor > auth.second_above_minor
-        status = M.DecisionStatus.AWAITING_SECOND if two else M.DecisionStatus.APPROVED
-        dec = _new_decision(uow, unit, auth, app.id, app.amount, tenor, flagged, approval, status)
-    else:
-        approval = _second(uow, unit, dec)
-        before = decision_dict(dec)
-        dec.approvals = [*dec.approvals, approval]
-        dec.status = M.DecisionStatus.APPROVED.value
-        dec.decided_at = uow.now()
-        uow.flush()
-        uow.audit(
-            "institutions.decision.approved",
-            "decision",
-            dec.id,
-            before=before,
-            after=decision_dict(dec),
-        )
+    dec = _decide(uow, unit, auth, app.id, app.amount, tenor, financing.flagged_checks(app))
     if dec.status == M.DecisionStatus.APPROVED.value:
         financing.make_offer(uow, app.id, commit=False)
     uow.commit()

@@ -4,9 +4,9 @@ Several schedulers may run (one per machine, for failover); the one holding the 
 `scf.scheduler` (scf.core.leader) runs the jobs that are due, and the others wait for it to
 go. When each job last ran is stored (`ops_scheduler_jobs`), so a scheduler that takes over
 does not run again a job its predecessor has just run. The jobs are safe to run twice (a
-tree head is signed only if the log grew, a certificate marked overdue stays so, a purged key
-is gone, a partition is created once), so a leader that dies between a job and its record
-costs one repeat, nothing more.
+tree head is signed only if the log grew, a certificate marked overdue stays so, an NPL alert
+is raised once per state, a purged key is gone, a partition is created once), so a leader
+that dies between a job and its record costs one repeat, nothing more.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from scf.core.leader import Leadership
 from scf.core.uow import UnitOfWork
 from scf.events import service as events
 from scf.financing import service as financing
+from scf.institutions import service as institutions
 from scf.ops.partitions import ensure_months
 from scf.ops.tables import SchedulerJobRow
 from scf.platform import Platform
@@ -62,6 +63,11 @@ def financing_overdue(uow: UnitOfWork) -> dict[str, Any]:
     return {"overdue": len(financing.run_overdue(uow))}
 
 
+def institutions_npl(uow: UnitOfWork) -> dict[str, Any]:
+    """Every unit's NPL ratio against its tolerance: alerts raised and resolved."""
+    return {"raised": len(institutions.npl_run(uow))}
+
+
 def purge(uow: UnitOfWork) -> dict[str, Any]:
     """Expired Idempotency-Keys of every room and the consumers' old inbox rows."""
     counts = {
@@ -86,6 +92,7 @@ JOBS: tuple[Job, ...] = (
     Job("registry.sign_tree_head", timedelta(minutes=1), sign_tree_head),
     Job("certificates.maturity", timedelta(hours=1), certificate_maturity),
     Job("financing.overdue", timedelta(hours=1), financing_overdue),
+    Job("institutions.npl", timedelta(hours=1), institutions_npl),
     Job("purge", timedelta(days=1), purge),
     Job("partitions", timedelta(days=1), partitions),
 )
